@@ -1,0 +1,247 @@
+namespace MtlSharp.Tensors.Autodiff;
+
+/// <summary>
+/// Reverse-mode differentiation over the graph that ops record as they run.
+/// </summary>
+/// <remarks>
+/// <para><see cref="Backward(Tensor)"/> adds d(root)/d(leaf) into every leaf's <see cref="Tensor.Grad"/>
+/// (accumulating across calls, as in PyTorch). <see cref="Grad"/> instead writes the gradient for a chosen list of
+/// tensors into a flat caller buffer and touches no <c>.Grad</c>: it is the primitive per-task gradient methods
+/// (PCGrad, MGDA…) are built on. The graph is not freed by a pass, so several roots over one graph may each be
+/// differentiated (no <c>retain_graph</c> flag); it lives until its tensors' arena scope ends.</para>
+/// <para>Only branches that lead to a tensor that needs a gradient are visited.</para>
+/// </remarks>
+public static class Autograd
+{
+    [ThreadStatic]
+    private static bool t_disabled;
+
+    private static int s_pass;
+
+    /// <summary>Whether ops on this thread currently record the graph.</summary>
+    public static bool IsEnabled => !t_disabled;
+
+    internal static void SetEnabled(bool enabled) => t_disabled = !enabled;
+
+    /// <summary>Turns recording off until the returned scope is disposed.</summary>
+    public static NoGradScope NoGrad()
+    {
+        bool prev = IsEnabled;
+        t_disabled = true;
+        return new NoGradScope(prev);
+    }
+
+    /// <summary>Whether an op over <paramref name="a"/> should record a node.</summary>
+    public static bool ShouldRecord(Tensor a) => !t_disabled && a.RequiresGrad;
+
+    /// <summary>Whether an op over <paramref name="a"/> and <paramref name="b"/> should record a node.</summary>
+    public static bool ShouldRecord(Tensor a, Tensor? b) => !t_disabled && (a.RequiresGrad || (b?.RequiresGrad ?? false));
+
+    /// <summary>Whether an op over <paramref name="a"/>, <paramref name="b"/> and <paramref name="c"/> should record a node.</summary>
+    public static bool ShouldRecord(Tensor a, Tensor? b, Tensor? c) =>
+        !t_disabled && (a.RequiresGrad || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false));
+
+    /// <summary>Whether an op over <paramref name="inputs"/> should record a node.</summary>
+    public static bool ShouldRecord(ReadOnlySpan<Tensor?> inputs)
+    {
+        if (t_disabled)
+        {
+            return false;
+        }
+
+        foreach (var t in inputs)
+        {
+            if (t is not null && t.RequiresGrad)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Backpropagates from a one-element <paramref name="root"/> into the leaves' <see cref="Tensor.Grad"/>.</summary>
+    public static void Backward(Tensor root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (root.Length != 1)
+        {
+            throw new ArgumentException($"Backward() without a gradient needs a one-element root; got shape {root.Shape}. Pass the output gradient explicitly.");
+        }
+
+        Span<float> one = [1f];
+        Backward(root, one);
+    }
+
+    /// <summary>Backpropagates <paramref name="gradOutput"/> (shaped like <paramref name="root"/>) into the leaves' gradients.</summary>
+    public static void Backward(Tensor root, ReadOnlySpan<float> gradOutput)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        Run(root, gradOutput, targets: null);
+    }
+
+    /// <summary>
+    /// Writes d(root)/d(t) for each t in <paramref name="wrt"/>, concatenated in order, into
+    /// <paramref name="into"/> (which must hold the sum of their lengths). Tensors the root does not depend on get
+    /// zeros. With <paramref name="accumulate"/>, adds instead of overwriting. Leaves' <c>.Grad</c> are not touched.
+    /// </summary>
+    public static void Grad(Tensor root, IReadOnlyList<Tensor> wrt, Span<float> into, bool accumulate = false)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(wrt);
+        if (root.Length != 1)
+        {
+            throw new ArgumentException($"Grad() needs a one-element root; got shape {root.Shape}.");
+        }
+
+        int total = 0;
+        foreach (var t in wrt)
+        {
+            total += t.Length;
+        }
+
+        if (into.Length != total)
+        {
+            throw new ArgumentException($"Grad(): the destination holds {into.Length} floats but the {wrt.Count} tensors hold {total}.");
+        }
+
+        Span<float> one = [1f];
+        int pass = Run(root, one, wrt);
+        int offset = 0;
+        foreach (var t in wrt)
+        {
+            Span<float> dst = into.Slice(offset, t.Length);
+            bool has = t.NeededPass == pass && t.ScratchGrad is not null;
+            if (has)
+            {
+                if (accumulate)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Add(dst, t.ScratchSpan, dst);
+                }
+                else
+                {
+                    t.ScratchSpan.CopyTo(dst);
+                }
+            }
+            else if (!accumulate)
+            {
+                dst.Clear();
+            }
+
+            offset += t.Length;
+        }
+
+        // Scratch gradients of the targets were borrowed; forget them so a later pass starts clean.
+        foreach (var t in wrt)
+        {
+            t.ScratchGrad = null;
+        }
+    }
+
+    private static int Run(Tensor root, ReadOnlySpan<float> gradOutput, IReadOnlyList<Tensor>? targets)
+    {
+        if (gradOutput.Length != root.Length)
+        {
+            throw new ArgumentException($"Backward: output gradient has {gradOutput.Length} elements, root has shape {root.Shape}.");
+        }
+
+        int pass = Interlocked.Increment(ref s_pass);
+        if (targets is not null)
+        {
+            foreach (var t in targets)
+            {
+                t.TargetPass = pass;
+            }
+        }
+
+        var order = TopologicalOrder(root, pass, targets is not null);
+        if (root.NeededPass != pass)
+        {
+            return pass; // nothing downstream needs a gradient
+        }
+
+        var ctx = new BackwardContext { Pass = pass, IntoLeafGrads = targets is null };
+        foreach (var t in order)
+        {
+            t.ScratchGrad = null;
+        }
+
+        Span<float> rootGrad = ctx.GradFor(root);
+        System.Numerics.Tensors.TensorPrimitives.Add(rootGrad, gradOutput, rootGrad);
+
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var t = order[i];
+            if (t.GradFn is null || t.ScratchGrad is null)
+            {
+                continue;
+            }
+
+            t.GradFn.Backward(ctx, t, t.ScratchSpan);
+        }
+
+        // Intermediate scratch gradients belong to the arena scope; drop the references.
+        foreach (var t in order)
+        {
+            if (!t.IsLeaf && t.TargetPass != pass)
+            {
+                t.ScratchGrad = null;
+            }
+        }
+
+        return pass;
+    }
+
+    /// <summary>Post-order over the tensors reachable from root; marks which need a gradient.</summary>
+    private static List<Tensor> TopologicalOrder(Tensor root, int pass, bool targeted)
+    {
+        var order = new List<Tensor>();
+        var stack = new Stack<(Tensor T, int Next)>();
+        root.VisitPass = pass;
+        stack.Push((root, 0));
+        while (stack.Count > 0)
+        {
+            var (t, next) = stack.Pop();
+            var inputs = t.GradFn?.Inputs;
+            if (inputs is not null && next < inputs.Length)
+            {
+                stack.Push((t, next + 1));
+                var child = inputs[next];
+                if (child is not null && child.RequiresGrad && child.VisitPass != pass)
+                {
+                    child.VisitPass = pass;
+                    stack.Push((child, 0));
+                }
+
+                continue;
+            }
+
+            bool needed;
+            if (t.GradFn is null)
+            {
+                needed = t.RequiresGrad && (!targeted || t.TargetPass == pass);
+            }
+            else
+            {
+                needed = targeted && t.TargetPass == pass;
+                foreach (var c in inputs!)
+                {
+                    if (c is not null && c.NeededPass == pass)
+                    {
+                        needed = true;
+                        break;
+                    }
+                }
+            }
+
+            if (needed)
+            {
+                t.NeededPass = pass;
+            }
+
+            order.Add(t);
+        }
+
+        return order;
+    }
+}

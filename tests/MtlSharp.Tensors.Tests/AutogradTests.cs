@@ -1,0 +1,201 @@
+using MtlSharp.Tensors;
+using MtlSharp.Tensors.Autodiff;
+
+namespace MtlSharp.Tensors.Tests;
+
+/// <summary>The graph machinery itself, exercised through a local op so it does not depend on the library's ops.</summary>
+public sealed class AutogradTests
+{
+    /// <summary>y = x ⊙ w (same shapes), the smallest op with two differentiable inputs.</summary>
+    private sealed class MulNode : Node
+    {
+        private MulNode(Tensor x, Tensor w)
+            : base(x, w)
+        {
+        }
+
+        public static Tensor Apply(Tensor x, Tensor w)
+        {
+            var y = Tensor.Scratch(x.Shape);
+            for (int i = 0; i < x.Length; i++)
+            {
+                y.Span[i] = x.Span[i] * w.Span[i];
+            }
+
+            return Autograd.ShouldRecord(x, w) ? y.WithGradFn(new MulNode(x, w)) : y;
+        }
+
+        public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> g)
+        {
+            Span<float> gx = ctx.GradFor(Inputs[0]);
+            Span<float> gw = ctx.GradFor(Inputs[1]);
+            for (int i = 0; i < g.Length; i++)
+            {
+                if (!gx.IsEmpty)
+                {
+                    gx[i] += g[i] * Inputs[1].Span[i];
+                }
+
+                if (!gw.IsEmpty)
+                {
+                    gw[i] += g[i] * Inputs[0].Span[i];
+                }
+            }
+        }
+    }
+
+    private sealed class SumNode : Node
+    {
+        private SumNode(Tensor x)
+            : base(x)
+        {
+        }
+
+        public static Tensor Apply(Tensor x)
+        {
+            float s = 0;
+            foreach (float v in x.Span)
+            {
+                s += v;
+            }
+
+            var y = Tensor.Scratch(Shape.Scalar);
+            y.Span[0] = s;
+            return Autograd.ShouldRecord(x) ? y.WithGradFn(new SumNode(x)) : y;
+        }
+
+        public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> g)
+        {
+            Span<float> gx = ctx.GradFor(Inputs[0]);
+            for (int i = 0; i < gx.Length; i++)
+            {
+                gx[i] += g[0];
+            }
+        }
+    }
+
+    private static Tensor Param(params float[] v)
+    {
+        var t = Tensor.FromArray(v, v.Length);
+        t.RequiresGrad = true;
+        return t;
+    }
+
+    [Fact]
+    public void BackwardAccumulatesIntoLeafGradients()
+    {
+        var x = Param(1, 2, 3);
+        var w = Param(4, 5, 6);
+        Autograd.Backward(SumNode.Apply(MulNode.Apply(x, w)));
+        Assert.Equal([4f, 5f, 6f], x.Grad!.ToArray());
+        Assert.Equal([1f, 2f, 3f], w.Grad!.ToArray());
+
+        // A second backward adds (PyTorch semantics); ZeroGrad clears.
+        Autograd.Backward(SumNode.Apply(MulNode.Apply(x, w)));
+        Assert.Equal([8f, 10f, 12f], x.Grad!.ToArray());
+        x.ZeroGrad();
+        Assert.Equal([0f, 0f, 0f], x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void DiamondGraphSumsBothPaths()
+    {
+        // y = sum(x*x) → dy/dx = 2x, through two uses of the same tensor.
+        var x = Param(1, -2, 3);
+        Autograd.Backward(SumNode.Apply(MulNode.Apply(x, x)));
+        Assert.Equal([2f, -4f, 6f], x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void GradWritesFlatRowsForChosenTensorsOnlyAndLeavesGradUntouched()
+    {
+        var x = Param(1, 2);
+        var w = Param(3, 4);
+        var other = Param(7, 7);
+        var y = SumNode.Apply(MulNode.Apply(x, w));
+        float[] into = new float[6];
+        Autograd.Grad(y, [w, other, x], into);
+        Assert.Equal([1f, 2f, 0f, 0f, 3f, 4f], into);
+        Assert.Null(x.Grad);
+        Assert.Null(w.Grad);
+
+        // Several roots over one graph: differentiate a second loss that reuses the first's nodes.
+        var z = SumNode.Apply(MulNode.Apply(MulNode.Apply(x, w), x));
+        float[] g2 = new float[2];
+        Autograd.Grad(z, [x], g2);
+        Assert.Equal([6f, 16f], g2); // d/dx sum(x² w) = 2xw
+        Autograd.Grad(y, [x], g2, accumulate: true);
+        Assert.Equal([9f, 20f], g2);
+    }
+
+    [Fact]
+    public void NoGradAndDetachStopTheGraph()
+    {
+        var x = Param(1, 2);
+        using (Autograd.NoGrad())
+        {
+            Assert.False(MulNode.Apply(x, x).RequiresGrad);
+        }
+
+        Assert.True(MulNode.Apply(x, x).RequiresGrad);
+        var d = x.Detach();
+        Assert.False(d.RequiresGrad);
+        var y = SumNode.Apply(MulNode.Apply(x, d));
+        Autograd.Backward(y);
+        Assert.Equal([1f, 2f], x.Grad!.ToArray()); // d treated as constant
+    }
+
+    [Fact]
+    public void ArenaReusesBuffersAcrossSteps()
+    {
+        var arena = new TensorArena();
+        var x = Param(1, 2, 3, 4);
+        for (int step = 0; step < 5; step++)
+        {
+            using (arena.Enter())
+            {
+                Autograd.Backward(SumNode.Apply(MulNode.Apply(x, x)));
+            }
+        }
+
+        int afterWarmup = arena.BuffersAllocated;
+        using (arena.Enter())
+        {
+            Autograd.Backward(SumNode.Apply(MulNode.Apply(x, x)));
+        }
+
+        Assert.Equal(afterWarmup, arena.BuffersAllocated);
+        Assert.True(afterWarmup > 0);
+        Assert.Null(TensorArena.Current);
+    }
+
+    [Fact]
+    public void BackwardRejectsNonScalarRootWithoutGradient()
+    {
+        var x = Param(1, 2);
+        var ex = Assert.Throws<ArgumentException>(() => Autograd.Backward(MulNode.Apply(x, x)));
+        Assert.Contains("[2]", ex.Message);
+    }
+
+    [Fact]
+    public void RngIsDeterministicAndSplitsIndependently()
+    {
+        var a = new Rng(42);
+        var b = new Rng(42);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(a.NextUInt64(), b.NextUInt64());
+        }
+
+        var c = a.Split();
+        Assert.NotEqual(a.NextUInt64(), c.NextUInt64());
+        double mean = 0;
+        var g = new Rng(7);
+        for (int i = 0; i < 20000; i++)
+        {
+            mean += g.NextGaussian();
+        }
+
+        Assert.InRange(mean / 20000, -0.03, 0.03);
+    }
+}
