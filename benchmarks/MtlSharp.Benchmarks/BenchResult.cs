@@ -1,0 +1,14 @@
+namespace MtlSharp.Benchmarks;
+
+/// <summary>
+/// One measured configuration. <see cref="Key"/> must equal the key the PyTorch script writes for the same work
+/// (e.g. "gemm/512x512x512") so the two can be paired.
+/// </summary>
+internal sealed record BenchResult(
+    string Case,
+    string Key,
+    int Threads,
+    double SecondsPerIteration,
+    double? GflopsPerSecond,
+    double AllocatedBytesPerIteration,
+    string Unit = "iter");

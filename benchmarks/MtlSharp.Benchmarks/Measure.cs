@@ -1,0 +1,41 @@
+using System.Diagnostics;
+
+namespace MtlSharp.Benchmarks;
+
+/// <summary>
+/// Times an action the same way the PyTorch scripts do: warm up, then repeat in fixed-length windows and report
+/// the median seconds per call, plus managed bytes allocated per call (this thread).
+/// </summary>
+internal static class Measure
+{
+    /// <summary>Median seconds per call and allocated bytes per call.</summary>
+    public static (double Seconds, double AllocatedBytes) Time(Action action, BenchOptions o)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < o.WarmupSeconds)
+        {
+            action();
+        }
+
+        var rates = new List<double>();
+        long allocStart = GC.GetAllocatedBytesForCurrentThread();
+        long calls = 0;
+        for (int w = 0; w < o.Windows; w++)
+        {
+            long n = 0;
+            sw.Restart();
+            do
+            {
+                action();
+                n++;
+            }
+            while (sw.Elapsed.TotalSeconds < o.WindowSeconds);
+            rates.Add(sw.Elapsed.TotalSeconds / n);
+            calls += n;
+        }
+
+        double alloc = (GC.GetAllocatedBytesForCurrentThread() - allocStart) / (double)calls;
+        rates.Sort();
+        return (rates[rates.Count / 2], alloc);
+    }
+}
