@@ -1,3 +1,7 @@
+using System.Numerics.Tensors;
+using MtlSharp.Tensors.Autodiff;
+using MtlSharp.Tensors.Kernels;
+
 namespace MtlSharp.Tensors;
 
 public static partial class Ops
@@ -6,9 +10,120 @@ public static partial class Ops
     /// 2-D convolution (cross-correlation, as PyTorch): x [N, Cin, H, W], weight [Cout, Cin, kh, kw], bias [Cout]
     /// or null → [N, Cout, Ho, Wo]. Rectangular kernels (1×7, 7×1) and strides allowed.
     /// </summary>
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, PaddingMode padding) => throw new NotImplementedException();
+    /// <remarks>
+    /// Output sizes and padding follow <see cref="PaddingMode"/> (TensorFlow's 'VALID'/'SAME'; for odd kernels and
+    /// stride 1, 'SAME' equals PyTorch's <c>padding=k/2</c>). Computed as im2col + GEMM per image in bands of output
+    /// rows (bounded scratch), images spread over <see cref="Threading.ThreadCount"/> threads; backward gives dx
+    /// (col2im), dW and db.
+    /// </remarks>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, PaddingMode padding)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        const string op = "Conv2d";
+        ShapeMismatchException.Require(x.Rank == 4 && weight.Rank == 4, op, "x must be [N, Cin, H, W] and weight [Cout, Cin, kh, kw]", x.Shape, weight.Shape);
+        if (x.Shape[1] != weight.Shape[1])
+        {
+            throw new ShapeMismatchException(op, $"x has {x.Shape[1]} input channels but weight expects {weight.Shape[1]}", x.Shape, weight.Shape);
+        }
+
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
+        {
+            throw new ShapeMismatchException(op, $"bias must be [{weight.Shape[0]}] (one per output channel)", weight.Shape, bias.Shape);
+        }
+
+        if (strideH < 1 || strideW < 1)
+        {
+            throw new ArgumentException($"{op}: strides must be at least 1, got ({strideH}, {strideW}).");
+        }
+
+        if (padding is not (PaddingMode.Valid or PaddingMode.Same))
+        {
+            throw new ArgumentException($"{op}: unknown padding mode {padding}.");
+        }
+
+        var g = new ConvGeometry(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], weight.Shape[0], weight.Shape[2], weight.Shape[3], strideH, strideW, padding);
+        ShapeMismatchException.Require(g.Kh > 0 && g.Kw > 0 && g.Cout > 0, op, "weight must have non-empty kernel and output channels", x.Shape, weight.Shape);
+        if (g.Ho <= 0 || g.Wo <= 0)
+        {
+            throw new ShapeMismatchException(op, $"the {g.Kh}×{g.Kw} kernel does not fit the {g.H}×{g.W} input with {padding} padding", x.Shape, weight.Shape);
+        }
+
+        var y = Tensor.Scratch(new Shape(g.N, g.Cout, g.Ho, g.Wo));
+        if (g.N > 0 && g.Cin > 0)
+        {
+            ConvGemm.Forward(x, weight, bias, y, g);
+        }
+        else
+        {
+            FillBias(y.Span, bias, g);
+        }
+
+        return Autograd.ShouldRecord(x, weight, bias) ? y.WithGradFn(new Conv2dNode(x, weight, bias, g)) : y;
+    }
 
     /// <summary>Conv2d with the same stride on both axes.</summary>
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride = 1, PaddingMode padding = PaddingMode.Valid) =>
         Conv2d(x, weight, bias, stride, stride, padding);
+
+    /// <summary>
+    /// Spatial output size of a convolution or pooling along one axis (see <see cref="PaddingMode"/>):
+    /// Valid: floor((in − k)/s) + 1; Same: ceil(in/s). Returns 0 or less when a Valid kernel does not fit.
+    /// </summary>
+    public static int SpatialOutputSize(int inputSize, int kernel, int stride, PaddingMode padding)
+    {
+        if (inputSize < 0 || kernel < 1 || stride < 1)
+        {
+            throw new ArgumentException($"SpatialOutputSize: need input ≥ 0, kernel ≥ 1, stride ≥ 1; got {inputSize}, {kernel}, {stride}.");
+        }
+
+        return ConvGeometry.Resolve(inputSize, kernel, stride, padding).Out;
+    }
+
+    private static void FillBias(Span<float> y, Tensor? bias, in ConvGeometry g)
+    {
+        for (int n = 0; n < g.N; n++)
+        {
+            for (int co = 0; co < g.Cout; co++)
+            {
+                y.Slice(((n * g.Cout) + co) * g.P, g.P).Fill(bias is null ? 0f : bias.Span[co]);
+            }
+        }
+    }
+
+    private sealed class Conv2dNode : Node
+    {
+        private readonly ConvGeometry _g;
+
+        public Conv2dNode(Tensor x, Tensor weight, Tensor? bias, ConvGeometry g)
+            : base(bias is null ? [x, weight] : [x, weight, bias])
+        {
+            _g = g;
+        }
+
+        public override string Name => "Conv2d";
+
+        public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> gradOutput)
+        {
+            Tensor x = Inputs[0], w = Inputs[1];
+            if (Inputs.Length > 2)
+            {
+                Span<float> gb = ctx.GradFor(Inputs[2]);
+                for (int n = 0; n < _g.N && !gb.IsEmpty; n++)
+                {
+                    for (int co = 0; co < _g.Cout; co++)
+                    {
+                        gb[co] += TensorPrimitives.Sum(gradOutput.Slice(((n * _g.Cout) + co) * _g.P, _g.P));
+                    }
+                }
+            }
+
+            if (_g.N == 0 || _g.Cin == 0)
+            {
+                return;
+            }
+
+            ConvGemm.Backward(x, w, gradOutput, ctx.GradFor(x), ctx.GradFor(w), _g);
+        }
+    }
 }

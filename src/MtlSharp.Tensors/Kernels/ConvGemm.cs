@@ -1,0 +1,221 @@
+using System.Numerics.Tensors;
+
+namespace MtlSharp.Tensors.Kernels;
+
+/// <summary>
+/// Convolution forward and backward as im2col + <see cref="Gemm.Multiply"/>, one image at a time and in bands of
+/// output rows so the column buffer stays bounded (about <see cref="ColumnBudget"/> floats per worker), with
+/// col2im for the input gradient. 1×1 stride-1 convolutions skip im2col (the image is the column matrix).
+/// </summary>
+/// <remarks>
+/// Images are split into at most <see cref="Threading.ThreadCount"/> contiguous chunks; each chunk owns its
+/// scratch (rented on the calling thread before the parallel loop). The weight gradient of chunk 0 is added
+/// straight into the gradient buffer, the others into per-chunk partials summed afterwards in chunk order, so
+/// results are bit-identical run to run for a fixed thread count.
+/// </remarks>
+internal static unsafe class ConvGemm
+{
+    /// <summary>Target size (floats) of one worker's column buffer.</summary>
+    internal const int ColumnBudget = 1 << 18;
+
+    /// <summary>Tests only: when positive, replaces <see cref="ColumnBudget"/> on this thread (forces banding).</summary>
+    [ThreadStatic]
+    internal static int t_columnBudgetOverride;
+
+    /// <summary>Below this many flops per chunk, images are not spread over threads.</summary>
+    private const long MinChunkFlops = 400_000;
+
+    /// <summary>Output rows per band.</summary>
+    public static int RowsPerBand(in ConvGeometry g) =>
+        g.IsPointwise ? g.Ho : Math.Clamp((t_columnBudgetOverride > 0 ? t_columnBudgetOverride : ColumnBudget) / Math.Max(1, g.K * g.Wo), 1, g.Ho);
+
+    private static int Chunks(in ConvGeometry g)
+    {
+        if (g.N < Threading.ThreadCount)
+        {
+            return 1; // let the GEMM itself use the threads
+        }
+
+        long flops = 2L * g.Cout * g.K * g.P;
+        int grain = (int)Math.Clamp(MinChunkFlops / Math.Max(1, flops), 1, g.N);
+        return Math.Max(1, Threading.ChunkCount(g.N, grain));
+    }
+
+    /// <summary>y [N, Cout, Ho, Wo] = conv(x [N, Cin, H, W], w [Cout, Cin, kh, kw]) + b.</summary>
+    public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g)
+    {
+        int rows = RowsPerBand(g);
+        bool whole = rows == g.Ho;
+        int t = rows * g.Wo;
+        int colLen = g.IsPointwise ? 0 : g.K * t;
+        int outLen = whole ? 0 : g.Cout * t;
+        int per = colLen + outLen;
+        int chunks = Chunks(g);
+        Tensor? scratch = per > 0 ? Tensor.Scratch(new Shape(chunks * per)) : null;
+        Threading.For(chunks, 1, (c0, c1) =>
+        {
+            for (int c = c0; c < c1; c++)
+            {
+                int n0 = (int)((long)c * g.N / chunks), n1 = (int)((long)(c + 1) * g.N / chunks);
+                Span<float> s = scratch is null ? [] : scratch.Span.Slice(c * per, per);
+                ForwardImages(x, w, b, y, g, n0, n1, rows, s[..colLen], s.Slice(colLen, outLen));
+            }
+        });
+    }
+
+    private static void ForwardImages(Tensor x, Tensor w, Tensor? b, Tensor y, in ConvGeometry g, int n0, int n1, int rows, Span<float> col, Span<float> outBuf)
+    {
+        bool whole = rows == g.Ho;
+        int cin = g.Cin * g.HW, cout = g.Cout * g.P;
+        ReadOnlySpan<float> ws = w.Span;
+        ReadOnlySpan<float> bs = b is null ? [] : b.Span;
+        for (int n = n0; n < n1; n++)
+        {
+            ReadOnlySpan<float> xs = x.Span.Slice(n * cin, cin);
+            Span<float> ys = y.Span.Slice(n * cout, cout);
+            for (int oh0 = 0; oh0 < g.Ho; oh0 += rows)
+            {
+                int r = Math.Min(rows, g.Ho - oh0), tt = r * g.Wo;
+                ReadOnlySpan<float> colS = xs;
+                if (!g.IsPointwise)
+                {
+                    ConvIm2Col.Im2Col(xs, g, oh0, r, col);
+                    colS = col[..(g.K * tt)];
+                }
+
+                Span<float> o = whole ? ys : outBuf[..(g.Cout * tt)];
+                for (int co = 0; co < bs.Length; co++)
+                {
+                    o.Slice(co * tt, tt).Fill(bs[co]);
+                }
+
+                Gemm.Multiply(ws, false, colS, false, o, g.Cout, tt, g.K, accumulate: !bs.IsEmpty);
+                if (!whole)
+                {
+                    for (int co = 0; co < g.Cout; co++)
+                    {
+                        o.Slice(co * tt, tt).CopyTo(ys.Slice((co * g.P) + (oh0 * g.Wo), tt));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds dx (into <paramref name="gx"/>, unless empty) and dW (into <paramref name="gw"/>, unless empty) given
+    /// dy. The bias gradient is the caller's (a plain sum of dy).
+    /// </summary>
+    public static void Backward(Tensor x, Tensor w, ReadOnlySpan<float> gy, Span<float> gx, Span<float> gw, ConvGeometry g)
+    {
+        bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
+        if (!needX && !needW)
+        {
+            return;
+        }
+
+        int rows = RowsPerBand(g);
+        bool whole = rows == g.Ho;
+        int t = rows * g.Wo;
+        int colLen = g.IsPointwise ? 0 : g.K * t; // im2col for dW, then reused for dcol
+        int dyLen = whole ? 0 : g.Cout * t;
+        int per = colLen + dyLen;
+        int chunks = Chunks(g);
+        int wLen = g.Cout * g.K;
+        int partialLen = needW ? (chunks - 1) * wLen : 0;
+        Tensor? scratch = (chunks * per) + partialLen > 0 ? Tensor.Scratch(new Shape((chunks * per) + partialLen)) : null;
+        int gyLen = gy.Length, gxLen = gx.Length, gwLen = gw.Length;
+        fixed (float* pgy = gy)
+        fixed (float* pgx = gx)
+        fixed (float* pgw = gw)
+        {
+            var p = new Pointers { Gy = pgy, Gx = pgx, Gw = pgw };
+            Threading.For(chunks, 1, (c0, c1) =>
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    int n0 = (int)((long)c * g.N / chunks), n1 = (int)((long)(c + 1) * g.N / chunks);
+                    Span<float> s = scratch is null ? [] : scratch.Span;
+                    Span<float> dw = !needW ? [] : c == 0 ? new Span<float>(p.Gw, gwLen) : s.Slice((chunks * per) + ((c - 1) * wLen), wLen);
+                    BackwardImages(
+                        x, w, new ReadOnlySpan<float>(p.Gy, gyLen), needX ? new Span<float>(p.Gx, gxLen) : [], dw, c == 0, g, n0, n1, rows,
+                        s.Slice(c * per, colLen), s.Slice((c * per) + colLen, dyLen));
+                }
+            });
+
+            if (needW)
+            {
+                for (int c = 1; c < chunks; c++)
+                {
+                    TensorPrimitives.Add(gw, scratch!.Span.Slice((chunks * per) + ((c - 1) * wLen), wLen), gw);
+                }
+            }
+        }
+    }
+
+    private static void BackwardImages(
+        Tensor x, Tensor w, ReadOnlySpan<float> gy, Span<float> gx, Span<float> dw, bool dwAccumulates, in ConvGeometry g,
+        int n0, int n1, int rows, Span<float> col, Span<float> dyBuf)
+    {
+        bool whole = rows == g.Ho;
+        int cin = g.Cin * g.HW, cout = g.Cout * g.P;
+        ReadOnlySpan<float> ws = w.Span;
+        bool first = !dwAccumulates;
+        for (int n = n0; n < n1; n++)
+        {
+            ReadOnlySpan<float> xs = x.Span.Slice(n * cin, cin);
+            ReadOnlySpan<float> gys = gy.Slice(n * cout, cout);
+            Span<float> gxs = gx.IsEmpty ? [] : gx.Slice(n * cin, cin);
+            for (int oh0 = 0; oh0 < g.Ho; oh0 += rows)
+            {
+                int r = Math.Min(rows, g.Ho - oh0), tt = r * g.Wo;
+                ReadOnlySpan<float> d = gys;
+                if (!whole)
+                {
+                    Span<float> buf = dyBuf[..(g.Cout * tt)];
+                    for (int co = 0; co < g.Cout; co++)
+                    {
+                        gys.Slice((co * g.P) + (oh0 * g.Wo), tt).CopyTo(buf.Slice(co * tt, tt));
+                    }
+
+                    d = buf;
+                }
+
+                if (!dw.IsEmpty)
+                {
+                    ReadOnlySpan<float> colS = xs;
+                    if (!g.IsPointwise)
+                    {
+                        ConvIm2Col.Im2Col(xs, g, oh0, r, col);
+                        colS = col[..(g.K * tt)];
+                    }
+
+                    // dW[Cout, K] (+)= dY[Cout, T] · col[K, T]ᵀ
+                    Gemm.Multiply(d, false, colS, true, dw, g.Cout, g.K, tt, accumulate: !first);
+                    first = false;
+                }
+
+                if (!gxs.IsEmpty)
+                {
+                    // dcol[K, T] = Wᵀ · dY[Cout, T]
+                    if (g.IsPointwise)
+                    {
+                        Gemm.Multiply(ws, true, d, false, gxs, g.Cin, tt, g.Cout, accumulate: true);
+                    }
+                    else
+                    {
+                        Span<float> dcol = col[..(g.K * tt)];
+                        Gemm.Multiply(ws, true, d, false, dcol, g.K, tt, g.Cout, accumulate: false);
+                        ConvIm2Col.Col2ImAdd(dcol, g, oh0, r, gxs);
+                    }
+                }
+            }
+        }
+    }
+
+    private struct Pointers
+    {
+        public float* Gy;
+        public float* Gx;
+        public float* Gw;
+    }
+}

@@ -1,0 +1,91 @@
+namespace MtlSharp.Tensors.Kernels;
+
+/// <summary>
+/// One multi-threaded GEMM: the operands and a cached <see cref="Threading.RangeBody"/> that runs
+/// <see cref="GemmBlocked.Run"/> on a range of column panels (or row panels) of C. Instances are cached per calling
+/// thread so the dispatch allocates no closure; a nested call on the same thread gets a fresh one.
+/// </summary>
+internal sealed unsafe class GemmJob
+{
+    [ThreadStatic]
+    private static GemmJob? t_cached;
+
+    private float* _a;
+    private float* _b;
+    private float* _c;
+    private bool _transA;
+    private bool _transB;
+    private bool _accumulate;
+    private bool _busy;
+    private int _m;
+    private int _n;
+    private int _k;
+
+    private GemmJob()
+    {
+        Body = RunRange;
+    }
+
+    /// <summary>The loop body for <see cref="Threading.For"/>: [start, end) counts NR-column or MR-row panels.</summary>
+    public Threading.RangeBody Body { get; }
+
+    /// <summary>Whether the work is cut along n (column panels) rather than m (row panels).</summary>
+    public bool SplitN { get; private set; }
+
+    /// <summary>The calling thread's cached job, or a new one when it is already in use.</summary>
+    public static GemmJob Rent()
+    {
+        var job = t_cached ??= new GemmJob();
+        if (job._busy)
+        {
+            job = new GemmJob();
+        }
+
+        job._busy = true;
+        return job;
+    }
+
+    /// <summary>Releases a job from <see cref="Rent"/> and drops its pointers.</summary>
+    public void Return()
+    {
+        _a = _b = _c = null;
+        _busy = false;
+    }
+
+    /// <summary>Sets the operands (see <see cref="Gemm.Multiply"/>); pointers must stay pinned until <see cref="Return"/>.</summary>
+    public void Set(float* a, bool transA, float* b, bool transB, float* c, int m, int n, int k, bool accumulate)
+    {
+        _a = a;
+        _b = b;
+        _c = c;
+        _transA = transA;
+        _transB = transB;
+        _accumulate = accumulate;
+        _m = m;
+        _n = n;
+        _k = k;
+
+        // Cut along the longer side in panels; cutting n shares nothing, cutting m duplicates B packing per thread.
+        SplitN = (n + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR * GemmMicroKernel.NR >= m;
+    }
+
+    private void RunRange(int start, int end)
+    {
+        nint lda = _transA ? _m : _k;
+        nint ldb = _transB ? _k : _n;
+        if (SplitN)
+        {
+            int j0 = start * GemmMicroKernel.NR;
+            int j1 = Math.Min(_n, end * GemmMicroKernel.NR);
+            float* b = _transB ? _b + (j0 * ldb) : _b + j0;
+            GemmBlocked.Run(_a, _transA, lda, b, _transB, ldb, _c + j0, _n, _m, j1 - j0, _k, _accumulate);
+        }
+        else
+        {
+            int i0 = start * GemmMicroKernel.MR;
+            int i1 = Math.Min(_m, end * GemmMicroKernel.MR);
+            float* a = _transA ? _a + i0 : _a + (i0 * lda);
+            GemmBlocked.Run(a, _transA, lda, _b, _transB, ldb, _c + ((nint)i0 * _n), _n, i1 - i0, _n, _k, _accumulate);
+        }
+    }
+}

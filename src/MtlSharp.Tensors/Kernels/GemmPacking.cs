@@ -1,0 +1,230 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MtlSharp.Tensors.Kernels;
+
+/// <summary>
+/// Packing of A and B blocks into the contiguous micro-panel layouts the micro-kernel streams (GotoBLAS: Goto and
+/// van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 2008). Both storage orders of each
+/// operand are handled here, so the kernel itself never sees a transpose.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    private const int MR = GemmMicroKernel.MR;
+    private const int NR = GemmMicroKernel.NR;
+
+    /// <summary>
+    /// Packs op(A)[0..mc, 0..kc] into panels of <see cref="MR"/> rows: panel q holds element (q*MR + r, p) at
+    /// <c>dst[q*MR*kc + p*MR + r]</c>; rows past <paramref name="mc"/> of the last panel are left unwritten (the
+    /// kernel never reads them because it is instantiated for the real row count).
+    /// <paramref name="a"/> points at element (0, 0) of the block; with <paramref name="transA"/> A is stored [k, m]
+    /// (element (i, p) at <c>a[p*lda + i]</c>), otherwise [m, k] (<c>a[i*lda + p]</c>).
+    /// </summary>
+    public static void PackA(float* a, bool transA, nint lda, int mc, int kc, float* dst)
+    {
+        for (int i0 = 0; i0 < mc; i0 += MR)
+        {
+            int rows = Math.Min(MR, mc - i0);
+            float* panel = dst + ((nint)i0 * kc);
+            if (transA)
+            {
+                float* src = a + i0;
+                if (rows == MR)
+                {
+                    for (int p = 0; p < kc; p++)
+                    {
+                        float* s = src + (p * lda);
+                        float* d = panel + (p * MR);
+                        d[0] = s[0];
+                        d[1] = s[1];
+                        d[2] = s[2];
+                        d[3] = s[3];
+                        d[4] = s[4];
+                        d[5] = s[5];
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++)
+                    {
+                        float* s = src + (p * lda);
+                        float* d = panel + (p * MR);
+                        for (int r = 0; r < rows; r++)
+                        {
+                            d[r] = s[r];
+                        }
+                    }
+                }
+            }
+            else
+            {
+                float* src = a + (i0 * lda);
+                for (int r = 0; r < rows; r++)
+                {
+                    float* s = src + (r * lda);
+                    float* d = panel + r;
+                    int p = 0;
+                    for (; p <= kc - 4; p += 4)
+                    {
+                        d[p * MR] = s[p];
+                        d[(p + 1) * MR] = s[p + 1];
+                        d[(p + 2) * MR] = s[p + 2];
+                        d[(p + 3) * MR] = s[p + 3];
+                    }
+
+                    for (; p < kc; p++)
+                    {
+                        d[p * MR] = s[p];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs op(B)[0..kc, 0..nc] into panels of <see cref="NR"/> columns: panel q holds element (p, q*NR + j) at
+    /// <c>dst[q*NR*kc + p*NR + j]</c>; columns past <paramref name="nc"/> of the last panel are zero-filled up to the
+    /// next multiple of 8 (the kernel reads whole 8-wide vectors).
+    /// <paramref name="b"/> points at element (0, 0) of the block; with <paramref name="transB"/> B is stored [n, k]
+    /// (element (p, j) at <c>b[j*ldb + p]</c>), otherwise [k, n] (<c>b[p*ldb + j]</c>).
+    /// </summary>
+    public static void PackB(float* b, bool transB, nint ldb, int kc, int nc, float* dst)
+    {
+        for (int j0 = 0; j0 < nc; j0 += NR)
+        {
+            int cols = Math.Min(NR, nc - j0);
+            float* panel = dst + ((nint)j0 * kc);
+            if (!transB)
+            {
+                PackBRows(b + j0, ldb, kc, cols, panel);
+            }
+            else if (cols == NR && Avx.IsSupported)
+            {
+                PackBTransposed16(b + (j0 * ldb), ldb, kc, panel);
+            }
+            else
+            {
+                PackBTransposedScalar(b + (j0 * ldb), ldb, kc, cols, panel);
+            }
+        }
+    }
+
+    /// <summary>Packs one panel (≤ 16 columns) of B stored [k, n]: each step p copies a contiguous row piece.</summary>
+    public static void PackBRows(float* b, nint ldb, int kc, int cols, float* panel)
+    {
+        if (cols == NR)
+        {
+            for (int p = 0; p < kc; p++)
+            {
+                float* s = b + (p * ldb);
+                float* d = panel + (p * NR);
+                Vector256.Store(Vector256.Load(s), d);
+                Vector256.Store(Vector256.Load(s + 8), d + 8);
+            }
+
+            return;
+        }
+
+        int width = cols > 8 ? NR : 8;
+        for (int p = 0; p < kc; p++)
+        {
+            float* s = b + (p * ldb);
+            float* d = panel + (p * NR);
+            int j = 0;
+            for (; j < cols; j++)
+            {
+                d[j] = s[j];
+            }
+
+            for (; j < width; j++)
+            {
+                d[j] = 0f;
+            }
+        }
+    }
+
+    private static void PackBTransposedScalar(float* b, nint ldb, int kc, int cols, float* panel)
+    {
+        int width = cols > 8 ? NR : 8;
+        for (int j = 0; j < cols; j++)
+        {
+            float* s = b + (j * ldb);
+            float* d = panel + j;
+            for (int p = 0; p < kc; p++)
+            {
+                d[p * NR] = s[p];
+            }
+        }
+
+        for (int j = cols; j < width; j++)
+        {
+            float* d = panel + j;
+            for (int p = 0; p < kc; p++)
+            {
+                d[p * NR] = 0f;
+            }
+        }
+    }
+
+    /// <summary>A full 16-column panel of B stored [n, k], moved with 8×8 in-register transposes.</summary>
+    private static void PackBTransposed16(float* b, nint ldb, int kc, float* panel)
+    {
+        int p = 0;
+        for (; p <= kc - 8; p += 8)
+        {
+            Transpose8x8(b + p, ldb, panel + (p * NR), NR);
+            Transpose8x8(b + (8 * ldb) + p, ldb, panel + (p * NR) + 8, NR);
+        }
+
+        for (; p < kc; p++)
+        {
+            float* d = panel + (p * NR);
+            for (int j = 0; j < NR; j++)
+            {
+                d[j] = b[(j * ldb) + p];
+            }
+        }
+    }
+
+    /// <summary>dst[c*lds + r] = src[r*ldsrc + c] for an 8×8 block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, nint ldsrc, float* dst, nint lddst)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src);
+        Vector256<float> r1 = Avx.LoadVector256(src + ldsrc);
+        Vector256<float> r2 = Avx.LoadVector256(src + (2 * ldsrc));
+        Vector256<float> r3 = Avx.LoadVector256(src + (3 * ldsrc));
+        Vector256<float> r4 = Avx.LoadVector256(src + (4 * ldsrc));
+        Vector256<float> r5 = Avx.LoadVector256(src + (5 * ldsrc));
+        Vector256<float> r6 = Avx.LoadVector256(src + (6 * ldsrc));
+        Vector256<float> r7 = Avx.LoadVector256(src + (7 * ldsrc));
+
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1);
+        Vector256<float> t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3);
+        Vector256<float> t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5);
+        Vector256<float> t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7);
+        Vector256<float> t7 = Avx.UnpackHigh(r6, r7);
+
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44);
+        Vector256<float> u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44);
+        Vector256<float> u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44);
+        Vector256<float> u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44);
+        Vector256<float> u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + lddst, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + (2 * lddst), Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + (3 * lddst), Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + (4 * lddst), Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + (5 * lddst), Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + (6 * lddst), Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + (7 * lddst), Avx.Permute2x128(u3, u7, 0x31));
+    }
+}

@@ -1,0 +1,213 @@
+using System.Numerics.Tensors;
+using MtlSharp.Tensors.Autodiff;
+
+namespace MtlSharp.Tensors.Kernels;
+
+/// <summary>
+/// One direction of an LSTM layer over a packed batch (<see cref="LstmPlan"/>): the forward recurrence, which
+/// keeps in arena scratch tensors what backpropagation through time needs, and that backward pass.
+/// </summary>
+/// <remarks>
+/// <para>Forward: one GEMM projects every real token at once (Xp·Wihᵀ, [N, 4H]); then per step s a
+/// [B_s, H]·[H, 4H] recurrent GEMM over the B_s sequences still running, and the fused cell kernel
+/// (<see cref="LstmKernels.ForwardRow"/>) per running sequence. The saved tensors are all in packed row order:
+/// gate activations (i, f, g, o) [N, 4H], c₋₁ [N, H], tanh(c) [N, H] and h₋₁ [N, H].</para>
+/// <para>Backward: per step (last first) the fused cell backward and a [B_s, 4H]·[4H, H] GEMM for dh₋₁; then
+/// one GEMM each for dWhh = dGᵀ·H₋₁, dWih = dGᵀ·Xp and dXp = dG·Wih, and column sums for the biases.</para>
+/// </remarks>
+internal sealed unsafe class LstmDirection
+{
+    private readonly LstmPlan _plan;
+    private readonly Tensor _wIh, _wHh;
+    private readonly Tensor? _bIh, _bHh;
+    private readonly bool _reverse;
+    private readonly int _hidden, _input;
+    private Tensor? _act, _cPrev, _tanhC, _hPrev, _work, _dGates;
+
+    public LstmDirection(LstmPlan plan, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh, bool reverse)
+    {
+        _plan = plan;
+        _wIh = wIh;
+        _wHh = wHh;
+        _bIh = bIh;
+        _bHh = bHh;
+        _reverse = reverse;
+        _hidden = wHh.Shape[1];
+        _input = wIh.Shape[1];
+    }
+
+    /// <summary>
+    /// First forward phase: allocates the saved tensors and the step work buffer, and projects the packed inputs
+    /// <paramref name="xp"/> [N, I] in one GEMM (Xp·Wihᵀ → [N, 4H]).
+    /// </summary>
+    public void Project(ReadOnlySpan<float> xp)
+    {
+        int n = _plan.Rows, h = _hidden, g4 = 4 * h, b0 = _plan.Steps == 0 ? 0 : _plan.BatchSizes[0];
+        _act = Tensor.Scratch(new Shape(n, g4));
+        _cPrev = Tensor.Scratch(new Shape(n, h));
+        _tanhC = Tensor.Scratch(new Shape(n, h));
+        _hPrev = Tensor.Scratch(new Shape(n, h));
+        _work = Tensor.Scratch(new Shape(g4 + (b0 * (g4 + h + h))));
+        if (n > 0)
+        {
+            Gemm.Multiply(xp, false, _wIh.Span, true, _act.Span, n, g4, _input, false);
+        }
+    }
+
+    /// <summary>
+    /// Second forward phase (after <see cref="Project"/>): the recurrence, writing h at each real position into
+    /// <paramref name="y"/> [B, T, stride] at columns [col, col + H). Padding positions are not written.
+    /// </summary>
+    public void Recur(Span<float> y, int stride, int col)
+    {
+        int n = _plan.Rows, h = _hidden, g4 = 4 * h, b0 = _plan.Steps == 0 ? 0 : _plan.BatchSizes[0];
+        if (n == 0)
+        {
+            return;
+        }
+
+        // Work buffers: bias sum [4H], recurrent projection [B0, 4H], h and c state [B0, H] each.
+        Span<float> ws = _work!.Span;
+        Span<float> bias = ws[..g4];
+        if (_bIh is not null && _bHh is not null)
+        {
+            TensorPrimitives.Add(_bIh.Span, _bHh.Span, bias);
+        }
+        else if (_bIh is not null || _bHh is not null)
+        {
+            (_bIh ?? _bHh)!.Span.CopyTo(bias);
+        }
+        else
+        {
+            bias.Clear();
+        }
+
+        Span<float> rec = ws.Slice(g4, b0 * g4);
+        ws[(g4 + (b0 * g4))..].Clear();
+        ReadOnlySpan<float> wHh = _wHh.Span;
+        int[] order = _plan.Order;
+        int time = _plan.Time;
+        fixed (float* pWork = ws, pAct = _act!.Span, pCp = _cPrev!.Span, pTc = _tanhC!.Span, pHp = _hPrev!.Span, pY = y)
+        {
+            float* pBias = pWork, pRec = pWork + g4, pH = pRec + (b0 * g4), pC = pH + (b0 * h);
+            for (int s = 0; s < _plan.Steps; s++)
+            {
+                int bs = _plan.BatchSizes[s];
+                if (s > 0)
+                {
+                    Gemm.Multiply(new ReadOnlySpan<float>(pH, bs * h), false, wHh, true, rec[..(bs * g4)], bs, g4, h, false);
+                }
+
+                for (int r = 0; r < bs; r++)
+                {
+                    int pos = _plan.Position(r, s, _reverse);
+                    long row = _plan.Offsets[pos] + r;
+                    float* yRow = pY + ((((long)order[r] * time) + pos) * stride) + col;
+                    LstmKernels.ForwardRow(
+                        pAct + (row * g4), s > 0 ? pRec + ((long)r * g4) : null, pBias, pC + ((long)r * h), pH + ((long)r * h),
+                        pCp + (row * h), pHp + (row * h), pTc + (row * h), yRow, h);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// First backward phase: backpropagation through time. <paramref name="dy"/> [B, T, stride] holds the output
+    /// gradient at columns [col, col + H). Leaves the pre-activation gate gradients dG [N, 4H] in the node.
+    /// </summary>
+    public void BackwardRecur(ReadOnlySpan<float> dy, int stride, int col)
+    {
+        int n = _plan.Rows, h = _hidden, g4 = 4 * h, b0 = _plan.Steps == 0 ? 0 : _plan.BatchSizes[0];
+        var dGates = _dGates = Tensor.Scratch(new Shape(n, g4));
+        if (n == 0)
+        {
+            return;
+        }
+
+        // Work: contiguous gate gradients of the running rows [B0, 4H], dh and dc carried to the previous step [B0, H] each.
+        Span<float> ws = _work!.Span[..(b0 * (g4 + h + h))];
+        ws[(b0 * g4)..].Clear();
+        Span<float> dStep = ws[..(b0 * g4)];
+        Span<float> dhRec = ws.Slice(b0 * g4, b0 * h);
+        ReadOnlySpan<float> wHh = _wHh.Span;
+        int[] order = _plan.Order;
+        int time = _plan.Time;
+        fixed (float* pWork = ws, pAct = _act!.Span, pCp = _cPrev!.Span, pTc = _tanhC!.Span, pDg = dGates.Span, pDy = dy)
+        {
+            float* pStep = pWork, pDh = pWork + (b0 * g4), pDc = pDh + (b0 * h);
+            for (int s = _plan.Steps - 1; s >= 0; s--)
+            {
+                int bs = _plan.BatchSizes[s];
+                for (int r = 0; r < bs; r++)
+                {
+                    int pos = _plan.Position(r, s, _reverse);
+                    long row = _plan.Offsets[pos] + r;
+                    float* dyRow = pDy + ((((long)order[r] * time) + pos) * stride) + col;
+                    LstmKernels.BackwardRow(
+                        pAct + (row * g4), pCp + (row * h), pTc + (row * h), dyRow, pDh + ((long)r * h), pDc + ((long)r * h),
+                        pDg + (row * g4), pStep + ((long)r * g4), h);
+                }
+
+                if (s > 0)
+                {
+                    Gemm.Multiply(dStep[..(bs * g4)], false, wHh, false, dhRec[..(bs * h)], bs, h, g4, false);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Second backward phase (after <see cref="BackwardRecur"/>): adds the weight and bias gradients into
+    /// <paramref name="ctx"/>'s buffers; when <paramref name="dxp"/> is not empty, writes (or with
+    /// <paramref name="accumulateDxp"/> adds) the packed input gradient [N, I] into it.
+    /// </summary>
+    public void BackwardWeights(BackwardContext ctx, ReadOnlySpan<float> xp, Span<float> dxp, bool accumulateDxp)
+    {
+        int n = _plan.Rows, g4 = 4 * _hidden;
+        if (n == 0)
+        {
+            return;
+        }
+
+        Span<float> gWih = ctx.GradFor(_wIh);
+        Span<float> gWhh = ctx.GradFor(_wHh);
+        Span<float> gBih = _bIh is null ? default : ctx.GradFor(_bIh);
+        Span<float> gBhh = _bHh is null ? default : ctx.GradFor(_bHh);
+        ReadOnlySpan<float> dg = _dGates!.Span;
+        if (!gWhh.IsEmpty)
+        {
+            Gemm.Multiply(dg, true, _hPrev!.Span, false, gWhh, g4, _hidden, n, true);
+        }
+
+        if (!gWih.IsEmpty)
+        {
+            Gemm.Multiply(dg, true, xp, false, gWih, g4, _input, n, true);
+        }
+
+        if (!gBih.IsEmpty || !gBhh.IsEmpty)
+        {
+            // Column sums of dG in row order (deterministic), reusing the step buffer.
+            Span<float> sum = _work!.Span[..g4];
+            sum.Clear();
+            for (int row = 0; row < n; row++)
+            {
+                TensorPrimitives.Add(sum, dg.Slice(row * g4, g4), sum);
+            }
+
+            if (!gBih.IsEmpty)
+            {
+                TensorPrimitives.Add(gBih, sum, gBih);
+            }
+
+            if (!gBhh.IsEmpty)
+            {
+                TensorPrimitives.Add(gBhh, sum, gBhh);
+            }
+        }
+
+        if (!dxp.IsEmpty)
+        {
+            Gemm.Multiply(dg, false, _wIh.Span, false, dxp, n, _input, g4, accumulateDxp);
+        }
+    }
+}

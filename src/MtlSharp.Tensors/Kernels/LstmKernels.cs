@@ -1,0 +1,212 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MtlSharp.Tensors.Kernels;
+
+/// <summary>
+/// The fused per-row LSTM cell kernels (PyTorch gate order i, f, g, o), vectorised with <see cref="Vector256{T}"/>
+/// and a scalar fallback/tail:
+/// i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o), c = f ⊙ c₋₁ + i ⊙ g, h = o ⊙ tanh(c).
+/// </summary>
+internal static unsafe class LstmKernels
+{
+    private static readonly bool s_vector = Vector256.IsHardwareAccelerated && Fma.IsSupported;
+
+    /// <summary>
+    /// One cell step for one sequence. <paramref name="gates"/> [4H] holds the input projection on entry and the
+    /// activations (i, f, g, o) on exit; <paramref name="rec"/> [4H] the recurrent projection (null at step 0);
+    /// <paramref name="bias"/> [4H] bIh + bHh. <paramref name="c"/>, <paramref name="h"/> [H] are the running state
+    /// (updated); the previous c and h are saved to <paramref name="cPrevOut"/>, <paramref name="hPrevOut"/>, and
+    /// tanh(c) to <paramref name="tanhCOut"/>; h is also written to <paramref name="y"/>.
+    /// </summary>
+    public static void ForwardRow(
+        float* gates, float* rec, float* bias, float* c, float* h,
+        float* cPrevOut, float* hPrevOut, float* tanhCOut, float* y, int hidden)
+    {
+        int j = 0;
+        if (s_vector)
+        {
+            for (; j <= hidden - 8; j += 8)
+            {
+                Vector256<float> zi = Vector256.Load(gates + j) + Vector256.Load(bias + j);
+                Vector256<float> zf = Vector256.Load(gates + hidden + j) + Vector256.Load(bias + hidden + j);
+                Vector256<float> zg = Vector256.Load(gates + (2 * hidden) + j) + Vector256.Load(bias + (2 * hidden) + j);
+                Vector256<float> zo = Vector256.Load(gates + (3 * hidden) + j) + Vector256.Load(bias + (3 * hidden) + j);
+                if (rec != null)
+                {
+                    zi += Vector256.Load(rec + j);
+                    zf += Vector256.Load(rec + hidden + j);
+                    zg += Vector256.Load(rec + (2 * hidden) + j);
+                    zo += Vector256.Load(rec + (3 * hidden) + j);
+                }
+
+                Vector256<float> i = Sigmoid(zi), f = Sigmoid(zf), g = Tanh(zg), o = Sigmoid(zo);
+                Vector256<float> cp = Vector256.Load(c + j);
+                Vector256.Load(h + j).Store(hPrevOut + j);
+                cp.Store(cPrevOut + j);
+                Vector256<float> cn = Vector256.FusedMultiplyAdd(f, cp, i * g);
+                Vector256<float> tc = Tanh(cn);
+                Vector256<float> hn = o * tc;
+                i.Store(gates + j);
+                f.Store(gates + hidden + j);
+                g.Store(gates + (2 * hidden) + j);
+                o.Store(gates + (3 * hidden) + j);
+                cn.Store(c + j);
+                tc.Store(tanhCOut + j);
+                hn.Store(h + j);
+                hn.Store(y + j);
+            }
+        }
+
+        for (; j < hidden; j++)
+        {
+            float zi = gates[j] + bias[j];
+            float zf = gates[hidden + j] + bias[hidden + j];
+            float zg = gates[(2 * hidden) + j] + bias[(2 * hidden) + j];
+            float zo = gates[(3 * hidden) + j] + bias[(3 * hidden) + j];
+            if (rec != null)
+            {
+                zi += rec[j];
+                zf += rec[hidden + j];
+                zg += rec[(2 * hidden) + j];
+                zo += rec[(3 * hidden) + j];
+            }
+
+            float i = SigmoidScalar(zi), f = SigmoidScalar(zf), g = MathF.Tanh(zg), o = SigmoidScalar(zo);
+            float cp = c[j];
+            hPrevOut[j] = h[j];
+            cPrevOut[j] = cp;
+            float cn = (f * cp) + (i * g);
+            float tc = MathF.Tanh(cn);
+            float hn = o * tc;
+            gates[j] = i;
+            gates[hidden + j] = f;
+            gates[(2 * hidden) + j] = g;
+            gates[(3 * hidden) + j] = o;
+            c[j] = cn;
+            tanhCOut[j] = tc;
+            h[j] = hn;
+            y[j] = hn;
+        }
+    }
+
+    /// <summary>
+    /// Backward of one cell step for one sequence. <paramref name="act"/> [4H] the saved activations,
+    /// <paramref name="cPrev"/>, <paramref name="tanhC"/> [H] the saved c₋₁ and tanh(c); <paramref name="dy"/> [H]
+    /// the output gradient at this position; <paramref name="dh"/> [H] the gradient flowing back from the next
+    /// step's recurrent input; <paramref name="dc"/> [H] the cell gradient from the next step, replaced by the
+    /// gradient for c₋₁. Writes the pre-activation gate gradients [4H] to <paramref name="dGates"/> and
+    /// <paramref name="dGates2"/>.
+    /// </summary>
+    public static void BackwardRow(
+        float* act, float* cPrev, float* tanhC, float* dy, float* dh, float* dc, float* dGates, float* dGates2, int hidden)
+    {
+        int j = 0;
+        if (s_vector)
+        {
+            Vector256<float> one = Vector256.Create(1f);
+            for (; j <= hidden - 8; j += 8)
+            {
+                Vector256<float> i = Vector256.Load(act + j);
+                Vector256<float> f = Vector256.Load(act + hidden + j);
+                Vector256<float> g = Vector256.Load(act + (2 * hidden) + j);
+                Vector256<float> o = Vector256.Load(act + (3 * hidden) + j);
+                Vector256<float> tc = Vector256.Load(tanhC + j);
+                Vector256<float> cp = Vector256.Load(cPrev + j);
+                Vector256<float> gh = Vector256.Load(dy + j) + Vector256.Load(dh + j);
+                Vector256<float> gc = Vector256.FusedMultiplyAdd(gh * o, one - (tc * tc), Vector256.Load(dc + j));
+                Vector256<float> gi = gc * g * i * (one - i);
+                Vector256<float> gf = gc * cp * f * (one - f);
+                Vector256<float> gg = gc * i * (one - (g * g));
+                Vector256<float> go = gh * tc * o * (one - o);
+                (gc * f).Store(dc + j);
+                gi.Store(dGates + j);
+                gf.Store(dGates + hidden + j);
+                gg.Store(dGates + (2 * hidden) + j);
+                go.Store(dGates + (3 * hidden) + j);
+                gi.Store(dGates2 + j);
+                gf.Store(dGates2 + hidden + j);
+                gg.Store(dGates2 + (2 * hidden) + j);
+                go.Store(dGates2 + (3 * hidden) + j);
+            }
+        }
+
+        for (; j < hidden; j++)
+        {
+            float i = act[j], f = act[hidden + j], g = act[(2 * hidden) + j], o = act[(3 * hidden) + j];
+            float tc = tanhC[j];
+            float gh = dy[j] + dh[j];
+            float gc = dc[j] + (gh * o * (1f - (tc * tc)));
+            float gi = gc * g * i * (1f - i);
+            float gf = gc * cPrev[j] * f * (1f - f);
+            float gg = gc * i * (1f - (g * g));
+            float go = gh * tc * o * (1f - o);
+            dc[j] = gc * f;
+            dGates[j] = dGates2[j] = gi;
+            dGates[hidden + j] = dGates2[hidden + j] = gf;
+            dGates[(2 * hidden) + j] = dGates2[(2 * hidden) + j] = gg;
+            dGates[(3 * hidden) + j] = dGates2[(3 * hidden) + j] = go;
+        }
+    }
+
+    private static float SigmoidScalar(float x) => 1f / (1f + MathF.Exp(-x));
+
+    /// <summary>σ(x) = 1 / (1 + e^(−x)) with an exact division.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Sigmoid(Vector256<float> x)
+    {
+        Vector256<float> one = Vector256.Create(1f);
+        return one / (one + Exp(-x));
+    }
+
+    /// <summary>
+    /// tanh(x): the Cephes odd polynomial for |x| &lt; 0.625 (keeps relative accuracy near 0), else
+    /// 1 − 2 / (e^(2|x|) + 1) with the sign restored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Tanh(Vector256<float> x)
+    {
+        Vector256<float> signMask = Vector256.Create(-0f);
+        Vector256<float> ax = Vector256.AndNot(x, signMask);
+        Vector256<float> one = Vector256.Create(1f);
+
+        // Large branch.
+        Vector256<float> e = Exp(ax + ax);
+        Vector256<float> large = one - (Vector256.Create(2f) / (e + one));
+
+        // Small branch: x + x·z·P(z), z = x².
+        Vector256<float> z = x * x;
+        Vector256<float> p = Vector256.Create(-5.70498872745e-3f);
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(2.06390887954e-2f));
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(-5.37397155531e-2f));
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(1.33314422036e-1f));
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(-3.33332819422e-1f));
+        Vector256<float> small = Vector256.FusedMultiplyAdd(p * z, x, x);
+
+        Vector256<float> signedLarge = large | (x & signMask);
+        return Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(0.625f)), small, signedLarge);
+    }
+
+    /// <summary>
+    /// e^x (Cephes expf): x clamped to [−87.3, 88.37], x = n·ln2 + r, e^r by a degree-6 polynomial, scaled by 2ⁿ
+    /// through the exponent bits. About 1 ulp over the range.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Exp(Vector256<float> x)
+    {
+        x = Vector256.Min(Vector256.Max(x, Vector256.Create(-87.3f)), Vector256.Create(88.37f));
+        Vector256<float> n = Vector256.Round(x * Vector256.Create(1.44269504088896341f));
+        Vector256<float> r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693359375f), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(2.12194440e-4f), r);
+        Vector256<float> p = Vector256.Create(1.9875691500e-4f);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
+        p = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256.Create(1f);
+        Vector256<int> bits = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
+        return p * bits.AsSingle();
+    }
+}

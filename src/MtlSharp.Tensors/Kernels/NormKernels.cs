@@ -1,0 +1,224 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MtlSharp.Tensors.Kernels;
+
+/// <summary>
+/// Fused Vector256 (+FMA) loops for the normalisation ops (LayerNorm, GroupNorm), each with a scalar tail that is
+/// also the fallback on hardware without 256-bit vectors. Every reduction subtracts the mean before multiplying,
+/// so no Σx² − n·m² cancellation occurs.
+/// </summary>
+internal static class NormKernels
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fmadd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
+
+    /// <summary>Σ (x − m)².</summary>
+    public static float SumSquaredCentered(ReadOnlySpan<float> x, float m)
+    {
+        ref float px = ref MemoryMarshal.GetReference(x);
+        int n = x.Length, i = 0;
+        float s = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 16)
+        {
+            var vm = Vector256.Create(m);
+            Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
+            for (; i <= n - 16; i += 16)
+            {
+                var d0 = Vector256.LoadUnsafe(ref px, (nuint)i) - vm;
+                var d1 = Vector256.LoadUnsafe(ref px, (nuint)(i + 8)) - vm;
+                acc0 = Fmadd(d0, d0, acc0);
+                acc1 = Fmadd(d1, d1, acc1);
+            }
+
+            s = Vector256.Sum(acc0 + acc1);
+        }
+
+        for (; i < n; i++)
+        {
+            float d = Unsafe.Add(ref px, i) - m;
+            s += d * d;
+        }
+
+        return s;
+    }
+
+    /// <summary>Σ g·(x − m), or Σ g·gamma·(x − m) when <paramref name="gamma"/> is not empty.</summary>
+    public static float DotCentered(ReadOnlySpan<float> g, ReadOnlySpan<float> gamma, ReadOnlySpan<float> x, float m)
+    {
+        ref float pg = ref MemoryMarshal.GetReference(g);
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float pw = ref MemoryMarshal.GetReference(gamma);
+        bool hasGamma = !gamma.IsEmpty;
+        int n = x.Length, i = 0;
+        float s = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var vm = Vector256.Create(m);
+            Vector256<float> acc = Vector256<float>.Zero;
+            for (; i <= n - 8; i += 8)
+            {
+                var vg = Vector256.LoadUnsafe(ref pg, (nuint)i);
+                if (hasGamma)
+                {
+                    vg *= Vector256.LoadUnsafe(ref pw, (nuint)i);
+                }
+
+                acc = Fmadd(vg, Vector256.LoadUnsafe(ref px, (nuint)i) - vm, acc);
+            }
+
+            s = Vector256.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            float gv = Unsafe.Add(ref pg, i);
+            if (hasGamma)
+            {
+                gv *= Unsafe.Add(ref pw, i);
+            }
+
+            s += gv * (Unsafe.Add(ref px, i) - m);
+        }
+
+        return s;
+    }
+
+    /// <summary>y = (x − m)·rstd [·gamma] [+ beta]; gamma and beta may be empty (then 1 and 0).</summary>
+    public static void Normalize(ReadOnlySpan<float> x, float m, float rstd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
+    {
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float pw = ref MemoryMarshal.GetReference(gamma);
+        ref float pb = ref MemoryMarshal.GetReference(beta);
+        ref float py = ref MemoryMarshal.GetReference(y);
+        bool hasGamma = !gamma.IsEmpty, hasBeta = !beta.IsEmpty;
+        int n = x.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var vm = Vector256.Create(m);
+            var vr = Vector256.Create(rstd);
+            for (; i <= n - 8; i += 8)
+            {
+                var h = (Vector256.LoadUnsafe(ref px, (nuint)i) - vm) * vr;
+                if (hasGamma)
+                {
+                    h = hasBeta
+                        ? Fmadd(h, Vector256.LoadUnsafe(ref pw, (nuint)i), Vector256.LoadUnsafe(ref pb, (nuint)i))
+                        : h * Vector256.LoadUnsafe(ref pw, (nuint)i);
+                }
+                else if (hasBeta)
+                {
+                    h += Vector256.LoadUnsafe(ref pb, (nuint)i);
+                }
+
+                h.StoreUnsafe(ref py, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            float h = (Unsafe.Add(ref px, i) - m) * rstd;
+            if (hasGamma)
+            {
+                h *= Unsafe.Add(ref pw, i);
+            }
+
+            if (hasBeta)
+            {
+                h += Unsafe.Add(ref pb, i);
+            }
+
+            Unsafe.Add(ref py, i) = h;
+        }
+    }
+
+    /// <summary>y = x·s + t.</summary>
+    public static void ScaleShift(ReadOnlySpan<float> x, float s, float t, Span<float> y)
+    {
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float py = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var vs = Vector256.Create(s);
+            var vt = Vector256.Create(t);
+            for (; i <= n - 8; i += 8)
+            {
+                Fmadd(Vector256.LoadUnsafe(ref px, (nuint)i), vs, vt).StoreUnsafe(ref py, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref py, i) = (Unsafe.Add(ref px, i) * s) + t;
+        }
+    }
+
+    /// <summary>dst += a·g[·gamma] + b·(x − m) + c (the fused input-gradient update); gamma may be empty.</summary>
+    public static void AddInputGrad(Span<float> dst, float a, ReadOnlySpan<float> g, ReadOnlySpan<float> gamma, float b, ReadOnlySpan<float> x, float m, float c)
+    {
+        ref float pd = ref MemoryMarshal.GetReference(dst);
+        ref float pg = ref MemoryMarshal.GetReference(g);
+        ref float pw = ref MemoryMarshal.GetReference(gamma);
+        ref float px = ref MemoryMarshal.GetReference(x);
+        bool hasGamma = !gamma.IsEmpty;
+        int n = dst.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var va = Vector256.Create(a);
+            var vb = Vector256.Create(b);
+            var vc = Vector256.Create(c);
+            var vm = Vector256.Create(m);
+            for (; i <= n - 8; i += 8)
+            {
+                var vg = Vector256.LoadUnsafe(ref pg, (nuint)i);
+                if (hasGamma)
+                {
+                    vg *= Vector256.LoadUnsafe(ref pw, (nuint)i);
+                }
+
+                var r = Fmadd(vb, Vector256.LoadUnsafe(ref px, (nuint)i) - vm, vc);
+                r = Fmadd(va, vg, r);
+                (Vector256.LoadUnsafe(ref pd, (nuint)i) + r).StoreUnsafe(ref pd, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            float gv = Unsafe.Add(ref pg, i);
+            if (hasGamma)
+            {
+                gv *= Unsafe.Add(ref pw, i);
+            }
+
+            Unsafe.Add(ref pd, i) += (a * gv) + (b * (Unsafe.Add(ref px, i) - m)) + c;
+        }
+    }
+
+    /// <summary>dgamma += g·(x − m)·rstd.</summary>
+    public static void AddGammaGrad(Span<float> dgamma, ReadOnlySpan<float> g, ReadOnlySpan<float> x, float m, float rstd)
+    {
+        ref float pd = ref MemoryMarshal.GetReference(dgamma);
+        ref float pg = ref MemoryMarshal.GetReference(g);
+        ref float px = ref MemoryMarshal.GetReference(x);
+        int n = dgamma.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var vm = Vector256.Create(m);
+            var vr = Vector256.Create(rstd);
+            for (; i <= n - 8; i += 8)
+            {
+                var h = (Vector256.LoadUnsafe(ref px, (nuint)i) - vm) * vr;
+                Fmadd(Vector256.LoadUnsafe(ref pg, (nuint)i), h, Vector256.LoadUnsafe(ref pd, (nuint)i)).StoreUnsafe(ref pd, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref pd, i) += Unsafe.Add(ref pg, i) * ((Unsafe.Add(ref px, i) - m) * rstd);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using MtlSharp.Tensors.Kernels;
+
+namespace MtlSharp.Tensors.Tests;
+
+/// <summary>
+/// <see cref="Gemm.Multiply"/> against a float64 reference: many shapes (edges around the 6×16 tile, the MC/KC/NC
+/// blocks, the direct-B row limit, the skinny shapes the models use), all transpose combinations, overwrite and
+/// accumulate, 1 and 2 threads; plus run-to-run bit-identity.
+/// </summary>
+[Collection("Threading")]
+public sealed class GemmTests
+{
+    public static TheoryData<int, int, int> Shapes => new()
+    {
+        { 1, 1, 1 },
+        { 1, 1, 7 },
+        { 2, 3, 4 },
+        { 3, 5, 1 },
+        { 7, 13, 17 },
+        { 6, 16, 8 },
+        { 6, 8, 5 },
+        { 5, 15, 9 },
+        { 11, 23, 29 },
+        { 12, 32, 256 },
+        { 13, 33, 257 },
+        { 100, 8, 513 },
+        { 145, 17, 3 },
+        { 2, 4081, 3 },
+        { 1, 300, 50 },
+        { 300, 1, 50 },
+        { 16, 10, 36 },
+        { 64, 64, 128 },
+        { 32, 400, 100 },
+        { 4, 576, 25 },
+        { 48, 100, 40 },
+        { 49, 70, 20 },
+        { 300, 20, 64 },
+        { 257, 131, 300 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatchesFloat64Reference(int m, int n, int k)
+    {
+        int saved = Threading.ThreadCount;
+        try
+        {
+            var rng = new Random((m * 7919) + (n * 104729) + k);
+            float[] a = Random(rng, m * k);
+            float[] b = Random(rng, k * n);
+            float[] c0 = Random(rng, m * n);
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    foreach (bool accumulate in new[] { false, true })
+                    {
+                        (double[] expected, double[] bound) = Reference(a, transA, b, transB, c0, m, n, k, accumulate);
+                        foreach (int threads in new[] { 1, 2 })
+                        {
+                            Threading.ThreadCount = threads;
+                            float[] c = (float[])c0.Clone();
+                            Gemm.Multiply(a, transA, b, transB, c, m, n, k, accumulate);
+                            for (int i = 0; i < c.Length; i++)
+                            {
+                                double tol = (1.2e-7 * (k + 2) * bound[i]) + 1e-30;
+                                if (!(Math.Abs(c[i] - expected[i]) <= tol))
+                                {
+                                    Assert.Fail($"m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate} threads={threads}: " +
+                                        $"C[{i / n},{i % n}] = {c[i]:G9}, expected {expected[i]:G9} (tolerance {tol:G3}).");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
+    [Theory]
+    [InlineData(257, 131, 300)]
+    [InlineData(300, 20, 64)]
+    [InlineData(48, 2000, 60)]
+    public void RepeatsAreBitIdenticalAndIndependentOfThreadCount(int m, int n, int k)
+    {
+        int saved = Threading.ThreadCount;
+        try
+        {
+            var rng = new Random(12345);
+            float[] a = Random(rng, m * k);
+            float[] b = Random(rng, k * n);
+            foreach (bool transB in new[] { false, true })
+            {
+                Threading.ThreadCount = 2;
+                float[] first = new float[m * n];
+                Gemm.Multiply(a, false, b, transB, first, m, n, k, accumulate: false);
+                for (int rep = 0; rep < 3; rep++)
+                {
+                    float[] again = new float[m * n];
+                    Gemm.Multiply(a, false, b, transB, again, m, n, k, accumulate: false);
+                    Assert.Equal(first, again);
+                }
+
+                // Every element is summed in the same order however the work is split (a property of this
+                // kernel, stronger than the engine's per-thread-count determinism contract).
+                Threading.ThreadCount = 1;
+                float[] single = new float[m * n];
+                Gemm.Multiply(a, false, b, transB, single, m, n, k, accumulate: false);
+                Assert.Equal(first, single);
+            }
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void ZeroInnerDimensionClearsOrKeeps()
+    {
+        float[] c = [1, 2, 3, 4];
+        Gemm.Multiply([], false, [], false, c, 2, 2, 0, accumulate: true);
+        Assert.Equal([1f, 2, 3, 4], c);
+        Gemm.Multiply([], false, [], false, c, 2, 2, 0, accumulate: false);
+        Assert.Equal([0f, 0, 0, 0], c);
+    }
+
+    [Fact]
+    public void LargerBuffersAreUsedOnlyUpToTheirSize()
+    {
+        // C has trailing elements past m*n that must stay untouched.
+        float[] a = [1, 2, 3, 4, 5, 6];
+        float[] b = [1, 0, 0, 1, 1, 1];
+        float[] c = [9, 9, 9, 9, 9, 9, 9];
+        Gemm.Multiply(a, false, b, false, c, 2, 2, 3, accumulate: false);
+        Assert.Equal([4f, 5, 10, 11, 9, 9, 9], c);
+    }
+
+    [Fact]
+    public void TooSmallBuffersThrow()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[5], false, new float[6], false, new float[4], 2, 2, 3, false));
+        Assert.Contains("Gemm", ex.Message);
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[6], false, new float[6], false, new float[4], -2, 2, 3, false));
+    }
+
+    private static float[] Random(Random rng, int count)
+    {
+        var x = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            x[i] = (float)((rng.NextDouble() * 2) - 1);
+        }
+
+        return x;
+    }
+
+    /// <summary>C = [C0 +] op(A)·op(B) in float64, and Σ|terms| per element (the rounding-error scale).</summary>
+    private static (double[] Value, double[] Bound) Reference(
+        float[] a, bool transA, float[] b, bool transB, float[] c0, int m, int n, int k, bool accumulate)
+    {
+        var value = new double[m * n];
+        var bound = new double[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double s = accumulate ? c0[(i * n) + j] : 0;
+                double t = Math.Abs(s);
+                for (int p = 0; p < k; p++)
+                {
+                    double prod = (double)(transA ? a[(p * m) + i] : a[(i * k) + p]) * (transB ? b[(j * k) + p] : b[(p * n) + j]);
+                    s += prod;
+                    t += Math.Abs(prod);
+                }
+
+                value[(i * n) + j] = s;
+                bound[(i * n) + j] = t;
+            }
+        }
+
+        return (value, bound);
+    }
+}
