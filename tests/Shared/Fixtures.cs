@@ -18,8 +18,15 @@ internal static class Fixtures
     /// <summary>The repository root (the folder holding MtlSharp.slnx).</summary>
     public static string RepoRoot => Root.Value;
 
-    /// <summary>The shared datasets folder beside the checkout (<c>../shared/datasets</c>).</summary>
-    public static string DatasetsDir => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "datasets"));
+    private static readonly Lazy<string> Datasets = new(FindDatasets);
+
+    /// <summary>
+    /// The shared datasets folder: the first <c>shared/datasets</c> found walking up from the repository root
+    /// (the root itself, then its parent, …). For the main checkout and CI that is <c>../shared/datasets</c>
+    /// beside the checkout; from a worktree such as <c>/work/wt/x</c> it finds <c>/work/shared/datasets</c>.
+    /// When none exists, this is <c>../shared/datasets</c> (which does not exist).
+    /// </summary>
+    public static string DatasetsDir => Datasets.Value;
 
     /// <summary>Parses <c>tests/fixtures/{relativePath}</c>.</summary>
     public static JsonElement Load(string relativePath)
@@ -45,6 +52,20 @@ internal static class Fixtures
 
     /// <summary>A JSON integer array.</summary>
     public static int[] Ints(JsonElement e) => e.EnumerateArray().Select(x => x.GetInt32()).ToArray();
+
+    private static string FindDatasets()
+    {
+        for (var dir = new DirectoryInfo(RepoRoot); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "shared", "datasets");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "datasets"));
+    }
 
     private static string FindRoot()
     {

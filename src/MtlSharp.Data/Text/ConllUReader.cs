@@ -1,0 +1,166 @@
+using System.Globalization;
+
+namespace MtlSharp.Data.Text;
+
+/// <summary>
+/// Reader for the CoNLL-U format of Universal Dependencies (https://universaldependencies.org/format.html), plain
+/// or gzip-compressed. Sentences are separated by blank lines; <c>#</c> lines are comments, of which
+/// <c># sent_id = …</c> and <c># text = …</c> are kept. Multiword-token lines (ID like <c>3-4</c>) and empty nodes
+/// (ID like <c>8.1</c>) are skipped, so a sentence holds its syntactic words with IDs 1..n. Errors name the file
+/// and line.
+/// </summary>
+public static class ConllUReader
+{
+    private const int NumColumns = 10;
+
+    /// <summary>Reads every sentence of <paramref name="path"/>.</summary>
+    public static IReadOnlyList<ConllUSentence> Read(string path)
+    {
+        using StreamReader reader = DataFile.OpenText(path);
+        try
+        {
+            return Read(reader, path);
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path}: corrupt compressed data: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads every sentence from <paramref name="reader"/>; <paramref name="sourceName"/> is used in messages.</summary>
+    public static IReadOnlyList<ConllUSentence> Read(TextReader reader, string sourceName)
+    {
+        var sentences = new List<ConllUSentence>();
+        var tokens = new List<ConllUToken>();
+        string? sentId = null, text = null;
+        int lineNo = 0, firstLine = 0;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            if (line.Length == 0 || string.IsNullOrWhiteSpace(line))
+            {
+                Flush();
+                continue;
+            }
+
+            if (firstLine == 0)
+            {
+                firstLine = lineNo;
+            }
+
+            if (line[0] == '#')
+            {
+                ReadComment(line, ref sentId, ref text);
+                continue;
+            }
+
+            string[] f = line.Split('\t');
+            if (f.Length != NumColumns)
+            {
+                throw new InvalidDataException(
+                    $"{sourceName}:{lineNo}: expected {NumColumns} tab-separated columns (ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC), found {f.Length}.");
+            }
+
+            string id = f[0];
+            if (id.Contains('-') || id.Contains('.'))
+            {
+                CheckRangeOrEmptyNode(id, sourceName, lineNo);
+                continue;
+            }
+
+            if (!int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out int idValue))
+            {
+                throw new InvalidDataException(
+                    $"{sourceName}:{lineNo}: invalid ID '{id}'; expected an integer, a multiword range like 3-4 or an empty node like 8.1.");
+            }
+
+            if (idValue != tokens.Count + 1)
+            {
+                throw new InvalidDataException($"{sourceName}:{lineNo}: word ID {idValue} is out of sequence; expected {tokens.Count + 1}.");
+            }
+
+            int head = -1;
+            if (f[6] != "_" && !int.TryParse(f[6], NumberStyles.None, CultureInfo.InvariantCulture, out head))
+            {
+                throw new InvalidDataException($"{sourceName}:{lineNo}: invalid HEAD '{f[6]}'; expected a non-negative integer or _.");
+            }
+
+            tokens.Add(new ConllUToken(idValue, f[1], f[2], f[3], f[4], f[5], head, f[7], f[8], f[9]));
+        }
+
+        Flush();
+        return sentences;
+
+        void Flush()
+        {
+            if (tokens.Count > 0)
+            {
+                sentences.Add(new ConllUSentence(sentId, text, tokens.ToArray(), $"{sourceName}:{firstLine}"));
+            }
+
+            tokens.Clear();
+            sentId = null;
+            text = null;
+            firstLine = 0;
+        }
+    }
+
+    /// <summary>
+    /// The genre encoded in a UD English-EWT sentence id: the part before the first '-' (e.g.
+    /// <c>answers-20111105112131AA6gIX6_ans-0001</c> → <c>answers</c>); null when the id is null or has no '-'.
+    /// </summary>
+    public static string? GenreOf(string? sentId)
+    {
+        if (sentId is null)
+        {
+            return null;
+        }
+
+        int dash = sentId.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 ? sentId[..dash] : null;
+    }
+
+    /// <summary>The universal relation of a DEPREL: the part before the first ':' (<c>obl:tmod</c> → <c>obl</c>).</summary>
+    public static string BaseRelation(string deprel)
+    {
+        ArgumentNullException.ThrowIfNull(deprel);
+        int colon = deprel.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? deprel : deprel[..colon];
+    }
+
+    private static void ReadComment(string line, ref string? sentId, ref string? text)
+    {
+        ReadOnlySpan<char> body = line.AsSpan(1).TrimStart();
+        int eq = body.IndexOf('=');
+        if (eq < 0)
+        {
+            return;
+        }
+
+        ReadOnlySpan<char> key = body[..eq].Trim();
+        string value = body[(eq + 1)..].Trim().ToString();
+        if (key.SequenceEqual("sent_id"))
+        {
+            sentId = value;
+        }
+        else if (key.SequenceEqual("text"))
+        {
+            text = value;
+        }
+    }
+
+    private static void CheckRangeOrEmptyNode(string id, string sourceName, int lineNo)
+    {
+        char sep = id.Contains('-') ? '-' : '.';
+        int at = id.IndexOf(sep, StringComparison.Ordinal);
+        bool ok = at > 0
+            && int.TryParse(id.AsSpan(0, at), NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            && int.TryParse(id.AsSpan(at + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _);
+        if (!ok)
+        {
+            throw new InvalidDataException(
+                $"{sourceName}:{lineNo}: invalid ID '{id}'; expected an integer, a multiword range like 3-4 or an empty node like 8.1.");
+        }
+    }
+}
