@@ -1,0 +1,37 @@
+using MtlSharp.MultiTask.Routing;
+
+namespace MtlSharp.MultiTask.Experiments;
+
+/// <summary>Run-level settings of a preset: what varies between runs of the same experiment.</summary>
+public sealed record ExperimentSettings
+{
+    /// <summary>The run's seed (model initialisation, data generation, data order, noise).</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Folder with the real datasets (e.g. <c>mnist/</c> inside); unused by synthetic presets.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>How active components are combined.</summary>
+    public CombineMode Combine { get; init; } = CombineMode.Mean;
+
+    /// <summary>Multiplies the preset's number of rounds (e.g. 0.01 for a smoke run); 1 is the paper's schedule.</summary>
+    public double ScheduleScale { get; init; } = 1.0;
+
+    /// <summary>Relatedness ρ of the synthetic-transfer tasks.</summary>
+    public double Rho { get; init; } = 1.0;
+
+    /// <summary>Budget b for <see cref="RoutingMethod.GumbelBudget"/>.</summary>
+    public float Budget { get; init; } = 0.75f;
+
+    /// <summary>Gumbel temperature schedule; null keeps the preset's (annealed, as the released code).</summary>
+    public TemperatureSchedule? Temperature { get; init; }
+
+    /// <summary>Checkpoint folder, or null.</summary>
+    public string? CheckpointDirectory { get; init; }
+
+    /// <summary>Training examples per synthetic task (the peer used 100,000).</summary>
+    public int SyntheticTrainSize { get; init; } = 100_000;
+
+    /// <summary>Test examples per synthetic task.</summary>
+    public int SyntheticTestSize { get; init; } = 10_000;
+}
