@@ -10,7 +10,7 @@ namespace MtlSharp.MultiTask.Reporting.Html;
 /// </summary>
 internal static class AllocationSection
 {
-    private const double ContentWidth = 1130, TaskColumn = 130;
+    private const double ContentWidth = 1150, TaskColumn = 100;
 
     /// <summary>Appends the allocation-history section; nothing when there is no history.</summary>
     public static void AppendHistory(StringBuilder sb, RunReport r, HtmlReportOptions options)
@@ -32,13 +32,16 @@ internal static class AllocationSection
 
         double cellW = Math.Clamp(Math.Floor((ContentWidth - TaskColumn) / layers.Count) - 8, 130, 380);
         int plotH = (int)Math.Clamp(cellW * 0.36, 56, 120);
+        int points = Math.Min(options.MaxAllocationPoints, (int)cellW); // no more points than pixels
+
         sb.Append("<div class=\"scroll\"><table class=\"multiples\"><thead><tr><th></th>");
         foreach (var h in layers)
             sb.Append("<th class=\"layer\">layer ").Append(h.Layer.ToString(CultureInfo.InvariantCulture)).Append("</th>");
         sb.Append("</tr></thead><tbody>");
         for (int t = 0; t < tasks; t++)
         {
-            sb.Append("<tr><th class=\"task\">").Append(Markup.Escape(TaskName(r, t))).Append("</th>");
+            string name = Markup.Escape(TaskName(r, t));
+            sb.Append("<tr><th class=\"task\" title=\"").Append(name).Append("\">").Append(name).Append("</th>");
             foreach (var h in layers)
             {
                 sb.Append("<td>");
@@ -61,7 +64,7 @@ internal static class AllocationSection
                         var snap = h.Probabilities[i];
                         y[i] = t < snap.Length && c < snap[t].Length ? snap[t][c] : double.NaN;
                     }
-                    var (dx, dy) = SeriesMath.Downsample(x[..snaps], y, options.MaxAllocationPoints);
+                    var (dx, dy) = SeriesMath.Downsample(x[..snaps], y, points);
                     chart.Series.Add(new LineSeries("component " + c.ToString(CultureInfo.InvariantCulture), dx, dy,
                         Palette.Color(c), 1.5, 0.95, Palette.Dash(c)));
                 }

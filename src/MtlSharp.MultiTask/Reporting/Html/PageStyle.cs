@@ -36,8 +36,8 @@ internal static class PageStyle
         .scroll { overflow-x: auto; }
         table.multiples { border-collapse: collapse; }
         table.multiples th, table.multiples td { border: none; padding: 2px 4px; background: none; }
-        table.multiples th.task { text-align: right; font-weight: 500; max-width: 150px; overflow-wrap: anywhere;
-          vertical-align: middle; font-size: 12px; }
+        table.multiples th.task { text-align: right; font-weight: 500; max-width: 160px; white-space: nowrap;
+          overflow: hidden; text-overflow: ellipsis; vertical-align: middle; font-size: 12px; }
         table.multiples th.layer { text-align: center; font-size: 12px; }
         .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 12px; color: #333; margin: 4px 0 10px; }
         .legend .sw { display: inline-block; width: 22px; height: 0; border-top: 3px solid; vertical-align: middle;

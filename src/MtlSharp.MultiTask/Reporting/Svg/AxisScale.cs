@@ -100,6 +100,7 @@ internal sealed class AxisScale
         >= 0 and <= 3 => Math.Pow(10, e).ToString("0", System.Globalization.CultureInfo.InvariantCulture),
         -1 => "0.1",
         -2 => "0.01",
+        -3 => "0.001",
         _ => "1e" + e.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

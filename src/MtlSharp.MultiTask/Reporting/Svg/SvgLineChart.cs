@@ -128,7 +128,7 @@ internal sealed class SvgLineChart
         double height = legendTop + legendRows * 17 + (legendRows > 0 ? 2 : 0);
 
         var ys = MakeY(top + plotH, top);
-        var xs = AxisScale.Linear(xMin, xMax, left, left + plotW, Compact ? 3 : Math.Clamp((int)(plotW / 90), 3, 8), nice: false);
+        var xs = AxisScale.Linear(xMin, xMax, left, left + plotW, Math.Clamp((int)(plotW / (Compact ? 70 : 90)), 3, Compact ? 5 : 8), nice: false);
 
         var sb = new StringBuilder(4096);
         SvgText.Open(sb, Kind, Width, height, Title ?? YLabel ?? Kind);
