@@ -22,10 +22,10 @@ public static class Gemm
     private const long TinyWork = 64;
 
     /// <summary>Products with fewer multiply-adds than this stay on the calling thread.</summary>
-    private const long ParallelMinWork = 1L << 18;
+    private const long ParallelMinWork = 1L << 20;
 
     /// <summary>Each thread of a parallel product gets at least this many multiply-adds.</summary>
-    private const long ParallelMinWorkPerChunk = 1L << 17;
+    private const long ParallelMinWorkPerChunk = 1L << 19;
 
     /// <summary>
     /// Computes C = op(A)·op(B), or C += op(A)·op(B) when <paramref name="accumulate"/>.
