@@ -5,7 +5,8 @@ namespace MtlSharp.Tensors.Tests;
 /// <summary>
 /// <see cref="Gemm.Multiply"/> against a float64 reference: many shapes (edges around the 6×16 tile, the MC/KC/NC
 /// blocks, the direct-B row limit, the skinny shapes the models use), all transpose combinations, overwrite and
-/// accumulate, 1 and 2 threads; plus run-to-run bit-identity.
+/// accumulate, 1 and 2 threads (products of ≥ 2²⁰ multiply-adds take the parallel path: 600×20×100 splits rows,
+/// the wider ones split columns); plus run-to-run bit-identity.
 /// </summary>
 [Collection("Threading")]
 public sealed class GemmTests
@@ -35,6 +36,7 @@ public sealed class GemmTests
         { 48, 100, 40 },
         { 49, 70, 20 },
         { 300, 20, 64 },
+        { 600, 20, 100 },
         { 257, 131, 300 },
     };
 
@@ -83,7 +85,7 @@ public sealed class GemmTests
 
     [Theory]
     [InlineData(257, 131, 300)]
-    [InlineData(300, 20, 64)]
+    [InlineData(600, 20, 100)]
     [InlineData(48, 2000, 60)]
     public void RepeatsAreBitIdenticalAndIndependentOfThreadCount(int m, int n, int k)
     {
