@@ -49,6 +49,11 @@ public sealed class ReductionTests
         var x = Tensor.FromArray([1, 5, 5, 7, 2, 7], 2, 3);
         Assert.Equal([1, 0], Ops.ArgMax(x));
         Assert.Equal([2], Ops.ArgMax(Tensor.FromArray([0, 1, 3], 3)));
+
+        // A vectorised row (length 20) with ties at 3 and 15.
+        float[] wide = new float[20];
+        wide[3] = wide[15] = 9;
+        Assert.Equal([3], Ops.ArgMax(Tensor.FromArray(wide, 1, 20)));
     }
 
     [Fact]
