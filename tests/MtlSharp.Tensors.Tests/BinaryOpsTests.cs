@@ -53,6 +53,9 @@ public sealed class BinaryOpsTests
         Assert.Equal([10f, 20, 300, 400], y.ToArray());
         Assert.Equal([10f, 20, 300, 400], Ops.Mul(Tensor.FromArray([10, 100], 1, 2, 1, 1), img).ToArray());
 
+        // empty against a bias keeps the empty shape
+        Assert.Equal(new Shape(0, 3), Ops.Add(Tensor.Zeros(0, 3), Tensor.FromArray([1, 2, 3], 3)).Shape);
+
         // same element count, lower rank: [3] against [1, 3]
         var r = Ops.Add(Tensor.FromArray([1, 2, 3], 3), Tensor.FromArray([1, 1, 1], 1, 3));
         Assert.Equal(new Shape(1, 3), r.Shape);
@@ -148,6 +151,36 @@ public sealed class BinaryOpsTests
                 Assert.Equal(0f, y3[i, j]);
             }
         }
+    }
+
+    [Fact]
+    public void InferenceCallsAllocateOnlyTheOutputTensorObject()
+    {
+        var arena = new TensorArena();
+        var x = Rand(1, -1f, 1f, [32, 16], grad: false);
+        var b = Rand(2, -1f, 1f, [16], grad: false);
+        int[] labels = new int[32];
+        void Step()
+        {
+            using (arena.Enter())
+            {
+                Ops.CrossEntropy(Ops.Softmax(Ops.Relu(Ops.Mul(Ops.Add(x, b), b))), labels);
+            }
+        }
+
+        for (int i = 0; i < 10; i++)
+        {
+            Step();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            Step();
+        }
+
+        double perOp = (GC.GetAllocatedBytesForCurrentThread() - before) / 100.0 / 5;
+        Assert.True(perOp < 200, $"{perOp} bytes per op call");
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class UnaryOpsTests
         TensorAssert.Close([MathF.Tanh(-2), MathF.Tanh(-0.5f), 0, MathF.Tanh(1), MathF.Tanh(4)], Ops.Tanh(x).Span, what: "Tanh");
         TensorAssert.Close([1 / (1 + MathF.Exp(2)), 1 / (1 + MathF.Exp(0.5f)), 0.5f, 1 / (1 + MathF.Exp(-1)), 1 / (1 + MathF.Exp(-4))], Ops.Sigmoid(x).Span, what: "Sigmoid");
         TensorAssert.Close([0f, 0, 1], Ops.Log(Tensor.FromArray([1, 1, MathF.E], 3)).Span, atol: 1e-6, what: "Log");
-        Assert.Equal([1f, 1.5f, 2, 3, 6], Ops.AddScalar(x, 2).ToArray());
+        Assert.Equal([0f, 1.5f, 2, 3, 6], Ops.AddScalar(x, 2).ToArray());
         Assert.Equal([-6f, -1.5f, 0, 3, 12], Ops.Scale(x, 3).ToArray());
         Assert.Equal([2f, 0.5f, 0, -1, -4], Ops.Neg(x).ToArray());
         TensorAssert.Close([-8f, -0.125f, 0, 1, 64], Ops.Pow(x, 3).Span, what: "Pow3");

@@ -63,28 +63,20 @@ public static partial class Ops
             return new Broadcast(BroadcastKind.Same, 1, 1, sa.Size);
         }
 
-        bool aLarge;
-        if (sa.Size != sb.Size)
+        // The larger operand is the one with more elements (then higher rank); the other orientation is tried too,
+        // which only matters for empty tensors ([0, 3] against [3]).
+        bool aLarge = sa.Size != sb.Size ? sa.Size > sb.Size : sa.Rank > sb.Rank;
+        for (int attempt = 0; attempt < 2; attempt++, aLarge = !aLarge)
         {
-            aLarge = sa.Size > sb.Size;
-        }
-        else if (sa.Rank != sb.Rank)
-        {
-            aLarge = sa.Rank > sb.Rank;
-        }
-        else
-        {
-            throw BroadcastError(op, sa, sb);
-        }
-
-        Shape large = aLarge ? sa : sb, small = aLarge ? sb : sa;
-        if (!TryBlock(large, small, out int outer, out int mid, out int inner))
-        {
-            throw BroadcastError(op, sa, sb);
+            Shape large = aLarge ? sa : sb, small = aLarge ? sb : sa;
+            if (TryBlock(large, small, out int outer, out int mid, out int inner))
+            {
+                outShape = large;
+                return new Broadcast(aLarge ? BroadcastKind.SmallB : BroadcastKind.SmallA, outer, mid, inner);
+            }
         }
 
-        outShape = large;
-        return new Broadcast(aLarge ? BroadcastKind.SmallB : BroadcastKind.SmallA, outer, mid, inner);
+        throw BroadcastError(op, sa, sb);
     }
 
     /// <summary>
