@@ -112,6 +112,25 @@ public sealed class DatasetDownloaderTests
     }
 
     [Fact]
+    public async Task DroppedConnectionDeletesPartialFileAndTriesNextUrl()
+    {
+        using var dir = new TempDir();
+        byte[] content = Payload(100_000);
+        var handler = new FakeHttpHandler().ServeBroken(UrlA, 70_000).Serve(UrlB, content);
+        using var downloader = new DatasetDownloader(handler);
+        string path = await downloader.EnsureFileAsync(dir.Path, FileSpec(content, UrlA, UrlB));
+        Assert.Equal(content, File.ReadAllBytes(path));
+        Assert.Equal(new[] { UrlA, UrlB }, handler.Requests);
+        Assert.Empty(Leftovers(dir));
+
+        var onlyBroken = new FakeHttpHandler().ServeBroken(UrlA, 10);
+        using var d2 = new DatasetDownloader(onlyBroken);
+        var e = await Assert.ThrowsAsync<IOException>(() => d2.EnsureFileAsync(dir.File("other"), FileSpec(content, UrlA)));
+        Assert.Contains("connection reset by fake peer", e.Message);
+        Assert.False(Directory.EnumerateFiles(dir.File("other")).Any());
+    }
+
+    [Fact]
     public async Task AllSourcesFailingListsEveryUrl()
     {
         using var dir = new TempDir();

@@ -7,6 +7,7 @@ internal sealed class FakeHttpHandler : HttpMessageHandler
 {
     private readonly Dictionary<string, byte[]> _bodies = [];
     private readonly Dictionary<string, HttpStatusCode> _statuses = [];
+    private readonly Dictionary<string, int> _broken = [];
 
     public List<string> Requests { get; } = [];
 
@@ -15,6 +16,13 @@ internal sealed class FakeHttpHandler : HttpMessageHandler
     public FakeHttpHandler Serve(string url, byte[] body)
     {
         _bodies[url] = body;
+        return this;
+    }
+
+    /// <summary>Serves a body whose stream breaks (IOException) after <paramref name="goodBytes"/> bytes.</summary>
+    public FakeHttpHandler ServeBroken(string url, int goodBytes)
+    {
+        _broken[url] = goodBytes;
         return this;
     }
 
@@ -33,6 +41,11 @@ internal sealed class FakeHttpHandler : HttpMessageHandler
             return Task.FromResult(new HttpResponseMessage(status) { ReasonPhrase = status.ToString() });
         }
 
+        if (_broken.TryGetValue(url, out int good))
+        {
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new BreakingStream(good)) });
+        }
+
         if (!_bodies.TryGetValue(url, out byte[]? body))
         {
             throw new HttpRequestException($"fake network: no route to {url}");
@@ -46,4 +59,43 @@ internal sealed class FakeHttpHandler : HttpMessageHandler
 
         return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content });
     }
+}
+
+/// <summary>A read-only stream of zeros that throws after a number of bytes, like a dropped connection.</summary>
+internal sealed class BreakingStream(int goodBytes) : Stream
+{
+    private int _left = goodBytes;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        if (_left == 0)
+        {
+            throw new IOException("connection reset by fake peer");
+        }
+
+        int n = Math.Min(count, _left);
+        Array.Clear(buffer, offset, n);
+        _left -= n;
+        return n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
