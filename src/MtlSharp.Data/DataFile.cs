@@ -59,7 +59,7 @@ public static class DataFile
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{path}: corrupt compressed data after {total} decompressed bytes: {e.Message}", e);
+            throw new InvalidDataException($"{path}: corrupt gzip data: {e.Message}", e);
         }
 
         return total;

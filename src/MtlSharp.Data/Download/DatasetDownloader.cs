@@ -111,6 +111,11 @@ public sealed class DatasetDownloader : IDisposable
             {
                 failures.Add($"{url}: {e.Message}");
             }
+            catch (IOException e) when (e is not ChecksumMismatchException)
+            {
+                // A connection dropped mid-body (or a local write failed): try the next source, report all at the end.
+                failures.Add($"{url}: {e.Message}");
+            }
             catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
                 failures.Add($"{url}: timed out ({e.Message})");

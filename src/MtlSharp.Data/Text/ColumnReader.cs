@@ -53,6 +53,7 @@ public static class ColumnReader
         }
 
         int lineNo = 0, firstLine = 0;
+        var pool = new StringPool();
         string? line;
         while ((line = reader.ReadLine()) is not null)
         {
@@ -89,10 +90,10 @@ public static class ColumnReader
                 firstLine = lineNo;
             }
 
-            words.Add(f[format.WordColumn]);
+            words.Add(pool.Get(f[format.WordColumn]));
             for (int i = 0; i < names.Length; i++)
             {
-                tags[i].Add(f[indices[i]]);
+                tags[i].Add(pool.Get(f[indices[i]]));
             }
         }
 

@@ -34,6 +34,8 @@ public static class ConllUReader
         var tokens = new List<ConllUToken>();
         string? sentId = null, text = null;
         int lineNo = 0, firstLine = 0;
+        var pool = new StringPool();
+        var ranges = new Range[NumColumns + 1];
         string? line;
         while ((line = reader.ReadLine()) is not null)
         {
@@ -55,14 +57,14 @@ public static class ConllUReader
                 continue;
             }
 
-            string[] f = line.Split('\t');
-            if (f.Length != NumColumns)
+            int found = SplitTabs(line, ranges);
+            if (found != NumColumns)
             {
                 throw new InvalidDataException(
-                    $"{sourceName}:{lineNo}: expected {NumColumns} tab-separated columns (ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC), found {f.Length}.");
+                    $"{sourceName}:{lineNo}: expected {NumColumns} tab-separated columns (ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC), found {found}.");
             }
 
-            string id = f[0];
+            ReadOnlySpan<char> id = line.AsSpan(ranges[0]);
             if (id.Contains('-') || id.Contains('.'))
             {
                 CheckRangeOrEmptyNode(id, sourceName, lineNo);
@@ -80,17 +82,21 @@ public static class ConllUReader
                 throw new InvalidDataException($"{sourceName}:{lineNo}: word ID {idValue} is out of sequence; expected {tokens.Count + 1}.");
             }
 
+            ReadOnlySpan<char> headField = line.AsSpan(ranges[6]);
             int head = -1;
-            if (f[6] != "_" && !int.TryParse(f[6], NumberStyles.None, CultureInfo.InvariantCulture, out head))
+            if (!headField.SequenceEqual("_") && !int.TryParse(headField, NumberStyles.None, CultureInfo.InvariantCulture, out head))
             {
-                throw new InvalidDataException($"{sourceName}:{lineNo}: invalid HEAD '{f[6]}'; expected a non-negative integer or _.");
+                throw new InvalidDataException($"{sourceName}:{lineNo}: invalid HEAD '{headField}'; expected a non-negative integer or _.");
             }
 
-            tokens.Add(new ConllUToken(idValue, f[1], f[2], f[3], f[4], f[5], head, f[7], f[8], f[9]));
+            tokens.Add(new ConllUToken(
+                idValue, Field(1), Field(2), Field(3), Field(4), Field(5), head, Field(7), Field(8), Field(9)));
         }
 
         Flush();
         return sentences;
+
+        string Field(int k) => pool.Get(line.AsSpan(ranges[k]));
 
         void Flush()
         {
@@ -150,13 +156,20 @@ public static class ConllUReader
         }
     }
 
-    private static void CheckRangeOrEmptyNode(string id, string sourceName, int lineNo)
+    /// <summary>Splits on tabs into <paramref name="ranges"/>; returns the number of fields of the line.</summary>
+    private static int SplitTabs(string line, Span<Range> ranges)
+    {
+        int n = line.AsSpan().Split(ranges, '\t');
+        return n < ranges.Length ? n : line.AsSpan().Count('\t') + 1;
+    }
+
+    private static void CheckRangeOrEmptyNode(ReadOnlySpan<char> id, string sourceName, int lineNo)
     {
         char sep = id.Contains('-') ? '-' : '.';
-        int at = id.IndexOf(sep, StringComparison.Ordinal);
+        int at = id.IndexOf(sep);
         bool ok = at > 0
-            && int.TryParse(id.AsSpan(0, at), NumberStyles.None, CultureInfo.InvariantCulture, out _)
-            && int.TryParse(id.AsSpan(at + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _);
+            && int.TryParse(id[..at], NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            && int.TryParse(id[(at + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out _);
         if (!ok)
         {
             throw new InvalidDataException(
