@@ -42,6 +42,9 @@ public abstract class Module
         return p;
     }
 
+    /// <summary>Lets layer helpers in this assembly register parameters on behalf of a module.</summary>
+    internal Parameter RegisterParameterInternal(string name, Tensor value, ParameterKind kind = default) => RegisterParameter(name, value, kind);
+
     /// <summary>Registers an existing parameter (e.g. one shared with another module) under a local name.</summary>
     protected Parameter RegisterParameter(string name, Parameter parameter)
     {
