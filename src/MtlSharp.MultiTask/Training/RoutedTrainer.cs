@@ -306,6 +306,7 @@ public sealed class RoutedTrainer
             Step = update,
             Metrics = metrics,
             OptimizerCount = optimizers.Count,
+            Extra = _o.CheckpointTags,
         });
     }
 

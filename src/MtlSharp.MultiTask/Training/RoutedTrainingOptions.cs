@@ -46,4 +46,7 @@ public sealed record RoutedTrainingOptions
 
     /// <summary>Where checkpoints go (best and last); null for none.</summary>
     public string? CheckpointDirectory { get; init; }
+
+    /// <summary>Strings stored in every checkpoint's metadata (preset, method, seed…) so it can be re-evaluated alone.</summary>
+    public IReadOnlyDictionary<string, string> CheckpointTags { get; init; } = new Dictionary<string, string>();
 }

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Globalization;
+using MtlSharp.MultiTask.Training;
+
+namespace MtlSharp.Cli;
+
+/// <summary>
+/// Shows training progress: on a terminal, a bar redrawn in place with rate and ETA; when output is redirected,
+/// a plain line every few seconds. Event messages (evaluations, checkpoints) always get their own line.
+/// </summary>
+internal sealed class ConsoleProgress(string label) : IProgress<TrainingProgress>
+{
+    private readonly bool _interactive = !Console.IsOutputRedirected;
+    private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
+    private bool _barShown;
+
+    public void Report(TrainingProgress p)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        double rate = p.ElapsedSeconds > 0 ? p.Update / p.ElapsedSeconds : 0;
+        double eta = rate > 0 ? (p.TotalUpdates - p.Update) / rate : 0;
+        string stats = string.Create(ci, $"{p.Update}/{p.TotalUpdates} updates  {rate:F0} upd/s  loss {p.RecentLoss:G4}  ETA {Format(eta)}");
+        if (p.Message is not null)
+        {
+            ClearBar();
+            Console.WriteLine($"[{label}] {p.Message}");
+        }
+
+        if (_interactive)
+        {
+            const int width = 30;
+            int filled = p.TotalUpdates > 0 ? (int)(width * p.Update / p.TotalUpdates) : 0;
+            string bar = new string('#', filled) + new string('-', width - filled);
+            Console.Write($"\r[{label}] [{bar}] {stats}  ");
+            _barShown = true;
+            if (p.Update == p.TotalUpdates)
+            {
+                Console.WriteLine();
+                _barShown = false;
+            }
+        }
+        else if (_sinceLine.Elapsed.TotalSeconds >= 5 || p.Update == p.TotalUpdates)
+        {
+            Console.WriteLine($"[{label}] {stats}");
+            _sinceLine.Restart();
+        }
+    }
+
+    public void ClearBar()
+    {
+        if (_barShown)
+        {
+            Console.WriteLine();
+            _barShown = false;
+        }
+    }
+
+    private static string Format(double seconds) =>
+        seconds >= 3600 ? $"{(int)(seconds / 3600)}h{(int)(seconds % 3600 / 60):D2}m" :
+        seconds >= 60 ? $"{(int)(seconds / 60)}m{(int)(seconds % 60):D2}s" : $"{seconds:F0}s";
+}
