@@ -87,6 +87,39 @@ internal static class NormKernels
         return s;
     }
 
+    /// <summary>One pass over g and x: <paramref name="sum"/> = Σ g and <paramref name="dot"/> = Σ g·(x − m).</summary>
+    public static void SumAndDotCentered(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float m, out float sum, out float dot)
+    {
+        ref float pg = ref MemoryMarshal.GetReference(g);
+        ref float px = ref MemoryMarshal.GetReference(x);
+        int n = x.Length, i = 0;
+        float s = 0, d = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var vm = Vector256.Create(m);
+            Vector256<float> accS = Vector256<float>.Zero, accD = Vector256<float>.Zero;
+            for (; i <= n - 8; i += 8)
+            {
+                var vg = Vector256.LoadUnsafe(ref pg, (nuint)i);
+                accS += vg;
+                accD = Fmadd(vg, Vector256.LoadUnsafe(ref px, (nuint)i) - vm, accD);
+            }
+
+            s = Vector256.Sum(accS);
+            d = Vector256.Sum(accD);
+        }
+
+        for (; i < n; i++)
+        {
+            float gv = Unsafe.Add(ref pg, i);
+            s += gv;
+            d += gv * (Unsafe.Add(ref px, i) - m);
+        }
+
+        sum = s;
+        dot = d;
+    }
+
     /// <summary>y = (x − m)·rstd [·gamma] [+ beta]; gamma and beta may be empty (then 1 and 0).</summary>
     public static void Normalize(ReadOnlySpan<float> x, float m, float rstd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
     {

@@ -7,7 +7,7 @@ namespace MtlSharp.Tensors;
 public static partial class Ops
 {
     // Elements below which GroupNorm runs on one thread.
-    private const int GroupNormParallelElements = 1 << 15;
+    private const int GroupNormParallelElements = 1 << 16;
 
     /// <summary>
     /// Group normalisation (Wu &amp; He 2018) of x [N, C, *] (any number of spatial axes, including none) with
@@ -168,8 +168,7 @@ public static partial class Ops
                 {
                     int off = (blk * cnt) + (j * sp);
                     ReadOnlySpan<float> gr = gs.Slice(off, sp);
-                    float a = TensorPrimitives.Sum(gr);
-                    float b = NormKernels.DotCentered(gr, default, xs.Slice(off, sp), mean);
+                    NormKernels.SumAndDotCentered(gr, xs.Slice(off, sp), mean, out float a, out float b);
                     float w = ws.IsEmpty ? 1f : ws[c0 + j];
                     s1 += w * a;
                     s2 += w * b;

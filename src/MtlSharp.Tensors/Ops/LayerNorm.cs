@@ -7,7 +7,7 @@ namespace MtlSharp.Tensors;
 public static partial class Ops
 {
     // Rows × D below which LayerNorm runs on one thread.
-    private const int LayerNormParallelElements = 1 << 15;
+    private const int LayerNormParallelElements = 1 << 16;
 
     /// <summary>
     /// Layer normalisation (Ba et al. 2016) over the last axis of x [..., D]: (x − mean)/√(var + eps) · gamma + beta
@@ -132,8 +132,19 @@ public static partial class Ops
             {
                 ReadOnlySpan<float> xr = xs.Slice(r * d, d), gr = gs.Slice(r * d, d);
                 float mean = st[2 * r], rstd = st[(2 * r) + 1];
-                float m1 = (ws.IsEmpty ? TensorPrimitives.Sum(gr) : TensorPrimitives.Dot(gr, ws)) * invD; // mean(ĝ)
-                float m2 = rstd * NormKernels.DotCentered(gr, ws, xr, mean) * invD; // mean(ĝ·x̂)
+                float s1, s2;
+                if (ws.IsEmpty)
+                {
+                    NormKernels.SumAndDotCentered(gr, xr, mean, out s1, out s2);
+                }
+                else
+                {
+                    s1 = TensorPrimitives.Dot(gr, ws);
+                    s2 = NormKernels.DotCentered(gr, ws, xr, mean);
+                }
+
+                float m1 = s1 * invD;        // mean(ĝ)
+                float m2 = rstd * s2 * invD; // mean(ĝ·x̂)
                 NormKernels.AddInputGrad(dx.Slice(r * d, d), rstd, gr, ws, -rstd * rstd * m2, xr, mean, -rstd * m1);
             }
         }
