@@ -13,6 +13,7 @@ internal static class Program
 {
     private static IBenchCase[] AllCases() =>
     [
+        new LstmCase(),
     ];
 
     public static int Main(string[] args)

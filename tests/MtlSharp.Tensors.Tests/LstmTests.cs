@@ -5,6 +5,8 @@ using MtlSharp.Testing;
 namespace MtlSharp.Tensors.Tests;
 
 /// <summary>Ops.Lstm and Ops.BiLstm: gradient checks, padding semantics, errors, and parity with torch.nn.LSTM.</summary>
+/// <remarks>In the "Threading" collection because one test changes the process-wide thread count.</remarks>
+[Collection("Threading")]
 public sealed class LstmTests
 {
     private static Tensor Param(Rng rng, float scale, params int[] dims)
@@ -192,10 +194,11 @@ public sealed class LstmTests
     [Fact]
     public void BiLstmSameResultForAnyThreadCount()
     {
-        int[] lengths = [5, 2, 4, 3];
+        // Big enough (B·4H·H ≥ 2¹⁸) that the step GEMMs take the multi-threaded GEMM path inside the concurrent directions.
+        int[] lengths = [6, 2, 4, 3, 6, 6, 1, 5, 6, 2, 4, 3, 6, 5, 1, 5];
         var rng = new Rng(17);
-        var x = Param(rng, 1f, 4, 5, 6);
-        Tensor[] w = [Param(rng, 0.5f, 36, 6), Param(rng, 0.5f, 36, 9), Param(rng, 0.5f, 36, 6), Param(rng, 0.5f, 36, 9)];
+        var x = Param(rng, 1f, 16, 6, 32);
+        Tensor[] w = [Param(rng, 0.2f, 256, 32), Param(rng, 0.2f, 256, 64), Param(rng, 0.2f, 256, 32), Param(rng, 0.2f, 256, 64)];
         float[] Go()
         {
             x.ZeroGrad();
