@@ -250,6 +250,28 @@ public sealed class LstmTests
         Assert.Equal(buffers, arena.BuffersAllocated);
     }
 
+    [Fact]
+    public void VectorMathIsAccurate()
+    {
+        double worstSig = 0, worstTanh = 0, worstExp = 0;
+        for (double v = -30; v <= 30; v += 7.3e-4)
+        {
+            float x = (float)v;
+            var vx = System.Runtime.Intrinsics.Vector256.Create(x);
+            double sig = 1 / (1 + Math.Exp(-(double)x)), th = Math.Tanh(x), ex = Math.Exp(x);
+            worstSig = Math.Max(worstSig, Math.Abs(Kernels.LstmKernels.Sigmoid(vx)[0] - sig) / sig);
+            worstTanh = Math.Max(worstTanh, th == 0 ? 0 : Math.Abs(Kernels.LstmKernels.Tanh(vx)[0] - th) / Math.Abs(th));
+            worstExp = Math.Max(worstExp, Math.Abs(Kernels.LstmKernels.Exp(vx)[0] - ex) / ex);
+        }
+
+        Assert.True(worstSig < 1e-6, $"sigmoid relative error {worstSig:E2}");
+        Assert.True(worstTanh < 1e-6, $"tanh relative error {worstTanh:E2}");
+        Assert.True(worstExp < 1e-6, $"exp relative error {worstExp:E2}");
+        Assert.Equal(1f, Kernels.LstmKernels.Tanh(System.Runtime.Intrinsics.Vector256.Create(50f))[0]);
+        Assert.InRange(Kernels.LstmKernels.Sigmoid(System.Runtime.Intrinsics.Vector256.Create(-200f))[0], 0f, 1e-37f);
+        Assert.Equal(1f, Kernels.LstmKernels.Sigmoid(System.Runtime.Intrinsics.Vector256.Create(200f))[0]);
+    }
+
     // ------------------------------------------------------------------ PyTorch parity
 
     private static Tensor T(JsonElement f, string key) => Fixtures.ToTensor(f.GetProperty(key), requiresGrad: true);
