@@ -57,6 +57,7 @@ internal sealed unsafe class LstmDirection
     /// <summary>
     /// Second forward phase (after <see cref="Project"/>): the recurrence, writing h at each real position into
     /// <paramref name="y"/> [B, T, stride] at columns [col, col + H). Padding positions are not written.
+    /// Allocates nothing, so it may run on any thread.
     /// </summary>
     public void Recur(Span<float> y, int stride, int col)
     {
@@ -112,13 +113,20 @@ internal sealed unsafe class LstmDirection
     }
 
     /// <summary>
-    /// First backward phase: backpropagation through time. <paramref name="dy"/> [B, T, stride] holds the output
-    /// gradient at columns [col, col + H). Leaves the pre-activation gate gradients dG [N, 4H] in the node.
+    /// Allocates the gate-gradient buffer dG [N, 4H] for a backward pass. Call on the thread that owns the arena,
+    /// before <see cref="BackwardRecur"/> (which may run on another thread).
+    /// </summary>
+    public void BeginBackward() => _dGates = Tensor.Scratch(new Shape(_plan.Rows, 4 * _hidden));
+
+    /// <summary>
+    /// First backward phase (after <see cref="BeginBackward"/>): backpropagation through time.
+    /// <paramref name="dy"/> [B, T, stride] holds the output gradient at columns [col, col + H). Leaves the
+    /// pre-activation gate gradients dG [N, 4H] in the buffer. Allocates nothing, so it may run on any thread.
     /// </summary>
     public void BackwardRecur(ReadOnlySpan<float> dy, int stride, int col)
     {
         int n = _plan.Rows, h = _hidden, g4 = 4 * h, b0 = _plan.Steps == 0 ? 0 : _plan.BatchSizes[0];
-        var dGates = _dGates = Tensor.Scratch(new Shape(n, g4));
+        var dGates = _dGates ?? throw new InvalidOperationException("LstmDirection.BeginBackward must be called first.");
         if (n == 0)
         {
             return;

@@ -91,6 +91,8 @@ public static partial class Ops
         {
             int stride = output.Shape[2], hidden = stride / 2, input = _x.Shape[2];
             int length = gradOutput.Length;
+            _fwd.BeginBackward();
+            _bwd.BeginBackward();
             unsafe
             {
                 // Both recurrences finish before the fixed block ends, so the pinned address stays valid.

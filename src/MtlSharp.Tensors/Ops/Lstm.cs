@@ -117,6 +117,7 @@ public static partial class Ops
         public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> gradOutput)
         {
             int hidden = output.Shape[2], input = _x.Shape[2];
+            _dir.BeginBackward();
             _dir.BackwardRecur(gradOutput, hidden, 0);
             Span<float> gx = ctx.GradFor(_x);
             Tensor? dxp = gx.IsEmpty ? null : Tensor.Scratch(new Shape(_plan.Rows, input));
