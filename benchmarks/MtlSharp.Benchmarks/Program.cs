@@ -14,6 +14,7 @@ internal static class Program
     private static IBenchCase[] AllCases() =>
     [
         new Cases.GemmCase(),
+        new LstmCase(),
     ];
 
     public static int Main(string[] args)
@@ -52,7 +53,7 @@ internal static class Program
                 {
                     results.Add(r);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{r.Key,-48} threads={r.Threads} {r.SecondsPerIteration * 1e3,10:F4} ms/{r.Unit} {(r.GflopsPerSecond is { } g ? $"{g,8:F1} GFLOP/s" : "",-16)} alloc {r.AllocatedBytesPerIteration,10:F0} B/{r.Unit}"));
+                        $"{r.Key,-48} threads={r.Threads} {r.SecondsPerIteration * 1e3,10:F4} ms/{r.Unit} {(r.GflopsPerSecond is { } g ? $"{g,8:F1} GFLOP/s" : ""),-16} alloc {r.AllocatedBytesPerIteration,10:F0} B/{r.Unit}"));
                 }
             }
         }

@@ -1,12 +1,35 @@
+using System.CommandLine;
+using MtlSharp.Cli.Commands;
+
 namespace MtlSharp.Cli;
 
-/// <summary>The <c>mtl</c> command.</summary>
+/// <summary>The <c>mtl</c> command: train, evaluate and reproduce multi-task experiments.</summary>
 public static class Program
 {
     /// <summary>Entry point.</summary>
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("mtl: commands are not wired yet.");
-        return args.Length == 0 ? 1 : 2;
+        var root = new RootCommand("MtlSharp: multi-task learning that learns what to share.")
+        {
+            TrainCommand.Create(),
+            EvalCommand.Create(),
+            ReproduceCommand.Create(),
+            DownloadCommand.Create(),
+            ListCommand.Create(),
+        };
+        try
+        {
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"mtl: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or HttpRequestException or MtlSharp.NN.NonFiniteLossException)
+        {
+            Console.Error.WriteLine($"mtl: {e.Message}");
+            return 1;
+        }
     }
 }

@@ -5,6 +5,8 @@ using MtlSharp.Testing;
 namespace MtlSharp.Tensors.Tests;
 
 /// <summary>Ops.Lstm and Ops.BiLstm: gradient checks, padding semantics, errors, and parity with torch.nn.LSTM.</summary>
+/// <remarks>In the "Threading" collection because one test changes the process-wide thread count.</remarks>
+[Collection("Threading")]
 public sealed class LstmTests
 {
     private static Tensor Param(Rng rng, float scale, params int[] dims)
@@ -192,10 +194,11 @@ public sealed class LstmTests
     [Fact]
     public void BiLstmSameResultForAnyThreadCount()
     {
-        int[] lengths = [5, 2, 4, 3];
+        // Big enough (B·4H·H ≥ 2¹⁸) that the step GEMMs take the multi-threaded GEMM path inside the concurrent directions.
+        int[] lengths = [6, 2, 4, 3, 6, 6, 1, 5, 6, 2, 4, 3, 6, 5, 1, 5];
         var rng = new Rng(17);
-        var x = Param(rng, 1f, 4, 5, 6);
-        Tensor[] w = [Param(rng, 0.5f, 36, 6), Param(rng, 0.5f, 36, 9), Param(rng, 0.5f, 36, 6), Param(rng, 0.5f, 36, 9)];
+        var x = Param(rng, 1f, 16, 6, 32);
+        Tensor[] w = [Param(rng, 0.2f, 256, 32), Param(rng, 0.2f, 256, 64), Param(rng, 0.2f, 256, 32), Param(rng, 0.2f, 256, 64)];
         float[] Go()
         {
             x.ZeroGrad();
@@ -227,11 +230,11 @@ public sealed class LstmTests
     [Fact]
     public void SteadyStateArenaAllocatesNothingNew()
     {
+        // Batches of one padded shape reuse the arena's buffers whatever their lengths.
         var p = Inputs(18, 3, 5, 4, 6, bias: true);
-        int[] lengths = [5, 3, 4];
         var arena = new TensorArena();
         float[] g = new float[3 * 5 * 12];
-        void Step()
+        void Step(int[] lengths)
         {
             using (arena.Enter())
             {
@@ -240,11 +243,34 @@ public sealed class LstmTests
             }
         }
 
-        Step();
+        Step([5, 3, 4]);
         int buffers = arena.BuffersAllocated;
-        Step();
-        Step();
+        Step([5, 3, 4]);
+        Step([2, 5, 1]);
+        Step([5, 5, 5]);
         Assert.Equal(buffers, arena.BuffersAllocated);
+    }
+
+    [Fact]
+    public void VectorMathIsAccurate()
+    {
+        double worstSig = 0, worstTanh = 0, worstExp = 0;
+        for (double v = -30; v <= 30; v += 7.3e-4)
+        {
+            float x = (float)v;
+            var vx = System.Runtime.Intrinsics.Vector256.Create(x);
+            double sig = 1 / (1 + Math.Exp(-(double)x)), th = Math.Tanh(x), ex = Math.Exp(x);
+            worstSig = Math.Max(worstSig, Math.Abs(Kernels.LstmKernels.Sigmoid(vx)[0] - sig) / sig);
+            worstTanh = Math.Max(worstTanh, th == 0 ? 0 : Math.Abs(Kernels.LstmKernels.Tanh(vx)[0] - th) / Math.Abs(th));
+            worstExp = Math.Max(worstExp, Math.Abs(Kernels.LstmKernels.Exp(vx)[0] - ex) / ex);
+        }
+
+        Assert.True(worstSig < 1e-6, $"sigmoid relative error {worstSig:E2}");
+        Assert.True(worstTanh < 1e-6, $"tanh relative error {worstTanh:E2}");
+        Assert.True(worstExp < 1e-6, $"exp relative error {worstExp:E2}");
+        Assert.Equal(1f, Kernels.LstmKernels.Tanh(System.Runtime.Intrinsics.Vector256.Create(50f))[0]);
+        Assert.InRange(Kernels.LstmKernels.Sigmoid(System.Runtime.Intrinsics.Vector256.Create(-200f))[0], 0f, 1e-37f);
+        Assert.Equal(1f, Kernels.LstmKernels.Sigmoid(System.Runtime.Intrinsics.Vector256.Create(200f))[0]);
     }
 
     // ------------------------------------------------------------------ PyTorch parity

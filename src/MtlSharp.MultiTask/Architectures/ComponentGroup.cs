@@ -31,7 +31,7 @@ public sealed class ComponentGroup : Module, IComponentStack
                 throw new ArgumentException($"Member {i} is not a Module.", nameof(members));
             }
 
-            RegisterModule($"members.{i}", m);
+            RegisterModule($"member{i}", m);
             _first[i + 1] = _first[i] + members[i].Count;
         }
     }

@@ -29,7 +29,7 @@ public sealed class RoutedNetwork : Module
                 throw new ArgumentException($"Stage {i} ({_stages[i].GetType().Name}) is neither a RoutedLayer nor a Module<Tensor, Tensor>.", nameof(stages));
             }
 
-            RegisterModule($"stages.{i}", _stages[i]);
+            RegisterModule($"stage{i}", _stages[i]);
         }
 
         if (heads is not null)

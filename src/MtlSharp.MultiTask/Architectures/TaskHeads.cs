@@ -21,8 +21,8 @@ public sealed class TaskHeads : Module
         float bound = MathF.Sqrt(6f / (inFeatures + outFeatures));
         for (int t = 0; t < tasks; t++)
         {
-            _weights[t] = RegisterParameter($"{t}.weight", Tensor.Uniform(new Shape(outFeatures, inFeatures), -bound, bound, rng), ParameterKind.Task(t));
-            _biases[t] = RegisterParameter($"{t}.bias", Tensor.Zeros(outFeatures), ParameterKind.Task(t));
+            _weights[t] = RegisterParameter($"weight{t}", Tensor.Uniform(new Shape(outFeatures, inFeatures), -bound, bound, rng), ParameterKind.Task(t));
+            _biases[t] = RegisterParameter($"bias{t}", Tensor.Zeros(outFeatures), ParameterKind.Task(t));
         }
 
         InFeatures = inFeatures;

@@ -37,17 +37,21 @@ internal sealed unsafe class LstmDirection
     }
 
     /// <summary>
-    /// First forward phase: allocates the saved tensors and the step work buffer, and projects the packed inputs
+    /// First forward phase: allocates the saved tensors ([B·T, ·] capacity) and the step work buffer, and projects the packed inputs
     /// <paramref name="xp"/> [N, I] in one GEMM (Xp·Wihᵀ → [N, 4H]).
     /// </summary>
     public void Project(ReadOnlySpan<float> xp)
     {
-        int n = _plan.Rows, h = _hidden, g4 = 4 * h, b0 = _plan.Steps == 0 ? 0 : _plan.BatchSizes[0];
-        _act = Tensor.Scratch(new Shape(n, g4));
-        _cPrev = Tensor.Scratch(new Shape(n, h));
-        _tanhC = Tensor.Scratch(new Shape(n, h));
-        _hPrev = Tensor.Scratch(new Shape(n, h));
-        _work = Tensor.Scratch(new Shape(g4 + (b0 * (g4 + h + h))));
+        int n = _plan.Rows, h = _hidden, g4 = 4 * h;
+
+        // Sized by the padded batch (B·T rows, B running rows), not by N = Σ lengths, so that batches of one shape
+        // reuse the same arena buffers whatever their lengths; only the first N rows are used.
+        int cap = _plan.Capacity, bmax = _plan.Batch;
+        _act = Tensor.Scratch(new Shape(cap, g4));
+        _cPrev = Tensor.Scratch(new Shape(cap, h));
+        _tanhC = Tensor.Scratch(new Shape(cap, h));
+        _hPrev = Tensor.Scratch(new Shape(cap, h));
+        _work = Tensor.Scratch(new Shape(g4 + (bmax * (g4 + h + h))));
         if (n > 0)
         {
             Gemm.Multiply(xp, false, _wIh.Span, true, _act.Span, n, g4, _input, false);
@@ -57,6 +61,7 @@ internal sealed unsafe class LstmDirection
     /// <summary>
     /// Second forward phase (after <see cref="Project"/>): the recurrence, writing h at each real position into
     /// <paramref name="y"/> [B, T, stride] at columns [col, col + H). Padding positions are not written.
+    /// Allocates nothing, so it may run on any thread.
     /// </summary>
     public void Recur(Span<float> y, int stride, int col)
     {
@@ -112,13 +117,20 @@ internal sealed unsafe class LstmDirection
     }
 
     /// <summary>
-    /// First backward phase: backpropagation through time. <paramref name="dy"/> [B, T, stride] holds the output
-    /// gradient at columns [col, col + H). Leaves the pre-activation gate gradients dG [N, 4H] in the node.
+    /// Allocates the gate-gradient buffer dG [N, 4H] for a backward pass. Call on the thread that owns the arena,
+    /// before <see cref="BackwardRecur"/> (which may run on another thread).
+    /// </summary>
+    public void BeginBackward() => _dGates = Tensor.Scratch(new Shape(_plan.Capacity, 4 * _hidden));
+
+    /// <summary>
+    /// First backward phase (after <see cref="BeginBackward"/>): backpropagation through time.
+    /// <paramref name="dy"/> [B, T, stride] holds the output gradient at columns [col, col + H). Leaves the
+    /// pre-activation gate gradients dG [N, 4H] in the buffer. Allocates nothing, so it may run on any thread.
     /// </summary>
     public void BackwardRecur(ReadOnlySpan<float> dy, int stride, int col)
     {
         int n = _plan.Rows, h = _hidden, g4 = 4 * h, b0 = _plan.Steps == 0 ? 0 : _plan.BatchSizes[0];
-        var dGates = _dGates = Tensor.Scratch(new Shape(n, g4));
+        var dGates = _dGates ?? throw new InvalidOperationException("LstmDirection.BeginBackward must be called first.");
         if (n == 0)
         {
             return;

@@ -38,6 +38,9 @@ internal sealed class LstmPlan
     /// <summary>N = Σ lengths, the number of packed rows.</summary>
     public int Rows { get; }
 
+    /// <summary>B·T, the most packed rows a batch of this shape can have (scratch buffers are sized by it).</summary>
+    public int Capacity => Batch * Time;
+
     /// <summary>Sorted row → batch index.</summary>
     public int[] Order { get; }
 

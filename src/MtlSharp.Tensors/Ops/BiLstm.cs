@@ -35,7 +35,7 @@ public static partial class Ops
             hidden == hiddenB, op, "both directions must have the same hidden size (wHh [4H, H])", wHhForward.Shape, wHhBackward.Shape);
         int batch = x.Shape[0], time = x.Shape[1], input = x.Shape[2];
         var plan = LstmPlan.Create(op, lengths, batch, time);
-        var xp = Tensor.Scratch(new Shape(plan.Rows, input));
+        var xp = Tensor.Scratch(new Shape(plan.Capacity, input));
         plan.Gather(x.Span, input, xp.Span);
 
         var y = Tensor.Scratch(new Shape(batch, time, 2 * hidden));
@@ -91,6 +91,8 @@ public static partial class Ops
         {
             int stride = output.Shape[2], hidden = stride / 2, input = _x.Shape[2];
             int length = gradOutput.Length;
+            _fwd.BeginBackward();
+            _bwd.BeginBackward();
             unsafe
             {
                 // Both recurrences finish before the fixed block ends, so the pinned address stays valid.
@@ -104,7 +106,7 @@ public static partial class Ops
             }
 
             Span<float> gx = ctx.GradFor(_x);
-            Tensor? dxp = gx.IsEmpty ? null : Tensor.Scratch(new Shape(_plan.Rows, input));
+            Tensor? dxp = gx.IsEmpty ? null : Tensor.Scratch(new Shape(_plan.Capacity, input));
             Span<float> dxs = dxp is null ? default : dxp.Span;
             _fwd.BackwardWeights(ctx, _xp.Span, dxs, accumulateDxp: false);
             _bwd.BackwardWeights(ctx, _xp.Span, dxs, accumulateDxp: true);

@@ -35,7 +35,7 @@ public static partial class Ops
         int hidden = ValidateLstm(op, x, wIh, wHh, bIh, bHh);
         int batch = x.Shape[0], time = x.Shape[1], input = x.Shape[2];
         var plan = LstmPlan.Create(op, lengths, batch, time);
-        var xp = Tensor.Scratch(new Shape(plan.Rows, input));
+        var xp = Tensor.Scratch(new Shape(plan.Capacity, input));
         plan.Gather(x.Span, input, xp.Span);
 
         var y = Tensor.Scratch(new Shape(batch, time, hidden));
@@ -117,9 +117,10 @@ public static partial class Ops
         public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> gradOutput)
         {
             int hidden = output.Shape[2], input = _x.Shape[2];
+            _dir.BeginBackward();
             _dir.BackwardRecur(gradOutput, hidden, 0);
             Span<float> gx = ctx.GradFor(_x);
-            Tensor? dxp = gx.IsEmpty ? null : Tensor.Scratch(new Shape(_plan.Rows, input));
+            Tensor? dxp = gx.IsEmpty ? null : Tensor.Scratch(new Shape(_plan.Capacity, input));
             _dir.BackwardWeights(ctx, _xp.Span, dxp is null ? default : dxp.Span, accumulateDxp: false);
             if (dxp is not null && _plan.Rows > 0)
             {
