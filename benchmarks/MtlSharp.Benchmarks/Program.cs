@@ -15,6 +15,7 @@ internal static class Program
     [
         new Cases.GemmCase(),
         new LstmCase(),
+        new Cases.TrainStepCase(),
     ];
 
     public static int Main(string[] args)

@@ -98,8 +98,7 @@ public static class GumbelExperiments
     private static ExperimentSetup SyntheticGumbel(RoutingMethod method, ExperimentSettings s, Rng initRng, Rng dataRng, ulong trainSeed)
     {
         var tasks = SyntheticTasks(SyntheticRegressionOptions.Pairs(2, 1.0), s, dataRng);
-        var layer = new RoutedLayer(new MlpComponents(4, [128, 16, 16, 1], outputRelu: false, initRng), Router(method, 4, 4, 0.5f), s.Combine);
-        var model = new RoutedNetwork([layer], null, 0f, 4);
+        var model = SyntheticGumbelModel(method, s.Combine, initRng);
         var options = new RoutedTrainingOptions
         {
             Rounds = Scaled(3000, s),
@@ -132,14 +131,7 @@ public static class GumbelExperiments
             new TaskSplit(t.Train.Pixels, [1, t.Train.Height, t.Train.Width], t.Train.Labels, null),
             new TaskSplit(t.Test.Pixels, [1, t.Test.Height, t.Test.Width], t.Test.Labels, null))).ToArray();
 
-        Module Layer(int cin, int k) => new RoutedLayer(new ConvComponents(4, cin, 4, k, initRng), Router(method, 4, 4, 0.5f), s.Combine);
-        var stages = new List<Module>
-        {
-            Layer(1, 5), FunctionStage.AvgPool(2, 2),
-            Layer(4, 3), FunctionStage.AvgPool(2, 2),
-            Layer(4, 3),
-        };
-        var model = new RoutedNetwork(stages, new TaskHeads(4, 36, 10, initRng), 0.5f, 4);
+        var model = Mnist4Model(method, s.Combine, initRng);
         long rounds = Scaled(37_500, s);
         var options = new RoutedTrainingOptions
         {
@@ -155,6 +147,26 @@ public static class GumbelExperiments
             CheckpointDirectory = s.CheckpointDirectory,
         };
         return new ExperimentSetup(PresetId.Mnist4, method, model, tasks, options);
+    }
+
+    /// <summary>The App. A3 network: one routed layer of 4 MLPs 128→16→16→1, no heads.</summary>
+    public static RoutedNetwork SyntheticGumbelModel(RoutingMethod method, CombineMode combine, Rng initRng)
+    {
+        var layer = new RoutedLayer(new MlpComponents(4, [128, 16, 16, 1], outputRelu: false, initRng), Router(method, 4, 4, 0.5f), combine);
+        return new RoutedNetwork([layer], null, 0f, 4);
+    }
+
+    /// <summary>The 4-MNISTs network (App. B): 3 routed conv layers × 4 components, pooling, dropout 0.5, heads.</summary>
+    public static RoutedNetwork Mnist4Model(RoutingMethod method, CombineMode combine, Rng initRng)
+    {
+        Module Layer(int cin, int k) => new RoutedLayer(new ConvComponents(4, cin, 4, k, initRng), Router(method, 4, 4, 0.5f), combine);
+        var stages = new List<Module>
+        {
+            Layer(1, 5), FunctionStage.AvgPool(2, 2),
+            Layer(4, 3), FunctionStage.AvgPool(2, 2),
+            Layer(4, 3),
+        };
+        return new RoutedNetwork(stages, new TaskHeads(4, 36, 10, initRng), 0.5f, 4);
     }
 
     private static TaskData[] SyntheticTasks(SyntheticRegressionOptions options, ExperimentSettings s, Rng rng)
