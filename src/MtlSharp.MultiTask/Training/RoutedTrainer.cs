@@ -218,7 +218,7 @@ public sealed class RoutedTrainer
         try
         {
             using var ng = Autograd.NoGrad();
-            var ctx = new RoutingContext(t, false, 1f, new Rng(0));
+            var ctx = new RoutingContext(t, false, 1f, new Rng(_o.Seed ^ 0xE7A1UL), _o.SampleAtEvaluation);
             double acc = 0;
             for (int start = 0; start < split.Count; start += _o.EvaluationBatchSize)
             {

@@ -32,6 +32,12 @@ public sealed record RoutedTrainingOptions
     /// <summary>Evaluate (and checkpoint) every this many rounds; 0 evaluates only at the end.</summary>
     public long EvaluateEveryRounds { get; init; }
 
+    /// <summary>
+    /// Evaluate with sampled allocations instead of the maximum-likelihood one (paper Sec. III-C: both work once the
+    /// probabilities have converged). Off by default.
+    /// </summary>
+    public bool SampleAtEvaluation { get; init; }
+
     /// <summary>Batch size at evaluation.</summary>
     public int EvaluationBatchSize { get; init; } = 256;
 
