@@ -22,6 +22,10 @@ internal static unsafe class ConvGemm
     [ThreadStatic]
     internal static int t_columnBudgetOverride;
 
+    /// <summary>Tests only: on this thread, true forces the implicit-GEMM path where it applies, false forces im2col, null chooses.</summary>
+    [ThreadStatic]
+    internal static bool? t_forceImplicit;
+
     /// <summary>Below this many flops per chunk, images are not spread over threads.</summary>
     private const long MinChunkFlops = 400_000;
 
@@ -44,6 +48,12 @@ internal static unsafe class ConvGemm
     /// <summary>y [N, Cout, Ho, Wo] = conv(x [N, Cin, H, W], w [Cout, Cin, kh, kw]) + b.</summary>
     public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g)
     {
+        if (UseImplicit(g))
+        {
+            ForwardImplicit(x, w, b, y, g);
+            return;
+        }
+
         int rows = RowsPerBand(g);
         bool whole = rows == g.Ho;
         int t = rows * g.Wo;
@@ -110,6 +120,12 @@ internal static unsafe class ConvGemm
         bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
         if (!needX && !needW)
         {
+            return;
+        }
+
+        if (UseImplicit(g))
+        {
+            BackwardImplicit(x, w, gy, gx, gw, g);
             return;
         }
 
@@ -212,8 +228,89 @@ internal static unsafe class ConvGemm
         }
     }
 
+    /// <summary>
+    /// Stride-1 kernels use <see cref="ConvImplicit"/> (no im2col) when images are spread over the threads (or
+    /// there is one thread); a lone image on several threads goes through the multi-threaded GEMM instead.
+    /// </summary>
+    private static bool UseImplicit(in ConvGeometry g) =>
+        ConvImplicit.Applies(g) && (t_forceImplicit ?? (t_columnBudgetOverride == 0 && (Threading.ThreadCount == 1 || Chunks(g) > 1)));
+
+    private static void ForwardImplicit(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g)
+    {
+        int chunks = Chunks(g), per = ConvImplicit.ForwardScratch(g);
+        var wr = Tensor.Scratch(new Shape(w.Length));
+        ConvImplicit.TapMajorWeights(w.Span, wr.Span, g);
+        var scratch = Tensor.Scratch(new Shape(chunks * per));
+        int cin = g.Cin * g.HW, cout = g.Cout * g.P;
+        fixed (float* px = x.Span)
+        fixed (float* pw = wr.Span)
+        fixed (float* pb = b is null ? [] : b.Span)
+        fixed (float* py = y.Span)
+        fixed (float* ps = scratch.Span)
+        {
+            var p = new Pointers { X = px, W = pw, B = b is null ? null : pb, Y = py, S = ps };
+            Threading.For(chunks, 1, (c0, c1) =>
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    int n0 = (int)((long)c * g.N / chunks), n1 = (int)((long)(c + 1) * g.N / chunks);
+                    for (int n = n0; n < n1; n++)
+                    {
+                        ConvImplicit.ForwardImage(p.X + ((long)n * cin), p.W, p.B, p.Y + ((long)n * cout), p.S + ((long)c * per), g);
+                    }
+                }
+            });
+        }
+    }
+
+    private static void BackwardImplicit(Tensor x, Tensor w, ReadOnlySpan<float> gy, Span<float> gx, Span<float> gw, ConvGeometry g)
+    {
+        bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
+        int chunks = Chunks(g), per = ConvImplicit.BackwardScratch(g), wLen = w.Length;
+        var wr = Tensor.Scratch(new Shape(wLen));
+        ConvImplicit.TapMajorWeights(w.Span, wr.Span, g);
+        var scratch = Tensor.Scratch(new Shape(chunks * per));
+        int cin = g.Cin * g.HW, cout = g.Cout * g.P;
+        fixed (float* px = x.Span)
+        fixed (float* pw = wr.Span)
+        fixed (float* pgy = gy)
+        fixed (float* pgx = gx)
+        fixed (float* ps = scratch.Span)
+        {
+            var p = new Pointers { X = px, W = pw, Gy = pgy, Gx = needX ? pgx : null, S = ps };
+            Threading.For(chunks, 1, (c0, c1) =>
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    int n0 = (int)((long)c * g.N / chunks), n1 = (int)((long)(c + 1) * g.N / chunks);
+                    float* s = p.S + ((long)c * per);
+                    float* dwr = needW ? s + per - wLen : null;
+                    if (dwr != null)
+                    {
+                        new Span<float>(dwr, wLen).Clear();
+                    }
+
+                    for (int n = n0; n < n1; n++)
+                    {
+                        ConvImplicit.BackwardImage(p.X + ((long)n * cin), p.W, p.Gy + ((long)n * cout), p.Gx == null ? null : p.Gx + ((long)n * cin), dwr, s, g);
+                    }
+                }
+            });
+        }
+
+        for (int c = 0; c < chunks && needW; c++)
+        {
+            ConvImplicit.AddTapMajor(scratch.Span.Slice((c * per) + per - wLen, wLen), gw, g);
+        }
+    }
+
     private struct Pointers
     {
+        public float* X;
+        public float* W;
+        public float* B;
+        public float* Y;
+        public float* S;
         public float* Gy;
         public float* Gx;
         public float* Gw;
