@@ -13,6 +13,7 @@ internal static class Program
 {
     private static IBenchCase[] AllCases() =>
     [
+        new Cases.ConvCase(),
     ];
 
     public static int Main(string[] args)

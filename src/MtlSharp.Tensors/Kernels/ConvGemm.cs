@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics.X86;
 
 namespace MtlSharp.Tensors.Kernels;
 
@@ -75,7 +76,7 @@ internal static unsafe class ConvGemm
 
     private static void ForwardImages(Tensor x, Tensor w, Tensor? b, Tensor y, in ConvGeometry g, int n0, int n1, int rows, Span<float> col, Span<float> outBuf)
     {
-        bool whole = rows == g.Ho;
+        bool whole = rows == g.Ho, single = Chunks(g) > 1;
         int cin = g.Cin * g.HW, cout = g.Cout * g.P;
         ReadOnlySpan<float> ws = w.Span;
         ReadOnlySpan<float> bs = b is null ? [] : b.Span;
@@ -99,7 +100,7 @@ internal static unsafe class ConvGemm
                     o.Slice(co * tt, tt).Fill(bs[co]);
                 }
 
-                Gemm.Multiply(ws, false, colS, false, o, g.Cout, tt, g.K, accumulate: !bs.IsEmpty);
+                Mul(ws, false, colS, false, o, g.Cout, tt, g.K, !bs.IsEmpty, single);
                 if (!whole)
                 {
                     for (int co = 0; co < g.Cout; co++)
@@ -172,7 +173,7 @@ internal static unsafe class ConvGemm
         Tensor x, Tensor w, ReadOnlySpan<float> gy, Span<float> gx, Span<float> dw, bool dwAccumulates, in ConvGeometry g,
         int n0, int n1, int rows, Span<float> col, Span<float> dyBuf)
     {
-        bool whole = rows == g.Ho;
+        bool whole = rows == g.Ho, single = Chunks(g) > 1;
         int cin = g.Cin * g.HW, cout = g.Cout * g.P;
         ReadOnlySpan<float> ws = w.Span;
         bool first = !dwAccumulates;
@@ -206,7 +207,7 @@ internal static unsafe class ConvGemm
                     }
 
                     // dW[Cout, K] (+)= dY[Cout, T] · col[K, T]ᵀ
-                    Gemm.Multiply(d, false, colS, true, dw, g.Cout, g.K, tt, accumulate: !first);
+                    Mul(d, false, colS, true, dw, g.Cout, g.K, tt, !first, single);
                     first = false;
                 }
 
@@ -215,16 +216,41 @@ internal static unsafe class ConvGemm
                     // dcol[K, T] = Wᵀ · dY[Cout, T]
                     if (g.IsPointwise)
                     {
-                        Gemm.Multiply(ws, true, d, false, gxs, g.Cin, tt, g.Cout, accumulate: true);
+                        Mul(ws, true, d, false, gxs, g.Cin, tt, g.Cout, true, single);
                     }
                     else
                     {
                         Span<float> dcol = col[..(g.K * tt)];
-                        Gemm.Multiply(ws, true, d, false, dcol, g.K, tt, g.Cout, accumulate: false);
+                        Mul(ws, true, d, false, dcol, g.K, tt, g.Cout, false, single);
                         ConvIm2Col.Col2ImAdd(dcol, g, oh0, r, gxs);
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// C (+)= op(A)·op(B) on contiguous operands. Inside a parallel loop over images (<paramref name="single"/>) the
+    /// single-threaded blocked kernel is called directly so the GEMM does not spread over threads a second time.
+    /// </summary>
+    private static void Mul(ReadOnlySpan<float> a, bool ta, ReadOnlySpan<float> b, bool tb, Span<float> c, int m, int n, int k, bool accumulate, bool single)
+    {
+        if (!single || !Avx.IsSupported || !Fma.IsSupported || (long)m * n * k <= 4096 || k == 0)
+        {
+            Gemm.Multiply(a, ta, b, tb, c, m, n, k, accumulate);
+            return;
+        }
+
+        if (a.Length < m * k || b.Length < k * n || c.Length < m * n)
+        {
+            throw new ArgumentException($"Conv2d GEMM: buffers too small for m={m}, n={n}, k={k}.");
+        }
+
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            GemmBlocked.Run(pa, ta, ta ? m : k, pb, tb, tb ? k : n, pc, n, m, n, k, accumulate);
         }
     }
 
