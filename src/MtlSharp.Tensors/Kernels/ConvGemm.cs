@@ -259,7 +259,7 @@ internal static unsafe class ConvGemm
     /// there is one thread); a lone image on several threads goes through the multi-threaded GEMM instead.
     /// </summary>
     private static bool UseImplicit(in ConvGeometry g) =>
-        ConvImplicit.Applies(g) && (t_forceImplicit ?? (t_columnBudgetOverride == 0 && (Threading.ThreadCount == 1 || Chunks(g) > 1)));
+        ConvImplicit.Applies(g) && (t_forceImplicit ?? (t_columnBudgetOverride == 0 && ConvImplicit.Pays(g) && (Threading.ThreadCount == 1 || Chunks(g) > 1)));
 
     private static void ForwardImplicit(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g)
     {

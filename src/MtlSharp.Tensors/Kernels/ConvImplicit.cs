@@ -19,9 +19,15 @@ internal static unsafe class ConvImplicit
     /// <summary>Target wide-grid columns per block.</summary>
     private const int BlockColumns = 1024;
 
+    /// <summary>Fewest input channels (the depth of each per-tap GEMM) for which the implicit path pays.</summary>
+    internal static int MinChannels = 16;
+
     /// <summary>Whether the implicit path handles <paramref name="g"/> (stride 1, more than one tap, AVX2/FMA).</summary>
     public static bool Applies(in ConvGeometry g) =>
         g.Sh == 1 && g.Sw == 1 && g.Kh * g.Kw > 1 && Avx.IsSupported && Fma.IsSupported;
+
+    /// <summary>Whether the implicit path is expected to beat im2col for <paramref name="g"/>.</summary>
+    public static bool Pays(in ConvGeometry g) => g.Cin >= MinChannels;
 
     public static int Wp(in ConvGeometry g) => g.Wo + g.Kw - 1;
 
