@@ -13,6 +13,10 @@ namespace MtlSharp.Tensors.Kernels;
 /// scratch (rented on the calling thread before the parallel loop). The weight gradient of chunk 0 is added
 /// straight into the gradient buffer, the others into per-chunk partials summed afterwards in chunk order, so
 /// results are bit-identical run to run for a fixed thread count.
+/// Stride-1 kernels with at least <see cref="ConvImplicit.MinChannels"/> input channels are dispatched to
+/// <see cref="ConvImplicit"/> (shifted GEMMs, no column buffer) when images are spread over threads. Inside the
+/// image-parallel loop the single-threaded <see cref="GemmBlocked.Run"/> is called directly, so the GEMM does not
+/// nest a second parallel loop.
 /// </remarks>
 internal static unsafe class ConvGemm
 {
