@@ -16,6 +16,7 @@ internal static class Program
         new Cases.GemmCase(),
         new LstmCase(),
         new Cases.TrainStepCase(),
+        new Cases.ConvCase(),
     ];
 
     public static int Main(string[] args)

@@ -37,11 +37,29 @@ public sealed class Conv2dTests
     [MemberData(nameof(GradCases))]
     public void GradientsMatchFiniteDifferences(int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, PaddingMode padding)
     {
-        var rng = new Rng(7);
-        var x = Rand(rng, 1f, n, cin, h, w);
-        var wt = Rand(rng, 0.5f, cout, cin, kh, kw);
-        var b = Rand(rng, 0.5f, cout);
-        GradCheck.Check($"Conv2d {kh}x{kw} s{sh}{sw} {padding}", t => Ops.Conv2d(t[0], t[1], t[2], sh, sw, padding), [x, wt, b]);
+        foreach (bool implicitGemm in new[] { false, true })
+        {
+            var rng = new Rng(7);
+            var x = Rand(rng, 1f, n, cin, h, w);
+            var wt = Rand(rng, 0.5f, cout, cin, kh, kw);
+            var b = Rand(rng, 0.5f, cout);
+            WithPath(implicitGemm, () => GradCheck.Check(
+                $"Conv2d {kh}x{kw} s{sh}{sw} {padding} implicit={implicitGemm}", t => Ops.Conv2d(t[0], t[1], t[2], sh, sw, padding), [x, wt, b]));
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> with the im2col path or (where it applies: stride 1) the implicit-GEMM path forced.</summary>
+    private static void WithPath(bool implicitGemm, Action body)
+    {
+        ConvGemm.t_forceImplicit = implicitGemm;
+        try
+        {
+            body();
+        }
+        finally
+        {
+            ConvGemm.t_forceImplicit = null;
+        }
     }
 
     [Fact]
@@ -55,11 +73,17 @@ public sealed class Conv2dTests
         GradCheck.Check("Conv2d dx only", t => Ops.Conv2d(t[0], t[1], null, 2, PaddingMode.Same), [x, wt]);
     }
 
-    public static TheoryData<string> ParityCases => new() { "valid_s1_k5", "same_s1_k3", "same_s1_k1x7", "same_s2_k3", "same_s2_k7x1" };
+    public static TheoryData<string, bool> ParityCases => new()
+    {
+        { "valid_s1_k5", false }, { "same_s1_k3", false }, { "same_s1_k1x7", false }, { "same_s2_k3", false }, { "same_s2_k7x1", false },
+        { "valid_s1_k5", true }, { "same_s1_k3", true }, { "same_s1_k1x7", true },
+    };
 
     [Theory]
     [MemberData(nameof(ParityCases))]
-    public void MatchesPyTorch(string name)
+    public void MatchesPyTorch(string name, bool implicitGemm) => WithPath(implicitGemm, () => MatchesPyTorchCore(name));
+
+    private static void MatchesPyTorchCore(string name)
     {
         JsonElement c = Fixtures.Load("conv/conv2d.json").GetProperty(name);
         var x = Fixtures.ToTensor(c.GetProperty("x"), requiresGrad: true);
@@ -148,6 +172,7 @@ public sealed class Conv2dTests
         }
 
         Assert.Equal(Run(), Run());
+        WithPath(true, () => Assert.Equal(Run(), Run()));
 
         // Same values as one image at a time.
         Tensor batched = Ops.Conv2d(x.Detach(), w.Detach(), b.Detach(), 1, PaddingMode.Same);

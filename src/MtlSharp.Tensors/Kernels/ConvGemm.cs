@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics.X86;
 
 namespace MtlSharp.Tensors.Kernels;
 
@@ -12,6 +13,10 @@ namespace MtlSharp.Tensors.Kernels;
 /// scratch (rented on the calling thread before the parallel loop). The weight gradient of chunk 0 is added
 /// straight into the gradient buffer, the others into per-chunk partials summed afterwards in chunk order, so
 /// results are bit-identical run to run for a fixed thread count.
+/// Stride-1 kernels with at least <see cref="ConvImplicit.MinChannels"/> input channels are dispatched to
+/// <see cref="ConvImplicit"/> (shifted GEMMs, no column buffer) when images are spread over threads. Inside the
+/// image-parallel loop the single-threaded <see cref="GemmBlocked.Run"/> is called directly, so the GEMM does not
+/// nest a second parallel loop.
 /// </remarks>
 internal static unsafe class ConvGemm
 {
@@ -21,6 +26,10 @@ internal static unsafe class ConvGemm
     /// <summary>Tests only: when positive, replaces <see cref="ColumnBudget"/> on this thread (forces banding).</summary>
     [ThreadStatic]
     internal static int t_columnBudgetOverride;
+
+    /// <summary>Tests only: on this thread, true forces the implicit-GEMM path where it applies, false forces im2col, null chooses.</summary>
+    [ThreadStatic]
+    internal static bool? t_forceImplicit;
 
     /// <summary>Below this many flops per chunk, images are not spread over threads.</summary>
     private const long MinChunkFlops = 400_000;
@@ -44,6 +53,12 @@ internal static unsafe class ConvGemm
     /// <summary>y [N, Cout, Ho, Wo] = conv(x [N, Cin, H, W], w [Cout, Cin, kh, kw]) + b.</summary>
     public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g)
     {
+        if (UseImplicit(g))
+        {
+            ForwardImplicit(x, w, b, y, g);
+            return;
+        }
+
         int rows = RowsPerBand(g);
         bool whole = rows == g.Ho;
         int t = rows * g.Wo;
@@ -65,7 +80,7 @@ internal static unsafe class ConvGemm
 
     private static void ForwardImages(Tensor x, Tensor w, Tensor? b, Tensor y, in ConvGeometry g, int n0, int n1, int rows, Span<float> col, Span<float> outBuf)
     {
-        bool whole = rows == g.Ho;
+        bool whole = rows == g.Ho, single = Chunks(g) > 1;
         int cin = g.Cin * g.HW, cout = g.Cout * g.P;
         ReadOnlySpan<float> ws = w.Span;
         ReadOnlySpan<float> bs = b is null ? [] : b.Span;
@@ -89,7 +104,7 @@ internal static unsafe class ConvGemm
                     o.Slice(co * tt, tt).Fill(bs[co]);
                 }
 
-                Gemm.Multiply(ws, false, colS, false, o, g.Cout, tt, g.K, accumulate: !bs.IsEmpty);
+                Mul(ws, false, colS, false, o, g.Cout, tt, g.K, !bs.IsEmpty, single);
                 if (!whole)
                 {
                     for (int co = 0; co < g.Cout; co++)
@@ -110,6 +125,12 @@ internal static unsafe class ConvGemm
         bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
         if (!needX && !needW)
         {
+            return;
+        }
+
+        if (UseImplicit(g))
+        {
+            BackwardImplicit(x, w, gy, gx, gw, g);
             return;
         }
 
@@ -156,7 +177,7 @@ internal static unsafe class ConvGemm
         Tensor x, Tensor w, ReadOnlySpan<float> gy, Span<float> gx, Span<float> dw, bool dwAccumulates, in ConvGeometry g,
         int n0, int n1, int rows, Span<float> col, Span<float> dyBuf)
     {
-        bool whole = rows == g.Ho;
+        bool whole = rows == g.Ho, single = Chunks(g) > 1;
         int cin = g.Cin * g.HW, cout = g.Cout * g.P;
         ReadOnlySpan<float> ws = w.Span;
         bool first = !dwAccumulates;
@@ -190,7 +211,7 @@ internal static unsafe class ConvGemm
                     }
 
                     // dW[Cout, K] (+)= dY[Cout, T] · col[K, T]ᵀ
-                    Gemm.Multiply(d, false, colS, true, dw, g.Cout, g.K, tt, accumulate: !first);
+                    Mul(d, false, colS, true, dw, g.Cout, g.K, tt, !first, single);
                     first = false;
                 }
 
@@ -199,12 +220,12 @@ internal static unsafe class ConvGemm
                     // dcol[K, T] = Wᵀ · dY[Cout, T]
                     if (g.IsPointwise)
                     {
-                        Gemm.Multiply(ws, true, d, false, gxs, g.Cin, tt, g.Cout, accumulate: true);
+                        Mul(ws, true, d, false, gxs, g.Cin, tt, g.Cout, true, single);
                     }
                     else
                     {
                         Span<float> dcol = col[..(g.K * tt)];
-                        Gemm.Multiply(ws, true, d, false, dcol, g.K, tt, g.Cout, accumulate: false);
+                        Mul(ws, true, d, false, dcol, g.K, tt, g.Cout, false, single);
                         ConvIm2Col.Col2ImAdd(dcol, g, oh0, r, gxs);
                     }
                 }
@@ -212,8 +233,114 @@ internal static unsafe class ConvGemm
         }
     }
 
+    /// <summary>
+    /// C (+)= op(A)·op(B) on contiguous operands. Inside a parallel loop over images (<paramref name="single"/>) the
+    /// single-threaded blocked kernel is called directly so the GEMM does not spread over threads a second time.
+    /// </summary>
+    private static void Mul(ReadOnlySpan<float> a, bool ta, ReadOnlySpan<float> b, bool tb, Span<float> c, int m, int n, int k, bool accumulate, bool single)
+    {
+        if (!single || !Avx.IsSupported || !Fma.IsSupported || (long)m * n * k <= 4096 || k == 0)
+        {
+            Gemm.Multiply(a, ta, b, tb, c, m, n, k, accumulate);
+            return;
+        }
+
+        if (a.Length < m * k || b.Length < k * n || c.Length < m * n)
+        {
+            throw new ArgumentException($"Conv2d GEMM: buffers too small for m={m}, n={n}, k={k}.");
+        }
+
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            GemmBlocked.Run(pa, ta, ta ? m : k, pb, tb, tb ? k : n, pc, n, m, n, k, accumulate);
+        }
+    }
+
+    /// <summary>
+    /// Stride-1 kernels use <see cref="ConvImplicit"/> (no im2col) when images are spread over the threads (or
+    /// there is one thread); a lone image on several threads goes through the multi-threaded GEMM instead.
+    /// </summary>
+    private static bool UseImplicit(in ConvGeometry g) =>
+        ConvImplicit.Applies(g) && (t_forceImplicit ?? (t_columnBudgetOverride == 0 && ConvImplicit.Pays(g) && (Threading.ThreadCount == 1 || Chunks(g) > 1)));
+
+    private static void ForwardImplicit(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g)
+    {
+        int chunks = Chunks(g), per = ConvImplicit.ForwardScratch(g);
+        var wr = Tensor.Scratch(new Shape(w.Length));
+        ConvImplicit.TapMajorWeights(w.Span, wr.Span, g);
+        var scratch = Tensor.Scratch(new Shape(chunks * per));
+        int cin = g.Cin * g.HW, cout = g.Cout * g.P;
+        fixed (float* px = x.Span)
+        fixed (float* pw = wr.Span)
+        fixed (float* pb = b is null ? [] : b.Span)
+        fixed (float* py = y.Span)
+        fixed (float* ps = scratch.Span)
+        {
+            var p = new Pointers { X = px, W = pw, B = b is null ? null : pb, Y = py, S = ps };
+            Threading.For(chunks, 1, (c0, c1) =>
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    int n0 = (int)((long)c * g.N / chunks), n1 = (int)((long)(c + 1) * g.N / chunks);
+                    for (int n = n0; n < n1; n++)
+                    {
+                        ConvImplicit.ForwardImage(p.X + ((long)n * cin), p.W, p.B, p.Y + ((long)n * cout), p.S + ((long)c * per), g);
+                    }
+                }
+            });
+        }
+    }
+
+    private static void BackwardImplicit(Tensor x, Tensor w, ReadOnlySpan<float> gy, Span<float> gx, Span<float> gw, ConvGeometry g)
+    {
+        bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
+        int chunks = Chunks(g), per = ConvImplicit.BackwardScratch(g), wLen = w.Length;
+        var wr = Tensor.Scratch(new Shape(wLen));
+        ConvImplicit.TapMajorWeights(w.Span, wr.Span, g);
+        var scratch = Tensor.Scratch(new Shape(chunks * per));
+        int cin = g.Cin * g.HW, cout = g.Cout * g.P;
+        fixed (float* px = x.Span)
+        fixed (float* pw = wr.Span)
+        fixed (float* pgy = gy)
+        fixed (float* pgx = gx)
+        fixed (float* ps = scratch.Span)
+        {
+            var p = new Pointers { X = px, W = pw, Gy = pgy, Gx = needX ? pgx : null, S = ps };
+            Threading.For(chunks, 1, (c0, c1) =>
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    int n0 = (int)((long)c * g.N / chunks), n1 = (int)((long)(c + 1) * g.N / chunks);
+                    float* s = p.S + ((long)c * per);
+                    float* dwr = needW ? s + per - wLen : null;
+                    if (dwr != null)
+                    {
+                        new Span<float>(dwr, wLen).Clear();
+                    }
+
+                    for (int n = n0; n < n1; n++)
+                    {
+                        ConvImplicit.BackwardImage(p.X + ((long)n * cin), p.W, p.Gy + ((long)n * cout), p.Gx == null ? null : p.Gx + ((long)n * cin), dwr, s, g);
+                    }
+                }
+            });
+        }
+
+        for (int c = 0; c < chunks && needW; c++)
+        {
+            ConvImplicit.AddTapMajor(scratch.Span.Slice((c * per) + per - wLen, wLen), gw, g);
+        }
+    }
+
     private struct Pointers
     {
+        public float* X;
+        public float* W;
+        public float* B;
+        public float* Y;
+        public float* S;
         public float* Gy;
         public float* Gx;
         public float* Gw;

@@ -12,9 +12,10 @@ public static partial class Ops
     /// </summary>
     /// <remarks>
     /// Output sizes and padding follow <see cref="PaddingMode"/> (TensorFlow's 'VALID'/'SAME'; for odd kernels and
-    /// stride 1, 'SAME' equals PyTorch's <c>padding=k/2</c>). Computed as im2col + GEMM per image in bands of output
-    /// rows (bounded scratch), images spread over <see cref="Threading.ThreadCount"/> threads; backward gives dx
-    /// (col2im), dW and db.
+    /// stride 1, 'SAME' equals PyTorch's <c>padding=k/2</c>). Computed per image, images spread over
+    /// <see cref="Threading.ThreadCount"/> threads: stride-1 kernels over ≥ 16 channels as shifted GEMMs on a padded
+    /// copy of the image (no im2col); otherwise im2col + GEMM in bands of output rows (bounded scratch), with col2im
+    /// for dx. Backward gives dx, dW and db; results are deterministic for a fixed thread count.
     /// </remarks>
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, PaddingMode padding)
     {
