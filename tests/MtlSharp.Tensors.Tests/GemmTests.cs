@@ -92,6 +92,41 @@ public sealed class GemmTests
         CheckAgainstReference(m, n, k, GemmPath.Blocked);
     }
 
+    /// <summary>Skinny products (n ≤ 32) large enough to be split over row blocks on two threads (n = 1 stays serial).</summary>
+    [Theory]
+    [InlineData(601, 20, 100)]
+    [InlineData(10, 32, 4000)]
+    [InlineData(3001, 2, 200)]
+    [InlineData(1000, 1, 1100)]
+    public void SkinnyLargeProductsMatchReferenceAndAreThreadCountIndependent(int m, int n, int k)
+    {
+        CheckAgainstReference(m, n, k, GemmPath.Auto);
+        int saved = Threading.ThreadCount;
+        try
+        {
+            var rng = new Random(99);
+            float[] a = Random(rng, m * k);
+            float[] b = Random(rng, k * n);
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    Threading.ThreadCount = 1;
+                    float[] single = new float[m * n];
+                    Gemm.Multiply(a, transA, b, transB, single, m, n, k, accumulate: false);
+                    Threading.ThreadCount = 2;
+                    float[] two = new float[m * n];
+                    Gemm.Multiply(a, transA, b, transB, two, m, n, k, accumulate: false);
+                    Assert.Equal(single, two);
+                }
+            }
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
     [Fact]
     public void SmallPathIsBitIdenticalRunToRun()
     {

@@ -28,6 +28,12 @@ public static class Gemm
     /// </summary>
     private const long SmallMaxWork = 1L << 18;
 
+    /// <summary>
+    /// Products with at most this many columns take the <see cref="GemmSmall"/> path whatever their size (packing A
+    /// for a thin B costs about as much as the multiply); split over row blocks when large.
+    /// </summary>
+    private const int SkinnyMaxN = 32;
+
     /// <summary>Products with fewer multiply-adds than this stay on the calling thread.</summary>
     private const long ParallelMinWork = 1L << 20;
 
@@ -92,17 +98,19 @@ public static class Gemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            if (path == GemmPath.Small || (path == GemmPath.Auto && work <= SmallMaxWork))
+            int threads = Threading.ThreadCount;
+            bool small = path == GemmPath.Small || (path == GemmPath.Auto && (work <= SmallMaxWork || n <= SkinnyMaxN));
+            bool parallel = threads > 1 && work >= ParallelMinWork && !(small && n == 1);
+            if (small && !parallel)
             {
                 GemmSmall.Run(pa, transA, pb, transB, pc, m, n, k, accumulate);
                 return;
             }
 
-            int threads = Threading.ThreadCount;
-            if (threads > 1 && work >= ParallelMinWork)
+            if (parallel)
             {
                 var job = GemmJob.Rent();
-                job.Set(pa, transA, pb, transB, pc, m, n, k, accumulate);
+                job.Set(pa, transA, pb, transB, pc, m, n, k, accumulate, small);
                 int panels = job.SplitN ? (n + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR : (m + GemmMicroKernel.MR - 1) / GemmMicroKernel.MR;
                 long perPanel = Math.Max(1, work / panels);
                 int grain = (int)Math.Min(panels, (ParallelMinWorkPerChunk + perPanel - 1) / perPanel);

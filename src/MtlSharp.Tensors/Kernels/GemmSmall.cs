@@ -32,7 +32,16 @@ internal static unsafe class GemmSmall
     private static float[]? t_bt;
 
     /// <summary>C[m×n] (+)= op(A)·op(B), all operands contiguous row-major (see <see cref="Gemm.Multiply"/>).</summary>
-    public static void Run(float* a, bool transA, float* b, bool transB, float* c, int m, int n, int k, bool accumulate)
+    public static void Run(float* a, bool transA, float* b, bool transB, float* c, int m, int n, int k, bool accumulate) =>
+        Run(a, transA, m, b, transB, c, m, n, k, accumulate);
+
+    /// <summary>
+    /// Like <see cref="Run(float*, bool, float*, bool, float*, int, int, int, bool)"/> for a block of
+    /// <paramref name="m"/> rows of a product with <paramref name="fullM"/> rows (A stored transposed has rows
+    /// <paramref name="fullM"/> long). The kernel choice depends only on the full product, so every element is
+    /// computed the same way however the rows are split. Needs <paramref name="fullM"/> = m when n = 1.
+    /// </summary>
+    public static void Run(float* a, bool transA, int fullM, float* b, bool transB, float* c, int m, int n, int k, bool accumulate)
     {
         if (k == 1)
         {
@@ -50,22 +59,23 @@ internal static unsafe class GemmSmall
             transA = false;
             n = m;
             m = 1;
+            fullM = 1;
         }
 
-        if (m == 1)
+        if (fullM == 1)
         {
             transA = false;
         }
 
         nint sRow = transA ? 1 : k;
-        nint sP = transA ? m : 1;
+        nint sP = transA ? fullM : 1;
         if (!transB)
         {
             Broadcast(a, sRow, sP, b, n, c, n, m, n, k, accumulate);
             return;
         }
 
-        if (!transA && m < TransposeMinRows)
+        if (!transA && fullM < TransposeMinRows)
         {
             Dot(a, b, c, m, n, k, accumulate);
             return;
