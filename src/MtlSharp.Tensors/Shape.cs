@@ -5,12 +5,69 @@ namespace MtlSharp.Tensors;
 /// </summary>
 public readonly struct Shape : IEquatable<Shape>
 {
+    private static readonly int[] s_scalarDims = [];
+
     private readonly int[]? _dims;
 
     /// <summary>Creates a shape from its dimensions; every dimension must be non-negative.</summary>
     public Shape(params int[] dims)
     {
         ArgumentNullException.ThrowIfNull(dims);
+        Size = Validate(dims);
+        _dims = dims.Length == 0 ? s_scalarDims : dims.AsSpan().ToArray();
+    }
+
+    /// <summary>Creates a shape from its dimensions (copied); every dimension must be non-negative.</summary>
+    public Shape(params ReadOnlySpan<int> dims)
+    {
+        Size = Validate(dims);
+        _dims = dims.Length == 0 ? s_scalarDims : dims.ToArray();
+    }
+
+    /// <summary>Takes ownership of <paramref name="dims"/> (the caller must not change it afterwards).</summary>
+    private Shape(int[] dims, int size)
+    {
+        _dims = dims;
+        Size = size;
+    }
+
+    /// <summary>The scalar shape [] (one element).</summary>
+    public static Shape Scalar => new(s_scalarDims, 1);
+
+    /// <summary>A rank-1 shape [d0] without the params array.</summary>
+    internal static Shape Of(int d0) => Owned([d0]);
+
+    /// <summary>A rank-2 shape [d0, d1] without the params array.</summary>
+    internal static Shape Of(int d0, int d1) => Owned([d0, d1]);
+
+    /// <summary>A rank-3 shape [d0, d1, d2] without the params array.</summary>
+    internal static Shape Of(int d0, int d1, int d2) => Owned([d0, d1, d2]);
+
+    /// <summary>A shape that takes ownership of <paramref name="dims"/> (validated; the caller must not change it afterwards).</summary>
+    internal static Shape Owned(int[] dims) => new(dims, Validate(dims));
+
+    /// <summary>Checks every dimension is non-negative and returns the element count, in one pass.</summary>
+    private static int Validate(ReadOnlySpan<int> dims)
+    {
+        long size = 1;
+        bool negative = false, zero = false;
+        foreach (int d in dims)
+        {
+            negative |= d < 0;
+            zero |= d == 0;
+            size = Math.Min(size * Math.Max(d, 1), 1L + int.MaxValue);
+        }
+
+        if (negative || (size > int.MaxValue && !zero))
+        {
+            Throw(dims.ToArray());
+        }
+
+        return zero ? 0 : (int)size;
+    }
+
+    private static void Throw(int[] dims)
+    {
         foreach (int d in dims)
         {
             if (d < 0)
@@ -19,23 +76,8 @@ public readonly struct Shape : IEquatable<Shape>
             }
         }
 
-        _dims = (int[])dims.Clone();
-        long size = 1;
-        foreach (int d in dims)
-        {
-            size *= d;
-        }
-
-        if (size > int.MaxValue)
-        {
-            throw new ArgumentException($"Shape [{string.Join(", ", dims)}] has more than {int.MaxValue} elements.", nameof(dims));
-        }
-
-        Size = (int)size;
+        throw new ArgumentException($"Shape [{string.Join(", ", dims)}] has more than {int.MaxValue} elements.", nameof(dims));
     }
-
-    /// <summary>The scalar shape [] (one element).</summary>
-    public static Shape Scalar => new([]);
 
     /// <summary>Number of dimensions.</summary>
     public int Rank => _dims?.Length ?? 0;
@@ -86,11 +128,11 @@ public readonly struct Shape : IEquatable<Shape>
     {
         int[] d = ToArray();
         d[NormalizeAxis(axis)] = value;
-        return new Shape(d);
+        return Owned(d);
     }
 
     /// <inheritdoc />
-    public bool Equals(Shape other) => Dims.SequenceEqual(other.Dims);
+    public bool Equals(Shape other) => ReferenceEquals(_dims, other._dims) || Dims.SequenceEqual(other.Dims);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is Shape s && Equals(s);

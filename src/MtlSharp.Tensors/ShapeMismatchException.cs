@@ -16,6 +16,33 @@ public sealed class ShapeMismatchException : ArgumentException
     /// <summary>The op that rejected its inputs.</summary>
     public string Op { get; }
 
+    /// <summary>Throws unless <paramref name="condition"/> holds (no allocation when it does).</summary>
+    public static void Require(bool condition, string op, string expected, Shape shape)
+    {
+        if (!condition)
+        {
+            throw new ShapeMismatchException(op, expected, shape);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="condition"/> holds (no allocation when it does).</summary>
+    public static void Require(bool condition, string op, string expected, Shape shape1, Shape shape2)
+    {
+        if (!condition)
+        {
+            throw new ShapeMismatchException(op, expected, shape1, shape2);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="condition"/> holds (no allocation when it does).</summary>
+    public static void Require(bool condition, string op, string expected, Shape shape1, Shape shape2, Shape shape3)
+    {
+        if (!condition)
+        {
+            throw new ShapeMismatchException(op, expected, shape1, shape2, shape3);
+        }
+    }
+
     /// <summary>Throws unless <paramref name="condition"/> holds.</summary>
     public static void Require(bool condition, string op, string expected, params Shape[] shapes)
     {

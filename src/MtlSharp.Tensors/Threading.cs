@@ -34,6 +34,12 @@ public static class Threading
     /// Runs <paramref name="body"/> over [0, <paramref name="count"/>) cut into at most <see cref="ThreadCount"/>
     /// contiguous chunks of at least <paramref name="grain"/> items; runs inline when one chunk suffices.
     /// </summary>
+    /// <remarks>
+    /// Chunks run on a persistent pool of worker threads (created once, spinning briefly between regions, then
+    /// sleeping); the calling thread runs chunk 0. A call made from inside a running body (or while another thread
+    /// holds the pool) runs its chunks one after another on the calling thread, with the same boundaries.
+    /// Exceptions from chunks are collected and rethrown as an <see cref="AggregateException"/>.
+    /// </remarks>
     public static void For(int count, int grain, RangeBody body)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -48,12 +54,34 @@ public static class Threading
             return;
         }
 
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        if (!WorkerPool.TryRun(chunks, count, body))
         {
-            int start = (int)((long)c * count / chunks);
-            int end = (int)((long)(c + 1) * count / chunks);
-            body(start, end);
-        });
+            RunSequential(chunks, count, body);
+        }
+    }
+
+    /// <summary>Start of chunk <paramref name="c"/> of <paramref name="chunks"/> over <paramref name="count"/> items.</summary>
+    internal static int ChunkStart(int c, int chunks, int count) => (int)((long)c * count / chunks);
+
+    private static void RunSequential(int chunks, int count, RangeBody body)
+    {
+        List<Exception>? errors = null;
+        for (int c = 0; c < chunks; c++)
+        {
+            try
+            {
+                body(ChunkStart(c, chunks, count), ChunkStart(c + 1, chunks, count));
+            }
+            catch (Exception e)
+            {
+                (errors ??= []).Add(e);
+            }
+        }
+
+        if (errors is not null)
+        {
+            throw new AggregateException(errors);
+        }
     }
 
     /// <summary>How many chunks <see cref="For"/> cuts <paramref name="count"/> items into.</summary>

@@ -40,9 +40,114 @@ public sealed class GemmTests
         { 257, 131, 300 },
     };
 
+    /// <summary>Shapes for the unpacked small-product path: the small-MLP shapes, degenerate n = 1 / m = 1 / k = 1,
+    /// ragged column (16-wide), row (6-high) and depth (8-deep) edges, and around the transpose-B row threshold.</summary>
+    public static TheoryData<int, int, int> SmallShapes => new()
+    {
+        { 1, 1, 1 },
+        { 1, 1, 9 },
+        { 1, 9, 1 },
+        { 9, 1, 1 },
+        { 2, 1, 3 },
+        { 1, 17, 33 },
+        { 3, 40, 31 },
+        { 7, 9, 8 },
+        { 15, 17, 9 },
+        { 16, 17, 9 },
+        { 17, 23, 15 },
+        { 13, 7, 40 },
+        { 64, 16, 128 },
+        { 128, 16, 64 },
+        { 64, 128, 16 },
+        { 64, 16, 16 },
+        { 64, 1, 16 },
+        { 16, 1, 64 },
+        { 64, 16, 1 },
+        { 6, 24, 5 },
+        { 12, 8, 7 },
+        { 5, 33, 70 },
+        { 33, 5, 70 },
+    };
+
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void MatchesFloat64Reference(int m, int n, int k)
+    public void MatchesFloat64Reference(int m, int n, int k) => CheckAgainstReference(m, n, k, GemmPath.Auto);
+
+    [Theory]
+    [MemberData(nameof(SmallShapes))]
+    public void SmallPathMatchesFloat64Reference(int m, int n, int k)
+    {
+        CheckAgainstReference(m, n, k, GemmPath.Small);
+        CheckAgainstReference(m, n, k, GemmPath.Auto);
+    }
+
+    [Theory]
+    [InlineData(64, 64, 64)] // exactly at the small-path work limit (2^18)
+    [InlineData(64, 64, 65)] // just above it
+    [InlineData(65, 64, 63)]
+    public void AroundTheSmallPathThresholdMatchesReference(int m, int n, int k)
+    {
+        CheckAgainstReference(m, n, k, GemmPath.Auto);
+        CheckAgainstReference(m, n, k, GemmPath.Small);
+        CheckAgainstReference(m, n, k, GemmPath.Blocked);
+    }
+
+    /// <summary>Skinny products (n ≤ 32) large enough to be split over row blocks on two threads (n = 1 stays serial).</summary>
+    [Theory]
+    [InlineData(601, 20, 100)]
+    [InlineData(10, 32, 4000)]
+    [InlineData(3001, 2, 200)]
+    [InlineData(1000, 1, 1100)]
+    public void SkinnyLargeProductsMatchReferenceAndAreThreadCountIndependent(int m, int n, int k)
+    {
+        CheckAgainstReference(m, n, k, GemmPath.Auto);
+        int saved = Threading.ThreadCount;
+        try
+        {
+            var rng = new Random(99);
+            float[] a = Random(rng, m * k);
+            float[] b = Random(rng, k * n);
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    Threading.ThreadCount = 1;
+                    float[] single = new float[m * n];
+                    Gemm.Multiply(a, transA, b, transB, single, m, n, k, accumulate: false);
+                    Threading.ThreadCount = 2;
+                    float[] two = new float[m * n];
+                    Gemm.Multiply(a, transA, b, transB, two, m, n, k, accumulate: false);
+                    Assert.Equal(single, two);
+                }
+            }
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void SmallPathIsBitIdenticalRunToRun()
+    {
+        var rng = new Random(7);
+        const int m = 37, n = 21, k = 45;
+        float[] a = Random(rng, m * k);
+        float[] b = Random(rng, k * n);
+        foreach (bool transA in new[] { false, true })
+        {
+            foreach (bool transB in new[] { false, true })
+            {
+                float[] first = new float[m * n];
+                Gemm.Multiply(a, transA, b, transB, first, m, n, k, accumulate: false);
+                float[] again = new float[m * n];
+                Gemm.Multiply(a, transA, b, transB, again, m, n, k, accumulate: false);
+                Assert.Equal(first, again);
+            }
+        }
+    }
+
+    private static void CheckAgainstReference(int m, int n, int k, GemmPath path)
     {
         int saved = Threading.ThreadCount;
         try
@@ -61,14 +166,19 @@ public sealed class GemmTests
                         foreach (int threads in new[] { 1, 2 })
                         {
                             Threading.ThreadCount = threads;
-                            float[] c = (float[])c0.Clone();
-                            Gemm.Multiply(a, transA, b, transB, c, m, n, k, accumulate);
-                            for (int i = 0; i < c.Length; i++)
+
+                            // One guard element past C must stay untouched (masked stores at ragged edges).
+                            float[] c = new float[c0.Length + 1];
+                            c0.CopyTo(c, 0);
+                            c[^1] = 12345f;
+                            Gemm.MultiplyOnPath(a, transA, b, transB, c, m, n, k, accumulate, path);
+                            Assert.Equal(12345f, c[^1]);
+                            for (int i = 0; i < c0.Length; i++)
                             {
                                 double tol = (1.2e-7 * (k + 2) * bound[i]) + 1e-30;
                                 if (!(Math.Abs(c[i] - expected[i]) <= tol))
                                 {
-                                    Assert.Fail($"m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate} threads={threads}: " +
+                                    Assert.Fail($"path={path} m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate} threads={threads}: " +
                                         $"C[{i / n},{i % n}] = {c[i]:G9}, expected {expected[i]:G9} (tolerance {tol:G3}).");
                                 }
                             }

@@ -12,6 +12,8 @@ namespace MtlSharp.MultiTask.Architectures;
 /// </summary>
 public static class ComponentLinear
 {
+    private static int[][] s_allOf = [];
+
     /// <summary>
     /// x [N, in] (shared by all components) or [A, N, in] (one slice per selected component), weight [C, in, out],
     /// bias [C, out] or null, <paramref name="components"/> the A selected component indices (all when empty)
@@ -26,9 +28,10 @@ public static class ComponentLinear
         int[] comps = components.IsEmpty ? AllOf(c) : components.ToArray();
         int a = comps.Length;
         bool shared = x.Rank == 2;
-        ShapeMismatchException.Require(
-            (shared && x.Shape[1] == fin) || (x.Rank == 3 && x.Shape[0] == a && x.Shape[2] == fin),
-            "ComponentLinear", $"x [N, {fin}] or [{a}, N, {fin}] for weight [C, in, out]", x.Shape, weight.Shape);
+        if (!((shared && x.Shape[1] == fin) || (x.Rank == 3 && x.Shape[0] == a && x.Shape[2] == fin)))
+        {
+            throw new ShapeMismatchException("ComponentLinear", $"x [N, {fin}] or [{a}, N, {fin}] for weight [C, in, out]", x.Shape, weight.Shape);
+        }
         if (bias is not null)
         {
             ShapeMismatchException.Require(bias.Rank == 2 && bias.Shape[0] == c && bias.Shape[1] == fout, "ComponentLinear", "bias [C, out]", bias.Shape, weight.Shape);
@@ -66,7 +69,28 @@ public static class ComponentLinear
         return Autograd.ShouldRecord(x, weight, bias) ? y.WithGradFn(new ComponentLinearNode(x, weight, bias, comps, shared)) : y;
     }
 
+    /// <summary>[0, 1, …, c−1], shared per c (read-only: nodes only read their component list).</summary>
     private static int[] AllOf(int c)
+    {
+        int[][] cache = s_allOf;
+        if (c < cache.Length && cache[c] is { } cached)
+        {
+            return cached;
+        }
+
+        int[] all = MakeAllOf(c);
+        if (c < 64)
+        {
+            int[][] grown = new int[Math.Max(cache.Length, c + 1)][];
+            Array.Copy(cache, grown, cache.Length);
+            grown[c] = all;
+            s_allOf = grown;
+        }
+
+        return all;
+    }
+
+    private static int[] MakeAllOf(int c)
     {
         int[] all = new int[c];
         for (int i = 0; i < c; i++)

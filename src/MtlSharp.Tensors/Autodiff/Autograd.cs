@@ -18,6 +18,9 @@ public static class Autograd
 
     private static int s_pass;
 
+    [ThreadStatic]
+    private static Workspace? t_workspace;
+
     /// <summary>Whether ops on this thread currently record the graph.</summary>
     public static bool IsEnabled => !t_disabled;
 
@@ -154,13 +157,41 @@ public static class Autograd
             }
         }
 
-        var order = TopologicalOrder(root, pass, targets is not null);
-        if (root.NeededPass != pass)
+        // The traversal lists and the context are reused per thread (a pass started from inside a node's backward
+        // gets fresh ones).
+        var ws = t_workspace ??= new Workspace();
+        if (ws.Busy)
         {
-            return pass; // nothing downstream needs a gradient
+            ws = new Workspace();
         }
 
-        var ctx = new BackwardContext { Pass = pass, IntoLeafGrads = targets is null };
+        ws.Busy = true;
+        try
+        {
+            RunPass(root, gradOutput, targets is not null, pass, ws);
+        }
+        finally
+        {
+            ws.Order.Clear();
+            ws.Stack.Clear();
+            ws.Busy = false;
+        }
+
+        return pass;
+    }
+
+    private static void RunPass(Tensor root, ReadOnlySpan<float> gradOutput, bool targeted, int pass, Workspace ws)
+    {
+        var order = ws.Order;
+        TopologicalOrder(root, pass, targeted, order, ws.Stack);
+        if (root.NeededPass != pass)
+        {
+            return; // nothing downstream needs a gradient
+        }
+
+        var ctx = ws.Context;
+        ctx.Pass = pass;
+        ctx.IntoLeafGrads = !targeted;
         foreach (var t in order)
         {
             t.ScratchGrad = null;
@@ -188,15 +219,11 @@ public static class Autograd
                 t.ScratchGrad = null;
             }
         }
-
-        return pass;
     }
 
     /// <summary>Post-order over the tensors reachable from root; marks which need a gradient.</summary>
-    private static List<Tensor> TopologicalOrder(Tensor root, int pass, bool targeted)
+    private static void TopologicalOrder(Tensor root, int pass, bool targeted, List<Tensor> order, Stack<(Tensor T, int Next)> stack)
     {
-        var order = new List<Tensor>();
-        var stack = new Stack<(Tensor T, int Next)>();
         root.VisitPass = pass;
         stack.Push((root, 0));
         while (stack.Count > 0)
@@ -241,7 +268,14 @@ public static class Autograd
 
             order.Add(t);
         }
+    }
 
-        return order;
+    /// <summary>Per-thread buffers of a backward pass.</summary>
+    private sealed class Workspace
+    {
+        public readonly List<Tensor> Order = [];
+        public readonly Stack<(Tensor T, int Next)> Stack = new();
+        public readonly BackwardContext Context = new();
+        public bool Busy;
     }
 }

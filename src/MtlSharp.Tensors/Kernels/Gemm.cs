@@ -22,6 +22,18 @@ public static class Gemm
     /// <summary>Products with at most this many multiply-adds use a plain loop (nothing to amortize).</summary>
     private const long TinyWork = 64;
 
+    /// <summary>
+    /// Products with at most this many multiply-adds take the unpacked <see cref="GemmSmall"/> path (packing costs as
+    /// much as the multiply there).
+    /// </summary>
+    private const long SmallMaxWork = 1L << 18;
+
+    /// <summary>
+    /// Products with at most this many columns take the <see cref="GemmSmall"/> path whatever their size (packing A
+    /// for a thin B costs about as much as the multiply); split over row blocks when large.
+    /// </summary>
+    private const int SkinnyMaxN = 32;
+
     /// <summary>Products with fewer multiply-adds than this stay on the calling thread.</summary>
     private const long ParallelMinWork = 1L << 20;
 
@@ -40,9 +52,15 @@ public static class Gemm
     /// <param name="n">Columns of C.</param>
     /// <param name="k">The inner dimension.</param>
     /// <param name="accumulate">Add into C instead of overwriting it.</param>
-    public static unsafe void Multiply(
+    public static void Multiply(
         ReadOnlySpan<float> a, bool transA, ReadOnlySpan<float> b, bool transB, Span<float> c,
-        int m, int n, int k, bool accumulate)
+        int m, int n, int k, bool accumulate) =>
+        MultiplyOnPath(a, transA, b, transB, c, m, n, k, accumulate, GemmPath.Auto);
+
+    /// <summary><see cref="Multiply"/> with the kernel path forced (tests, benchmarks).</summary>
+    internal static unsafe void MultiplyOnPath(
+        ReadOnlySpan<float> a, bool transA, ReadOnlySpan<float> b, bool transB, Span<float> c,
+        int m, int n, int k, bool accumulate, GemmPath path)
     {
         if (m < 0 || n < 0 || k < 0)
         {
@@ -70,7 +88,7 @@ public static class Gemm
         }
 
         long work = (long)m * n * k;
-        if (work <= TinyWork || !Avx.IsSupported || !Fma.IsSupported)
+        if ((work <= TinyWork && path == GemmPath.Auto) || !Avx.IsSupported || !Fma.IsSupported)
         {
             Naive(a, transA, b, transB, c, m, n, k, accumulate);
             return;
@@ -81,10 +99,18 @@ public static class Gemm
         fixed (float* pc = c)
         {
             int threads = Threading.ThreadCount;
-            if (threads > 1 && work >= ParallelMinWork)
+            bool small = path == GemmPath.Small || (path == GemmPath.Auto && (work <= SmallMaxWork || n <= SkinnyMaxN));
+            bool parallel = threads > 1 && work >= ParallelMinWork && !(small && n == 1);
+            if (small && !parallel)
+            {
+                GemmSmall.Run(pa, transA, pb, transB, pc, m, n, k, accumulate);
+                return;
+            }
+
+            if (parallel)
             {
                 var job = GemmJob.Rent();
-                job.Set(pa, transA, pb, transB, pc, m, n, k, accumulate);
+                job.Set(pa, transA, pb, transB, pc, m, n, k, accumulate, small);
                 int panels = job.SplitN ? (n + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR : (m + GemmMicroKernel.MR - 1) / GemmMicroKernel.MR;
                 long perPanel = Math.Max(1, work / panels);
                 int grain = (int)Math.Min(panels, (ParallelMinWorkPerChunk + perPanel - 1) / perPanel);

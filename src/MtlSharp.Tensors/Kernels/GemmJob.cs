@@ -17,6 +17,7 @@ internal sealed unsafe class GemmJob
     private bool _transB;
     private bool _accumulate;
     private bool _busy;
+    private bool _small;
     private int _m;
     private int _n;
     private int _k;
@@ -52,9 +53,14 @@ internal sealed unsafe class GemmJob
         _busy = false;
     }
 
-    /// <summary>Sets the operands (see <see cref="Gemm.Multiply"/>); pointers must stay pinned until <see cref="Return"/>.</summary>
-    public void Set(float* a, bool transA, float* b, bool transB, float* c, int m, int n, int k, bool accumulate)
+    /// <summary>
+    /// Sets the operands (see <see cref="Gemm.Multiply"/>); pointers must stay pinned until <see cref="Return"/>.
+    /// With <paramref name="small"/>, the work is cut into blocks of <see cref="GemmMicroKernel.MR"/> rows of C, each
+    /// run by <see cref="GemmSmall"/> (n must be at least 2).
+    /// </summary>
+    public void Set(float* a, bool transA, float* b, bool transB, float* c, int m, int n, int k, bool accumulate, bool small = false)
     {
+        _small = small;
         _a = a;
         _b = b;
         _c = c;
@@ -66,14 +72,21 @@ internal sealed unsafe class GemmJob
         _k = k;
 
         // Cut along the longer side in panels; cutting n shares nothing, cutting m duplicates B packing per thread.
-        SplitN = (n + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR * GemmMicroKernel.NR >= m;
+        SplitN = !small && (n + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR * GemmMicroKernel.NR >= m;
     }
 
     private void RunRange(int start, int end)
     {
         nint lda = _transA ? _m : _k;
         nint ldb = _transB ? _k : _n;
-        if (SplitN)
+        if (_small)
+        {
+            int i0 = start * GemmMicroKernel.MR;
+            int i1 = Math.Min(_m, end * GemmMicroKernel.MR);
+            float* a = _transA ? _a + i0 : _a + (i0 * lda);
+            GemmSmall.Run(a, _transA, _m, _b, _transB, _c + ((nint)i0 * _n), i1 - i0, _n, _k, _accumulate);
+        }
+        else if (SplitN)
         {
             int j0 = start * GemmMicroKernel.NR;
             int j1 = Math.Min(_n, end * GemmMicroKernel.NR);

@@ -46,7 +46,7 @@ public static partial class Ops
         }
 
         dims[start] = a.Shape.Product(start, a.Rank);
-        return ReshapeView(a, new Shape(dims));
+        return ReshapeView(a, Shape.Owned(dims));
     }
 
     private static Tensor ReshapeView(Tensor a, Shape shape)
@@ -89,7 +89,7 @@ public static partial class Ops
 
             int[] dims = (int[])shape.Clone();
             dims[infer] = (int)(from.Size / known);
-            return new Shape(dims);
+            return Shape.Owned(dims);
         }
 
         var s = new Shape(shape);

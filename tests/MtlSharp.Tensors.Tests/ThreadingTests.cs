@@ -1,0 +1,141 @@
+namespace MtlSharp.Tensors.Tests;
+
+/// <summary>
+/// <see cref="Threading.For"/> on the persistent worker pool: every index covered exactly once with deterministic
+/// chunk boundaries, nested calls run inline without deadlock, exceptions surface, and concurrent callers from
+/// several threads are safe.
+/// </summary>
+[Collection("Threading")]
+public sealed class ThreadingTests
+{
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(2, 10, 1)]
+    [InlineData(2, 1000, 7)]
+    [InlineData(3, 5, 1)]
+    [InlineData(4, 1001, 10)]
+    public void CoversEveryIndexOnceWithFixedChunks(int threads, int count, int grain)
+    {
+        int saved = Threading.ThreadCount;
+        try
+        {
+            Threading.ThreadCount = threads;
+            for (int rep = 0; rep < 50; rep++)
+            {
+                int[] hits = new int[count];
+                var ranges = new System.Collections.Concurrent.ConcurrentBag<(int, int)>();
+                Threading.For(count, grain, (s, e) =>
+                {
+                    ranges.Add((s, e));
+                    for (int i = s; i < e; i++)
+                    {
+                        hits[i]++;
+                    }
+                });
+                Assert.All(hits, h => Assert.Equal(1, h));
+                int chunks = Threading.ChunkCount(count, grain);
+                var expected = Enumerable.Range(0, chunks).Select(c => ((int)((long)c * count / chunks), (int)((long)(c + 1) * count / chunks)));
+                Assert.Equal(expected.OrderBy(r => r.Item1), ranges.OrderBy(r => r.Item1));
+            }
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void NestedCallsRunInlineWithoutDeadlock()
+    {
+        int saved = Threading.ThreadCount;
+        try
+        {
+            Threading.ThreadCount = 2;
+            long[] sums = new long[2];
+            Threading.For(2, 1, (s, e) =>
+            {
+                for (int c = s; c < e; c++)
+                {
+                    long[] partial = new long[2];
+                    Threading.For(100, 1, (s2, e2) =>
+                    {
+                        int chunk = s2 == 0 ? 0 : 1;
+                        for (int i = s2; i < e2; i++)
+                        {
+                            partial[chunk] += i;
+                        }
+                    });
+                    sums[c] = partial[0] + partial[1];
+                }
+            });
+            Assert.Equal([4950L, 4950L], sums);
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void ExceptionsInChunksAreRethrown()
+    {
+        int saved = Threading.ThreadCount;
+        try
+        {
+            Threading.ThreadCount = 2;
+            var ex = Assert.Throws<AggregateException>(() => Threading.For(10, 1, (s, e) =>
+            {
+                if (s > 0)
+                {
+                    throw new InvalidOperationException("chunk failed");
+                }
+            }));
+            Assert.Contains(ex.InnerExceptions, e => e.Message == "chunk failed");
+
+            // The pool still works afterwards.
+            int[] hits = new int[10];
+            Threading.For(10, 1, (s, e) =>
+            {
+                for (int i = s; i < e; i++)
+                {
+                    hits[i]++;
+                }
+            });
+            Assert.All(hits, h => Assert.Equal(1, h));
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentCallersFromSeveralThreadsAreSafe()
+    {
+        int saved = Threading.ThreadCount;
+        try
+        {
+            Threading.ThreadCount = 2;
+            var tasks = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+            {
+                for (int rep = 0; rep < 200; rep++)
+                {
+                    int[] hits = new int[64];
+                    Threading.For(64, 1, (s, e) =>
+                    {
+                        for (int i = s; i < e; i++)
+                        {
+                            hits[i]++;
+                        }
+                    });
+                    Assert.All(hits, h => Assert.Equal(1, h));
+                }
+            })).ToArray();
+            await Task.WhenAll(tasks);
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+}
