@@ -53,6 +53,12 @@ internal static unsafe class ConvGemm
     /// <summary>y [N, Cout, Ho, Wo] = conv(x [N, Cin, H, W], w [Cout, Cin, kh, kw]) + b.</summary>
     public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g)
     {
+        if (ConvDirect.Use(g))
+        {
+            ConvDirect.Forward(x, w, b, y, g);
+            return;
+        }
+
         if (UseImplicit(g))
         {
             ForwardImplicit(x, w, b, y, g);
@@ -125,6 +131,12 @@ internal static unsafe class ConvGemm
         bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
         if (!needX && !needW)
         {
+            return;
+        }
+
+        if (ConvDirect.Use(g))
+        {
+            ConvDirect.Backward(x, w, gy, gx, gw, g);
             return;
         }
 

@@ -1,0 +1,197 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MtlSharp.Tensors.Kernels;
+
+/// <summary>
+/// The register-blocked AVX2/FMA inner loops of <see cref="ConvDirect"/>: 4 channels × 3 vectors of 8 positions
+/// (12 accumulators) per block. Loads of the padded planes may reach into their zeroed slack, never past it.
+/// </summary>
+internal static unsafe class ConvDirectKernels
+{
+    /// <summary>
+    /// Forward block: for output channels c..c+3 and the 3 segments at plane offsets x0..x2,
+    /// acc[j][u] = bias[j] + Σ_ci Σ_tap wb[(ci·taps + tap)·4 + j] · xp[ci·lx + tapOff[tap] + xu];
+    /// segment u is stored at y[j] + yu when u &lt; <paramref name="valid"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(
+        float* xp, int cin, int lx, int* tapOff, int taps, float* wb, float* bias,
+        int x0, int x1, int x2, float* y0, float* y1, float* y2, float* y3, int o0, int o1, int o2, int valid)
+    {
+        Vector256<float> a00 = Avx.BroadcastScalarToVector256(bias), a01 = a00, a02 = a00;
+        Vector256<float> a10 = Avx.BroadcastScalarToVector256(bias + 1), a11 = a10, a12 = a10;
+        Vector256<float> a20 = Avx.BroadcastScalarToVector256(bias + 2), a21 = a20, a22 = a20;
+        Vector256<float> a30 = Avx.BroadcastScalarToVector256(bias + 3), a31 = a30, a32 = a30;
+        float* w = wb;
+        for (int ci = 0; ci < cin; ci++)
+        {
+            float* xc = xp + ((nint)ci * lx);
+            for (int t = 0; t < taps; t++, w += 4)
+            {
+                float* p = xc + tapOff[t];
+                Vector256<float> v0 = Avx.LoadVector256(p + x0);
+                Vector256<float> v1 = Avx.LoadVector256(p + x1);
+                Vector256<float> v2 = Avx.LoadVector256(p + x2);
+                Vector256<float> b = Avx.BroadcastScalarToVector256(w);
+                a00 = Fma.MultiplyAdd(v0, b, a00);
+                a01 = Fma.MultiplyAdd(v1, b, a01);
+                a02 = Fma.MultiplyAdd(v2, b, a02);
+                b = Avx.BroadcastScalarToVector256(w + 1);
+                a10 = Fma.MultiplyAdd(v0, b, a10);
+                a11 = Fma.MultiplyAdd(v1, b, a11);
+                a12 = Fma.MultiplyAdd(v2, b, a12);
+                b = Avx.BroadcastScalarToVector256(w + 2);
+                a20 = Fma.MultiplyAdd(v0, b, a20);
+                a21 = Fma.MultiplyAdd(v1, b, a21);
+                a22 = Fma.MultiplyAdd(v2, b, a22);
+                b = Avx.BroadcastScalarToVector256(w + 3);
+                a30 = Fma.MultiplyAdd(v0, b, a30);
+                a31 = Fma.MultiplyAdd(v1, b, a31);
+                a32 = Fma.MultiplyAdd(v2, b, a32);
+            }
+        }
+
+        Avx.Store(y0 + o0, a00);
+        Avx.Store(y1 + o0, a10);
+        Avx.Store(y2 + o0, a20);
+        Avx.Store(y3 + o0, a30);
+        if (valid > 1)
+        {
+            Avx.Store(y0 + o1, a01);
+            Avx.Store(y1 + o1, a11);
+            Avx.Store(y2 + o1, a21);
+            Avx.Store(y3 + o1, a31);
+        }
+
+        if (valid > 2)
+        {
+            Avx.Store(y0 + o2, a02);
+            Avx.Store(y1 + o2, a12);
+            Avx.Store(y2 + o2, a22);
+            Avx.Store(y3 + o2, a32);
+        }
+    }
+
+    /// <summary>
+    /// Input-gradient block (a full correlation with the flipped kernel): for input channels c..c+3 and the 3
+    /// vectors at padded-plane offsets p0..p2, acc[j][u] = Σ_co Σ_tap wd[(co·taps + tap)·4 + j] · dyp[co·ld + f − tapOff[tap] + pu],
+    /// stored (overwritten) at dx[j·ldx + pu].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void InputGrad(float* dyp, int cout, int ld, int f, int* tapOff, int taps, float* wd, int p0, float* dx, int ldx)
+    {
+        Vector256<float> a00 = Vector256<float>.Zero, a01 = a00, a02 = a00;
+        Vector256<float> a10 = a00, a11 = a00, a12 = a00;
+        Vector256<float> a20 = a00, a21 = a00, a22 = a00;
+        Vector256<float> a30 = a00, a31 = a00, a32 = a00;
+        float* w = wd;
+        for (int co = 0; co < cout; co++)
+        {
+            float* dc = dyp + ((nint)co * ld) + f + p0;
+            for (int t = 0; t < taps; t++, w += 4)
+            {
+                float* p = dc - tapOff[t];
+                Vector256<float> v0 = Avx.LoadVector256(p);
+                Vector256<float> v1 = Avx.LoadVector256(p + 8);
+                Vector256<float> v2 = Avx.LoadVector256(p + 16);
+                Vector256<float> b = Avx.BroadcastScalarToVector256(w);
+                a00 = Fma.MultiplyAdd(v0, b, a00);
+                a01 = Fma.MultiplyAdd(v1, b, a01);
+                a02 = Fma.MultiplyAdd(v2, b, a02);
+                b = Avx.BroadcastScalarToVector256(w + 1);
+                a10 = Fma.MultiplyAdd(v0, b, a10);
+                a11 = Fma.MultiplyAdd(v1, b, a11);
+                a12 = Fma.MultiplyAdd(v2, b, a12);
+                b = Avx.BroadcastScalarToVector256(w + 2);
+                a20 = Fma.MultiplyAdd(v0, b, a20);
+                a21 = Fma.MultiplyAdd(v1, b, a21);
+                a22 = Fma.MultiplyAdd(v2, b, a22);
+                b = Avx.BroadcastScalarToVector256(w + 3);
+                a30 = Fma.MultiplyAdd(v0, b, a30);
+                a31 = Fma.MultiplyAdd(v1, b, a31);
+                a32 = Fma.MultiplyAdd(v2, b, a32);
+            }
+        }
+
+        float* d = dx + p0;
+        Avx.Store(d, a00);
+        Avx.Store(d + 8, a01);
+        Avx.Store(d + 16, a02);
+        d += ldx;
+        Avx.Store(d, a10);
+        Avx.Store(d + 8, a11);
+        Avx.Store(d + 16, a12);
+        d += ldx;
+        Avx.Store(d, a20);
+        Avx.Store(d + 8, a21);
+        Avx.Store(d + 16, a22);
+        d += ldx;
+        Avx.Store(d, a30);
+        Avx.Store(d + 8, a31);
+        Avx.Store(d + 16, a32);
+    }
+
+    /// <summary>
+    /// Weight-gradient block for output channels c..c+3, one input channel and 3 taps (plane offsets t0..t2):
+    /// acc[j][u] = Σ_images Σ_segments dy_j[yo] · x[xo + tu], reduced to scalars in <paramref name="sums"/>[j·3 + u].
+    /// Channel j's gradient plane of image i is at dy[j] + i·dyStride[j]; the input plane at x + i·xStride.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void WeightGrad(float** dy, nint* dyStride, float* x, nint xStride, int n, in ConvDirect.Plan plan, int t0, int t1, int t2, float* sums)
+    {
+        Vector256<float> a00 = Vector256<float>.Zero, a01 = a00, a02 = a00;
+        Vector256<float> a10 = a00, a11 = a00, a12 = a00;
+        Vector256<float> a20 = a00, a21 = a00, a22 = a00;
+        Vector256<float> a30 = a00, a31 = a00, a32 = a00;
+        int rows = plan.RowMode ? plan.Ho : 1, perRow = plan.RowMode ? plan.Vpr : plan.Nseg;
+        int rowX = plan.RowMode ? plan.Wp : 0, rowY = plan.RowMode ? plan.Wo : 0;
+        for (int i = 0; i < n; i++)
+        {
+            float* d0 = dy[0] + (i * dyStride[0]), d1 = dy[1] + (i * dyStride[1]), d2 = dy[2] + (i * dyStride[2]), d3 = dy[3] + (i * dyStride[3]);
+            float* xi = x + (i * xStride);
+            for (int r = 0; r < rows; r++)
+            {
+                float* xr = xi + ((nint)r * rowX);
+                nint yr = (nint)r * rowY;
+                for (int s = 0; s < perRow; s++)
+                {
+                    nint o = s * 8;
+                    Vector256<float> v0 = Avx.LoadVector256(xr + o + t0);
+                    Vector256<float> v1 = Avx.LoadVector256(xr + o + t1);
+                    Vector256<float> v2 = Avx.LoadVector256(xr + o + t2);
+                    Vector256<float> g = Avx.LoadVector256(d0 + yr + o);
+                    a00 = Fma.MultiplyAdd(v0, g, a00);
+                    a01 = Fma.MultiplyAdd(v1, g, a01);
+                    a02 = Fma.MultiplyAdd(v2, g, a02);
+                    g = Avx.LoadVector256(d1 + yr + o);
+                    a10 = Fma.MultiplyAdd(v0, g, a10);
+                    a11 = Fma.MultiplyAdd(v1, g, a11);
+                    a12 = Fma.MultiplyAdd(v2, g, a12);
+                    g = Avx.LoadVector256(d2 + yr + o);
+                    a20 = Fma.MultiplyAdd(v0, g, a20);
+                    a21 = Fma.MultiplyAdd(v1, g, a21);
+                    a22 = Fma.MultiplyAdd(v2, g, a22);
+                    g = Avx.LoadVector256(d3 + yr + o);
+                    a30 = Fma.MultiplyAdd(v0, g, a30);
+                    a31 = Fma.MultiplyAdd(v1, g, a31);
+                    a32 = Fma.MultiplyAdd(v2, g, a32);
+                }
+            }
+        }
+
+        sums[0] = Vector256.Sum(a00);
+        sums[1] = Vector256.Sum(a01);
+        sums[2] = Vector256.Sum(a02);
+        sums[3] = Vector256.Sum(a10);
+        sums[4] = Vector256.Sum(a11);
+        sums[5] = Vector256.Sum(a12);
+        sums[6] = Vector256.Sum(a20);
+        sums[7] = Vector256.Sum(a21);
+        sums[8] = Vector256.Sum(a22);
+        sums[9] = Vector256.Sum(a30);
+        sums[10] = Vector256.Sum(a31);
+        sums[11] = Vector256.Sum(a32);
+    }
+}
