@@ -106,8 +106,7 @@ internal static unsafe class ConvDirect
             {
                 for (int oh = 0; oh < g.Ho; oh++)
                 {
-                    new ReadOnlySpan<float>(ob + ((nint)co * ld) + (oh * (p.RowMode ? g.Wo : p.Wp)), g.Wo)
-                        .CopyTo(new Span<float>(yn + ((nint)co * g.P) + (oh * g.Wo), g.Wo));
+                    ConvDirectKernels.CopyRow(ob + ((nint)co * ld) + (oh * (p.RowMode ? g.Wo : p.Wp)), yn + ((nint)co * g.P) + (oh * g.Wo), g.Wo);
                 }
             }
         }
@@ -118,34 +117,28 @@ internal static unsafe class ConvDirect
     {
         var p = new Plan(g);
         bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
+        bool wide = needX || !p.RowMode; // dy on the zero-bordered wide grid (dx; dW in wide mode)
         int xpLen = needW ? g.N * g.Cin * p.Lx : 0;
-        int dywLen = needW ? (p.RowMode ? (g.Cout % 4 == 0 ? 0 : g.P) : g.N * p.CoutPad * p.Lw) : 0; // row mode: a zero plane for padded channels
-        int dypLen = needX ? g.N * g.Cout * p.Ld : 0;
+        int dypLen = wide ? g.N * g.Cout * p.Ld : 0;
+        int zeroLen = needW && g.Cout % 4 != 0 ? Math.Max(g.P, p.Ld) : 0;
+        int accLen = needW ? ConvDirectWeightGrad.Units(g, p) * ConvDirectWeightGrad.AccPerUnit : 0;
         int wdLen = needX ? p.CinPad * g.Cout * p.Taps : 0;
         int dxChunks = needX ? Chunks(g.N, 2L * g.Cout * g.K * g.P) : 0;
         int dxLen = p.CinPad * p.Ldx;
-        var scratch = Tensor.Scratch(new Shape(xpLen + dywLen + dypLen + wdLen + (dxChunks * dxLen)));
+        int oDyp = xpLen, oZero = oDyp + dypLen, oAcc = oZero + zeroLen, oWd = oAcc + accLen, oDx = oWd + wdLen;
+        var scratch = Tensor.Scratch(new Shape(oDx + (dxChunks * dxLen)));
         Span<float> s = scratch.Span;
-        Span<int> tapOff = stackalloc int[p.Taps + 2];
+        Span<int> tapOff = stackalloc int[p.Taps];
         p.TapOffsets(tapOff);
         if (needW)
         {
             PackInput(x.Span, s[..xpLen], g, p);
-            Span<float> dyw = s.Slice(xpLen, dywLen);
-            if (p.RowMode)
-            {
-                dyw.Clear();
-            }
-            else
-            {
-                WideGrad(gy, dyw, g, p.CoutPad, p.Wp, p.Lw, 0);
-            }
+            s.Slice(oZero, zeroLen).Clear();
         }
 
         if (needX)
         {
-            WideGrad(gy, s.Slice(xpLen + dywLen, dypLen), g, g.Cout, p.Wp, p.Ld, p.F);
-            PackWeights(w.Span, s.Slice(xpLen + dywLen + dypLen, wdLen), g.Cout, g.Cin, p.Taps, forward: false);
+            PackWeights(w.Span, s.Slice(oWd, wdLen), g.Cout, g.Cin, p.Taps, forward: false);
         }
 
         fixed (float* ps = s)
@@ -154,19 +147,30 @@ internal static unsafe class ConvDirect
         fixed (float* pgw = gw)
         fixed (int* pt = tapOff)
         {
-            var ptr = new Ptrs { S = ps, Gy = pgy, Gx = pgx, Gw = pgw, T = pt };
-            ConvGeometry gg = g;
+            if (wide)
+            {
+                WideGrad(pgy, ps + oDyp, g, p);
+            }
+
             if (needW)
             {
-                ConvDirectWeightGrad.Run(ptr.S, ptr.S + xpLen, ptr.Gy, ptr.Gw, ptr.T, gg, p);
+                if (p.RowMode)
+                {
+                    ConvDirectWeightGrad.Run(ps, pgy, g.P, (nint)g.Cout * g.P, ps + oZero, ps + oAcc, pgw, pt, g, p);
+                }
+                else
+                {
+                    ConvDirectWeightGrad.Run(ps, ps + oDyp + p.F, p.Ld, (nint)g.Cout * p.Ld, ps + oZero, ps + oAcc, pgw, pt, g, p);
+                }
             }
 
             if (needX)
             {
-                int off = xpLen + dywLen;
+                var ptr = new Ptrs { S = ps, Gx = pgx, T = pt };
+                ConvGeometry gg = g;
                 if (dxChunks <= 1)
                 {
-                    InputGradImages(ptr, gg, p, off, off + dypLen, off + dypLen + wdLen, 0, g.N);
+                    InputGradImages(ptr, gg, p, oDyp, oWd, oDx, 0, g.N);
                     return;
                 }
 
@@ -175,7 +179,7 @@ internal static unsafe class ConvDirect
                     for (int c = c0; c < c1; c++)
                     {
                         int n0 = (int)((long)c * gg.N / dxChunks), n1 = (int)((long)(c + 1) * gg.N / dxChunks);
-                        InputGradImages(ptr, gg, p, off, off + dypLen, off + dypLen + wdLen + (c * dxLen), n0, n1);
+                        InputGradImages(ptr, gg, p, oDyp, oWd, oDx + (c * dxLen), n0, n1);
                     }
                 });
             }
@@ -201,9 +205,7 @@ internal static unsafe class ConvDirect
             {
                 for (int ih = 0; ih < g.H; ih++)
                 {
-                    var d = new Span<float>(gxn + ((nint)ci * g.HW) + (ih * g.W), g.W);
-                    var src = new ReadOnlySpan<float>(dxp + ((nint)ci * p.Ldx) + ((ih + g.PadTop) * p.Wp) + g.PadLeft, g.W);
-                    System.Numerics.Tensors.TensorPrimitives.Add(d, src, d);
+                    ConvDirectKernels.AddRow(dxp + ((nint)ci * p.Ldx) + ((ih + g.PadTop) * p.Wp) + g.PadLeft, gxn + ((nint)ci * g.HW) + (ih * g.W), g.W);
                 }
             }
         }
@@ -233,23 +235,28 @@ internal static unsafe class ConvDirect
     }
 
     /// <summary>
-    /// dy [N, Cout, Ho, Wo] laid out on the wide grid: dst[(n·channels + co)·ld + front + oh·Wp + ow], zeros
-    /// elsewhere (also for channels ≥ Cout up to <paramref name="channels"/>).
+    /// dy [N, Cout, Ho, Wo] laid out on the zero-bordered wide grid: dst[(n·Cout + co)·Ld + F + oh·Wp + ow], zeros
+    /// at every other position of the Ld floats per channel.
     /// </summary>
-    private static void WideGrad(ReadOnlySpan<float> gy, Span<float> dst, in ConvGeometry g, int channels, int wp, int ld, int front)
+    private static void WideGrad(float* gy, float* dst, in ConvGeometry g, in Plan p)
     {
-        dst.Clear();
-        for (int n = 0; n < g.N; n++)
+        int gap = p.Wp - g.Wo, tail = p.Ld - p.F - (g.Ho * p.Wp);
+        for (int plane = 0; plane < g.N * g.Cout; plane++)
         {
-            for (int co = 0; co < g.Cout; co++)
+            float* src = gy + ((nint)plane * g.P);
+            float* d = dst + ((nint)plane * p.Ld);
+            new Span<float>(d, p.F).Clear();
+            d += p.F;
+            for (int oh = 0; oh < g.Ho; oh++, src += g.Wo, d += p.Wp)
             {
-                ReadOnlySpan<float> src = gy.Slice(((n * g.Cout) + co) * g.P, g.P);
-                Span<float> d = dst.Slice((((n * channels) + co) * ld) + front);
-                for (int oh = 0; oh < g.Ho; oh++)
+                ConvDirectKernels.CopyRow(src, d, g.Wo);
+                for (int i = 0; i < gap; i++)
                 {
-                    src.Slice(oh * g.Wo, g.Wo).CopyTo(d.Slice(oh * wp, g.Wo));
+                    d[g.Wo + i] = 0f;
                 }
             }
+
+            new Span<float>(d, tail).Clear();
         }
     }
 
@@ -287,9 +294,7 @@ internal static unsafe class ConvDirect
     {
         public float* S;
         public float* Y;
-        public float* Gy;
         public float* Gx;
-        public float* Gw;
         public int* T;
     }
 

@@ -134,64 +134,91 @@ internal static unsafe class ConvDirectKernels
     }
 
     /// <summary>
-    /// Weight-gradient block for output channels c..c+3, one input channel and 3 taps (plane offsets t0..t2):
-    /// acc[j][u] = Σ_images Σ_segments dy_j[yo] · x[xo + tu], reduced to scalars in <paramref name="sums"/>[j·3 + u].
-    /// Channel j's gradient plane of image i is at dy[j] + i·dyStride[j]; the input plane at x + i·xStride.
+    /// Weight-gradient block for output channels c..c+3 (gradient planes <paramref name="d0"/>..<paramref name="d3"/>
+    /// of one image), one input plane <paramref name="x"/> and 3 taps (plane offsets t0..t2): acc[j][u] += Σ_segments
+    /// dy_j[yo] · x[xo + tu], the 12 vector accumulators kept in <paramref name="acc"/> (96 floats) between images.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void WeightGrad(float** dy, nint* dyStride, float* x, nint xStride, int n, in ConvDirect.Plan plan, int t0, int t1, int t2, float* sums)
+    public static void WeightGrad(float* d0, float* d1, float* d2, float* d3, float* x, in ConvDirect.Plan plan, int t0, int t1, int t2, float* acc)
     {
-        Vector256<float> a00 = Vector256<float>.Zero, a01 = a00, a02 = a00;
-        Vector256<float> a10 = a00, a11 = a00, a12 = a00;
-        Vector256<float> a20 = a00, a21 = a00, a22 = a00;
-        Vector256<float> a30 = a00, a31 = a00, a32 = a00;
+        Vector256<float> a00 = Avx.LoadVector256(acc), a01 = Avx.LoadVector256(acc + 8), a02 = Avx.LoadVector256(acc + 16);
+        Vector256<float> a10 = Avx.LoadVector256(acc + 24), a11 = Avx.LoadVector256(acc + 32), a12 = Avx.LoadVector256(acc + 40);
+        Vector256<float> a20 = Avx.LoadVector256(acc + 48), a21 = Avx.LoadVector256(acc + 56), a22 = Avx.LoadVector256(acc + 64);
+        Vector256<float> a30 = Avx.LoadVector256(acc + 72), a31 = Avx.LoadVector256(acc + 80), a32 = Avx.LoadVector256(acc + 88);
         int rows = plan.RowMode ? plan.Ho : 1, perRow = plan.RowMode ? plan.Vpr : plan.Nseg;
         int rowX = plan.RowMode ? plan.Wp : 0, rowY = plan.RowMode ? plan.Wo : 0;
-        for (int i = 0; i < n; i++)
+        for (int r = 0; r < rows; r++)
         {
-            float* d0 = dy[0] + (i * dyStride[0]), d1 = dy[1] + (i * dyStride[1]), d2 = dy[2] + (i * dyStride[2]), d3 = dy[3] + (i * dyStride[3]);
-            float* xi = x + (i * xStride);
-            for (int r = 0; r < rows; r++)
+            float* xr = x + ((nint)r * rowX);
+            nint yr = (nint)r * rowY;
+            for (int s = 0; s < perRow; s++)
             {
-                float* xr = xi + ((nint)r * rowX);
-                nint yr = (nint)r * rowY;
-                for (int s = 0; s < perRow; s++)
-                {
-                    nint o = s * 8;
-                    Vector256<float> v0 = Avx.LoadVector256(xr + o + t0);
-                    Vector256<float> v1 = Avx.LoadVector256(xr + o + t1);
-                    Vector256<float> v2 = Avx.LoadVector256(xr + o + t2);
-                    Vector256<float> g = Avx.LoadVector256(d0 + yr + o);
-                    a00 = Fma.MultiplyAdd(v0, g, a00);
-                    a01 = Fma.MultiplyAdd(v1, g, a01);
-                    a02 = Fma.MultiplyAdd(v2, g, a02);
-                    g = Avx.LoadVector256(d1 + yr + o);
-                    a10 = Fma.MultiplyAdd(v0, g, a10);
-                    a11 = Fma.MultiplyAdd(v1, g, a11);
-                    a12 = Fma.MultiplyAdd(v2, g, a12);
-                    g = Avx.LoadVector256(d2 + yr + o);
-                    a20 = Fma.MultiplyAdd(v0, g, a20);
-                    a21 = Fma.MultiplyAdd(v1, g, a21);
-                    a22 = Fma.MultiplyAdd(v2, g, a22);
-                    g = Avx.LoadVector256(d3 + yr + o);
-                    a30 = Fma.MultiplyAdd(v0, g, a30);
-                    a31 = Fma.MultiplyAdd(v1, g, a31);
-                    a32 = Fma.MultiplyAdd(v2, g, a32);
-                }
+                nint o = s * 8;
+                Vector256<float> v0 = Avx.LoadVector256(xr + o + t0);
+                Vector256<float> v1 = Avx.LoadVector256(xr + o + t1);
+                Vector256<float> v2 = Avx.LoadVector256(xr + o + t2);
+                Vector256<float> g = Avx.LoadVector256(d0 + yr + o);
+                a00 = Fma.MultiplyAdd(v0, g, a00);
+                a01 = Fma.MultiplyAdd(v1, g, a01);
+                a02 = Fma.MultiplyAdd(v2, g, a02);
+                g = Avx.LoadVector256(d1 + yr + o);
+                a10 = Fma.MultiplyAdd(v0, g, a10);
+                a11 = Fma.MultiplyAdd(v1, g, a11);
+                a12 = Fma.MultiplyAdd(v2, g, a12);
+                g = Avx.LoadVector256(d2 + yr + o);
+                a20 = Fma.MultiplyAdd(v0, g, a20);
+                a21 = Fma.MultiplyAdd(v1, g, a21);
+                a22 = Fma.MultiplyAdd(v2, g, a22);
+                g = Avx.LoadVector256(d3 + yr + o);
+                a30 = Fma.MultiplyAdd(v0, g, a30);
+                a31 = Fma.MultiplyAdd(v1, g, a31);
+                a32 = Fma.MultiplyAdd(v2, g, a32);
             }
         }
 
-        sums[0] = Vector256.Sum(a00);
-        sums[1] = Vector256.Sum(a01);
-        sums[2] = Vector256.Sum(a02);
-        sums[3] = Vector256.Sum(a10);
-        sums[4] = Vector256.Sum(a11);
-        sums[5] = Vector256.Sum(a12);
-        sums[6] = Vector256.Sum(a20);
-        sums[7] = Vector256.Sum(a21);
-        sums[8] = Vector256.Sum(a22);
-        sums[9] = Vector256.Sum(a30);
-        sums[10] = Vector256.Sum(a31);
-        sums[11] = Vector256.Sum(a32);
+        Avx.Store(acc, a00);
+        Avx.Store(acc + 8, a01);
+        Avx.Store(acc + 16, a02);
+        Avx.Store(acc + 24, a10);
+        Avx.Store(acc + 32, a11);
+        Avx.Store(acc + 40, a12);
+        Avx.Store(acc + 48, a20);
+        Avx.Store(acc + 56, a21);
+        Avx.Store(acc + 64, a22);
+        Avx.Store(acc + 72, a30);
+        Avx.Store(acc + 80, a31);
+        Avx.Store(acc + 88, a32);
+    }
+
+    /// <summary>dst[0, len) = src[0, len) for short rows (no call overhead).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyRow(float* src, float* dst, int len)
+    {
+        int i = 0;
+        for (; i <= len - 8; i += 8)
+        {
+            Avx.Store(dst + i, Avx.LoadVector256(src + i));
+        }
+
+        for (; i < len; i++)
+        {
+            dst[i] = src[i];
+        }
+    }
+
+    /// <summary>dst[0, len) += src[0, len) for short rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddRow(float* src, float* dst, int len)
+    {
+        int i = 0;
+        for (; i <= len - 8; i += 8)
+        {
+            Avx.Store(dst + i, Avx.Add(Avx.LoadVector256(dst + i), Avx.LoadVector256(src + i)));
+        }
+
+        for (; i < len; i++)
+        {
+            dst[i] += src[i];
+        }
     }
 }
