@@ -79,6 +79,40 @@ public sealed class Conv2dTests
 
     private static void WithPath(bool implicitGemm, Action body) => WithPath(implicitGemm ? "implicit" : "im2col", body);
 
+    /// <summary>The fused Conv2dRelu gives the values and gradients of Relu(Conv2d) on every path.</summary>
+    [Theory]
+    [InlineData(2, 1, 12, 12, 8, 5, 1, PaddingMode.Valid)]
+    [InlineData(2, 4, 12, 12, 6, 3, 1, PaddingMode.Valid)]
+    [InlineData(2, 3, 7, 6, 5, 3, 1, PaddingMode.Same)]
+    [InlineData(1, 3, 9, 8, 4, 3, 2, PaddingMode.Same)]
+    [InlineData(2, 17, 6, 6, 4, 3, 1, PaddingMode.Same)]
+    public void ConvReluMatchesReluOfConv(int n, int cin, int h, int w, int cout, int k, int stride, PaddingMode padding)
+    {
+        foreach (string path in Paths)
+        {
+            var rng = new Rng(21);
+            var x = Rand(rng, 1f, n, cin, h, w);
+            var wt = Rand(rng, 0.5f, cout, cin, k, k);
+            var b = Rand(rng, 0.5f, cout);
+            (float[] y, float[] g) Run(bool fused)
+            {
+                Tensor y = fused ? Ops.Conv2dRelu(x, wt, b, stride, padding) : Ops.Relu(Ops.Conv2d(x, wt, b, stride, padding));
+                float[] grads = new float[x.Length + wt.Length + b.Length];
+                Autograd.Grad(SumOfSquares(y), [x, wt, b], grads);
+                return (y.ToArray(), grads);
+            }
+
+            WithPath(path, () =>
+            {
+                var fused = Run(true);
+                var plain = Run(false);
+                TensorAssert.Close(plain.y, fused.y, 1e-6, 1e-6, $"{path} y");
+                TensorAssert.Close(plain.g, fused.g, 1e-5, 1e-5, $"{path} grads");
+                Assert.Contains(fused.y, v => v == 0f);
+            });
+        }
+    }
+
     [Fact]
     public void GradientsWithoutBiasAndForXOnly()
     {

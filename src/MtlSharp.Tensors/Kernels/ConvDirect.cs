@@ -33,8 +33,8 @@ internal static unsafe class ConvDirect
     public static bool Use(in ConvGeometry g) =>
         Applies(g) && (t_force ?? (ConvGemm.t_forceImplicit is null && ConvGemm.t_columnBudgetOverride == 0 && g.Cin < ConvImplicit.MinChannels));
 
-    /// <summary>y [N, Cout, Ho, Wo] = conv(x, w) + b.</summary>
-    public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, in ConvGeometry g)
+    /// <summary>y [N, Cout, Ho, Wo] = conv(x, w) + b, then max(y, 0) when <paramref name="relu"/>.</summary>
+    public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, in ConvGeometry g, bool relu)
     {
         var p = new Plan(g);
         int xpLen = g.N * g.Cin * p.Lx, wLen = p.CoutPad * g.Cin * p.Taps;
@@ -59,7 +59,7 @@ internal static unsafe class ConvDirect
             ConvGeometry gg = g;
             if (chunks <= 1)
             {
-                ForwardImages(ptr, gg, p, woff, boff, ooff, 0, g.N, direct);
+                ForwardImages(ptr, gg, p, woff, boff, ooff, 0, g.N, direct, relu);
                 return;
             }
 
@@ -68,13 +68,13 @@ internal static unsafe class ConvDirect
                 for (int c = c0; c < c1; c++)
                 {
                     int n0 = (int)((long)c * gg.N / chunks), n1 = (int)((long)(c + 1) * gg.N / chunks);
-                    ForwardImages(ptr, gg, p, woff, boff, ooff + (c * outLen), n0, n1, direct);
+                    ForwardImages(ptr, gg, p, woff, boff, ooff + (c * outLen), n0, n1, direct, relu);
                 }
             });
         }
     }
 
-    private static void ForwardImages(Ptrs ptr, in ConvGeometry g, in Plan p, int woff, int boff, int ooff, int n0, int n1, bool direct)
+    private static void ForwardImages(Ptrs ptr, in ConvGeometry g, in Plan p, int woff, int boff, int ooff, int n0, int n1, bool direct, bool relu)
     {
         float* wf = ptr.S + woff, bias = ptr.S + boff, ob = ptr.S + ooff;
         int ld = p.RowMode ? g.P : p.Lw;
@@ -93,7 +93,7 @@ internal static unsafe class ConvDirect
                     p.Segment(Math.Min(s0 + 2, p.Nseg - 1), out int x2, out int o2);
                     ConvDirectKernels.Forward(
                         xn, g.Cin, p.Lx, ptr.T, p.Taps, wf + ((nint)c * g.Cin * p.Taps), bias + c,
-                        x0, x1, x2, d, d + ld, d + (2 * ld), d + (3 * ld), o0, o1, o2, Math.Min(3, p.Nseg - s0));
+                        x0, x1, x2, d, d + ld, d + (2 * ld), d + (3 * ld), o0, o1, o2, Math.Min(3, p.Nseg - s0), relu);
                 }
             }
 

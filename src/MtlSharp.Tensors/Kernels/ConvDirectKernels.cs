@@ -13,12 +13,12 @@ internal static unsafe class ConvDirectKernels
     /// <summary>
     /// Forward block: for output channels c..c+3 and the 3 segments at plane offsets x0..x2,
     /// acc[j][u] = bias[j] + Σ_ci Σ_tap wb[(ci·taps + tap)·4 + j] · xp[ci·lx + tapOff[tap] + xu];
-    /// segment u is stored at y[j] + yu when u &lt; <paramref name="valid"/>.
+    /// segment u is stored (after max(·, 0) when <paramref name="relu"/>; NaN stays NaN) at y[j] + yu when u &lt; <paramref name="valid"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(
         float* xp, int cin, int lx, int* tapOff, int taps, float* wb, float* bias,
-        int x0, int x1, int x2, float* y0, float* y1, float* y2, float* y3, int o0, int o1, int o2, int valid)
+        int x0, int x1, int x2, float* y0, float* y1, float* y2, float* y3, int o0, int o1, int o2, int valid, bool relu)
     {
         Vector256<float> a00 = Avx.BroadcastScalarToVector256(bias), a01 = a00, a02 = a00;
         Vector256<float> a10 = Avx.BroadcastScalarToVector256(bias + 1), a11 = a10, a12 = a10;
@@ -51,6 +51,23 @@ internal static unsafe class ConvDirectKernels
                 a31 = Fma.MultiplyAdd(v1, b, a31);
                 a32 = Fma.MultiplyAdd(v2, b, a32);
             }
+        }
+
+        if (relu)
+        {
+            Vector256<float> z = Vector256<float>.Zero;
+            a00 = Avx.Max(z, a00);
+            a01 = Avx.Max(z, a01);
+            a02 = Avx.Max(z, a02);
+            a10 = Avx.Max(z, a10);
+            a11 = Avx.Max(z, a11);
+            a12 = Avx.Max(z, a12);
+            a20 = Avx.Max(z, a20);
+            a21 = Avx.Max(z, a21);
+            a22 = Avx.Max(z, a22);
+            a30 = Avx.Max(z, a30);
+            a31 = Avx.Max(z, a31);
+            a32 = Avx.Max(z, a32);
         }
 
         Avx.Store(y0 + o0, a00);

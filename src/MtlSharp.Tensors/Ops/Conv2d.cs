@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MtlSharp.Tensors.Autodiff;
 using MtlSharp.Tensors.Kernels;
 
@@ -17,11 +19,21 @@ public static partial class Ops
     /// copy of the image (no im2col); otherwise im2col + GEMM in bands of output rows (bounded scratch), with col2im
     /// for dx. Backward gives dx, dW and db; results are deterministic for a fixed thread count.
     /// </remarks>
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, PaddingMode padding)
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, PaddingMode padding) =>
+        Conv2dCore("Conv2d", x, weight, bias, strideH, strideW, padding, relu: false);
+
+    /// <summary>
+    /// <c>Relu(Conv2d(x, weight, bias, stride, padding))</c> as one op (the activation is applied as the output is
+    /// written; the backward pass masks dy by y &gt; 0 once): same values and gradients as the two ops, without the
+    /// intermediate tensor and its gradient buffer.
+    /// </summary>
+    public static Tensor Conv2dRelu(Tensor x, Tensor weight, Tensor? bias, int stride = 1, PaddingMode padding = PaddingMode.Valid) =>
+        Conv2dCore("Conv2dRelu", x, weight, bias, stride, stride, padding, relu: true);
+
+    private static Tensor Conv2dCore(string op, Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, PaddingMode padding, bool relu)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
-        const string op = "Conv2d";
         ShapeMismatchException.Require(x.Rank == 4 && weight.Rank == 4, op, "x must be [N, Cin, H, W] and weight [Cout, Cin, kh, kw]", x.Shape, weight.Shape);
         if (x.Shape[1] != weight.Shape[1])
         {
@@ -53,14 +65,18 @@ public static partial class Ops
         var y = Tensor.Scratch(new Shape(g.N, g.Cout, g.Ho, g.Wo));
         if (g.N > 0 && g.Cin > 0)
         {
-            ConvGemm.Forward(x, weight, bias, y, g);
+            ConvGemm.Forward(x, weight, bias, y, g, relu);
         }
         else
         {
             FillBias(y.Span, bias, g);
+            if (relu)
+            {
+                TensorPrimitives.Max(y.Span, 0f, y.Span);
+            }
         }
 
-        return Autograd.ShouldRecord(x, weight, bias) ? y.WithGradFn(new Conv2dNode(x, weight, bias, g)) : y;
+        return Autograd.ShouldRecord(x, weight, bias) ? y.WithGradFn(new Conv2dNode(x, weight, bias, g, relu)) : y;
     }
 
     /// <summary>Conv2d with the same stride on both axes.</summary>
@@ -92,21 +108,54 @@ public static partial class Ops
         }
     }
 
+    /// <summary>dst = g where y &gt; 0, else 0 (the ReLU backward mask; NaN outputs pass no gradient).</summary>
+    private static void MaskWherePositive(ReadOnlySpan<float> g, ReadOnlySpan<float> y, Span<float> dst)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float rg = ref MemoryMarshal.GetReference(g);
+            ref float ry = ref MemoryMarshal.GetReference(y);
+            ref float rd = ref MemoryMarshal.GetReference(dst);
+            for (; i + 8 <= dst.Length; i += 8)
+            {
+                var vy = Vector256.LoadUnsafe(ref ry, (nuint)i);
+                var vg = Vector256.LoadUnsafe(ref rg, (nuint)i);
+                var m = Vector256.GreaterThan(vy, Vector256<float>.Zero);
+                (vg & m).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        for (; i < dst.Length; i++)
+        {
+            dst[i] = y[i] > 0f ? g[i] : 0f;
+        }
+    }
+
     private sealed class Conv2dNode : Node
     {
         private readonly ConvGeometry _g;
+        private readonly bool _relu;
 
-        public Conv2dNode(Tensor x, Tensor weight, Tensor? bias, ConvGeometry g)
+        public Conv2dNode(Tensor x, Tensor weight, Tensor? bias, ConvGeometry g, bool relu)
             : base(bias is null ? [x, weight] : [x, weight, bias])
         {
             _g = g;
+            _relu = relu;
         }
 
-        public override string Name => "Conv2d";
+        public override string Name => _relu ? "Conv2dRelu" : "Conv2d";
 
         public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> gradOutput)
         {
             Tensor x = Inputs[0], w = Inputs[1];
+            if (_relu)
+            {
+                var masked = Tensor.Scratch(output.Shape);
+                MaskWherePositive(gradOutput, output.Span, masked.Span);
+                gradOutput = masked.Span;
+            }
+
             if (Inputs.Length > 2)
             {
                 Span<float> gb = ctx.GradFor(Inputs[2]);
