@@ -108,27 +108,44 @@ public static partial class Ops
         }
     }
 
-    /// <summary>dst = g where y &gt; 0, else 0 (the ReLU backward mask; NaN outputs pass no gradient).</summary>
-    private static void MaskWherePositive(ReadOnlySpan<float> g, ReadOnlySpan<float> y, Span<float> dst)
+    /// <summary>
+    /// dst = g where y &gt; 0, else 0 (the ReLU backward mask; NaN outputs pass no gradient), per plane of
+    /// <paramref name="plane"/> floats, adding each plane's sum into
+    /// <paramref name="sums"/>[plane index % sums.Length] when <paramref name="sums"/> is not empty (the bias gradient).
+    /// </summary>
+    private static void MaskWherePositive(ReadOnlySpan<float> g, ReadOnlySpan<float> y, Span<float> dst, int plane, Span<float> sums)
     {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        ref float rg = ref MemoryMarshal.GetReference(g);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        ref float rd = ref MemoryMarshal.GetReference(dst);
+        int planes = dst.Length / plane;
+        for (int p = 0; p < planes; p++)
         {
-            ref float rg = ref MemoryMarshal.GetReference(g);
-            ref float ry = ref MemoryMarshal.GetReference(y);
-            ref float rd = ref MemoryMarshal.GetReference(dst);
-            for (; i + 8 <= dst.Length; i += 8)
+            int i = p * plane, end = i + plane;
+            Vector256<float> acc = Vector256<float>.Zero;
+            if (Vector256.IsHardwareAccelerated)
             {
-                var vy = Vector256.LoadUnsafe(ref ry, (nuint)i);
-                var vg = Vector256.LoadUnsafe(ref rg, (nuint)i);
-                var m = Vector256.GreaterThan(vy, Vector256<float>.Zero);
-                (vg & m).StoreUnsafe(ref rd, (nuint)i);
+                for (; i + 8 <= end; i += 8)
+                {
+                    var m = Vector256.GreaterThan(Vector256.LoadUnsafe(ref ry, (nuint)i), Vector256<float>.Zero);
+                    var v = Vector256.LoadUnsafe(ref rg, (nuint)i) & m;
+                    v.StoreUnsafe(ref rd, (nuint)i);
+                    acc += v;
+                }
             }
-        }
 
-        for (; i < dst.Length; i++)
-        {
-            dst[i] = y[i] > 0f ? g[i] : 0f;
+            float sum = Vector256.Sum(acc);
+            for (; i < end; i++)
+            {
+                float v = y[i] > 0f ? g[i] : 0f;
+                dst[i] = v;
+                sum += v;
+            }
+
+            if (!sums.IsEmpty)
+            {
+                sums[p % sums.Length] += sum;
+            }
         }
     }
 
@@ -149,14 +166,15 @@ public static partial class Ops
         public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> gradOutput)
         {
             Tensor x = Inputs[0], w = Inputs[1];
+            Span<float> gbias = Inputs.Length > 2 ? ctx.GradFor(Inputs[2]) : [];
             if (_relu)
             {
+                // One pass: the masked dy and (bias gradient) its per-channel sums.
                 var masked = Tensor.Scratch(output.Shape);
-                MaskWherePositive(gradOutput, output.Span, masked.Span);
+                MaskWherePositive(gradOutput, output.Span, masked.Span, Math.Max(1, _g.P), gbias);
                 gradOutput = masked.Span;
             }
-
-            if (Inputs.Length > 2)
+            else if (Inputs.Length > 2)
             {
                 Span<float> gb = ctx.GradFor(Inputs[2]);
                 for (int n = 0; n < _g.N && !gb.IsEmpty; n++)
