@@ -24,7 +24,7 @@ internal static unsafe class ConvDirect
     internal static bool? t_force;
 
     /// <summary>Below this many flops per chunk, work is not spread over threads.</summary>
-    private const long MinChunkFlops = 400_000;
+    private const long MinChunkFlops = 2_000_000;
 
     /// <summary>Whether the direct path handles <paramref name="g"/> (stride 1, AVX2/FMA).</summary>
     public static bool Applies(in ConvGeometry g) => g.Sh == 1 && g.Sw == 1 && Avx2.IsSupported && Fma.IsSupported;

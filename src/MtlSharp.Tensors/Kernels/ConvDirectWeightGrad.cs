@@ -10,7 +10,7 @@ namespace MtlSharp.Tensors.Kernels;
 internal static unsafe class ConvDirectWeightGrad
 {
     /// <summary>Below this many flops per chunk, units are not spread over threads.</summary>
-    private const long MinChunkFlops = 400_000;
+    private const long MinChunkFlops = 2_000_000;
 
     /// <summary>Floats of accumulator buffer per unit.</summary>
     public const int AccPerUnit = 96;

@@ -15,9 +15,11 @@ public static partial class Ops
     /// <remarks>
     /// Output sizes and padding follow <see cref="PaddingMode"/> (TensorFlow's 'VALID'/'SAME'; for odd kernels and
     /// stride 1, 'SAME' equals PyTorch's <c>padding=k/2</c>). Computed per image, images spread over
-    /// <see cref="Threading.ThreadCount"/> threads: stride-1 kernels over ≥ 16 channels as shifted GEMMs on a padded
-    /// copy of the image (no im2col); otherwise im2col + GEMM in bands of output rows (bounded scratch), with col2im
-    /// for dx. Backward gives dx, dW and db; results are deterministic for a fixed thread count.
+    /// <see cref="Threading.ThreadCount"/> threads: stride-1 kernels over fewer than 16 input channels by a direct
+    /// register-blocked AVX2 convolution (no GEMM; dW reduced over the whole batch); stride-1 kernels over ≥ 16
+    /// channels as shifted GEMMs on a padded copy of the image (no im2col); otherwise im2col + GEMM in bands of
+    /// output rows (bounded scratch), with col2im for dx. Backward gives dx, dW and db; results are deterministic
+    /// for a fixed thread count.
     /// </remarks>
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, PaddingMode padding) =>
         Conv2dCore("Conv2d", x, weight, bias, strideH, strideW, padding, relu: false);
