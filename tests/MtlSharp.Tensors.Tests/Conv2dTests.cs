@@ -31,27 +31,41 @@ public sealed class Conv2dTests
         { 2, 3, 4, 5, 4, 1, 1, 1, 1, PaddingMode.Valid },
         { 1, 3, 5, 6, 2, 1, 1, 2, 2, PaddingMode.Same },
         { 1, 2, 6, 6, 2, 3, 3, 1, 2, PaddingMode.Same },
+        { 2, 1, 12, 12, 5, 5, 5, 1, 1, PaddingMode.Valid }, // direct path: rows of 8, padded output channels
+        { 2, 5, 3, 4, 6, 2, 2, 1, 1, PaddingMode.Same }, // direct path: wide grid, padded input channels
     };
 
     [Theory]
     [MemberData(nameof(GradCases))]
     public void GradientsMatchFiniteDifferences(int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, PaddingMode padding)
     {
-        foreach (bool implicitGemm in new[] { false, true })
+        foreach (string path in Paths)
         {
             var rng = new Rng(7);
             var x = Rand(rng, 1f, n, cin, h, w);
             var wt = Rand(rng, 0.5f, cout, cin, kh, kw);
             var b = Rand(rng, 0.5f, cout);
-            WithPath(implicitGemm, () => GradCheck.Check(
-                $"Conv2d {kh}x{kw} s{sh}{sw} {padding} implicit={implicitGemm}", t => Ops.Conv2d(t[0], t[1], t[2], sh, sw, padding), [x, wt, b]));
+            WithPath(path, () => GradCheck.Check(
+                $"Conv2d {kh}x{kw} s{sh}{sw} {padding} path={path}", t => Ops.Conv2d(t[0], t[1], t[2], sh, sw, padding), [x, wt, b]));
         }
     }
 
-    /// <summary>Runs <paramref name="body"/> with the im2col path or (where it applies: stride 1) the implicit-GEMM path forced.</summary>
-    private static void WithPath(bool implicitGemm, Action body)
+    /// <summary>The convolution paths a test can force (each falls back to the default choice where it does not apply).</summary>
+    private static readonly string[] Paths = ["im2col", "implicit", "direct"];
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with the im2col path, or (where they apply: stride 1) the implicit-GEMM or the
+    /// direct small-channel path, forced.
+    /// </summary>
+    private static void WithPath(string path, Action body)
     {
-        ConvGemm.t_forceImplicit = implicitGemm;
+        ConvGemm.t_forceImplicit = path == "implicit";
+        ConvDirect.t_force = path == "direct";
+        if (path == "direct")
+        {
+            ConvGemm.t_forceImplicit = null;
+        }
+
         try
         {
             body();
@@ -59,6 +73,43 @@ public sealed class Conv2dTests
         finally
         {
             ConvGemm.t_forceImplicit = null;
+            ConvDirect.t_force = null;
+        }
+    }
+
+    private static void WithPath(bool implicitGemm, Action body) => WithPath(implicitGemm ? "implicit" : "im2col", body);
+
+    /// <summary>The fused Conv2dRelu gives the values and gradients of Relu(Conv2d) on every path.</summary>
+    [Theory]
+    [InlineData(2, 1, 12, 12, 8, 5, 1, PaddingMode.Valid)]
+    [InlineData(2, 4, 12, 12, 6, 3, 1, PaddingMode.Valid)]
+    [InlineData(2, 3, 7, 6, 5, 3, 1, PaddingMode.Same)]
+    [InlineData(1, 3, 9, 8, 4, 3, 2, PaddingMode.Same)]
+    [InlineData(2, 17, 6, 6, 4, 3, 1, PaddingMode.Same)]
+    public void ConvReluMatchesReluOfConv(int n, int cin, int h, int w, int cout, int k, int stride, PaddingMode padding)
+    {
+        foreach (string path in Paths)
+        {
+            var rng = new Rng(21);
+            var x = Rand(rng, 1f, n, cin, h, w);
+            var wt = Rand(rng, 0.5f, cout, cin, k, k);
+            var b = Rand(rng, 0.5f, cout);
+            (float[] y, float[] g) Run(bool fused)
+            {
+                Tensor y = fused ? Ops.Conv2dRelu(x, wt, b, stride, padding) : Ops.Relu(Ops.Conv2d(x, wt, b, stride, padding));
+                float[] grads = new float[x.Length + wt.Length + b.Length];
+                Autograd.Grad(SumOfSquares(y), [x, wt, b], grads);
+                return (y.ToArray(), grads);
+            }
+
+            WithPath(path, () =>
+            {
+                var fused = Run(true);
+                var plain = Run(false);
+                TensorAssert.Close(plain.y, fused.y, 1e-6, 1e-6, $"{path} y");
+                TensorAssert.Close(plain.g, fused.g, 1e-5, 1e-5, $"{path} grads");
+                Assert.Contains(fused.y, v => v == 0f);
+            });
         }
     }
 
@@ -81,11 +132,27 @@ public sealed class Conv2dTests
 
     [Theory]
     [MemberData(nameof(ParityCases))]
-    public void MatchesPyTorch(string name, bool implicitGemm) => WithPath(implicitGemm, () => MatchesPyTorchCore(name));
+    public void MatchesPyTorch(string name, bool implicitGemm) => WithPath(implicitGemm, () => MatchesPyTorchCore("conv/conv2d.json", name));
 
-    private static void MatchesPyTorchCore(string name)
+    public static TheoryData<string, string, string> DirectParityCases => new()
     {
-        JsonElement c = Fixtures.Load("conv/conv2d.json").GetProperty(name);
+        { "conv/conv2d.json", "valid_s1_k5", "direct" }, { "conv/conv2d.json", "same_s1_k3", "direct" },
+        { "conv/conv2d.json", "same_s1_k1x7", "direct" },
+        { "conv/conv2d_direct.json", "rows_c1_k5_co6", "direct" }, { "conv/conv2d_direct.json", "rows_c2_k3_co8_same", "direct" },
+        { "conv/conv2d_direct.json", "mnist_l1_small", "direct" }, { "conv/conv2d_direct.json", "mnist_l2", "direct" },
+        { "conv/conv2d_direct.json", "mnist_l3", "direct" }, { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "direct" },
+        { "conv/conv2d_direct.json", "rows_c2_k3_co8_same", "im2col" }, { "conv/conv2d_direct.json", "mnist_l2", "im2col" },
+        { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "implicit" },
+    };
+
+    /// <summary>The direct small-channel path (and the others on its fixtures) against PyTorch.</summary>
+    [Theory]
+    [MemberData(nameof(DirectParityCases))]
+    public void DirectPathMatchesPyTorch(string file, string name, string path) => WithPath(path, () => MatchesPyTorchCore(file, name));
+
+    private static void MatchesPyTorchCore(string file, string name)
+    {
+        JsonElement c = Fixtures.Load(file).GetProperty(name);
         var x = Fixtures.ToTensor(c.GetProperty("x"), requiresGrad: true);
         var w = Fixtures.ToTensor(c.GetProperty("w"), requiresGrad: true);
         var b = Fixtures.ToTensor(c.GetProperty("b"), requiresGrad: true);
@@ -173,6 +240,7 @@ public sealed class Conv2dTests
 
         Assert.Equal(Run(), Run());
         WithPath(true, () => Assert.Equal(Run(), Run()));
+        WithPath("direct", () => Assert.Equal(Run(), Run()));
 
         // Same values as one image at a time.
         Tensor batched = Ops.Conv2d(x.Detach(), w.Detach(), b.Detach(), 1, PaddingMode.Same);

@@ -107,6 +107,44 @@ public sealed class PoolingTests
         Assert.Equal(new Shape(1, 2, 105, 105), Ops.AvgPool2d(Tensor.Zeros(1, 2, 105, 105), 3, 1, PaddingMode.Same).Shape);
     }
 
+    /// <summary>The vectorised full-window 2×2/2 average pooling (8-, 4-wide and scalar columns, odd sizes) against a plain loop.</summary>
+    [Theory]
+    [InlineData(24, 24, PaddingMode.Valid)]
+    [InlineData(10, 11, PaddingMode.Valid)]
+    [InlineData(37, 36, PaddingMode.Valid)]
+    [InlineData(6, 22, PaddingMode.Same)]
+    public void AvgPoolTwoByTwoMatchesPlainLoop(int h, int w, PaddingMode padding)
+    {
+        var x = NoTies(3, 2, 3, h, w);
+        Tensor y = Ops.AvgPool2d(x, 2, 2, padding);
+        int ho = h / 2, wo = w / 2;
+        Assert.Equal(new Shape(2, 3, ho, wo), y.Shape);
+        var gy = Tensor.Normal(new Shape(2, 3, ho, wo), 0, 1, new Rng(4));
+        var expectY = new float[y.Length];
+        var expectGx = new float[x.Length];
+        ReadOnlySpan<float> xs = x.Span, gys = gy.Span;
+        for (int p = 0; p < 6; p++)
+        {
+            for (int oh = 0; oh < ho; oh++)
+            {
+                for (int ow = 0; ow < wo; ow++)
+                {
+                    int i = (p * h * w) + (2 * oh * w) + (2 * ow), o = (p * ho * wo) + (oh * wo) + ow;
+                    expectY[o] = (xs[i] + xs[i + 1] + xs[i + w] + xs[i + w + 1]) / 4;
+                    foreach (int c in new[] { i, i + 1, i + w, i + w + 1 })
+                    {
+                        expectGx[c] += gys[o] / 4;
+                    }
+                }
+            }
+        }
+
+        TensorAssert.Close(expectY, y.Span, 1e-6, 1e-6, "avg 2x2 y");
+        Autograd.Backward(y, gy.Span);
+        TensorAssert.Close(expectGx, x.Grad!.Span, 1e-6, 1e-6, "avg 2x2 dx");
+        GradCheck.Check("AvgPool2d 2x2", t => Ops.AvgPool2d(t[0], 2, 2, padding), [NoTies(5, 1, 2, h, w)]);
+    }
+
     [Fact]
     public void GlobalAvgPoolValuesAndGradient()
     {

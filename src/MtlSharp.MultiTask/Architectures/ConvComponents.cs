@@ -60,7 +60,7 @@ public sealed class ConvComponents : Module, IComponentStack
             b = a == 1 ? bs[0] : Ops.Concat(bs, 0);
         }
 
-        Tensor y = Ops.Relu(Ops.Conv2d(x, w, b, _stride, _padding));
+        Tensor y = Ops.Conv2dRelu(x, w, b, _stride, _padding);
         int n = y.Shape[0], ho = y.Shape[2], wo = y.Shape[3];
         return new StackedOutput(Ops.Reshape(y, n, a, _filters * ho * wo), new Shape(n, _filters, ho, wo));
     }

@@ -50,8 +50,23 @@ internal static unsafe class ConvGemm
         return Math.Max(1, Threading.ChunkCount(g.N, grain));
     }
 
-    /// <summary>y [N, Cout, Ho, Wo] = conv(x [N, Cin, H, W], w [Cout, Cin, kh, kw]) + b.</summary>
-    public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g)
+    /// <summary>y [N, Cout, Ho, Wo] = conv(x [N, Cin, H, W], w [Cout, Cin, kh, kw]) + b, then max(y, 0) when <paramref name="relu"/>.</summary>
+    public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g, bool relu)
+    {
+        if (ConvDirect.Use(g))
+        {
+            ConvDirect.Forward(x, w, b, y, g, relu);
+            return;
+        }
+
+        Forward(x, w, b, y, g);
+        if (relu)
+        {
+            TensorPrimitives.Max(y.Span, 0f, y.Span);
+        }
+    }
+
+    private static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g)
     {
         if (UseImplicit(g))
         {
@@ -125,6 +140,12 @@ internal static unsafe class ConvGemm
         bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
         if (!needX && !needW)
         {
+            return;
+        }
+
+        if (ConvDirect.Use(g))
+        {
+            ConvDirect.Backward(x, w, gy, gx, gw, g);
             return;
         }
 

@@ -65,6 +65,12 @@ internal static unsafe class PoolKernels
     /// <summary>Mean over the real cells of each window.</summary>
     public static void AvgForward(float* x, float* y, in ConvGeometry g, int p0, int p1)
     {
+        if (PoolAvg2x2.Applies(g))
+        {
+            PoolAvg2x2.Forward(x, y, g, p0, p1);
+            return;
+        }
+
         int hw = g.HW, po = g.P;
         for (int p = p0; p < p1; p++)
         {
@@ -95,6 +101,12 @@ internal static unsafe class PoolKernels
     /// <summary>Spreads each output gradient evenly over its window's real cells (adds).</summary>
     public static void AvgBackward(float* gy, float* gx, in ConvGeometry g, int p0, int p1)
     {
+        if (PoolAvg2x2.Applies(g))
+        {
+            PoolAvg2x2.Backward(gy, gx, g, p0, p1);
+            return;
+        }
+
         int hw = g.HW, po = g.P;
         for (int p = p0; p < p1; p++)
         {

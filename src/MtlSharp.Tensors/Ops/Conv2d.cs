@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MtlSharp.Tensors.Autodiff;
 using MtlSharp.Tensors.Kernels;
 
@@ -13,15 +15,27 @@ public static partial class Ops
     /// <remarks>
     /// Output sizes and padding follow <see cref="PaddingMode"/> (TensorFlow's 'VALID'/'SAME'; for odd kernels and
     /// stride 1, 'SAME' equals PyTorch's <c>padding=k/2</c>). Computed per image, images spread over
-    /// <see cref="Threading.ThreadCount"/> threads: stride-1 kernels over ≥ 16 channels as shifted GEMMs on a padded
-    /// copy of the image (no im2col); otherwise im2col + GEMM in bands of output rows (bounded scratch), with col2im
-    /// for dx. Backward gives dx, dW and db; results are deterministic for a fixed thread count.
+    /// <see cref="Threading.ThreadCount"/> threads: stride-1 kernels over fewer than 16 input channels by a direct
+    /// register-blocked AVX2 convolution (no GEMM; dW reduced over the whole batch); stride-1 kernels over ≥ 16
+    /// channels as shifted GEMMs on a padded copy of the image (no im2col); otherwise im2col + GEMM in bands of
+    /// output rows (bounded scratch), with col2im for dx. Backward gives dx, dW and db; results are deterministic
+    /// for a fixed thread count.
     /// </remarks>
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, PaddingMode padding)
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, PaddingMode padding) =>
+        Conv2dCore("Conv2d", x, weight, bias, strideH, strideW, padding, relu: false);
+
+    /// <summary>
+    /// <c>Relu(Conv2d(x, weight, bias, stride, padding))</c> as one op (the activation is applied as the output is
+    /// written; the backward pass masks dy by y &gt; 0 once): same values and gradients as the two ops, without the
+    /// intermediate tensor and its gradient buffer.
+    /// </summary>
+    public static Tensor Conv2dRelu(Tensor x, Tensor weight, Tensor? bias, int stride = 1, PaddingMode padding = PaddingMode.Valid) =>
+        Conv2dCore("Conv2dRelu", x, weight, bias, stride, stride, padding, relu: true);
+
+    private static Tensor Conv2dCore(string op, Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, PaddingMode padding, bool relu)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
-        const string op = "Conv2d";
         ShapeMismatchException.Require(x.Rank == 4 && weight.Rank == 4, op, "x must be [N, Cin, H, W] and weight [Cout, Cin, kh, kw]", x.Shape, weight.Shape);
         if (x.Shape[1] != weight.Shape[1])
         {
@@ -53,14 +67,18 @@ public static partial class Ops
         var y = Tensor.Scratch(new Shape(g.N, g.Cout, g.Ho, g.Wo));
         if (g.N > 0 && g.Cin > 0)
         {
-            ConvGemm.Forward(x, weight, bias, y, g);
+            ConvGemm.Forward(x, weight, bias, y, g, relu);
         }
         else
         {
             FillBias(y.Span, bias, g);
+            if (relu)
+            {
+                TensorPrimitives.Max(y.Span, 0f, y.Span);
+            }
         }
 
-        return Autograd.ShouldRecord(x, weight, bias) ? y.WithGradFn(new Conv2dNode(x, weight, bias, g)) : y;
+        return Autograd.ShouldRecord(x, weight, bias) ? y.WithGradFn(new Conv2dNode(x, weight, bias, g, relu)) : y;
     }
 
     /// <summary>Conv2d with the same stride on both axes.</summary>
@@ -92,22 +110,73 @@ public static partial class Ops
         }
     }
 
+    /// <summary>
+    /// dst = g where y &gt; 0, else 0 (the ReLU backward mask; NaN outputs pass no gradient), per plane of
+    /// <paramref name="plane"/> floats, adding each plane's sum into
+    /// <paramref name="sums"/>[plane index % sums.Length] when <paramref name="sums"/> is not empty (the bias gradient).
+    /// </summary>
+    private static void MaskWherePositive(ReadOnlySpan<float> g, ReadOnlySpan<float> y, Span<float> dst, int plane, Span<float> sums)
+    {
+        ref float rg = ref MemoryMarshal.GetReference(g);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        ref float rd = ref MemoryMarshal.GetReference(dst);
+        int planes = dst.Length / plane;
+        for (int p = 0; p < planes; p++)
+        {
+            int i = p * plane, end = i + plane;
+            Vector256<float> acc = Vector256<float>.Zero;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i + 8 <= end; i += 8)
+                {
+                    var m = Vector256.GreaterThan(Vector256.LoadUnsafe(ref ry, (nuint)i), Vector256<float>.Zero);
+                    var v = Vector256.LoadUnsafe(ref rg, (nuint)i) & m;
+                    v.StoreUnsafe(ref rd, (nuint)i);
+                    acc += v;
+                }
+            }
+
+            float sum = Vector256.Sum(acc);
+            for (; i < end; i++)
+            {
+                float v = y[i] > 0f ? g[i] : 0f;
+                dst[i] = v;
+                sum += v;
+            }
+
+            if (!sums.IsEmpty)
+            {
+                sums[p % sums.Length] += sum;
+            }
+        }
+    }
+
     private sealed class Conv2dNode : Node
     {
         private readonly ConvGeometry _g;
+        private readonly bool _relu;
 
-        public Conv2dNode(Tensor x, Tensor weight, Tensor? bias, ConvGeometry g)
+        public Conv2dNode(Tensor x, Tensor weight, Tensor? bias, ConvGeometry g, bool relu)
             : base(bias is null ? [x, weight] : [x, weight, bias])
         {
             _g = g;
+            _relu = relu;
         }
 
-        public override string Name => "Conv2d";
+        public override string Name => _relu ? "Conv2dRelu" : "Conv2d";
 
         public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> gradOutput)
         {
             Tensor x = Inputs[0], w = Inputs[1];
-            if (Inputs.Length > 2)
+            Span<float> gbias = Inputs.Length > 2 ? ctx.GradFor(Inputs[2]) : [];
+            if (_relu)
+            {
+                // One pass: the masked dy and (bias gradient) its per-channel sums.
+                var masked = Tensor.Scratch(output.Shape);
+                MaskWherePositive(gradOutput, output.Span, masked.Span, Math.Max(1, _g.P), gbias);
+                gradOutput = masked.Span;
+            }
+            else if (Inputs.Length > 2)
             {
                 Span<float> gb = ctx.GradFor(Inputs[2]);
                 for (int n = 0; n < _g.N && !gb.IsEmpty; n++)

@@ -1,0 +1,62 @@
+using MtlSharp.Tensors;
+using MtlSharp.Tensors.Autodiff;
+using MtlSharp.Tensors.Kernels;
+using MtlSharp.Testing;
+
+namespace MtlSharp.Tensors.Tests;
+
+/// <summary>
+/// The direct small-channel convolution path at the 4-MNISTs shapes: same results for 1 and 2 threads (bit for bit)
+/// and close to the im2col path; dx skipped when the input needs no gradient.
+/// </summary>
+[Collection("Threading")]
+public sealed class ConvDirectTests
+{
+    [Theory]
+    [InlineData(1, 28, 16, 5, true)]
+    [InlineData(4, 12, 16, 3, false)]
+    [InlineData(4, 5, 16, 3, false)]
+    [InlineData(3, 9, 6, 3, false)]
+    public void ThreadCountDoesNotChangeResultsAndMatchesIm2Col(int cin, int size, int cout, int k, bool xNoGrad)
+    {
+        var rng = new Rng(11);
+        var x = Tensor.Normal(new Shape(16, cin, size, size), 0, 1, rng);
+        var w = Tensor.Normal(new Shape(cout, cin, k, k), 0, 0.3f, rng);
+        var b = Tensor.Normal(new Shape(cout), 0, 0.3f, rng);
+        x.RequiresGrad = !xNoGrad;
+        w.RequiresGrad = b.RequiresGrad = true;
+        int ho = size - k + 1;
+        var gy = Tensor.Normal(new Shape(16, cout, ho, ho), 0, 1, rng);
+        float[] Run(int threads, bool direct)
+        {
+            int saved = Threading.ThreadCount;
+            Threading.ThreadCount = threads;
+            ConvDirect.t_force = direct;
+            ConvGemm.t_forceImplicit = direct ? null : false;
+            try
+            {
+                x.Grad?.Span.Clear();
+                w.Grad?.Span.Clear();
+                b.Grad?.Span.Clear();
+                Tensor y = Ops.Conv2d(x, w, b);
+                Autograd.Backward(y, gy.Span);
+                return [.. y.ToArray(), .. w.Grad!.ToArray(), .. b.Grad!.ToArray(), .. (xNoGrad ? [] : x.Grad!.ToArray())];
+            }
+            finally
+            {
+                Threading.ThreadCount = saved;
+                ConvDirect.t_force = null;
+                ConvGemm.t_forceImplicit = null;
+            }
+        }
+
+        float[] one = Run(1, true);
+        Assert.Equal(one, Run(2, true));
+        Assert.Equal(one, Run(1, true));
+        TensorAssert.Close(Run(1, false), one, 1e-4, 1e-4, "direct vs im2col");
+        if (xNoGrad)
+        {
+            Assert.Null(x.Grad);
+        }
+    }
+}
