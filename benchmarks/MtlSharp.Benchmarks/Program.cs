@@ -15,6 +15,7 @@ internal static class Program
     [
         new Cases.GemmCase(),
         new LstmCase(),
+        new Cases.TaggerCase(),
     ];
 
     public static int Main(string[] args)
