@@ -36,9 +36,13 @@ public sealed class TaggerTrainer
         _batcher = batcher;
         _options = options;
         _parameters = [.. model.Parameters(), .. weighting.Parameters];
-        _optimizer = options.Adam
-            ? new Adam(_parameters, options.LearningRate)
-            : new Sgd(_parameters, options.LearningRate);
+        var groups = new List<OptimizerGroup> { new(model.Parameters(), options.LearningRate) };
+        if (weighting.Parameters.Count > 0)
+        {
+            groups.Add(new OptimizerGroup(weighting.Parameters, options.LearningRate * options.StrategyLearningRateScale));
+        }
+
+        _optimizer = options.Adam ? new Adam(groups) : new Sgd(groups);
     }
 
     /// <summary>Trains on <paramref name="train"/>, stopping on <paramref name="dev"/>; the model ends with the best epoch's weights.</summary>
