@@ -22,7 +22,8 @@ public sealed class TaggerTrainer
     private readonly TaggerTrainingOptions _options;
     private readonly Parameter[] _parameters;
     private readonly IOptimizer _optimizer;
-    private readonly TensorArena _arena = new();
+    private TensorArena _arena = new();
+    private long _steps;
 
     /// <summary>Creates the trainer (and its optimizer over the model's and the strategy's parameters).</summary>
     public TaggerTrainer(SequenceTagger model, ILossWeighting weighting, SentenceBatcher batcher, TaggerTrainingOptions options)
@@ -44,6 +45,9 @@ public sealed class TaggerTrainer
 
         _optimizer = options.Adam ? new Adam(groups) : new Sgd(groups);
     }
+
+    /// <summary>Steps between arena renewals (see <see cref="Step"/>).</summary>
+    public const int ArenaRenewal = 32;
 
     /// <summary>Trains on <paramref name="train"/>, stopping on <paramref name="dev"/>; the model ends with the best epoch's weights.</summary>
     public TaggerOutcome Train(IReadOnlyList<TaggedSentence> train, IReadOnlyList<TaggedSentence> dev, IProgress<string>? progress = null, CancellationToken cancellation = default)
@@ -128,6 +132,15 @@ public sealed class TaggerTrainer
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(rng);
         ArgumentNullException.ThrowIfNull(lossSum);
+
+        // The arena pools buffers by exact length; batches of varying B·T and character counts keep asking for new
+        // lengths, so a long-lived arena grows without bound (12+ GB after a few epochs). A fresh arena every
+        // ArenaRenewal steps keeps most of the reuse and bounds the memory.
+        if (++_steps % ArenaRenewal == 0)
+        {
+            _arena = new TensorArena();
+        }
+
         using (_arena.Enter())
         {
             int[] words = WordIds(batch, rng);

@@ -26,8 +26,13 @@ public static class TaggingMetrics
             using var noGrad = Autograd.NoGrad();
             // Sentences sorted by length, so batches carry little padding.
             int[] order = Enumerable.Range(0, sentences.Count).OrderBy(i => sentences[i].Length).ToArray();
-            for (int start = 0; start < order.Length; start += batchSize)
+            for (int start = 0, k = 0; start < order.Length; start += batchSize, k++)
             {
+                if (k % 16 == 15)
+                {
+                    arena = new TensorArena();   // bound the exact-length pool (see TaggerTrainer.Step)
+                }
+
                 var batch = batcher.Create(sentences, order.AsSpan(start, Math.Min(batchSize, order.Length - start)));
                 using (arena.Enter())
                 {
