@@ -17,6 +17,7 @@ internal static class Program
         new LstmCase(),
         new Cases.TrainStepCase(),
         new Cases.ConvCase(),
+        new Cases.TaggerCase(),
     ];
 
     public static int Main(string[] args)

@@ -50,9 +50,28 @@ public sealed class TensorArena
         return (arena.RentCore(length), 0);
     }
 
-    private float[] RentCore(int length)
+    /// <summary>
+    /// The pooled buffer size for a request: exact below 1024 floats, else rounded up to the next of four steps per
+    /// power of two (≤ 25% slack). Size classes keep the pool bounded when shapes vary from step to step (padded
+    /// sentence batches), while fixed-shape training still reuses exactly the same buffers.
+    /// </summary>
+    internal static int SizeClass(int length)
+    {
+        if (length <= 1024)
+        {
+            return length;
+        }
+
+        int p = 1 << (31 - int.LeadingZeroCount(length)); // largest power of two ≤ length
+        int step = p / 4;
+        long rounded = ((long)length + step - 1) / step * step;
+        return rounded > Array.MaxLength ? length : (int)rounded;
+    }
+
+    private float[] RentCore(int requested)
     {
         float[] buffer;
+        int length = SizeClass(requested);
         if (_free.TryGetValue(length, out var stack) && stack.Count > 0)
         {
             buffer = stack.Pop();

@@ -17,6 +17,8 @@ internal static class CommonOptions
 
     public static Option<float> Budget() => new("--budget") { Description = "Budget b for gumbel-budget.", DefaultValueFactory = _ => 0.75f };
 
+    public static Option<int> MaxEpochs() => new("--max-epochs") { Description = "Tagging presets: maximum epochs (early stopping on main-task dev accuracy, patience 2).", DefaultValueFactory = _ => 30 };
+
     public static void ApplyThreads(int? threads)
     {
         if (threads is { } t)

@@ -19,6 +19,11 @@ internal static class ListCommand
                 Console.WriteLine($"  {ExperimentRunner.Name(p),-20} methods: {string.Join(", ", methods)}");
             }
 
+            foreach (var tp in new[] { "ewt-domains", "ewt-domains-xpos" })
+            {
+                Console.WriteLine($"  {tp,-20} methods: {string.Join(", ", MtlSharp.MultiTask.Experiments.TaggingExperiments.Methods.Select(MtlSharp.MultiTask.Experiments.TaggingExperiments.Name))} (sluice default; --genre/--genres)");
+            }
+
             Console.WriteLine("  (* = default method)");
             Console.WriteLine("datasets (mtl download NAME):");
             foreach (var d in KnownDatasets.All)

@@ -20,13 +20,21 @@ internal static class ReproduceCommand
         var combine = new Option<string>("--combine") { Description = "'mean', 'sum', or 'both' (every method run both ways).", DefaultValueFactory = _ => "mean" };
         var scale = CommonOptions.Scale();
         var rhos = new Option<string>("--rho") { Description = "Comma-separated ρ values (synthetic-transfer).", DefaultValueFactory = _ => "0,1" };
+        var genres = new Option<string?>("--genres") { Description = "Tagging presets: comma-separated training genres (default: all five)." };
+        var maxEpochs = CommonOptions.MaxEpochs();
         var cmd = new Command("reproduce", "Run every method × seed of a preset and write table.json and table.md.")
         {
-            preset, seeds, firstSeed, methods, data, threads, output, combine, scale, rhos,
+            preset, seeds, firstSeed, methods, data, threads, output, combine, scale, rhos, genres, maxEpochs,
         };
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r.GetValue(threads));
+            if (TaggingCommands.IsTaggingPreset(r.GetValue(preset)!))
+            {
+                return TaggingCommands.Reproduce(r.GetValue(preset)!, r.GetValue(seeds), r.GetValue(firstSeed), r.GetValue(methods),
+                    r.GetValue(genres), r.GetValue(output), TaggingCommands.Settings(r.GetValue(data)!, r.GetValue(scale), r.GetValue(maxEpochs)));
+            }
+
             var p = Names.Parse(Names.Presets, r.GetValue(preset)!, "preset");
             var ms = r.GetValue(methods) is { } list
                 ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => Names.Parse(Names.Methods, x, "method")).ToArray()

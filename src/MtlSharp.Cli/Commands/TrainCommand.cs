@@ -20,13 +20,22 @@ internal static class TrainCommand
         var scale = CommonOptions.Scale();
         var rho = CommonOptions.Rho();
         var budget = CommonOptions.Budget();
+        var genre = new Option<string>("--genre") { Description = "Tagging presets: the training genre (answers, email, newsgroup, reviews, weblog).", DefaultValueFactory = _ => "answers" };
+        var maxEpochs = CommonOptions.MaxEpochs();
         var cmd = new Command("train", "Train one preset/method/seed; writes report.json, report.html and checkpoints.")
         {
-            preset, method, seed, data, threads, output, combine, scale, rho, budget,
+            preset, method, seed, data, threads, output, combine, scale, rho, budget, genre, maxEpochs,
         };
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r.GetValue(threads));
+            string presetName = r.GetValue(preset)!;
+            if (TaggingCommands.IsTaggingPreset(presetName))
+            {
+                return TaggingCommands.Train(presetName, r.GetValue(method), r.GetValue(seed), r.GetValue(genre)!, r.GetValue(output),
+                    TaggingCommands.Settings(r.GetValue(data)!, r.GetValue(scale), r.GetValue(maxEpochs)));
+            }
+
             var p = Names.Parse(Names.Presets, r.GetValue(preset)!, "preset");
             string? mName = r.GetValue(method);
             var m = mName is null ? GumbelExperiments.DefaultMethod(p) : Names.Parse(Names.Methods, mName, "method");

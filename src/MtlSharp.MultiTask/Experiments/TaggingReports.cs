@@ -1,0 +1,148 @@
+using System.Globalization;
+using MtlSharp.Data.Text;
+using MtlSharp.MultiTask.Reporting;
+using MtlSharp.MultiTask.Tagging;
+using MtlSharp.MultiTask.Weighting;
+using MtlSharp.Tensors;
+
+namespace MtlSharp.MultiTask.Experiments;
+
+/// <summary>
+/// Turns a tagging run into a <see cref="RunReport"/>: per-task in-domain results, the main task's test accuracy
+/// on every genre (tasks named <c>DEPREL@genre</c>), α per layer, β and the loss weights as
+/// <see cref="NamedMatrix"/> pictures, curves per epoch, and the resolved configuration.
+/// </summary>
+public static class TaggingReports
+{
+    /// <summary>Environment key of the training genre.</summary>
+    public const string TrainGenreKey = "trainGenre";
+
+    /// <summary>Assembles the report.</summary>
+    public static RunReport Build(
+        TaggingPreset preset, TaggingMethod method, TaggingSettings settings, TaggerConfig config, TaggerTrainingOptions options,
+        string[] taskNames, SequenceTagger model, ILossWeighting weighting, TaggerOutcome outcome, IReadOnlyDictionary<string, double[]> tests)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(taskNames);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(weighting);
+        ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(tests);
+        var ci = CultureInfo.InvariantCulture;
+        string genre = settings.TrainGenre;
+        double[] bestDev = outcome.DevAccuracy.Count >= outcome.BestEpoch && outcome.BestEpoch > 0 ? outcome.DevAccuracy[outcome.BestEpoch - 1] : new double[taskNames.Length];
+        var results = new List<TaskResult>();
+        for (int m = 0; m < taskNames.Length; m++)
+        {
+            results.Add(new TaskResult(taskNames[m], "accuracy", tests[genre][m], bestDev[m]));
+        }
+
+        double ood = 0;
+        foreach (string g in UdEnglishEwt.Genres)
+        {
+            results.Add(new TaskResult($"{taskNames[0]}@{g}", "accuracy", tests[g][0]));
+            ood += g == genre ? 0 : tests[g][0];
+        }
+
+        ood /= UdEnglishEwt.Genres.Count - 1;
+        var env = new Dictionary<string, string>
+        {
+            [TrainGenreKey] = genre,
+            ["inDomainTest"] = tests[genre][0].ToString("R", ci),
+            ["outOfDomainTest"] = ood.ToString("R", ci),
+            ["bestEpoch"] = outcome.BestEpoch.ToString(ci),
+            ["epochs"] = outcome.Epochs.ToString(ci),
+            ["tokensPerSecond"] = outcome.TokensPerSecond.ToString("F0", ci),
+            ["threads"] = Threading.ThreadCount.ToString(ci),
+            ["processors"] = Environment.ProcessorCount.ToString(ci),
+            ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+            ["batchSize"] = options.BatchSize.ToString(ci),
+            ["learningRate"] = options.LearningRate.ToString(ci),
+            ["optimizer"] = options.Adam ? "adam" : "sgd",
+            ["clipNorm"] = options.ClipNorm.ToString(ci),
+            ["maxEpochs"] = options.MaxEpochs.ToString(ci),
+            ["patience"] = options.Patience.ToString(ci),
+            ["epochFraction"] = options.EpochFraction.ToString(ci),
+            ["perTaskNetworks"] = config.PerTaskNetworks ? "yes" : "no",
+            ["subspaces"] = config.Subspaces.ToString(ci),
+            ["alphaInit"] = config.AlphaInit.ToString(),
+            ["alphaLearned"] = config.AlphaLearned ? "yes" : "no",
+            ["connection"] = config.Connection.ToString(),
+            ["betaInit"] = config.BetaInit.ToString(),
+            ["orthogonalityWeight"] = config.OrthogonalityWeight.ToString(ci),
+            ["predictionLayers"] = config.PredictionLayers is { } pl ? string.Join(",", pl) : "last",
+            ["inputNoise"] = config.InputNoise.ToString(ci),
+            ["weighting"] = weighting.Name,
+            ["parameters"] = model.ParameterCount().ToString(ci),
+            ["cancelled"] = outcome.Cancelled ? "yes" : "no",
+        };
+        return new RunReport
+        {
+            Preset = TaggingExperiments.Name(preset),
+            Method = TaggingExperiments.Name(method),
+            Seed = settings.Seed,
+            Tasks = results,
+            MeanTest = tests[genre][0],
+            TrainSeconds = outcome.TrainSeconds,
+            UpdatesPerSecond = outcome.TrainSeconds > 0 ? outcome.Updates / outcome.TrainSeconds : 0,
+            Updates = outcome.Updates,
+            LossCurves = Curves(taskNames, outcome.TrainLoss, "epoch", ""),
+            MetricCurves = Curves(taskNames, outcome.DevAccuracy, "epoch", " dev acc"),
+            Matrices = Matrices(model, weighting, taskNames),
+            Environment = env,
+        };
+    }
+
+    /// <summary>α per layer ([(M·S) × (M·S)], rows = receiving subspace), β [M × K] and the loss weights [1 × M].</summary>
+    public static IReadOnlyList<NamedMatrix> Matrices(SequenceTagger model, ILossWeighting weighting, string[] taskNames)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(weighting);
+        ArgumentNullException.ThrowIfNull(taskNames);
+        var list = new List<NamedMatrix>();
+        int s = model.Config.Subspaces;
+        string[] subspaceLabels = taskNames.SelectMany(t => Enumerable.Range(1, s).Select(i => s == 1 ? t : $"{t}.{i}")).ToArray();
+        for (int l = 0; l < model.Alpha.Count; l++)
+        {
+            list.Add(new NamedMatrix($"alpha layer {l + 1}{(model.Config.AlphaLearned ? "" : " (constant)")}", subspaceLabels, subspaceLabels, Rows(model.Alpha[l])));
+        }
+
+        if (model.Beta is { } beta)
+        {
+            string[] layers = Enumerable.Range(1, beta.Shape[1]).Select(k => $"layer {k}").ToArray();
+            list.Add(new NamedMatrix(model.Config.Connection == Sluice.LayerConnection.Stitch ? "beta" : "beta (skip, constant)", taskNames, layers, Rows(beta)));
+        }
+
+        list.Add(new NamedMatrix($"loss weights ({weighting.Name})", ["weight"], taskNames, [weighting.Weights()]));
+        return list;
+    }
+
+    private static double[][] Rows(Tensor t)
+    {
+        int r = t.Shape[0], c = t.Shape[1];
+        var span = t.Span;
+        var rows = new double[r][];
+        for (int i = 0; i < r; i++)
+        {
+            rows[i] = new double[c];
+            for (int j = 0; j < c; j++)
+            {
+                rows[i][j] = span[(i * c) + j];
+            }
+        }
+
+        return rows;
+    }
+
+    private static List<Curve> Curves(string[] names, IReadOnlyList<double[]> perEpoch, string xLabel, string suffix)
+    {
+        var curves = new List<Curve>();
+        double[] x = Enumerable.Range(1, perEpoch.Count).Select(i => (double)i).ToArray();
+        for (int m = 0; m < names.Length; m++)
+        {
+            curves.Add(new Curve(names[m] + suffix, xLabel, x, perEpoch.Select(e => e[m]).ToArray()));
+        }
+
+        return curves;
+    }
+}

@@ -1,0 +1,67 @@
+using MtlSharp.MultiTask.Sluice;
+
+namespace MtlSharp.MultiTask.Experiments;
+
+/// <summary>
+/// Run-level settings of a tagging experiment. Null ablation switches keep the method's own configuration
+/// (<see cref="Tagging.TaggerConfig.ForMethod"/>).
+/// </summary>
+public sealed record TaggingSettings
+{
+    /// <summary>Seed (initialisation, data order, noise).</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Folder with <c>ud-english-ewt/</c> (or the EWT folder itself).</summary>
+    public string DataDirectory { get; init; } = "data";
+
+    /// <summary>Training genre (answers, email, newsgroup, reviews, weblog).</summary>
+    public string TrainGenre { get; init; } = "answers";
+
+    /// <summary>
+    /// Sentences per update. Preset default 8: chosen on the answers dev split (see docs in
+    /// <see cref="TaggingExperiments"/>); 1 is the paper's per-sentence SGD.
+    /// </summary>
+    public int BatchSize { get; init; } = TaggingExperiments.DefaultBatchSize;
+
+    /// <summary>Learning rate (null: the preset's default for the batch size).</summary>
+    public float? LearningRate { get; init; }
+
+    /// <summary>Adam instead of SGD.</summary>
+    public bool Adam { get; init; }
+
+    /// <summary>Maximum epochs (30).</summary>
+    public int MaxEpochs { get; init; } = 30;
+
+    /// <summary>Early-stopping patience (2).</summary>
+    public int Patience { get; init; } = 2;
+
+    /// <summary>Fraction of the training sentences used per epoch (a quick-run control; 1 = all).</summary>
+    public double EpochFraction { get; init; } = 1.0;
+
+    /// <summary>Word dropout to &lt;unk&gt; in training.</summary>
+    public float WordDropout { get; init; }
+
+    /// <summary>Gaussian input noise σ (bilty: 0.2).</summary>
+    public float InputNoise { get; init; }
+
+    /// <summary>Ablation: α initialisation.</summary>
+    public AlphaInit? AlphaInit { get; init; }
+
+    /// <summary>Ablation: α learned or constant.</summary>
+    public bool? AlphaLearned { get; init; }
+
+    /// <summary>Ablation: layer connection (β stitch, concat, skip, last).</summary>
+    public LayerConnection? Connection { get; init; }
+
+    /// <summary>Ablation: subspaces per layer.</summary>
+    public int? Subspaces { get; init; }
+
+    /// <summary>Ablation: orthogonality weight.</summary>
+    public float? OrthogonalityWeight { get; init; }
+
+    /// <summary>Loss weighting: "uncertainty" or "fixed" (null: uncertainty for sluice, fixed λ = 1 otherwise).</summary>
+    public string? Weighting { get; init; }
+
+    /// <summary>Write a checkpoint of the best model here (null: none).</summary>
+    public string? CheckpointDirectory { get; init; }
+}

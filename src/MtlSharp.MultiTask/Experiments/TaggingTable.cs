@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text;
+using MtlSharp.Data.Text;
+using MtlSharp.MultiTask.Reporting;
+
+namespace MtlSharp.MultiTask.Experiments;
+
+/// <summary>
+/// The paper-style domain table of the tagging experiments: rows = methods, columns = training genre, each cell
+/// the main task's in-domain and average out-of-domain test accuracy (mean over seeds); plus the averages over
+/// genres, the relative error reduction of every method over hard sharing and single task (as the paper reports
+/// its gains), and the learned α/β of the sluice runs.
+/// </summary>
+public static class TaggingTable
+{
+    /// <summary>(in-domain, average out-of-domain) accuracy of one run.</summary>
+    public static (double In, double Out) Scores(RunReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        string genre = report.Environment[TaggingReports.TrainGenreKey];
+        string main = report.Tasks[0].Name;
+        double inDomain = 0, sum = 0;
+        int n = 0;
+        foreach (var t in report.Tasks)
+        {
+            int at = t.Name.IndexOf('@', StringComparison.Ordinal);
+            if (at < 0 || t.Name[..at] != main)
+            {
+                continue;
+            }
+
+            if (t.Name[(at + 1)..] == genre)
+            {
+                inDomain = t.Test;
+            }
+            else
+            {
+                sum += t.Test;
+                n++;
+            }
+        }
+
+        return (inDomain, n > 0 ? sum / n : double.NaN);
+    }
+
+    /// <summary>The table as Markdown (accuracies in percent).</summary>
+    public static string ToMarkdown(string preset, IReadOnlyList<RunReport> reports)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        var ci = CultureInfo.InvariantCulture;
+        var methods = reports.Select(r => r.Method).Distinct().ToArray();
+        var genres = UdEnglishEwt.Genres.Where(g => reports.Any(r => r.Environment[TaggingReports.TrainGenreKey] == g)).ToArray();
+        var cell = new Dictionary<(string M, string G), (double In, double Out, int Seeds)>();
+        foreach (var m in methods)
+        {
+            foreach (var g in genres)
+            {
+                var runs = reports.Where(r => r.Method == m && r.Environment[TaggingReports.TrainGenreKey] == g).Select(Scores).ToArray();
+                if (runs.Length > 0)
+                {
+                    cell[(m, g)] = (runs.Average(x => x.In), runs.Average(x => x.Out), runs.Length);
+                }
+            }
+        }
+
+        var sb = new StringBuilder();
+        sb.AppendLine(ci, $"## {preset}: main-task ({reports[0].Tasks[0].Name}) test accuracy, in-domain / average out-of-domain, mean over seeds");
+        sb.AppendLine();
+        sb.Append("| method |");
+        foreach (var g in genres)
+        {
+            sb.Append(ci, $" {g} in | {g} out |");
+        }
+
+        sb.AppendLine(" avg in | avg out | seeds |");
+        sb.Append("|---|").Append(string.Concat(Enumerable.Repeat("---|---|", genres.Length))).AppendLine("---|---|---|");
+        var averages = new Dictionary<string, (double In, double Out)>();
+        foreach (var m in methods)
+        {
+            sb.Append(ci, $"| {m} |");
+            var cells = genres.Where(g => cell.ContainsKey((m, g))).Select(g => cell[(m, g)]).ToArray();
+            foreach (var g in genres)
+            {
+                sb.Append(cell.TryGetValue((m, g), out var c) ? string.Create(ci, $" {c.In * 100:F2} | {c.Out * 100:F2} |") : " – | – |");
+            }
+
+            double ai = cells.Length > 0 ? cells.Average(c => c.In) : double.NaN, ao = cells.Length > 0 ? cells.Average(c => c.Out) : double.NaN;
+            averages[m] = (ai, ao);
+            string seeds = cells.Length > 0 ? string.Join("/", cells.Select(c => c.Seeds).Distinct()) : "0";
+            sb.AppendLine(ci, $" {ai * 100:F2} | {ao * 100:F2} | {seeds} |");
+        }
+
+        sb.AppendLine();
+        foreach (var baseline in new[] { "hard-sharing", "single-task" })
+        {
+            if (!averages.TryGetValue(baseline, out var b))
+            {
+                continue;
+            }
+
+            foreach (var m in methods.Where(x => x != baseline))
+            {
+                var a = averages[m];
+                sb.AppendLine(ci, $"- {m} vs {baseline}: relative error reduction in-domain {ErrorReduction(b.In, a.In) * 100:F1}%, out-of-domain {ErrorReduction(b.Out, a.Out) * 100:F1}%");
+            }
+        }
+
+        AppendSluiceMatrices(sb, reports);
+        return sb.ToString();
+    }
+
+    /// <summary>(err_base − err_method) / err_base for accuracies.</summary>
+    public static double ErrorReduction(double baselineAccuracy, double methodAccuracy) =>
+        (1 - baselineAccuracy) <= 0 ? double.NaN : ((1 - baselineAccuracy) - (1 - methodAccuracy)) / (1 - baselineAccuracy);
+
+    private static void AppendSluiceMatrices(StringBuilder sb, IReadOnlyList<RunReport> reports)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sluice = reports.Where(r => r.Method == "sluice").OrderBy(r => r.Environment[TaggingReports.TrainGenreKey], StringComparer.Ordinal).ThenBy(r => r.Seed).ToArray();
+        if (sluice.Length == 0)
+        {
+            return;
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("### Learned α (per layer; rows = receiving subspace) and β of the sluice runs");
+        foreach (var r in sluice)
+        {
+            sb.AppendLine();
+            sb.AppendLine(ci, $"**{r.Environment[TaggingReports.TrainGenreKey]}, seed {r.Seed}**");
+            foreach (var m in r.Matrices)
+            {
+                sb.AppendLine(ci, $"- {m.Name} [{string.Join(", ", m.ColumnLabels)}]: {string.Join("; ", m.Values.Select((row, i) => $"{m.RowLabels[i]}: " + string.Join(" ", row.Select(v => v.ToString("F3", ci)))))}");
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using MtlSharp.NN;
+using MtlSharp.Tensors;
+
+namespace MtlSharp.MultiTask.Weighting;
+
+/// <summary>
+/// Homoscedastic uncertainty weighting (Kendall, Gal and Cipolla, CVPR 2018): one learned log-variance s_m per
+/// task, L = Σ_m ½·exp(−s_m)·L_m + ½·s_m (LibMTL's <c>UW</c> form). s starts at 0 (weight ½ each, i.e. the plain
+/// sum up to a constant factor). The parameter [M] has kind <see cref="ParameterKind.Strategy"/>.
+/// </summary>
+public sealed class UncertaintyWeighting : Module, ILossWeighting
+{
+    private readonly Parameter _logVars;
+
+    /// <summary>Creates the strategy for <paramref name="tasks"/> tasks.</summary>
+    public UncertaintyWeighting(int tasks)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tasks);
+        _logVars = RegisterParameter("log_vars", Tensor.Zeros(tasks), ParameterKind.Strategy);
+    }
+
+    /// <inheritdoc/>
+    public string Name => "uncertainty";
+
+    /// <summary>The log-variances s [M].</summary>
+    public Parameter LogVariances => _logVars;
+
+    /// <inheritdoc/>
+    IReadOnlyList<Parameter> ILossWeighting.Parameters => [_logVars];
+
+    /// <inheritdoc/>
+    public Tensor Combine(ReadOnlySpan<Tensor> taskLosses)
+    {
+        int m = _logVars.Length;
+        if (taskLosses.Length != m)
+        {
+            throw new ArgumentException($"UncertaintyWeighting: {taskLosses.Length} task losses for {m} tasks.", nameof(taskLosses));
+        }
+
+        var losses = Ops.Stack(taskLosses);                       // [M]
+        var precision = Ops.Exp(Ops.Neg(_logVars));               // [M]
+        var weighted = Ops.Add(Ops.Mul(precision, losses), _logVars);
+        return Ops.Scale(Ops.Sum(weighted), 0.5f);
+    }
+
+    /// <inheritdoc/>
+    public double[] Weights()
+    {
+        var s = _logVars.Data;
+        var w = new double[s.Length];
+        for (int i = 0; i < w.Length; i++)
+        {
+            w[i] = 0.5 * Math.Exp(-s[i]);
+        }
+
+        return w;
+    }
+}

@@ -1,0 +1,37 @@
+using MtlSharp.MultiTask.Weighting;
+using MtlSharp.NN;
+using MtlSharp.Tensors;
+using MtlSharp.Testing;
+
+namespace MtlSharp.MultiTask.Tests.Weighting;
+
+public sealed class LossWeightingTests
+{
+    [Fact]
+    public void FixedWeightingIsTheWeightedSum()
+    {
+        var w = new FixedWeighting(1f, 0.5f);
+        var l = w.Combine([Tensor.Scalar(2f), Tensor.Scalar(4f)]);
+        Assert.Equal(4f, l.Item());
+        Assert.Empty(w.Parameters);
+        Assert.Throws<ArgumentException>(() => w.Combine([Tensor.Scalar(1f)]));
+    }
+
+    [Fact]
+    public void UncertaintyWeightingValueGradientAndKind()
+    {
+        var uw = new UncertaintyWeighting(2);
+        uw.LogVariances.Data[0] = 0.3f;
+        uw.LogVariances.Data[1] = -0.2f;
+        var l0 = Tensor.Scalar(1.5f);
+        var l1 = Tensor.Scalar(0.7f);
+        double expected = (0.5 * Math.Exp(-0.3) * 1.5) + 0.15 + (0.5 * Math.Exp(0.2) * 0.7) - 0.1;
+        Assert.Equal(expected, uw.Combine([l0, l1]).Item(), 5);
+        Assert.Equal(ParameterKind.Strategy, uw.LogVariances.Kind);
+        Assert.Equal(0.5 * Math.Exp(-0.3), uw.Weights()[0], 6);
+
+        l0.RequiresGrad = true;
+        l1.RequiresGrad = true;
+        GradCheck.Check("UncertaintyWeighting", i => uw.Combine([i[0], i[1]]), [l0, l1, uw.LogVariances.Value], eps: 1e-3f);
+    }
+}
