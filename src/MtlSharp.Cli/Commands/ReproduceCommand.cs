@@ -22,7 +22,7 @@ internal static class ReproduceCommand
         var rhos = new Option<string>("--rho") { Description = "Comma-separated ρ values (synthetic-transfer).", DefaultValueFactory = _ => "0,1" };
         var genres = new Option<string?>("--genres") { Description = "Tagging presets: comma-separated training genres (default: all five)." };
         var maxEpochs = CommonOptions.MaxEpochs();
-        var cmd = new Command("reproduce", "Run every method × seed of a preset and write table.json and table.md.")
+        var cmd = new Command("reproduce", "Run every method × seed of a preset and write table.json and table.md; runs that already have a report.json are reused (resume).")
         {
             preset, seeds, firstSeed, methods, data, threads, output, combine, scale, rhos, genres, maxEpochs,
         };
@@ -68,10 +68,19 @@ internal static class ReproduceCommand
                                 Seed = s, DataDirectory = r.GetValue(data), Combine = c, ScheduleScale = r.GetValue(scale), Rho = rho,
                                 CheckpointDirectory = Path.Combine(dir, "checkpoints"),
                             };
-                            int code = TrainCommand.RunOne(p, m, settings, dir, $"{k}/{total} {ExperimentRunner.Name(m)} {variant} seed {s}");
-                            if (code != 0)
+                            string existing = Path.Combine(dir, "report.json");
+                            if (File.Exists(existing))
                             {
-                                return code;
+                                // Resume: a finished run (its report is written last) is not trained again.
+                                Console.WriteLine($"[{k}/{total}] {ExperimentRunner.Name(m)} {variant} seed {s}: using the finished run in {dir}");
+                            }
+                            else
+                            {
+                                int code = TrainCommand.RunOne(p, m, settings, dir, $"{k}/{total} {ExperimentRunner.Name(m)} {variant} seed {s}");
+                                if (code != 0)
+                                {
+                                    return code;
+                                }
                             }
 
                             runs.Add((variant, RunReportJson.Load(Path.Combine(dir, "report.json"))));
