@@ -48,7 +48,7 @@ public static class Mnist
             }
 
             throw new FileNotFoundException(
-                $"MNIST file not found: neither {path} nor {unpacked} exists (DatasetDownloader with KnownDatasets.Mnist can fetch it).", path);
+                $"MNIST file not found: neither {path} nor {unpacked} exists; fetch it with `mtl download mnist --data DIR` (or DatasetDownloader with KnownDatasets.Mnist).", path);
         }
 
         throw new FileNotFoundException($"MNIST file not found: {path}.", path);
