@@ -50,5 +50,5 @@ public static class HtmlReportWriter
 
     /// <summary>Renders the page and writes it to <paramref name="path"/> atomically (temporary file + rename).</summary>
     public static void Save(RunReport report, string path, HtmlReportOptions? options = null) =>
-        AtomicFile.WriteAllText(path, Render(report, options));
+        MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(Render(report, options)));
 }

@@ -34,7 +34,7 @@ public static class RunReportJson
     public static void Save(RunReport report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
-        AtomicFile.WriteAllText(path, Serialize(report));
+        MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(Serialize(report)));
     }
 
     /// <summary>Reads a report from <paramref name="path"/>.</summary>
