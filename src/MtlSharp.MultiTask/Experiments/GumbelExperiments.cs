@@ -76,17 +76,7 @@ public static class GumbelExperiments
             ? new FixedRouter([[1, 0, 1, 0], [0, 1, 0, 1]])
             : FixedRouter.SharedBottom(2, 4);
         var model = new RoutedNetwork([new RoutedLayer(comps, router, s.Combine)], new TaskHeads(2, 4, 1, initRng), 0f, 2);
-        var options = new RoutedTrainingOptions
-        {
-            Rounds = Scaled(3000, s),
-            BatchSize = 64,
-            ModelLearningRate = 0.01f,
-            RouterLearningRate = 0.01f,
-            ClipNorm = 1f,
-            Seed = trainSeed,
-            CheckpointDirectory = s.CheckpointDirectory,
-        };
-        return new ExperimentSetup(PresetId.SyntheticTransfer, method, model, tasks, options);
+        return new ExperimentSetup(PresetId.SyntheticTransfer, method, model, tasks, AppendixA3Options(s, trainSeed));
     }
 
     /// <summary>
@@ -99,17 +89,7 @@ public static class GumbelExperiments
     {
         var tasks = SyntheticTasks(SyntheticRegressionOptions.Pairs(2, 1.0), s, dataRng);
         var model = SyntheticGumbelModel(method, s.Combine, initRng);
-        var options = new RoutedTrainingOptions
-        {
-            Rounds = Scaled(3000, s),
-            BatchSize = 64,
-            ModelLearningRate = 0.01f,
-            RouterLearningRate = 0.01f,
-            ClipNorm = 1f,
-            Temperature = s.Temperature ?? TemperatureSchedule.Annealed,
-            Seed = trainSeed,
-            CheckpointDirectory = s.CheckpointDirectory,
-        };
+        var options = AppendixA3Options(s, trainSeed);
         return new ExperimentSetup(PresetId.SyntheticGumbel, method, model, tasks, options);
     }
 
@@ -148,6 +128,19 @@ public static class GumbelExperiments
         };
         return new ExperimentSetup(PresetId.Mnist4, method, model, tasks, options);
     }
+
+    /// <summary>App. A3's training: batch 64, Adam 0.01 for weights and logits, clip 1.0, 3000 rounds.</summary>
+    private static RoutedTrainingOptions AppendixA3Options(ExperimentSettings s, ulong trainSeed) => new()
+    {
+        Rounds = Scaled(3000, s),
+        BatchSize = 64,
+        ModelLearningRate = 0.01f,
+        RouterLearningRate = 0.01f,
+        ClipNorm = 1f,
+        Temperature = s.Temperature ?? TemperatureSchedule.Annealed,
+        Seed = trainSeed,
+        CheckpointDirectory = s.CheckpointDirectory,
+    };
 
     /// <summary>The App. A3 network: one routed layer of 4 MLPs 128→16→16→1, no heads.</summary>
     public static RoutedNetwork SyntheticGumbelModel(RoutingMethod method, CombineMode combine, Rng initRng)

@@ -21,7 +21,7 @@ public static class BudgetPenalty
             ReadOnlySpan<float> v = l.Span.Slice(task * comps * 2, comps * 2);
             for (int c = 0; c < comps; c++)
             {
-                sum += 1.0 / (1.0 + Math.Exp(v[(2 * c) + 1] - v[2 * c]));
+                sum += StraightThroughGumbel.Probability(v, c);
             }
 
             total += comps;

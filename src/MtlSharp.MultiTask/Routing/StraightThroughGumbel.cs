@@ -77,13 +77,16 @@ public static class StraightThroughGumbel
             p[t] = new double[comps];
             for (int c = 0; c < comps; c++)
             {
-                int i = ((t * comps) + c) * 2;
-                p[t][c] = 1.0 / (1.0 + Math.Exp(v[i + 1] - v[i]));
+                p[t][c] = Probability(v, (t * comps) + c);
             }
         }
 
         return p;
     }
+
+    /// <summary>P(z = 1) = softmax(a, b)[0] = σ(a − b) for allocation <paramref name="index"/> of a flat logit-pair buffer.</summary>
+    internal static double Probability(ReadOnlySpan<float> pairs, int index) =>
+        1.0 / (1.0 + Math.Exp(pairs[(2 * index) + 1] - pairs[2 * index]));
 
     private static float Gumbel(Rng rng) => -MathF.Log(-MathF.Log(rng.NextFloat() + 1e-20f) + 1e-20f);
 
