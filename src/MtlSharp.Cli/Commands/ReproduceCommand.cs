@@ -21,18 +21,19 @@ internal static class ReproduceCommand
         var scale = CommonOptions.Scale();
         var rhos = new Option<string>("--rho") { Description = "Comma-separated ρ values (synthetic-transfer).", DefaultValueFactory = _ => "0,1" };
         var genres = new Option<string?>("--genres") { Description = "Tagging presets: comma-separated training genres (default: all five)." };
-        var maxEpochs = CommonOptions.MaxEpochs();
+        var tagging = new TaggingOptions();
         var cmd = new Command("reproduce", "Run every method × seed of a preset and write table.json and table.md; runs that already have a report.json are reused (resume).")
         {
-            preset, seeds, firstSeed, methods, data, threads, output, combine, scale, rhos, genres, maxEpochs,
+            preset, seeds, firstSeed, methods, data, threads, output, combine, scale, rhos, genres,
         };
+        tagging.AddTo(cmd);
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r.GetValue(threads));
             if (TaggingCommands.IsTaggingPreset(r.GetValue(preset)!))
             {
                 return TaggingCommands.Reproduce(r.GetValue(preset)!, r.GetValue(seeds), r.GetValue(firstSeed), r.GetValue(methods),
-                    r.GetValue(genres), r.GetValue(output), TaggingCommands.Settings(r.GetValue(data)!, r.GetValue(scale), r.GetValue(maxEpochs)));
+                    r.GetValue(genres), r.GetValue(output), tagging.Settings(r, r.GetValue(data)!, r.GetValue(scale)));
             }
 
             var p = Names.Parse(Names.Presets, r.GetValue(preset)!, "preset");

@@ -21,11 +21,12 @@ internal static class TrainCommand
         var rho = CommonOptions.Rho();
         var budget = CommonOptions.Budget();
         var genre = new Option<string>("--genre") { Description = "Tagging presets: the training genre (answers, email, newsgroup, reviews, weblog).", DefaultValueFactory = _ => "answers" };
-        var maxEpochs = CommonOptions.MaxEpochs();
+        var tagging = new TaggingOptions();
         var cmd = new Command("train", "Train one preset/method/seed; writes report.json, report.html and checkpoints.")
         {
-            preset, method, seed, data, threads, output, combine, scale, rho, budget, genre, maxEpochs,
+            preset, method, seed, data, threads, output, combine, scale, rho, budget, genre,
         };
+        tagging.AddTo(cmd);
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r.GetValue(threads));
@@ -33,7 +34,7 @@ internal static class TrainCommand
             if (TaggingCommands.IsTaggingPreset(presetName))
             {
                 return TaggingCommands.Train(presetName, r.GetValue(method), r.GetValue(seed), r.GetValue(genre)!, r.GetValue(output),
-                    TaggingCommands.Settings(r.GetValue(data)!, r.GetValue(scale), r.GetValue(maxEpochs)));
+                    tagging.Settings(r, r.GetValue(data)!, r.GetValue(scale)));
             }
 
             var p = Names.Parse(Names.Presets, r.GetValue(preset)!, "preset");

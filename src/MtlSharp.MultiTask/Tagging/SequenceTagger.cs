@@ -117,20 +117,14 @@ public sealed class SequenceTagger : Module
     public Tensor[] Forward(SentenceBatch batch, int[] wordIds, Rng? noise = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var x = _encoder.Forward(batch, wordIds);
-        if (IsTraining && Config.InputNoise > 0 && noise is not null)
-        {
-            var n = Tensor.Scratch(x.Shape);
-            noise.FillNormal(n.Span, 0f, Config.InputNoise);
-            x = Ops.Add(x, n);
-        }
+        var x = AddNoise(_encoder.Forward(batch, wordIds), noise);
 
         var layers = Config.PerTaskNetworks ? PerTaskLayers(x, batch.Lengths) : SharedLayers(x, batch.Lengths);
         var logits = new Tensor[Tasks];
         int rows = batch.BatchSize * batch.MaxLength;
         for (int m = 0; m < Tasks; m++)
         {
-            var rep = Connect(layers[m], m);
+            var rep = AddNoise(Connect(layers[m], m), noise);
             logits[m] = _heads[m].Forward(Ops.Reshape(rep, rows, -1));
         }
 
@@ -159,6 +153,19 @@ public sealed class SequenceTagger : Module
         }
 
         return Sluice.OrthogonalityPenalty.Compute(dirs, Config.Subspaces);
+    }
+
+    /// <summary>bilty's regulariser: N(0, σ²) noise on the word representations and on each task's final representation, in training only.</summary>
+    private Tensor AddNoise(Tensor x, Rng? noise)
+    {
+        if (!IsTraining || Config.InputNoise <= 0 || noise is null)
+        {
+            return x;
+        }
+
+        var n = Tensor.Scratch(x.Shape);
+        noise.FillNormal(n.Span, 0f, Config.InputNoise);
+        return Ops.Add(x, n);
     }
 
     private Tensor[][] SharedLayers(Tensor x, int[] lengths)

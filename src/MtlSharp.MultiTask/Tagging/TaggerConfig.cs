@@ -54,7 +54,7 @@ public sealed record TaggerConfig
     /// <summary>Per task, the 1-based layer its output reads (null: the last layer for every task). Low supervision: main K, auxiliaries 1.</summary>
     public int[]? PredictionLayers { get; init; }
 
-    /// <summary>Standard deviation of Gaussian noise added to the word representation in training (bilty uses 0.2; 0 disables).</summary>
+    /// <summary>Standard deviation of Gaussian noise added in training to the word representation and to each task's final representation before its output MLP (bilty uses 0.2 at both places; 0 disables).</summary>
     public float InputNoise { get; init; }
 
     /// <summary>The configuration of <paramref name="method"/> for <paramref name="tasks"/> tasks (main task first).</summary>

@@ -166,15 +166,18 @@ public sealed class TaggerTrainer
         ArgumentNullException.ThrowIfNull(lossSum);
         var logits = _model.Forward(batch, wordIds, rng);
         var losses = new Tensor[_model.Tasks];
+        var tokens = new float[_model.Tasks];
         for (int m = 0; m < losses.Length; m++)
         {
             float labelled = System.Numerics.Tensors.TensorPrimitives.Sum(batch.TagMasks[m]);
             var mean = Ops.CrossEntropy(logits[m], batch.TagIds[m], batch.TagMasks[m]);
-            losses[m] = Ops.Scale(mean, labelled / batch.BatchSize);
+            tokens[m] = labelled / batch.BatchSize;
+            losses[m] = Ops.Scale(mean, tokens[m]);
             lossSum[m] += LossGuard.Check(losses[m], step, m);
         }
 
-        var total = _weighting.Combine(losses);
+        // Each L_m sums the labelled tokens of a sentence: tell the weighting how many observations that is.
+        var total = _weighting.Combine(losses, tokens);
         float w = _model.Config.OrthogonalityWeight;
         if (w > 0)
         {

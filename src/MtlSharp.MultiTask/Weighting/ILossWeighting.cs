@@ -19,6 +19,13 @@ public interface ILossWeighting
     /// <summary>The combined loss [] from the task losses (each []), in task order.</summary>
     Tensor Combine(ReadOnlySpan<Tensor> taskLosses);
 
+    /// <summary>
+    /// The combined loss when each task loss sums <paramref name="observations"/>[m] independent observations (for
+    /// a tagger: labelled tokens per sentence). Strategies whose regulariser comes from a per-observation likelihood
+    /// (uncertainty weighting) scale it by the count; the others ignore the counts.
+    /// </summary>
+    Tensor Combine(ReadOnlySpan<Tensor> taskLosses, ReadOnlySpan<float> observations) => Combine(taskLosses);
+
     /// <summary>The current effective weight of each task's loss (for reports).</summary>
     double[] Weights();
 }

@@ -43,6 +43,28 @@ public sealed class UncertaintyWeighting : Module, ILossWeighting
         return Ops.Scale(Ops.Sum(weighted), 0.5f);
     }
 
+    /// <summary>
+    /// ½ Σ_m (exp(−s_m)·L_m + n_m·s_m) where L_m sums n_m observations: the negative log-likelihood of n_m
+    /// observations that share one temperature σ_m² = exp(s_m) has n_m·log σ_m, not one. The optimum is then
+    /// exp(s_m) = L_m / n_m, the mean loss per observation, whatever the number of tokens per sentence; with
+    /// <see cref="Combine(ReadOnlySpan{Tensor})"/> (n = 1) it is the summed loss itself, which for a tagger's
+    /// per-sentence sums (20–50 nats) drives every weight towards 1/(2L) and so stalls training.
+    /// </summary>
+    public Tensor Combine(ReadOnlySpan<Tensor> taskLosses, ReadOnlySpan<float> observations)
+    {
+        int m = _logVars.Length;
+        if (taskLosses.Length != m || observations.Length != m)
+        {
+            throw new ArgumentException($"UncertaintyWeighting: {taskLosses.Length} task losses and {observations.Length} observation counts for {m} tasks.", nameof(taskLosses));
+        }
+
+        var losses = Ops.Stack(taskLosses);                       // [M]
+        var precision = Ops.Exp(Ops.Neg(_logVars));               // [M]
+        var counts = Tensor.FromArray(observations, m);
+        var weighted = Ops.Add(Ops.Mul(precision, losses), Ops.Mul(counts, _logVars));
+        return Ops.Scale(Ops.Sum(weighted), 0.5f);
+    }
+
     /// <inheritdoc/>
     public double[] Weights()
     {
