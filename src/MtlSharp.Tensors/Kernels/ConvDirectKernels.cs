@@ -155,15 +155,24 @@ internal static unsafe class ConvDirectKernels
     /// of one image), one input plane <paramref name="x"/> and 3 taps (plane offsets t0..t2): acc[j][u] += Σ_segments
     /// dy_j[yo] · x[xo + tu], the 12 vector accumulators kept in <paramref name="acc"/> (96 floats) between images.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WeightGrad(float* d0, float* d1, float* d2, float* d3, float* x, in ConvDirect.Plan plan, int t0, int t1, int t2, float* acc) =>
+        WeightGrad(
+            d0, d1, d2, d3, x, plan.RowMode ? plan.Ho : 1, plan.RowMode ? plan.Vpr : plan.Nseg,
+            plan.RowMode ? plan.Wp : 0, plan.RowMode ? plan.Wo : 0, t0, t1, t2, acc);
+
+    /// <summary>
+    /// The weight-gradient block over <paramref name="rows"/> rows of <paramref name="perRow"/> segments of 8
+    /// positions: row r reads x at r·<paramref name="rowX"/> and dy at r·<paramref name="rowY"/> (one flat row of
+    /// segments when rows = 1).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void WeightGrad(float* d0, float* d1, float* d2, float* d3, float* x, in ConvDirect.Plan plan, int t0, int t1, int t2, float* acc)
+    public static void WeightGrad(float* d0, float* d1, float* d2, float* d3, float* x, int rows, int perRow, int rowX, int rowY, int t0, int t1, int t2, float* acc)
     {
         Vector256<float> a00 = Avx.LoadVector256(acc), a01 = Avx.LoadVector256(acc + 8), a02 = Avx.LoadVector256(acc + 16);
         Vector256<float> a10 = Avx.LoadVector256(acc + 24), a11 = Avx.LoadVector256(acc + 32), a12 = Avx.LoadVector256(acc + 40);
         Vector256<float> a20 = Avx.LoadVector256(acc + 48), a21 = Avx.LoadVector256(acc + 56), a22 = Avx.LoadVector256(acc + 64);
         Vector256<float> a30 = Avx.LoadVector256(acc + 72), a31 = Avx.LoadVector256(acc + 80), a32 = Avx.LoadVector256(acc + 88);
-        int rows = plan.RowMode ? plan.Ho : 1, perRow = plan.RowMode ? plan.Vpr : plan.Nseg;
-        int rowX = plan.RowMode ? plan.Wp : 0, rowY = plan.RowMode ? plan.Wo : 0;
         for (int r = 0; r < rows; r++)
         {
             float* xr = x + ((nint)r * rowX);

@@ -33,8 +33,14 @@ internal static unsafe class ConvImplicit
 
     public static int Hp(in ConvGeometry g) => g.Ho + g.Kh - 1;
 
-    /// <summary>Floats of a padded image buffer (kw floats of slack for the wide grid's overhang).</summary>
-    public static int PaddedLength(in ConvGeometry g) => (g.Cin * Hp(g) * Wp(g)) + g.Kw;
+    /// <summary>
+    /// Floats of a padded image buffer: kw floats of slack for the wide grid's overhang, 8 more for the
+    /// weight-gradient kernel's whole-vector reads past the last wide position.
+    /// </summary>
+    public static int PaddedLength(in ConvGeometry g) => (g.Cin * Hp(g) * Wp(g)) + g.Kw + 8;
+
+    /// <summary>Floats per channel of the wide dy: Ho·Wp rounded up to whole vectors of 8 (zeros past Ho·Wp).</summary>
+    public static int WideStride(in ConvGeometry g) => ((g.Ho * Wp(g)) + 7) & ~7;
 
     private static int RowsPerBlock(in ConvGeometry g) => Math.Clamp(BlockColumns / Wp(g), 1, g.Ho);
 
@@ -43,7 +49,7 @@ internal static unsafe class ConvImplicit
 
     /// <summary>Backward scratch per worker: padded image, padded dx, wide dy, tap-major dW.</summary>
     public static int BackwardScratch(in ConvGeometry g) =>
-        (2 * PaddedLength(g)) + (g.Cout * g.Ho * Wp(g)) + (g.Kh * g.Kw * g.Cout * g.Cin);
+        (2 * PaddedLength(g)) + (g.Cout * WideStride(g)) + (g.Kh * g.Kw * g.Cout * g.Cin);
 
     /// <summary>wr[tap][co][ci] = w[co][ci][tap].</summary>
     public static void TapMajorWeights(ReadOnlySpan<float> w, Span<float> wr, in ConvGeometry g)
@@ -119,35 +125,43 @@ internal static unsafe class ConvImplicit
     /// For one image: adds dx into <paramref name="gx"/> (unless null) and dW (tap-major, [taps, Cout, Cin]) into
     /// <paramref name="dwr"/> (unless null).
     /// </summary>
+    /// <remarks>
+    /// dW is computed by <see cref="WeightGradImage"/> straight from the padded image and the wide dy (no packing);
+    /// dx as shifted GEMMs, dXp[:, block + shift] += W_tapᵀ · dyw[:, block].
+    /// </remarks>
     public static void BackwardImage(float* x, float* wr, float* gy, float* gx, float* dwr, float* scratch, in ConvGeometry g)
     {
-        int wp = Wp(g), hp = Hp(g), plane = hp * wp, taps = g.Kh * g.Kw, cc = g.Cout * g.Cin, q = g.Ho * wp;
+        int wp = Wp(g), hp = Hp(g), plane = hp * wp, taps = g.Kh * g.Kw, cc = g.Cout * g.Cin, q = WideStride(g);
         int padded = PaddedLength(g);
         float* xp = scratch;
         float* dxp = xp + padded;
         float* dyw = dxp + padded;
 
-        // dy on the wide grid, zero in the kw − 1 extra columns.
+        // dy on the wide grid, zero in the kw − 1 extra columns and past Ho·Wp.
         for (int co = 0; co < g.Cout; co++)
         {
-            for (int oh = 0; oh < g.Ho; oh++)
+            float* dst = dyw + ((long)co * q);
+            for (int oh = 0; oh < g.Ho; oh++, dst += wp)
             {
-                float* dst = dyw + ((long)co * q) + ((long)oh * wp);
                 new ReadOnlySpan<float>(gy + ((long)co * g.P) + ((long)oh * g.Wo), g.Wo).CopyTo(new Span<float>(dst, g.Wo));
                 new Span<float>(dst + g.Wo, wp - g.Wo).Clear();
             }
+
+            new Span<float>(dst, q - (g.Ho * wp)).Clear();
         }
 
         if (dwr != null)
         {
             Pad(x, xp, g);
+            WeightGradImage(xp, dyw, dwr, g);
         }
 
-        if (gx != null)
+        if (gx == null)
         {
-            new Span<float>(dxp, padded).Clear();
+            return;
         }
 
+        new Span<float>(dxp, padded).Clear();
         int rowsPer = RowsPerBlock(g);
         for (int oh0 = 0; oh0 < g.Ho; oh0 += rowsPer)
         {
@@ -155,31 +169,65 @@ internal static unsafe class ConvImplicit
             long q0 = (long)oh0 * wp;
             for (int t = 0; t < taps; t++)
             {
+                // dXp[:, block + shift] += W_tapᵀ[Cin, Cout] · dyw[:, block]
                 int shift = ((oh0 + (t / g.Kw)) * wp) + (t % g.Kw);
-                if (dwr != null)
-                {
-                    // dW_tap[Cout, Cin] += dyw[:, block] · Xp[:, block + shift]ᵀ
-                    GemmBlocked.Run(dyw + q0, false, q, xp + shift, true, plane, dwr + ((long)t * cc), g.Cin, g.Cout, g.Cin, nb, accumulate: true);
-                }
-
-                if (gx != null)
-                {
-                    // dXp[:, block + shift] += W_tapᵀ[Cin, Cout] · dyw[:, block]
-                    GemmBlocked.Run(wr + ((long)t * cc), true, g.Cin, dyw + q0, false, q, dxp + shift, plane, g.Cin, nb, g.Cout, accumulate: true);
-                }
+                GemmBlocked.Run(wr + ((long)t * cc), true, g.Cin, dyw + q0, false, q, dxp + shift, plane, g.Cin, nb, g.Cout, accumulate: true);
             }
         }
 
-        if (gx != null)
+        int rows = Math.Min(g.H, hp - g.PadTop), cols = Math.Min(g.W, wp - g.PadLeft);
+        for (int ci = 0; ci < g.Cin; ci++)
         {
-            int rows = Math.Min(g.H, hp - g.PadTop), cols = Math.Min(g.W, wp - g.PadLeft);
+            for (int h = 0; h < rows; h++)
+            {
+                var d = new Span<float>(gx + ((long)ci * g.HW) + ((long)h * g.W), cols);
+                var s = new ReadOnlySpan<float>(dxp + ((long)ci * plane) + ((long)(h + g.PadTop) * wp) + g.PadLeft, cols);
+                System.Numerics.Tensors.TensorPrimitives.Add(d, s, d);
+            }
+        }
+    }
+
+    /// <summary>
+    /// dwr[tap][co][ci] += Σ_q dyw[co, q] · Xp[ci, q + shift(tap)] over the wide grid (dy is zero on its extra
+    /// columns), in blocks of 4 output channels × 1 input channel × 3 taps, each with 12 vector accumulators
+    /// (<see cref="ConvDirectKernels.WeightGrad(float*, float*, float*, float*, float*, int, int, int, int, int, int, int, float*)"/>)
+    /// reduced once per image. Output-channel blocks are the outer loop so their dy rows stay in L1 while the
+    /// input planes stream past.
+    /// </summary>
+    private static void WeightGradImage(float* xp, float* dyw, float* dwr, in ConvGeometry g)
+    {
+        int wp = Wp(g), plane = Hp(g) * wp, taps = g.Kh * g.Kw, cc = g.Cout * g.Cin, q = WideStride(g), nvec = q / 8;
+        float* acc = stackalloc float[ConvDirectWeightGrad.AccPerUnit];
+        int* off = stackalloc int[taps];
+        for (int t = 0; t < taps; t++)
+        {
+            off[t] = ((t / g.Kw) * wp) + (t % g.Kw);
+        }
+
+        for (int c = 0; c < g.Cout; c += 4)
+        {
+            // Missing channels of a ragged last block repeat the last one; their sums are dropped.
+            int last = g.Cout - 1;
+            float* d0 = dyw + ((long)c * q);
+            float* d1 = dyw + ((long)Math.Min(c + 1, last) * q);
+            float* d2 = dyw + ((long)Math.Min(c + 2, last) * q);
+            float* d3 = dyw + ((long)Math.Min(c + 3, last) * q);
             for (int ci = 0; ci < g.Cin; ci++)
             {
-                for (int h = 0; h < rows; h++)
+                float* xc = xp + ((long)ci * plane);
+                for (int t = 0; t < taps; t += 3)
                 {
-                    var d = new Span<float>(gx + ((long)ci * g.HW) + ((long)h * g.W), cols);
-                    var s = new ReadOnlySpan<float>(dxp + ((long)ci * plane) + ((long)(h + g.PadTop) * wp) + g.PadLeft, cols);
-                    System.Numerics.Tensors.TensorPrimitives.Add(d, s, d);
+                    int t1 = Math.Min(t + 1, taps - 1), t2 = Math.Min(t + 2, taps - 1);
+                    new Span<float>(acc, ConvDirectWeightGrad.AccPerUnit).Clear();
+                    ConvDirectKernels.WeightGrad(d0, d1, d2, d3, xc, 1, nvec, 0, 0, off[t], off[t1], off[t2], acc);
+                    for (int j = 0; j < 4 && c + j < g.Cout; j++)
+                    {
+                        for (int k = 0; k < 3 && t + k < taps; k++)
+                        {
+                            dwr[((t + k) * cc) + ((c + j) * g.Cin) + ci] += System.Runtime.Intrinsics.Vector256.Sum(
+                                System.Runtime.Intrinsics.X86.Avx.LoadVector256(acc + (((j * 3) + k) * 8)));
+                        }
+                    }
                 }
             }
         }
