@@ -50,8 +50,11 @@ public sealed class Conv2dTests
         }
     }
 
-    /// <summary>The convolution paths a test can force (each falls back to the default choice where it does not apply).</summary>
-    private static readonly string[] Paths = ["im2col", "implicit", "direct"];
+    /// <summary>
+    /// The convolution paths a test can force (each falls back to the default choice where it does not apply):
+    /// the implicit GEMM in its wide layout and in its compact layout (kw column-shifted copies).
+    /// </summary>
+    private static readonly string[] Paths = ["im2col", "implicit-wide", "implicit-compact", "direct"];
 
     /// <summary>
     /// Runs <paramref name="body"/> with the im2col path, or (where they apply: stride 1) the implicit-GEMM or the
@@ -59,7 +62,8 @@ public sealed class Conv2dTests
     /// </summary>
     private static void WithPath(string path, Action body)
     {
-        ConvGemm.t_forceImplicit = path == "implicit";
+        ConvGemm.t_forceImplicit = path.StartsWith("implicit", StringComparison.Ordinal);
+        ConvImplicit.t_forceCompact = path == "implicit-compact" ? true : path == "implicit-wide" ? false : null;
         ConvDirect.t_force = path == "direct";
         if (path == "direct")
         {
@@ -73,11 +77,10 @@ public sealed class Conv2dTests
         finally
         {
             ConvGemm.t_forceImplicit = null;
+            ConvImplicit.t_forceCompact = null;
             ConvDirect.t_force = null;
         }
     }
-
-    private static void WithPath(bool implicitGemm, Action body) => WithPath(implicitGemm ? "implicit" : "im2col", body);
 
     /// <summary>The fused Conv2dRelu gives the values and gradients of Relu(Conv2d) on every path.</summary>
     [Theory]
@@ -124,15 +127,16 @@ public sealed class Conv2dTests
         GradCheck.Check("Conv2d dx only", t => Ops.Conv2d(t[0], t[1], null, 2, PaddingMode.Same), [x, wt]);
     }
 
-    public static TheoryData<string, bool> ParityCases => new()
+    public static TheoryData<string, string> ParityCases => new()
     {
-        { "valid_s1_k5", false }, { "same_s1_k3", false }, { "same_s1_k1x7", false }, { "same_s2_k3", false }, { "same_s2_k7x1", false },
-        { "valid_s1_k5", true }, { "same_s1_k3", true }, { "same_s1_k1x7", true },
+        { "valid_s1_k5", "im2col" }, { "same_s1_k3", "im2col" }, { "same_s1_k1x7", "im2col" }, { "same_s2_k3", "im2col" }, { "same_s2_k7x1", "im2col" },
+        { "valid_s1_k5", "implicit-wide" }, { "same_s1_k3", "implicit-wide" }, { "same_s1_k1x7", "implicit-wide" },
+        { "valid_s1_k5", "implicit-compact" }, { "same_s1_k3", "implicit-compact" }, { "same_s1_k1x7", "implicit-compact" },
     };
 
     [Theory]
     [MemberData(nameof(ParityCases))]
-    public void MatchesPyTorch(string name, bool implicitGemm) => WithPath(implicitGemm, () => MatchesPyTorchCore("conv/conv2d.json", name));
+    public void MatchesPyTorch(string name, string path) => WithPath(path, () => MatchesPyTorchCore("conv/conv2d.json", name));
 
     public static TheoryData<string, string, string> DirectParityCases => new()
     {
@@ -142,7 +146,8 @@ public sealed class Conv2dTests
         { "conv/conv2d_direct.json", "mnist_l1_small", "direct" }, { "conv/conv2d_direct.json", "mnist_l2", "direct" },
         { "conv/conv2d_direct.json", "mnist_l3", "direct" }, { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "direct" },
         { "conv/conv2d_direct.json", "rows_c2_k3_co8_same", "im2col" }, { "conv/conv2d_direct.json", "mnist_l2", "im2col" },
-        { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "implicit" },
+        { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "implicit-wide" },
+        { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "implicit-compact" },
     };
 
     /// <summary>The direct small-channel path (and the others on its fixtures) against PyTorch.</summary>
@@ -223,6 +228,42 @@ public sealed class Conv2dTests
         }
     }
 
+    /// <summary>
+    /// On images large enough for several row blocks and with ragged channel and tap blocks, every path gives the
+    /// values and gradients of im2col (the finite-difference checks above cover each path on small shapes).
+    /// </summary>
+    [Theory]
+    [InlineData(17, 37, 35, 10, 5, 3, PaddingMode.Same)]
+    [InlineData(16, 34, 30, 7, 3, 5, PaddingMode.Valid)]
+    [InlineData(16, 30, 29, 8, 7, 7, PaddingMode.Same)]
+    public void ImplicitLayoutsMatchIm2ColOnLargerImages(int cin, int h, int w, int cout, int kh, int kw, PaddingMode padding)
+    {
+        var rng = new Rng(13);
+        var x = Rand(rng, 1f, 2, cin, h, w);
+        var wt = Rand(rng, 0.2f, cout, cin, kh, kw);
+        var b = Rand(rng, 0.2f, cout);
+        (float[] y, float[] g) Run(string path)
+        {
+            (float[], float[]) result = default;
+            WithPath(path, () =>
+            {
+                Tensor y = Ops.Conv2d(x, wt, b, 1, padding);
+                float[] grads = new float[x.Length + wt.Length + b.Length];
+                Autograd.Grad(SumOfSquares(y), [x, wt, b], grads);
+                result = (y.ToArray(), grads);
+            });
+            return result;
+        }
+
+        var reference = Run("im2col");
+        foreach (string path in new[] { "implicit-wide", "implicit-compact" })
+        {
+            var r = Run(path);
+            TensorAssert.Close(reference.y, r.y, 1e-5, 1e-4, $"{path} y");
+            TensorAssert.Close(reference.g, r.g, 1e-4, 1e-3, $"{path} grads");
+        }
+    }
+
     [Fact]
     public void ParallelImagesAreDeterministic()
     {
@@ -239,7 +280,8 @@ public sealed class Conv2dTests
         }
 
         Assert.Equal(Run(), Run());
-        WithPath(true, () => Assert.Equal(Run(), Run()));
+        WithPath("implicit-wide", () => Assert.Equal(Run(), Run()));
+        WithPath("implicit-compact", () => Assert.Equal(Run(), Run()));
         WithPath("direct", () => Assert.Equal(Run(), Run()));
 
         // Same values as one image at a time.

@@ -288,7 +288,8 @@ internal static unsafe class ConvGemm
 
     private static void ForwardImplicit(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g)
     {
-        int chunks = Chunks(g), per = ConvImplicit.ForwardScratch(g);
+        var l = new ConvImplicit.Layout(g);
+        int chunks = Chunks(g), per = ConvImplicit.ForwardScratch(l, g);
         var wr = Tensor.Scratch(new Shape(w.Length));
         ConvImplicit.TapMajorWeights(w.Span, wr.Span, g);
         var scratch = Tensor.Scratch(new Shape(chunks * per));
@@ -307,7 +308,7 @@ internal static unsafe class ConvGemm
                     int n0 = (int)((long)c * g.N / chunks), n1 = (int)((long)(c + 1) * g.N / chunks);
                     for (int n = n0; n < n1; n++)
                     {
-                        ConvImplicit.ForwardImage(p.X + ((long)n * cin), p.W, p.B, p.Y + ((long)n * cout), p.S + ((long)c * per), g);
+                        ConvImplicit.ForwardImage(p.X + ((long)n * cin), p.W, p.B, p.Y + ((long)n * cout), p.S + ((long)c * per), l, g);
                     }
                 }
             });
@@ -317,7 +318,8 @@ internal static unsafe class ConvGemm
     private static void BackwardImplicit(Tensor x, Tensor w, ReadOnlySpan<float> gy, Span<float> gx, Span<float> gw, ConvGeometry g)
     {
         bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
-        int chunks = Chunks(g), per = ConvImplicit.BackwardScratch(g), wLen = w.Length;
+        var l = new ConvImplicit.Layout(g);
+        int chunks = Chunks(g), per = ConvImplicit.BackwardScratch(l, g), wLen = w.Length;
         var wr = Tensor.Scratch(new Shape(wLen));
         ConvImplicit.TapMajorWeights(w.Span, wr.Span, g);
         var scratch = Tensor.Scratch(new Shape(chunks * per));
@@ -343,7 +345,7 @@ internal static unsafe class ConvGemm
 
                     for (int n = n0; n < n1; n++)
                     {
-                        ConvImplicit.BackwardImage(p.X + ((long)n * cin), p.W, p.Gy + ((long)n * cout), p.Gx == null ? null : p.Gx + ((long)n * cin), dwr, s, g);
+                        ConvImplicit.BackwardImage(p.X + ((long)n * cin), p.W, p.Gy + ((long)n * cout), p.Gx == null ? null : p.Gx + ((long)n * cin), dwr, s, l, g);
                     }
                 }
             });

@@ -1,26 +1,39 @@
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
-/// Stride-1 convolution as a sum of shifted GEMMs over a zero-padded copy of the image, with no im2col buffer
-/// ("implicit GEMM"): with the padded plane Xp [Cin, Hp, Wp] (Hp = Ho + kh − 1, Wp = Wo + kw − 1) and the output
-/// computed on the wide grid q = oh·Wp + ow (ow &lt; Wp; the kw − 1 extra columns are discarded),
-/// Y[:, q] = Σ_taps W_tap[Cout, Cin] · Xp[:, q + ky·Wp + kx]. Each tap is one <see cref="GemmBlocked.Run"/> whose
-/// B operand is the padded image itself (leading dimension Hp·Wp). dx and dW are the transposed products over the
-/// same shifted views; dy is laid out on the wide grid with zero extra columns so they contribute nothing.
+/// Stride-1 convolution as a sum of shifted GEMMs over zero-padded copies of the image, with no im2col buffer
+/// ("implicit GEMM"). Outputs live on a grid of rows of width Lw, q = oh·Lw + ow, and every tap (ky, kx) reads a
+/// contiguous shifted view of the input: Y[:, q] = Σ_taps W_tap[Cout, Cin] · V[:, q + offset(tap)], one
+/// <see cref="GemmBlocked.Run"/> per tap whose B operand is the view itself. Two layouts (<see cref="Layout"/>):
+/// <list type="bullet">
+/// <item>wide: one padded plane Xp [Cin, Hp, Wp] (Hp = Ho + kh − 1, Wp = Wo + kw − 1), Lw = Wp, offset = ky·Wp + kx;
+/// the kw − 1 extra columns per row are computed and discarded (dy is zero there);</item>
+/// <item>compact: kw column-shifted copies Xk[kx] [Cin, Hp, Wo] with Xk[kx][ci, r, ow] = Xp[ci, r, ow + kx], Lw = Wo,
+/// offset = ky·Wo in copy kx: no wasted columns, for small images where (kw − 1)/Wo is a large share.</item>
+/// </list>
+/// dx is the transposed product accumulated into gradient views of the same layout, then folded back into dx;
+/// dW reads the views and dy directly with a register-blocked kernel (no packing).
 /// </summary>
 /// <remarks>
-/// Output is processed in blocks of whole wide rows so the C block stays in cache across the kh·kw taps.
-/// Single-threaded per image (the caller spreads images over threads).
+/// Output is processed in blocks of whole rows so the C block stays in cache across the taps; taps run with kx
+/// outermost so consecutive GEMMs read the same copy. Single-threaded per image (the caller spreads images over
+/// threads).
 /// </remarks>
 internal static unsafe class ConvImplicit
 {
-    /// <summary>Target wide-grid columns per block.</summary>
+    /// <summary>Target grid columns per block.</summary>
     private const int BlockColumns = 1024;
 
     /// <summary>Fewest input channels (the depth of each per-tap GEMM) for which the implicit path pays.</summary>
     internal static int MinChannels = 16;
+
+    /// <summary>Tests only: on this thread, true forces the compact layout, false the wide one, null chooses.</summary>
+    [ThreadStatic]
+    internal static bool? t_forceCompact;
 
     /// <summary>Whether the implicit path handles <paramref name="g"/> (stride 1, more than one tap, AVX2/FMA).</summary>
     public static bool Applies(in ConvGeometry g) =>
@@ -29,27 +42,26 @@ internal static unsafe class ConvImplicit
     /// <summary>Whether the implicit path is expected to beat im2col for <paramref name="g"/>.</summary>
     public static bool Pays(in ConvGeometry g) => g.Cin >= MinChannels;
 
-    public static int Wp(in ConvGeometry g) => g.Wo + g.Kw - 1;
-
-    public static int Hp(in ConvGeometry g) => g.Ho + g.Kh - 1;
-
     /// <summary>
-    /// Floats of a padded image buffer: kw floats of slack for the wide grid's overhang, 8 more for the
-    /// weight-gradient kernel's whole-vector reads past the last wide position.
+    /// The compact layout is chosen when the wide grid would waste at least 1/12 of its columns and the kw copies
+    /// stay small (≤ 2 Mi floats).
     /// </summary>
-    public static int PaddedLength(in ConvGeometry g) => (g.Cin * Hp(g) * Wp(g)) + g.Kw + 8;
+    private static bool UseCompact(in ConvGeometry g) =>
+        g.Kw > 1 && (t_forceCompact ?? ((g.Kw - 1) * 12 >= g.Wo && (long)g.Kw * g.Cin * (g.Ho + g.Kh - 1) * g.Wo <= (1 << 21)));
 
-    /// <summary>Floats per channel of the wide dy: Ho·Wp rounded up to whole vectors of 8 (zeros past Ho·Wp).</summary>
-    public static int WideStride(in ConvGeometry g) => ((g.Ho * Wp(g)) + 7) & ~7;
+    private static int RowsPerBlock(in Layout l, in ConvGeometry g) => Math.Clamp(BlockColumns / l.Lw, 1, g.Ho);
 
-    private static int RowsPerBlock(in ConvGeometry g) => Math.Clamp(BlockColumns / Wp(g), 1, g.Ho);
+    /// <summary>Forward scratch per worker: views + (wide layout) output block.</summary>
+    public static int ForwardScratch(in Layout l, in ConvGeometry g)
+    {
+        return l.Len + (l.Compact ? 0 : g.Cout * RowsPerBlock(l, g) * l.Lw);
+    }
 
-    /// <summary>Forward scratch per worker: padded image + output block.</summary>
-    public static int ForwardScratch(in ConvGeometry g) => PaddedLength(g) + (g.Cout * RowsPerBlock(g) * Wp(g));
-
-    /// <summary>Backward scratch per worker: padded image, padded dx, wide dy, tap-major dW.</summary>
-    public static int BackwardScratch(in ConvGeometry g) =>
-        (2 * PaddedLength(g)) + (g.Cout * WideStride(g)) + (g.Kh * g.Kw * g.Cout * g.Cin);
+    /// <summary>Backward scratch per worker: views, gradient views, dy on the grid, tap-major dW.</summary>
+    public static int BackwardScratch(in Layout l, in ConvGeometry g)
+    {
+        return (2 * l.Len) + (g.Cout * l.Qv) + (g.Kh * g.Kw * g.Cout * g.Cin);
+    }
 
     /// <summary>wr[tap][co][ci] = w[co][ci][tap].</summary>
     public static void TapMajorWeights(ReadOnlySpan<float> w, Span<float> wr, in ConvGeometry g)
@@ -68,54 +80,103 @@ internal static unsafe class ConvImplicit
         }
     }
 
-    private static void Pad(float* x, float* xp, in ConvGeometry g)
+    /// <summary>Fills the views of one image (every float of the buffer is written).</summary>
+    private static void BuildViews(float* x, float* v, in Layout l, in ConvGeometry g)
     {
-        int wp = Wp(g), hp = Hp(g);
-        new Span<float>(xp, PaddedLength(g)).Clear();
-        int rows = Math.Min(g.H, hp - g.PadTop), cols = Math.Min(g.W, wp - g.PadLeft);
-        for (int ci = 0; ci < g.Cin; ci++)
+        new Span<float>(v, l.Len).Clear();
+        int rows = Math.Min(g.H, l.Hp - g.PadTop);
+        for (int k = 0; k < l.Views; k++)
         {
-            for (int h = 0; h < rows; h++)
+            // View k holds padded columns [shift, shift + Lw): input column = ow + shift − PadLeft.
+            int shift = l.Compact ? k : 0, off = shift - g.PadLeft;
+            int ow0 = Math.Max(0, -off), ow1 = Math.Min(l.Lw, g.W - off);
+            if (ow1 <= ow0)
             {
-                new ReadOnlySpan<float>(x + ((long)ci * g.HW) + ((long)h * g.W), cols)
-                    .CopyTo(new Span<float>(xp + ((long)ci * hp * wp) + ((long)(h + g.PadTop) * wp) + g.PadLeft, cols));
+                continue;
+            }
+
+            for (int ci = 0; ci < g.Cin; ci++)
+            {
+                float* dst = v + ((long)k * l.ViewLen) + ((long)ci * l.ViewPlane) + ((long)g.PadTop * l.Lw);
+                float* src = x + ((long)ci * g.HW);
+                for (int h = 0; h < rows; h++)
+                {
+                    new ReadOnlySpan<float>(src + ((long)h * g.W) + ow0 + off, ow1 - ow0).CopyTo(new Span<float>(dst + ((long)h * l.Lw) + ow0, ow1 - ow0));
+                }
+            }
+        }
+    }
+
+    /// <summary>gx [Cin, H, W] += the gradient views folded back onto the input (the transpose of <see cref="BuildViews"/>).</summary>
+    private static void FoldViews(float* dv, float* gx, in Layout l, in ConvGeometry g)
+    {
+        int rows = Math.Min(g.H, l.Hp - g.PadTop);
+        for (int k = 0; k < l.Views; k++)
+        {
+            int shift = l.Compact ? k : 0, off = shift - g.PadLeft;
+            int ow0 = Math.Max(0, -off), ow1 = Math.Min(l.Lw, g.W - off);
+            if (ow1 <= ow0)
+            {
+                continue;
+            }
+
+            for (int ci = 0; ci < g.Cin; ci++)
+            {
+                float* src = dv + ((long)k * l.ViewLen) + ((long)ci * l.ViewPlane) + ((long)g.PadTop * l.Lw);
+                float* dst = gx + ((long)ci * g.HW);
+                for (int h = 0; h < rows; h++)
+                {
+                    var d = new Span<float>(dst + ((long)h * g.W) + ow0 + off, ow1 - ow0);
+                    TensorPrimitives.Add(d, new ReadOnlySpan<float>(src + ((long)h * l.Lw) + ow0, ow1 - ow0), d);
+                }
             }
         }
     }
 
     /// <summary>y[n] [Cout, Ho, Wo] = conv(x[n]) + bias for one image.</summary>
-    public static void ForwardImage(float* x, float* wr, float* bias, float* y, float* scratch, in ConvGeometry g)
+    public static void ForwardImage(float* x, float* wr, float* bias, float* y, float* scratch, in Layout l, in ConvGeometry g)
     {
-        int wp = Wp(g), plane = Hp(g) * wp, taps = g.Kh * g.Kw, cc = g.Cout * g.Cin;
-        float* xp = scratch;
-        float* cb = scratch + PaddedLength(g);
-        Pad(x, xp, g);
-        int rowsPer = RowsPerBlock(g);
+        int cc = g.Cout * g.Cin;
+        float* v = scratch;
+        float* cb = scratch + l.Len;
+        BuildViews(x, v, l, g);
+        int rowsPer = RowsPerBlock(l, g);
         for (int oh0 = 0; oh0 < g.Ho; oh0 += rowsPer)
         {
-            int r = Math.Min(rowsPer, g.Ho - oh0), nb = r * wp;
+            int r = Math.Min(rowsPer, g.Ho - oh0), nb = r * l.Lw;
+
+            // Compact: the block is y's own rows (ldc = Ho·Wo); wide: a buffer whose valid columns are copied out.
+            float* c = l.Compact ? y + ((long)oh0 * g.Wo) : cb;
+            long ldc = l.Compact ? g.P : nb;
             if (bias != null)
             {
                 for (int co = 0; co < g.Cout; co++)
                 {
-                    new Span<float>(cb + ((long)co * nb), nb).Fill(bias[co]);
+                    new Span<float>(c + (co * ldc), nb).Fill(bias[co]);
                 }
             }
 
-            for (int t = 0; t < taps; t++)
+            bool accumulate = bias != null;
+            for (int kx = 0; kx < g.Kw; kx++)
             {
-                int ky = t / g.Kw, kx = t % g.Kw;
-                GemmBlocked.Run(
-                    wr + ((long)t * cc), false, g.Cin, xp + ((long)(oh0 + ky) * wp) + kx, false, plane, cb, nb,
-                    g.Cout, nb, g.Cin, accumulate: t > 0 || bias != null);
+                for (int ky = 0; ky < g.Kh; ky++, accumulate = true)
+                {
+                    int t = (ky * g.Kw) + kx;
+                    GemmBlocked.Run(
+                        wr + ((long)t * cc), false, g.Cin, v + l.Offset(ky, kx) + ((long)oh0 * l.Lw), false, l.ViewPlane, c, (nint)ldc,
+                        g.Cout, nb, g.Cin, accumulate);
+                }
             }
 
-            for (int co = 0; co < g.Cout; co++)
+            if (!l.Compact)
             {
-                for (int i = 0; i < r; i++)
+                for (int co = 0; co < g.Cout; co++)
                 {
-                    new ReadOnlySpan<float>(cb + ((long)co * nb) + ((long)i * wp), g.Wo)
-                        .CopyTo(new Span<float>(y + ((long)co * g.P) + ((long)(oh0 + i) * g.Wo), g.Wo));
+                    for (int i = 0; i < r; i++)
+                    {
+                        new ReadOnlySpan<float>(cb + ((long)co * nb) + ((long)i * l.Lw), g.Wo)
+                            .CopyTo(new Span<float>(y + ((long)co * g.P) + ((long)(oh0 + i) * g.Wo), g.Wo));
+                    }
                 }
             }
         }
@@ -126,34 +187,41 @@ internal static unsafe class ConvImplicit
     /// <paramref name="dwr"/> (unless null).
     /// </summary>
     /// <remarks>
-    /// dW is computed by <see cref="WeightGradImage"/> straight from the padded image and the wide dy (no packing);
-    /// dx as shifted GEMMs, dXp[:, block + shift] += W_tapᵀ · dyw[:, block].
+    /// dW is computed by <see cref="WeightGradImage"/> straight from the views and dy on the grid (no packing);
+    /// dx as shifted GEMMs into gradient views, dV[:, block + offset] += W_tapᵀ · dy[:, block], then folded.
     /// </remarks>
-    public static void BackwardImage(float* x, float* wr, float* gy, float* gx, float* dwr, float* scratch, in ConvGeometry g)
+    public static void BackwardImage(float* x, float* wr, float* gy, float* gx, float* dwr, float* scratch, in Layout l, in ConvGeometry g)
     {
-        int wp = Wp(g), hp = Hp(g), plane = hp * wp, taps = g.Kh * g.Kw, cc = g.Cout * g.Cin, q = WideStride(g);
-        int padded = PaddedLength(g);
-        float* xp = scratch;
-        float* dxp = xp + padded;
-        float* dyw = dxp + padded;
+        int cc = g.Cout * g.Cin, q = l.Qv;
+        float* v = scratch;
+        float* dv = v + l.Len;
+        float* dyg = dv + l.Len;
 
-        // dy on the wide grid, zero in the kw − 1 extra columns and past Ho·Wp.
+        // dy on the grid: zero in the extra columns (wide) and past Ho·Lw.
         for (int co = 0; co < g.Cout; co++)
         {
-            float* dst = dyw + ((long)co * q);
-            for (int oh = 0; oh < g.Ho; oh++, dst += wp)
+            float* dst = dyg + ((long)co * q);
+            if (l.Compact)
             {
-                new ReadOnlySpan<float>(gy + ((long)co * g.P) + ((long)oh * g.Wo), g.Wo).CopyTo(new Span<float>(dst, g.Wo));
-                new Span<float>(dst + g.Wo, wp - g.Wo).Clear();
+                new ReadOnlySpan<float>(gy + ((long)co * g.P), g.P).CopyTo(new Span<float>(dst, g.P));
+                dst += g.P;
+            }
+            else
+            {
+                for (int oh = 0; oh < g.Ho; oh++, dst += l.Lw)
+                {
+                    new ReadOnlySpan<float>(gy + ((long)co * g.P) + ((long)oh * g.Wo), g.Wo).CopyTo(new Span<float>(dst, g.Wo));
+                    new Span<float>(dst + g.Wo, l.Lw - g.Wo).Clear();
+                }
             }
 
-            new Span<float>(dst, q - (g.Ho * wp)).Clear();
+            new Span<float>(dst, q - (g.Ho * l.Lw)).Clear();
         }
 
         if (dwr != null)
         {
-            Pad(x, xp, g);
-            WeightGradImage(xp, dyw, dwr, g);
+            BuildViews(x, v, l, g);
+            WeightGradImage(v, dyg, dwr, l, g);
         }
 
         if (gx == null)
@@ -161,60 +229,56 @@ internal static unsafe class ConvImplicit
             return;
         }
 
-        new Span<float>(dxp, padded).Clear();
-        int rowsPer = RowsPerBlock(g);
+        new Span<float>(dv, l.Len).Clear();
+        int rowsPer = RowsPerBlock(l, g);
         for (int oh0 = 0; oh0 < g.Ho; oh0 += rowsPer)
         {
-            int r = Math.Min(rowsPer, g.Ho - oh0), nb = r * wp;
-            long q0 = (long)oh0 * wp;
-            for (int t = 0; t < taps; t++)
+            int r = Math.Min(rowsPer, g.Ho - oh0), nb = r * l.Lw;
+            long q0 = (long)oh0 * l.Lw;
+            for (int kx = 0; kx < g.Kw; kx++)
             {
-                // dXp[:, block + shift] += W_tapᵀ[Cin, Cout] · dyw[:, block]
-                int shift = ((oh0 + (t / g.Kw)) * wp) + (t % g.Kw);
-                GemmBlocked.Run(wr + ((long)t * cc), true, g.Cin, dyw + q0, false, q, dxp + shift, plane, g.Cin, nb, g.Cout, accumulate: true);
+                for (int ky = 0; ky < g.Kh; ky++)
+                {
+                    // dV[:, block + offset] += W_tapᵀ[Cin, Cout] · dy[:, block]
+                    int t = (ky * g.Kw) + kx;
+                    GemmBlocked.Run(
+                        wr + ((long)t * cc), true, g.Cin, dyg + q0, false, q, dv + l.Offset(ky, kx) + q0, l.ViewPlane,
+                        g.Cin, nb, g.Cout, accumulate: true);
+                }
             }
         }
 
-        int rows = Math.Min(g.H, hp - g.PadTop), cols = Math.Min(g.W, wp - g.PadLeft);
-        for (int ci = 0; ci < g.Cin; ci++)
-        {
-            for (int h = 0; h < rows; h++)
-            {
-                var d = new Span<float>(gx + ((long)ci * g.HW) + ((long)h * g.W), cols);
-                var s = new ReadOnlySpan<float>(dxp + ((long)ci * plane) + ((long)(h + g.PadTop) * wp) + g.PadLeft, cols);
-                System.Numerics.Tensors.TensorPrimitives.Add(d, s, d);
-            }
-        }
+        FoldViews(dv, gx, l, g);
     }
 
     /// <summary>
-    /// dwr[tap][co][ci] += Σ_q dyw[co, q] · Xp[ci, q + shift(tap)] over the wide grid (dy is zero on its extra
-    /// columns), in blocks of 4 output channels × 1 input channel × 3 taps, each with 12 vector accumulators
+    /// dwr[tap][co][ci] += Σ_q dy[co, q] · V[ci, q + offset(tap)] over the grid (dy is zero where there is no
+    /// output), in blocks of 4 output channels × 1 input channel × 3 taps, each with 12 vector accumulators
     /// (<see cref="ConvDirectKernels.WeightGrad(float*, float*, float*, float*, float*, int, int, int, int, int, int, int, float*)"/>)
     /// reduced once per image. Output-channel blocks are the outer loop so their dy rows stay in L1 while the
     /// input planes stream past.
     /// </summary>
-    private static void WeightGradImage(float* xp, float* dyw, float* dwr, in ConvGeometry g)
+    private static void WeightGradImage(float* v, float* dyg, float* dwr, in Layout l, in ConvGeometry g)
     {
-        int wp = Wp(g), plane = Hp(g) * wp, taps = g.Kh * g.Kw, cc = g.Cout * g.Cin, q = WideStride(g), nvec = q / 8;
+        int taps = g.Kh * g.Kw, cc = g.Cout * g.Cin, q = l.Qv, nvec = q / 8;
         float* acc = stackalloc float[ConvDirectWeightGrad.AccPerUnit];
         int* off = stackalloc int[taps];
         for (int t = 0; t < taps; t++)
         {
-            off[t] = ((t / g.Kw) * wp) + (t % g.Kw);
+            off[t] = l.Offset(t / g.Kw, t % g.Kw);
         }
 
         for (int c = 0; c < g.Cout; c += 4)
         {
             // Missing channels of a ragged last block repeat the last one; their sums are dropped.
             int last = g.Cout - 1;
-            float* d0 = dyw + ((long)c * q);
-            float* d1 = dyw + ((long)Math.Min(c + 1, last) * q);
-            float* d2 = dyw + ((long)Math.Min(c + 2, last) * q);
-            float* d3 = dyw + ((long)Math.Min(c + 3, last) * q);
+            float* d0 = dyg + ((long)c * q);
+            float* d1 = dyg + ((long)Math.Min(c + 1, last) * q);
+            float* d2 = dyg + ((long)Math.Min(c + 2, last) * q);
+            float* d3 = dyg + ((long)Math.Min(c + 3, last) * q);
             for (int ci = 0; ci < g.Cin; ci++)
             {
-                float* xc = xp + ((long)ci * plane);
+                float* xc = v + ((long)ci * l.ViewPlane);
                 for (int t = 0; t < taps; t += 3)
                 {
                     int t1 = Math.Min(t + 1, taps - 1), t2 = Math.Min(t + 2, taps - 1);
@@ -224,8 +288,7 @@ internal static unsafe class ConvImplicit
                     {
                         for (int k = 0; k < 3 && t + k < taps; k++)
                         {
-                            dwr[((t + k) * cc) + ((c + j) * g.Cin) + ci] += System.Runtime.Intrinsics.Vector256.Sum(
-                                System.Runtime.Intrinsics.X86.Avx.LoadVector256(acc + (((j * 3) + k) * 8)));
+                            dwr[((t + k) * cc) + ((c + j) * g.Cin) + ci] += Vector256.Sum(Avx.LoadVector256(acc + (((j * 3) + k) * 8)));
                         }
                     }
                 }
@@ -248,5 +311,50 @@ internal static unsafe class ConvImplicit
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Sizes of the views of one image (see the class remarks). Made once on the calling thread (the layout choice
+    /// reads a thread-static test override) and handed to the workers.
+    /// </summary>
+    internal readonly struct Layout
+    {
+        public Layout(in ConvGeometry g)
+        {
+            Compact = UseCompact(g);
+            Hp = g.Ho + g.Kh - 1;
+            Lw = Compact ? g.Wo : g.Wo + g.Kw - 1;
+            Views = Compact ? g.Kw : 1;
+            ViewPlane = Hp * Lw;
+            ViewLen = g.Cin * ViewPlane;
+
+            // Slack: the wide grid's kw − 1 overhang, plus whole-vector reads of the weight-gradient kernel past Ho·Lw.
+            Len = (Views * ViewLen) + g.Kw + 8;
+            Qv = ((g.Ho * Lw) + 7) & ~7;
+        }
+
+        public bool Compact { get; }
+
+        public int Hp { get; }
+
+        /// <summary>Row width of the grid and of the views.</summary>
+        public int Lw { get; }
+
+        public int Views { get; }
+
+        /// <summary>Floats per channel of a view: Hp·Lw.</summary>
+        public int ViewPlane { get; }
+
+        /// <summary>Floats per view: Cin·Hp·Lw.</summary>
+        public int ViewLen { get; }
+
+        /// <summary>Floats of the views buffer, slack included.</summary>
+        public int Len { get; }
+
+        /// <summary>Floats per channel of dy on the grid: Ho·Lw rounded up to whole vectors.</summary>
+        public int Qv { get; }
+
+        /// <summary>Where tap (ky, kx) starts in the views buffer.</summary>
+        public int Offset(int ky, int kx) => Compact ? (kx * ViewLen) + (ky * Lw) : (ky * Lw) + kx;
     }
 }
