@@ -17,7 +17,8 @@ public static partial class Ops
     /// stride 1, 'SAME' equals PyTorch's <c>padding=k/2</c>). Computed per image, images spread over
     /// <see cref="Threading.ThreadCount"/> threads: stride-1 kernels over fewer than 16 input channels by a direct
     /// register-blocked AVX2 convolution (no GEMM; dW reduced over the whole batch); stride-1 kernels over ≥ 16
-    /// channels as shifted GEMMs on a padded copy of the image (no im2col); otherwise im2col + GEMM in bands of
+    /// channels as shifted GEMMs on a padded copy of the image, or on kw column-shifted copies for small images (no
+    /// im2col; dW by a register-blocked direct kernel, no packing); otherwise im2col + GEMM in bands of
     /// output rows (bounded scratch), with col2im for dx. Backward gives dx, dW and db; results are deterministic
     /// for a fixed thread count.
     /// </remarks>
