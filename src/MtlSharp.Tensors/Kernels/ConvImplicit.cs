@@ -255,14 +255,14 @@ internal static unsafe class ConvImplicit
 
     /// <summary>
     /// dwr[tap][co][ci] += Σ_q dy[co, q] · V[ci, q + offset(tap)] over the grid (dy is zero where there is no
-    /// output), in blocks of 4 output channels × 1 input channel × 3 taps, each with 12 vector accumulators
+    /// output), in blocks of 4 output channels × 3 (input channel, tap) pairs, each with 12 vector accumulators
     /// (<see cref="ConvDirectKernels.WeightGrad(float*, float*, float*, float*, float*, int, int, int, int, int, int, int, float*)"/>)
     /// reduced once per image. Output-channel blocks are the outer loop so their dy rows stay in L1 while the
     /// input planes stream past.
     /// </summary>
     private static void WeightGradImage(float* v, float* dyg, float* dwr, in Layout l, in ConvGeometry g)
     {
-        int taps = g.Kh * g.Kw, cc = g.Cout * g.Cin, q = l.Qv, nvec = q / 8;
+        int taps = g.Kh * g.Kw, cc = g.Cout * g.Cin, q = l.Qv, nvec = q / 8, jn = g.Cin * taps, vp = l.ViewPlane;
         float* acc = stackalloc float[ConvDirectWeightGrad.AccPerUnit];
         int* off = stackalloc int[taps];
         for (int t = 0; t < taps; t++)
@@ -278,20 +278,20 @@ internal static unsafe class ConvImplicit
             float* d1 = dyg + ((long)Math.Min(c + 1, last) * q);
             float* d2 = dyg + ((long)Math.Min(c + 2, last) * q);
             float* d3 = dyg + ((long)Math.Min(c + 3, last) * q);
-            for (int ci = 0; ci < g.Cin; ci++)
+            // Triples of (input channel, tap) pairs in ci-major order (they may straddle channels, so no tap
+            // block is padded); the last triple repeats its last pair where Cin·taps is not a multiple of 3.
+            for (int j = 0; j < jn; j += 3)
             {
-                float* xc = v + ((long)ci * l.ViewPlane);
-                for (int t = 0; t < taps; t += 3)
+                int j1 = Math.Min(j + 1, jn - 1), j2 = Math.Min(j + 2, jn - 1);
+                new Span<float>(acc, ConvDirectWeightGrad.AccPerUnit).Clear();
+                int o0 = ((j / taps) * vp) + off[j % taps], o1 = ((j1 / taps) * vp) + off[j1 % taps], o2 = ((j2 / taps) * vp) + off[j2 % taps];
+                ConvDirectKernels.WeightGrad(d0, d1, d2, d3, v, 1, nvec, 0, 0, o0, o1, o2, acc);
+                for (int r = 0; r < 4 && c + r < g.Cout; r++)
                 {
-                    int t1 = Math.Min(t + 1, taps - 1), t2 = Math.Min(t + 2, taps - 1);
-                    new Span<float>(acc, ConvDirectWeightGrad.AccPerUnit).Clear();
-                    ConvDirectKernels.WeightGrad(d0, d1, d2, d3, xc, 1, nvec, 0, 0, off[t], off[t1], off[t2], acc);
-                    for (int j = 0; j < 4 && c + j < g.Cout; j++)
+                    for (int k = 0; k < 3 && j + k < jn; k++)
                     {
-                        for (int k = 0; k < 3 && t + k < taps; k++)
-                        {
-                            dwr[((t + k) * cc) + ((c + j) * g.Cin) + ci] += Vector256.Sum(Avx.LoadVector256(acc + (((j * 3) + k) * 8)));
-                        }
+                        int ci = (j + k) / taps, t = (j + k) % taps;
+                        dwr[(t * cc) + ((c + r) * g.Cin) + ci] += Vector256.Sum(Avx.LoadVector256(acc + (((r * 3) + k) * 8)));
                     }
                 }
             }
