@@ -44,12 +44,13 @@ internal static unsafe class ConvImplicit
 
     /// <summary>
     /// The compact layout is chosen when the wide grid would waste at least 1/12 of its columns, each copy serves
-    /// several taps (kh &gt; 1) and the kw copies stay cache-sized (≤ 512 Ki floats). Measured at 48 channels:
-    /// 15–25% faster at 27×27 with 5×5 and 7×7 kernels; slower for 1×7 (one tap per copy) and for 53×53 (copies
-    /// spill out of L2).
+    /// several taps (kh &gt; 1), rows are not tiny (Wo ≥ 24) and the kw copies stay cache-sized (≤ 512 Ki floats).
+    /// Measured at 48 channels: 15–25% faster at 27×27 with 5×5 and 7×7 kernels; slower for 1×7 (one tap per
+    /// copy), for 53×53 (copies spill out of L2) and for 12×12 images (per-row copy overhead).
     /// </summary>
     private static bool UseCompact(in ConvGeometry g) =>
-        g.Kw > 1 && (t_forceCompact ?? (g.Kh > 1 && (g.Kw - 1) * 12 >= g.Wo && (long)g.Kw * g.Cin * (g.Ho + g.Kh - 1) * g.Wo <= (1 << 19)));
+        g.Kw > 1 && (t_forceCompact ?? (g.Kh > 1 && g.Wo >= 24 && (g.Kw - 1) * 12 >= g.Wo
+            && (long)g.Kw * g.Cin * (g.Ho + g.Kh - 1) * g.Wo <= (1 << 19)));
 
     private static int RowsPerBlock(in Layout l, in ConvGeometry g) => Math.Clamp(BlockColumns / l.Lw, 1, g.Ho);
 
