@@ -73,7 +73,7 @@ internal static class TaggingCommands
             Console.WriteLine(string.Create(ci, $"  {t.Name,-20} test accuracy {t.Test * 100:F2}{(t.Valid is { } v ? $"  dev {v * 100:F2}" : "")}"));
         }
 
-        Console.WriteLine(string.Create(ci, $"  in-domain {inD * 100:F2}, average out-of-domain {outD * 100:F2}; best epoch {report.Environment["bestEpoch"]} of {report.Environment["epochs"]}; {report.Environment["tokensPerSecond"]} training tokens/s over {report.TrainSeconds:F1} s"));
+        Console.WriteLine(string.Create(ci, $"  {(genre == EwtCorpus.AllGenres ? "all of EWT" : "in-domain")} {inD * 100:F2}, {(genre == EwtCorpus.AllGenres ? "mean over genres" : "average out-of-domain")} {outD * 100:F2}; best epoch {report.Environment["bestEpoch"]} of {report.Environment["epochs"]}; {report.Environment["tokensPerSecond"]} training tokens/s over {report.TrainSeconds:F1} s"));
         foreach (var mat in report.Matrices)
         {
             Console.WriteLine($"  {mat.Name}: {string.Join("; ", mat.Values.Select((row, i) => mat.RowLabels[i] + " " + string.Join(" ", row.Select(v => v.ToString("F3", ci)))))}");
@@ -120,9 +120,9 @@ internal static class TaggingCommands
 
     private static void CheckGenre(string genre)
     {
-        if (!UdEnglishEwt.Genres.Contains(genre))
+        if (!UdEnglishEwt.Genres.Contains(genre) && genre != EwtCorpus.AllGenres)
         {
-            throw new UsageException($"unknown genre '{genre}'; expected one of: {string.Join(", ", UdEnglishEwt.Genres)}");
+            throw new UsageException($"unknown genre '{genre}'; expected one of: {string.Join(", ", UdEnglishEwt.Genres)}, {EwtCorpus.AllGenres}");
         }
     }
 

@@ -20,7 +20,7 @@ internal static class TrainCommand
         var scale = CommonOptions.Scale();
         var rho = CommonOptions.Rho();
         var budget = CommonOptions.Budget();
-        var genre = new Option<string>("--genre") { Description = "Tagging presets: the training genre (answers, email, newsgroup, reviews, weblog).", DefaultValueFactory = _ => "answers" };
+        var genre = new Option<string>("--genre") { Description = "Tagging presets: the training genre (answers, email, newsgroup, reviews, weblog; all = the whole of EWT).", DefaultValueFactory = _ => "answers" };
         var tagging = new TaggingOptions();
         var cmd = new Command("train", "Train one preset/method/seed; writes report.json, report.html and checkpoints.")
         {

@@ -131,6 +131,11 @@ public static class TaggingExperiments
             tests[g] = TaggingMetrics.Accuracies(model, batcher, corpus.Of("test", g));
         }
 
+        if (settings.TrainGenre == EwtCorpus.AllGenres)
+        {
+            tests[EwtCorpus.AllGenres] = TaggingMetrics.Accuracies(model, batcher, corpus.Test);
+        }
+
         var report = TaggingReports.Build(preset, method, settings, config, options, tasks.Select(t => t.Name).ToArray(), model, weighting, outcome, tests);
         if (outputDirectory is not null)
         {

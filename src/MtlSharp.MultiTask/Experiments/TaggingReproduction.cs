@@ -48,7 +48,7 @@ public static class TaggingReproduction
         }
 
         Directory.CreateDirectory(root);
-        File.WriteAllText(Path.Combine(root, "table.md"), TaggingTable.ToMarkdown(TaggingExperiments.Name(preset), reports));
+        MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(root, "table.md"), new System.Text.UTF8Encoding(false).GetBytes(TaggingTable.ToMarkdown(TaggingExperiments.Name(preset), reports)));
         return reports;
     }
 

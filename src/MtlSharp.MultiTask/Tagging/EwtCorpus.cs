@@ -20,6 +20,9 @@ public sealed class EwtCorpus
     }
 
     /// <summary>The folder the files were read from.</summary>
+    /// <summary>The pseudo-genre that selects every sentence of a split (training on all of EWT).</summary>
+    public const string AllGenres = "all";
+
     public string Directory { get; }
 
     /// <summary>All training sentences.</summary>
@@ -53,9 +56,14 @@ public sealed class EwtCorpus
             "test" => Test,
             _ => throw new ArgumentException($"EwtCorpus: unknown split '{split}' (train, dev, test).", nameof(split)),
         };
+        if (genre == AllGenres)
+        {
+            return all;
+        }
+
         if (!UdEnglishEwt.Genres.Contains(genre))
         {
-            throw new ArgumentException($"EwtCorpus: unknown genre '{genre}'; expected one of {string.Join(", ", UdEnglishEwt.Genres)}.", nameof(genre));
+            throw new ArgumentException($"EwtCorpus: unknown genre '{genre}'; expected one of {string.Join(", ", UdEnglishEwt.Genres)} or {AllGenres}.", nameof(genre));
         }
 
         return all.Where(s => s.Genre == genre).ToArray();

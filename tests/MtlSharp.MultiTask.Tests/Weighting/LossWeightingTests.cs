@@ -1,6 +1,7 @@
 using MtlSharp.MultiTask.Weighting;
 using MtlSharp.NN;
 using MtlSharp.Tensors;
+using MtlSharp.Tensors.Autodiff;
 using MtlSharp.Testing;
 
 namespace MtlSharp.MultiTask.Tests.Weighting;
@@ -33,5 +34,35 @@ public sealed class LossWeightingTests
         l0.RequiresGrad = true;
         l1.RequiresGrad = true;
         GradCheck.Check("UncertaintyWeighting", i => uw.Combine([i[0], i[1]]), [l0, l1, uw.LogVariances.Value], eps: 1e-3f);
+    }
+
+    [Fact]
+    public void UncertaintyWeightingCountsObservationsInTheRegulariser()
+    {
+        var uw = new UncertaintyWeighting(2);
+        uw.LogVariances.Data[0] = 0.3f;
+        uw.LogVariances.Data[1] = -0.2f;
+        var l0 = Tensor.Scalar(30f);
+        var l1 = Tensor.Scalar(12f);
+        float[] n = [20f, 10f];
+        double expected = (0.5 * Math.Exp(-0.3) * 30) + (0.5 * 20 * 0.3) + (0.5 * Math.Exp(0.2) * 12) + (0.5 * 10 * -0.2);
+        Assert.Equal(expected, uw.Combine([l0, l1], n).Item(), 4);
+
+        // d/ds_m = ½(n_m − exp(−s_m) L_m): zero at exp(s_m) = L_m / n_m, the mean loss per observation.
+        uw.LogVariances.Data[0] = MathF.Log(30f / 20f);
+        uw.LogVariances.Data[1] = MathF.Log(12f / 10f);
+        float[] g = new float[2];
+        Autograd.Grad(uw.Combine([l0, l1], n), [uw.LogVariances.Value], g);
+        Assert.Equal(0f, g[0], 4);
+        Assert.Equal(0f, g[1], 4);
+
+        // Fixed weights ignore the counts.
+        ILossWeighting fixedWeights = FixedWeighting.Equal(2);
+        Assert.Equal(42f, fixedWeights.Combine([l0, l1], n).Item());
+        Assert.Throws<ArgumentException>(() => uw.Combine([l0, l1], [1f]));
+
+        l0.RequiresGrad = true;
+        l1.RequiresGrad = true;
+        GradCheck.Check("UncertaintyWeighting(n)", i => uw.Combine([i[0], i[1]], n), [l0, l1, uw.LogVariances.Value], eps: 1e-3f);
     }
 }
