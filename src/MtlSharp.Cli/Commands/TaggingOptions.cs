@@ -17,7 +17,7 @@ internal sealed class TaggingOptions
     private readonly Option<string?> connection = new("--connection") { Description = "Sluice layer connection: stitch (β), concat, skip or last." };
     private readonly Option<int?> subspaces = new("--subspaces") { Description = "Sluice subspaces per layer (1 = none, 2 = the paper's)." };
     private readonly Option<float?> orthogonality = new("--orthogonality") { Description = "Sluice orthogonality-penalty weight (0.1 = the paper's; 0 = off)." };
-    private readonly Option<string?> weighting = new("--weighting") { Description = "Task-loss weighting: uncertainty or fixed (default: uncertainty for sluice, fixed otherwise)." };
+    private readonly Option<string?> weighting = new("--weighting") { Description = "Task-loss weighting: fixed (λ = 1, the default for every method, chosen on dev) or uncertainty (learned, Kendall et al.)." };
     private readonly Option<float> inputNoise = new("--input-noise") { Description = "Gaussian noise σ added in training to the word representations and to each task's final representation (bilty: 0.2; 0 = off).", DefaultValueFactory = _ => 0f };
     private readonly Option<float> wordDropout = new("--word-dropout") { Description = "Probability of replacing a training word by <unk> (0 = off).", DefaultValueFactory = _ => 0f };
 

@@ -59,7 +59,7 @@ public sealed record TaggingSettings
     /// <summary>Ablation: orthogonality weight.</summary>
     public float? OrthogonalityWeight { get; init; }
 
-    /// <summary>Loss weighting: "uncertainty" or "fixed" (null: uncertainty for sluice, fixed λ = 1 otherwise).</summary>
+    /// <summary>Loss weighting: "uncertainty" or "fixed" (null: fixed λ = 1 for every method, sluice included — chosen on dev).</summary>
     public string? Weighting { get; init; }
 
     /// <summary>Write a checkpoint of the best model here (null: none).</summary>

@@ -87,7 +87,7 @@ public sealed class TaggerTests
     public void SluiceTrainingOnAFewEwtSentencesLowersTheLoss()
     {
         var (batcher, _, sentences) = Data(24);
-        var config = TaggerConfig.ForMethod(TaggingMethod.Sluice, 2) with { WordDim = 8, CharDim = 6, CharHidden = 6, Hidden = 8, MlpHidden = 8 };
+        var config = TaggerConfig.ForMethod(TaggingMethod.Sluice, 2) with { WordDim = 8, CharDim = 6, CharHidden = 6, Hidden = 8, MlpHidden = 8, Connection = LayerConnection.Stitch };
         var model = Model(config, batcher);
         var trainer = new TaggerTrainer(model, new UncertaintyWeighting(2), batcher, new TaggerTrainingOptions { BatchSize = 4, LearningRate = 0.1f });
         var rng = new Rng(3);
@@ -121,7 +121,7 @@ public sealed class TaggerTests
     public void WholeModelLossGradientsMatchFiniteDifferences(TaggingMethod method)
     {
         var (batcher, batch, _) = Data(3);
-        var config = TaggerConfig.ForMethod(method, 2) with { WordDim = 4, CharDim = 3, CharHidden = 3, Hidden = 4, MlpHidden = 5 };
+        var config = TaggerConfig.ForMethod(method, 2) with { WordDim = 4, CharDim = 3, CharHidden = 3, Hidden = 4, MlpHidden = 5, Connection = method == TaggingMethod.Sluice ? LayerConnection.Stitch : LayerConnection.Last };
         var model = Model(config, batcher);
         var trainer = new TaggerTrainer(model, method == TaggingMethod.Sluice ? new UncertaintyWeighting(2) : FixedWeighting.Equal(2), batcher, new TaggerTrainingOptions());
         var named = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Value);
@@ -136,7 +136,7 @@ public sealed class TaggerTests
     public void ReportMatricesHoldAlphaPerLayerBetaAndLossWeights()
     {
         var (batcher, _, _) = Data(2);
-        var model = Model(TaggerConfig.ForMethod(TaggingMethod.Sluice, 2) with { WordDim = 6, CharDim = 5, CharHidden = 4, Hidden = 4, MlpHidden = 5 }, batcher);
+        var model = Model(TaggerConfig.ForMethod(TaggingMethod.Sluice, 2) with { WordDim = 6, CharDim = 5, CharHidden = 4, Hidden = 4, MlpHidden = 5, Connection = LayerConnection.Stitch }, batcher);
         var matrices = TaggingReports.Matrices(model, new UncertaintyWeighting(2), ["DEPREL", "UPOS"]);
         Assert.Equal(["alpha layer 1", "alpha layer 2", "alpha layer 3", "beta", "loss weights (uncertainty)"], matrices.Select(m => m.Name).ToArray());
         Assert.Equal(["DEPREL.1", "DEPREL.2", "UPOS.1", "UPOS.2"], matrices[0].RowLabels);
@@ -150,7 +150,7 @@ public sealed class TaggerTests
     public void OrthogonalityPenaltyCoversEveryTaskLayerAndDirection()
     {
         var (batcher, _, _) = Data(2);
-        var model = Model(TaggerConfig.ForMethod(TaggingMethod.Sluice, 2) with { WordDim = 6, CharDim = 5, CharHidden = 4, Hidden = 4, MlpHidden = 5 }, batcher);
+        var model = Model(TaggerConfig.ForMethod(TaggingMethod.Sluice, 2) with { WordDim = 6, CharDim = 5, CharHidden = 4, Hidden = 4, MlpHidden = 5, Connection = LayerConnection.Stitch }, batcher);
         double expected = 0;
         foreach (var s in model.Stacks)
         {
