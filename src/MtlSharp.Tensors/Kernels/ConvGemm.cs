@@ -13,7 +13,8 @@ namespace MtlSharp.Tensors.Kernels;
 /// scratch (rented on the calling thread before the parallel loop). The weight gradient of chunk 0 is added
 /// straight into the gradient buffer, the others into per-chunk partials summed afterwards in chunk order, so
 /// results are bit-identical run to run for a fixed thread count.
-/// Stride-1 kernels with at least <see cref="ConvImplicit.MinChannels"/> input channels are dispatched to
+/// Kernels with at least <see cref="ConvImplicit.MinChannels"/> input channels (and, when strided, at least stride
+/// taps per axis: the polyphase layout) are dispatched to
 /// <see cref="ConvImplicit"/> (shifted GEMMs, no column buffer) when images are spread over threads. Inside the
 /// image-parallel loop the single-threaded <see cref="GemmBlocked.Run"/> is called directly, so the GEMM does not
 /// nest a second parallel loop.
@@ -280,7 +281,7 @@ internal static unsafe class ConvGemm
     }
 
     /// <summary>
-    /// Stride-1 kernels use <see cref="ConvImplicit"/> (no im2col) when images are spread over the threads (or
+    /// Kernels <see cref="ConvImplicit"/> applies to use it (no im2col) when images are spread over the threads (or
     /// there is one thread); a lone image on several threads goes through the multi-threaded GEMM instead.
     /// </summary>
     private static bool UseImplicit(in ConvGeometry g) =>
