@@ -338,15 +338,15 @@ internal static unsafe class ConvGemm
                 {
                     int n0 = (int)((long)c * g.N / chunks), n1 = (int)((long)(c + 1) * g.N / chunks);
                     float* s = p.S + ((long)c * per);
-                    float* dwr = needW ? s + per - wLen : null;
-                    if (dwr != null)
+                    float* dwPart = needW ? s + per - wLen : null;
+                    if (dwPart != null)
                     {
-                        new Span<float>(dwr, wLen).Clear();
+                        new Span<float>(dwPart, wLen).Clear();
                     }
 
                     for (int n = n0; n < n1; n++)
                     {
-                        ConvImplicit.BackwardImage(p.X + ((long)n * cin), p.W, p.Gy + ((long)n * cout), p.Gx == null ? null : p.Gx + ((long)n * cin), dwr, s, l, g);
+                        ConvImplicit.BackwardImage(p.X + ((long)n * cin), p.W, p.Gy + ((long)n * cout), p.Gx == null ? null : p.Gx + ((long)n * cin), dwPart, s, l, g);
                     }
                 }
             });
@@ -354,7 +354,7 @@ internal static unsafe class ConvGemm
 
         for (int c = 0; c < chunks && needW; c++)
         {
-            ConvImplicit.AddTapMajor(scratch.Span.Slice((c * per) + per - wLen, wLen), gw, g);
+            TensorPrimitives.Add(gw, scratch.Span.Slice((c * per) + per - wLen, wLen), gw);
         }
     }
 

@@ -65,7 +65,7 @@ internal static unsafe class ConvImplicit
         return l.Len + (l.Compact ? 0 : g.Cout * RowsPerBlock(l, g) * l.Lw);
     }
 
-    /// <summary>Backward scratch per worker: views, gradient views, dy on the grid, tap-major dW.</summary>
+    /// <summary>Backward scratch per worker: views, gradient views, dy on the grid, the worker's partial dW.</summary>
     public static int BackwardScratch(in Layout l, in ConvGeometry g)
     {
         return (2 * l.Len) + (g.Cout * l.Qv) + (g.Kh * g.Kw * g.Cout * g.Cin);
@@ -210,14 +210,14 @@ internal static unsafe class ConvImplicit
     }
 
     /// <summary>
-    /// For one image: adds dx into <paramref name="gx"/> (unless null) and dW (tap-major, [taps, Cout, Cin]) into
-    /// <paramref name="dwr"/> (unless null).
+    /// For one image: adds dx into <paramref name="gx"/> (unless null) and dW ([Cout, Cin, kh, kw]) into
+    /// <paramref name="dw"/> (unless null).
     /// </summary>
     /// <remarks>
-    /// dW is computed by <see cref="WeightGradImage"/> straight from the views and dy on the grid (no packing);
+    /// dW is computed by <see cref="ConvImplicitWeightGrad.Image"/> straight from the views and dy on the grid (no packing);
     /// dx as shifted GEMMs into gradient views, dV[:, block + offset] += W_tapᵀ · dy[:, block], then folded.
     /// </remarks>
-    public static void BackwardImage(float* x, float* wr, float* gy, float* gx, float* dwr, float* scratch, in Layout l, in ConvGeometry g)
+    public static void BackwardImage(float* x, float* wr, float* gy, float* gx, float* dw, float* scratch, in Layout l, in ConvGeometry g)
     {
         int cc = g.Cout * g.Cin, q = l.Qv;
         float* v = scratch;
@@ -245,10 +245,10 @@ internal static unsafe class ConvImplicit
             new Span<float>(dst, q - (g.Ho * l.Lw)).Clear();
         }
 
-        if (dwr != null)
+        if (dw != null)
         {
             BuildViews(x, v, l, g);
-            WeightGradImage(v, dyg, dwr, l, g);
+            ConvImplicitWeightGrad.Image(v, dyg, dw, l, g);
         }
 
         if (gx == null)
@@ -276,68 +276,6 @@ internal static unsafe class ConvImplicit
         }
 
         FoldViews(dv, gx, l, g);
-    }
-
-    /// <summary>
-    /// dwr[tap][co][ci] += Σ_q dy[co, q] · V[ci, q + offset(tap)] over the grid (dy is zero where there is no
-    /// output), in blocks of 4 output channels × 3 (input channel, tap) pairs, each with 12 vector accumulators
-    /// (<see cref="ConvDirectKernels.WeightGrad(float*, float*, float*, float*, float*, int, int, int, int, int, int, int, float*)"/>)
-    /// reduced once per image. Output-channel blocks are the outer loop so their dy rows stay in L1 while the
-    /// input planes stream past.
-    /// </summary>
-    private static void WeightGradImage(float* v, float* dyg, float* dwr, in Layout l, in ConvGeometry g)
-    {
-        int taps = g.Kh * g.Kw, cc = g.Cout * g.Cin, q = l.Qv, nvec = q / 8, jn = g.Cin * taps, vp = l.ViewPlane;
-        float* acc = stackalloc float[ConvDirectWeightGrad.AccPerUnit];
-        int* off = stackalloc int[taps];
-        for (int t = 0; t < taps; t++)
-        {
-            off[t] = l.Offset(t / g.Kw, t % g.Kw);
-        }
-
-        for (int c = 0; c < g.Cout; c += 4)
-        {
-            // Missing channels of a ragged last block repeat the last one; their sums are dropped.
-            int last = g.Cout - 1;
-            float* d0 = dyg + ((long)c * q);
-            float* d1 = dyg + ((long)Math.Min(c + 1, last) * q);
-            float* d2 = dyg + ((long)Math.Min(c + 2, last) * q);
-            float* d3 = dyg + ((long)Math.Min(c + 3, last) * q);
-            // Triples of (input channel, tap) pairs in ci-major order (they may straddle channels, so no tap
-            // block is padded); the last triple repeats its last pair where Cin·taps is not a multiple of 3.
-            for (int j = 0; j < jn; j += 3)
-            {
-                int j1 = Math.Min(j + 1, jn - 1), j2 = Math.Min(j + 2, jn - 1);
-                new Span<float>(acc, ConvDirectWeightGrad.AccPerUnit).Clear();
-                int o0 = ((j / taps) * vp) + off[j % taps], o1 = ((j1 / taps) * vp) + off[j1 % taps], o2 = ((j2 / taps) * vp) + off[j2 % taps];
-                ConvDirectKernels.WeightGrad(d0, d1, d2, d3, v, 1, nvec, 0, 0, o0, o1, o2, acc);
-                for (int r = 0; r < 4 && c + r < g.Cout; r++)
-                {
-                    for (int k = 0; k < 3 && j + k < jn; k++)
-                    {
-                        int ci = (j + k) / taps, t = (j + k) % taps;
-                        dwr[(t * cc) + ((c + r) * g.Cin) + ci] += Vector256.Sum(Avx.LoadVector256(acc + (((r * 3) + k) * 8)));
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>dw[co][ci][tap] += dwr[tap][co][ci].</summary>
-    public static void AddTapMajor(ReadOnlySpan<float> dwr, Span<float> dw, in ConvGeometry g)
-    {
-        int taps = g.Kh * g.Kw, cc = g.Cout * g.Cin;
-        for (int co = 0; co < g.Cout; co++)
-        {
-            for (int ci = 0; ci < g.Cin; ci++)
-            {
-                int dst = ((co * g.Cin) + ci) * taps, src = (co * g.Cin) + ci;
-                for (int t = 0; t < taps; t++)
-                {
-                    dw[dst + t] += dwr[(t * cc) + src];
-                }
-            }
-        }
     }
 
     /// <summary>
