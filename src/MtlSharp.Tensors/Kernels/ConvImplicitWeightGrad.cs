@@ -11,15 +11,13 @@ namespace MtlSharp.Tensors.Kernels;
 /// <remarks>
 /// Blocks of 4 output channels × 3 (input channel, tap) pairs in ci-major order (they may straddle channels, so a
 /// 1×7 or 7×1 kernel computes no padded taps), each with 12 vector accumulators reduced by a horizontal-add tree
-/// at the end of the call. The grid is cut into blocks of <see cref="BlockFloats"/> positions, the outer loop, so
-/// the 4 dy rows of a channel block stay in L1 while the view rows stream past from L2 (at 53×53 a whole dy row
-/// set would not fit L1); the pair offsets and destination indices come from a table made once per image.
+/// at the end of the call; output-channel blocks are the outer loop so their dy rows stay in cache while the view
+/// planes stream past. The pair offsets come from a table made once per image (no divisions per block). Cutting
+/// the grid into L1-sized blocks was measured slower at 53×53 and 105×105 (shorter streams), so the whole grid is
+/// one block.
 /// </remarks>
 internal static unsafe class ConvImplicitWeightGrad
 {
-    /// <summary>Grid positions per block (4 dy rows of it: 16 KiB).</summary>
-    private const int BlockFloats = 1024;
-
     /// <summary>Per thread: pair j's view offset at [j], its dw index (ci·taps + tap) is j itself.</summary>
     [ThreadStatic]
     private static int[]? t_offsets;
@@ -38,33 +36,29 @@ internal static unsafe class ConvImplicitWeightGrad
         float* sums = stackalloc float[16];
         fixed (int* off = offsets)
         {
-            for (int q0 = 0; q0 < q; q0 += BlockFloats)
+            int nvec = q / 8;
+            for (int c = 0; c < g.Cout; c += 4)
             {
-                int nvec = Math.Min(BlockFloats, q - q0) / 8;
-                float* vb = v + q0;
-                for (int c = 0; c < g.Cout; c += 4)
+                // Missing channels of a ragged last block repeat the last one; their sums are dropped.
+                int last = g.Cout - 1;
+                float* d0 = dyg + ((long)c * q);
+                float* d1 = dyg + ((long)Math.Min(c + 1, last) * q);
+                float* d2 = dyg + ((long)Math.Min(c + 2, last) * q);
+                float* d3 = dyg + ((long)Math.Min(c + 3, last) * q);
+                int rows = Math.Min(4, g.Cout - c);
+                float* dwc = dw + ((long)c * jn);
+                for (int j = 0; j < jn; j += 3)
                 {
-                    // Missing channels of a ragged last block repeat the last one; their sums are dropped.
-                    int last = g.Cout - 1;
-                    float* d0 = dyg + ((long)c * q) + q0;
-                    float* d1 = dyg + ((long)Math.Min(c + 1, last) * q) + q0;
-                    float* d2 = dyg + ((long)Math.Min(c + 2, last) * q) + q0;
-                    float* d3 = dyg + ((long)Math.Min(c + 3, last) * q) + q0;
-                    int rows = Math.Min(4, g.Cout - c);
-                    float* dwc = dw + ((long)c * jn);
-                    for (int j = 0; j < jn; j += 3)
+                    // The last triple repeats its last pair where Cin·taps is not a multiple of 3.
+                    int pairs = Math.Min(3, jn - j);
+                    int o1 = off[j + Math.Min(1, pairs - 1)], o2 = off[j + pairs - 1];
+                    Block(d0, d1, d2, d3, v, nvec, off[j], o1, o2, sums);
+                    for (int r = 0; r < rows; r++)
                     {
-                        // The last triple repeats its last pair where Cin·taps is not a multiple of 3.
-                        int pairs = Math.Min(3, jn - j);
-                        int o1 = off[j + Math.Min(1, pairs - 1)], o2 = off[j + pairs - 1];
-                        Block(d0, d1, d2, d3, vb, nvec, off[j], o1, o2, sums);
-                        for (int r = 0; r < rows; r++)
+                        float* dst = dwc + ((long)r * jn) + j;
+                        for (int k = 0; k < pairs; k++)
                         {
-                            float* dst = dwc + ((long)r * jn) + j;
-                            for (int k = 0; k < pairs; k++)
-                            {
-                                dst[k] += sums[(r * 3) + k];
-                            }
+                            dst[k] += sums[(r * 3) + k];
                         }
                     }
                 }
