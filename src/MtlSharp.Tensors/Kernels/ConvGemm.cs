@@ -13,7 +13,8 @@ namespace MtlSharp.Tensors.Kernels;
 /// scratch (rented on the calling thread before the parallel loop). The weight gradient of chunk 0 is added
 /// straight into the gradient buffer, the others into per-chunk partials summed afterwards in chunk order, so
 /// results are bit-identical run to run for a fixed thread count.
-/// Stride-1 kernels with at least <see cref="ConvImplicit.MinChannels"/> input channels are dispatched to
+/// Kernels with at least <see cref="ConvImplicit.MinChannels"/> input channels (and, when strided, at least stride
+/// taps per axis: the polyphase layout) are dispatched to
 /// <see cref="ConvImplicit"/> (shifted GEMMs, no column buffer) when images are spread over threads. Inside the
 /// image-parallel loop the single-threaded <see cref="GemmBlocked.Run"/> is called directly, so the GEMM does not
 /// nest a second parallel loop.
@@ -280,7 +281,7 @@ internal static unsafe class ConvGemm
     }
 
     /// <summary>
-    /// Stride-1 kernels use <see cref="ConvImplicit"/> (no im2col) when images are spread over the threads (or
+    /// Kernels <see cref="ConvImplicit"/> applies to use it (no im2col) when images are spread over the threads (or
     /// there is one thread); a lone image on several threads goes through the multi-threaded GEMM instead.
     /// </summary>
     private static bool UseImplicit(in ConvGeometry g) =>
@@ -337,15 +338,15 @@ internal static unsafe class ConvGemm
                 {
                     int n0 = (int)((long)c * g.N / chunks), n1 = (int)((long)(c + 1) * g.N / chunks);
                     float* s = p.S + ((long)c * per);
-                    float* dwr = needW ? s + per - wLen : null;
-                    if (dwr != null)
+                    float* dwPart = needW ? s + per - wLen : null;
+                    if (dwPart != null)
                     {
-                        new Span<float>(dwr, wLen).Clear();
+                        new Span<float>(dwPart, wLen).Clear();
                     }
 
                     for (int n = n0; n < n1; n++)
                     {
-                        ConvImplicit.BackwardImage(p.X + ((long)n * cin), p.W, p.Gy + ((long)n * cout), p.Gx == null ? null : p.Gx + ((long)n * cin), dwr, s, l, g);
+                        ConvImplicit.BackwardImage(p.X + ((long)n * cin), p.W, p.Gy + ((long)n * cout), p.Gx == null ? null : p.Gx + ((long)n * cin), dwPart, s, l, g);
                     }
                 }
             });
@@ -353,7 +354,7 @@ internal static unsafe class ConvGemm
 
         for (int c = 0; c < chunks && needW; c++)
         {
-            ConvImplicit.AddTapMajor(scratch.Span.Slice((c * per) + per - wLen, wLen), gw, g);
+            TensorPrimitives.Add(gw, scratch.Span.Slice((c * per) + per - wLen, wLen), gw);
         }
     }
 

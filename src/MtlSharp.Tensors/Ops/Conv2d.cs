@@ -16,9 +16,11 @@ public static partial class Ops
     /// Output sizes and padding follow <see cref="PaddingMode"/> (TensorFlow's 'VALID'/'SAME'; for odd kernels and
     /// stride 1, 'SAME' equals PyTorch's <c>padding=k/2</c>). Computed per image, images spread over
     /// <see cref="Threading.ThreadCount"/> threads: stride-1 kernels over fewer than 16 input channels by a direct
-    /// register-blocked AVX2 convolution (no GEMM; dW reduced over the whole batch); stride-1 kernels over ≥ 16
-    /// channels as shifted GEMMs on a padded copy of the image, or on kw column-shifted copies for small images (no
-    /// im2col; dW by a register-blocked direct kernel, no packing); otherwise im2col + GEMM in bands of
+    /// register-blocked AVX2 convolution (no GEMM; dW reduced over the whole batch); kernels over ≥ 16 channels
+    /// (and at least as large as the stride on each axis) as shifted GEMMs on a padded copy of the image, on kw
+    /// column-shifted copies for small images, or, when strided, on the stride phases of the padded image (polyphase:
+    /// a sum of stride-1 convolutions with sub-kernels) — no im2col; dW by a register-blocked direct kernel, no
+    /// packing; otherwise im2col + GEMM in bands of
     /// output rows (bounded scratch), with col2im for dx. Backward gives dx, dW and db; results are deterministic
     /// for a fixed thread count.
     /// </remarks>
