@@ -21,10 +21,11 @@ internal static class ReproduceCommand
         var scale = CommonOptions.Scale();
         var rhos = new Option<string>("--rho") { Description = "Comma-separated ρ values (synthetic-transfer).", DefaultValueFactory = _ => "0,1" };
         var genres = new Option<string?>("--genres") { Description = "Tagging presets: comma-separated training genres (default: all five)." };
+        var tableOnly = new Option<bool>("--table-only") { Description = "Tagging presets: only tabulate the finished runs under --out; train nothing." };
         var tagging = new TaggingOptions();
         var cmd = new Command("reproduce", "Run every method × seed of a preset and write table.json and table.md; runs that already have a report.json are reused (resume).")
         {
-            preset, seeds, firstSeed, methods, data, threads, output, combine, scale, rhos, genres,
+            preset, seeds, firstSeed, methods, data, threads, output, combine, scale, rhos, genres, tableOnly,
         };
         tagging.AddTo(cmd);
         cmd.SetAction(r =>
@@ -33,7 +34,7 @@ internal static class ReproduceCommand
             if (TaggingCommands.IsTaggingPreset(r.GetValue(preset)!))
             {
                 return TaggingCommands.Reproduce(r.GetValue(preset)!, r.GetValue(seeds), r.GetValue(firstSeed), r.GetValue(methods),
-                    r.GetValue(genres), r.GetValue(output), tagging.Settings(r, r.GetValue(data)!, r.GetValue(scale)));
+                    r.GetValue(genres), r.GetValue(output), tagging.Settings(r, r.GetValue(data)!, r.GetValue(scale)), r.GetValue(tableOnly));
             }
 
             var p = Names.Parse(Names.Presets, r.GetValue(preset)!, "preset");

@@ -88,8 +88,9 @@ internal static class TaggingCommands
     /// seed into <c>&lt;outRoot&gt;/&lt;genre&gt;/&lt;method&gt;-s&lt;seed&gt;/</c> (finished runs are reused, so an interrupted
     /// reproduction resumes), then prints and writes <c>table.md</c>: in-domain and average out-of-domain accuracy
     /// per training genre and method (mean over seeds), error reductions, and the learned α/β of the sluice runs.
+    /// With <paramref name="tableOnly"/> nothing is trained: the table covers the runs that have finished.
     /// </summary>
-    public static int Reproduce(string preset, int seeds, int firstSeed, string? methods, string? genres, string? outRoot, TaggingSettings settings)
+    public static int Reproduce(string preset, int seeds, int firstSeed, string? methods, string? genres, string? outRoot, TaggingSettings settings, bool tableOnly = false)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var p = TaggingExperiments.ParsePreset(preset) ?? throw new UsageException($"unknown tagging preset '{preset}'");
@@ -107,7 +108,7 @@ internal static class TaggingCommands
 
         string root = outRoot ?? Path.Combine("runs", $"reproduce-{preset}");
         using var cts = CancelOnCtrlC();
-        TaggingReproduction.Run(p, gs, ms, Enumerable.Range(firstSeed, seeds).ToArray(), settings, root, Console.Error.WriteLine, cts.Token);
+        TaggingReproduction.Run(p, gs, ms, Enumerable.Range(firstSeed, seeds).ToArray(), settings, root, Console.Error.WriteLine, cts.Token, trainMissing: !tableOnly);
         Console.WriteLine();
         Console.WriteLine(File.ReadAllText(Path.Combine(root, "table.md")));
         Console.WriteLine($"wrote {Path.Combine(root, "table.md")}");

@@ -10,10 +10,13 @@ namespace MtlSharp.MultiTask.Experiments;
 /// </summary>
 public static class TaggingReproduction
 {
-    /// <summary>Runs what is missing and returns every report, in (genre, method, seed) order.</summary>
+    /// <summary>
+    /// Runs what is missing (unless <paramref name="trainMissing"/> is false: then missing runs are only logged, and
+    /// the table covers the finished ones) and returns every report, in (genre, method, seed) order.
+    /// </summary>
     public static IReadOnlyList<RunReport> Run(
         TaggingPreset preset, IReadOnlyList<string> genres, IReadOnlyList<TaggingMethod> methods, IReadOnlyList<int> seeds,
-        TaggingSettings baseSettings, string root, Action<string>? log = null, CancellationToken cancellation = default)
+        TaggingSettings baseSettings, string root, Action<string>? log = null, CancellationToken cancellation = default, bool trainMissing = true)
     {
         ArgumentNullException.ThrowIfNull(genres);
         ArgumentNullException.ThrowIfNull(methods);
@@ -38,6 +41,12 @@ public static class TaggingReproduction
                         continue;
                     }
 
+                    if (!trainMissing)
+                    {
+                        log?.Invoke($"[{k}/{total}] {g} {TaggingExperiments.Name(m)} seed {s}: not run yet (left out of the table)");
+                        continue;
+                    }
+
                     var settings = baseSettings with { Seed = s, TrainGenre = g };
                     var report = TaggingExperiments.Run(preset, m, settings, dir, log is null ? null : new SyncProgress(log, $"[{k}/{total}] {g} {TaggingExperiments.Name(m)} seed {s}: "), cancellation);
                     var (inD, outD) = TaggingTable.Scores(report);
@@ -45,6 +54,11 @@ public static class TaggingReproduction
                     reports.Add(report);
                 }
             }
+        }
+
+        if (reports.Count == 0)
+        {
+            throw new InvalidOperationException($"No finished runs under '{root}' for these genres, methods and seeds.");
         }
 
         Directory.CreateDirectory(root);
