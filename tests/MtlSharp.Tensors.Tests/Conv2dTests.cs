@@ -52,9 +52,10 @@ public sealed class Conv2dTests
 
     /// <summary>
     /// The convolution paths a test can force (each falls back to the default choice where it does not apply):
-    /// the implicit GEMM in its wide layout and in its compact layout (kw column-shifted copies).
+    /// the implicit GEMM in its wide layout, in its compact layout (kw column-shifted copies) and banded (stride 1:
+    /// forward and dx on one shifted copy of a band of rows at a time).
     /// </summary>
-    private static readonly string[] Paths = ["im2col", "implicit-wide", "implicit-compact", "direct"];
+    private static readonly string[] Paths = ["im2col", "implicit-wide", "implicit-compact", "implicit-banded", "direct"];
 
     /// <summary>
     /// Runs <paramref name="body"/> with the im2col path, or (where they apply: stride 1) the implicit-GEMM or the
@@ -64,6 +65,7 @@ public sealed class Conv2dTests
     {
         ConvGemm.t_forceImplicit = path.StartsWith("implicit", StringComparison.Ordinal);
         ConvImplicit.t_forceCompact = path == "implicit-compact" ? true : path == "implicit-wide" ? false : null;
+        ConvImplicit.t_forceBanded = path == "implicit-banded" ? true : path.StartsWith("implicit-", StringComparison.Ordinal) ? false : null;
         ConvDirect.t_force = path == "direct";
         if (path == "direct")
         {
@@ -78,6 +80,7 @@ public sealed class Conv2dTests
         {
             ConvGemm.t_forceImplicit = null;
             ConvImplicit.t_forceCompact = null;
+            ConvImplicit.t_forceBanded = null;
             ConvDirect.t_force = null;
         }
     }
@@ -132,6 +135,7 @@ public sealed class Conv2dTests
         { "valid_s1_k5", "im2col" }, { "same_s1_k3", "im2col" }, { "same_s1_k1x7", "im2col" }, { "same_s2_k3", "im2col" }, { "same_s2_k7x1", "im2col" },
         { "valid_s1_k5", "implicit-wide" }, { "same_s1_k3", "implicit-wide" }, { "same_s1_k1x7", "implicit-wide" },
         { "valid_s1_k5", "implicit-compact" }, { "same_s1_k3", "implicit-compact" }, { "same_s1_k1x7", "implicit-compact" },
+        { "valid_s1_k5", "implicit-banded" }, { "same_s1_k3", "implicit-banded" }, { "same_s1_k1x7", "implicit-banded" },
         { "same_s2_k3", "implicit-wide" }, // strided: the phased layout
     };
 
@@ -149,6 +153,7 @@ public sealed class Conv2dTests
         { "conv/conv2d_direct.json", "rows_c2_k3_co8_same", "im2col" }, { "conv/conv2d_direct.json", "mnist_l2", "im2col" },
         { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "implicit-wide" },
         { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "implicit-compact" },
+        { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "implicit-banded" },
     };
 
     /// <summary>The direct small-channel path (and the others on its fixtures) against PyTorch.</summary>
@@ -237,6 +242,8 @@ public sealed class Conv2dTests
     [InlineData(17, 37, 35, 10, 5, 3, 1, PaddingMode.Same)]
     [InlineData(16, 34, 30, 7, 3, 5, 1, PaddingMode.Valid)]
     [InlineData(16, 30, 29, 8, 7, 7, 1, PaddingMode.Same)]
+    [InlineData(16, 70, 20, 6, 5, 3, 1, PaddingMode.Same)] // banded: two bands of rows (forward and dx), ragged last
+    [InlineData(17, 60, 22, 5, 4, 6, 1, PaddingMode.Valid)] // banded: even kernel, dx in two bands
     [InlineData(16, 45, 43, 9, 7, 7, 2, PaddingMode.Same)] // phased layout: 4×4, 4×3, 3×4, 3×3 sub-kernels
     [InlineData(17, 38, 41, 6, 5, 4, 2, PaddingMode.Same)]
     [InlineData(16, 40, 37, 7, 4, 7, 2, PaddingMode.Valid)]
@@ -261,7 +268,7 @@ public sealed class Conv2dTests
         }
 
         var reference = Run("im2col");
-        foreach (string path in stride == 1 ? new[] { "implicit-wide", "implicit-compact" } : ["implicit-wide"])
+        foreach (string path in stride == 1 ? new[] { "implicit-wide", "implicit-compact", "implicit-banded" } : ["implicit-wide"])
         {
             var r = Run(path);
             TensorAssert.Close(reference.y, r.y, 1e-5, 1e-4, $"{path} y");

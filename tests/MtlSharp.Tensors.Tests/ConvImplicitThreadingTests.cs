@@ -6,7 +6,7 @@ using MtlSharp.Testing;
 namespace MtlSharp.Tensors.Tests;
 
 /// <summary>
-/// The implicit-GEMM convolution (wide, compact and phased layouts) at 1 and 2 threads: bit-identical run to run
+/// The implicit-GEMM convolution (wide, compact and phased layouts; banded) at 1 and 2 threads: bit-identical run to run
 /// for a fixed thread count, close to im2col, and finite-difference gradients with the work split over threads.
 /// </summary>
 [Collection("Threading")]
@@ -17,6 +17,8 @@ public sealed class ConvImplicitThreadingTests
         // path, size, kh, kw, stride
         { "implicit-wide", 15, 3, 3, 1 },
         { "implicit-compact", 13, 5, 5, 1 },
+        { "implicit-banded", 15, 3, 3, 1 },
+        { "implicit-banded", 13, 1, 7, 1 },
         { "implicit-wide", 19, 7, 7, 2 },
         { "implicit-wide", 26, 5, 4, 2 },
     };
@@ -75,6 +77,7 @@ public sealed class ConvImplicitThreadingTests
         Threading.ThreadCount = threads;
         ConvGemm.t_forceImplicit = path.StartsWith("implicit", StringComparison.Ordinal);
         ConvImplicit.t_forceCompact = path == "implicit-compact" ? true : path == "implicit-wide" ? false : null;
+        ConvImplicit.t_forceBanded = path == "implicit-banded" ? true : path.StartsWith("implicit-", StringComparison.Ordinal) ? false : null;
         try
         {
             return body();
@@ -84,6 +87,7 @@ public sealed class ConvImplicitThreadingTests
             Threading.ThreadCount = saved;
             ConvGemm.t_forceImplicit = null;
             ConvImplicit.t_forceCompact = null;
+            ConvImplicit.t_forceBanded = null;
         }
     }
 }

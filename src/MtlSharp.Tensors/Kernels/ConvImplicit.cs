@@ -41,6 +41,13 @@ internal static unsafe class ConvImplicit
     internal static bool? t_forceCompact;
 
     /// <summary>
+    /// Tests only: on this thread, true forces the banded forward pass and input gradient
+    /// (<see cref="ConvImplicitBanded"/>) for stride-1 kernels, false the views of <see cref="Layout"/>, null chooses.
+    /// </summary>
+    [ThreadStatic]
+    internal static bool? t_forceBanded;
+
+    /// <summary>
     /// Whether the implicit path handles <paramref name="g"/>: more than one tap, at least stride taps per axis (every
     /// phase has a sub-kernel), AVX2/FMA.
     /// </summary>
@@ -65,16 +72,22 @@ internal static unsafe class ConvImplicit
 
     private static int RowsPerBlock(in Layout l, in ConvGeometry g) => Math.Clamp(BlockColumns / l.Lw, 1, g.Ho);
 
-    /// <summary>Forward scratch per worker: views + (wide layout) output block.</summary>
+    /// <summary>Forward scratch per worker: the band copy (banded), or views + (wide layout) output block.</summary>
     public static int ForwardScratch(in Layout l, in ConvGeometry g)
     {
-        return l.Len + (l.Compact ? 0 : g.Cout * RowsPerBlock(l, g) * l.Lw);
+        return l.Banded
+            ? ConvImplicitBanded.Scratch(g.Cin, g.Ho, g.Wo, g.Kh)
+            : l.Len + (l.Compact ? 0 : g.Cout * RowsPerBlock(l, g) * l.Lw);
     }
 
-    /// <summary>Backward scratch per worker: views, gradient views, dy on the grid, the worker's partial dW.</summary>
+    /// <summary>
+    /// Backward scratch per worker: views, dy on the grid, gradient views (or the banded input gradient's copy of
+    /// dy), the worker's partial dW.
+    /// </summary>
     public static int BackwardScratch(in Layout l, in ConvGeometry g)
     {
-        return (2 * l.Len) + (g.Cout * l.Qv) + (g.Kh * g.Kw * g.Cout * g.Cin);
+        int dx = l.Banded ? ConvImplicitBanded.Scratch(g.Cout, g.H, g.W, g.Kh) : l.Len;
+        return l.Len + (g.Cout * l.Qv) + dx + (g.Kh * g.Kw * g.Cout * g.Cin);
     }
 
     /// <summary>wr[tap][co][ci] = w[co][ci][tap].</summary>
@@ -169,6 +182,12 @@ internal static unsafe class ConvImplicit
     /// <summary>y[n] [Cout, Ho, Wo] = conv(x[n]) + bias for one image.</summary>
     public static void ForwardImage(float* x, float* wr, float* bias, float* y, float* scratch, in Layout l, in ConvGeometry g)
     {
+        if (l.Banded)
+        {
+            ConvImplicitBanded.Forward(x, wr, bias, y, scratch, g);
+            return;
+        }
+
         int cc = g.Cout * g.Cin;
         float* v = scratch;
         float* cb = scratch + l.Len;
@@ -227,8 +246,17 @@ internal static unsafe class ConvImplicit
     {
         int cc = g.Cout * g.Cin, q = l.Qv;
         float* v = scratch;
-        float* dv = v + l.Len;
-        float* dyg = dv + l.Len;
+        float* dyg = v + l.Len;
+        float* dv = dyg + ((long)g.Cout * q);
+        if (l.Banded && gx != null)
+        {
+            ConvImplicitBanded.InputGrad(gy, wr, gx, dv, g);
+        }
+
+        if (dw == null && (l.Banded || gx == null))
+        {
+            return;
+        }
 
         // dy on the grid: zero in the extra columns (wide) and past Ho·Lw.
         for (int co = 0; co < g.Cout; co++)
@@ -257,7 +285,7 @@ internal static unsafe class ConvImplicit
             ConvImplicitWeightGrad.Image(v, dyg, dw, l, g);
         }
 
-        if (gx == null)
+        if (gx == null || l.Banded)
         {
             return;
         }
@@ -293,6 +321,7 @@ internal static unsafe class ConvImplicit
         public Layout(in ConvGeometry g)
         {
             Compact = g.Sh == 1 && g.Sw == 1 && UseCompact(g);
+            Banded = g.Sh == 1 && g.Sw == 1 && (t_forceBanded ?? true);
             Hp = g.Ho + SubKernel(g.Kh, g.Sh) - 1;
             Lw = Compact ? g.Wo : g.Wo + SubKernel(g.Kw, g.Sw) - 1;
             Views = Compact ? g.Kw : g.Sh * g.Sw;
@@ -311,6 +340,9 @@ internal static unsafe class ConvImplicit
         private readonly int _sw;
 
         public bool Compact { get; }
+
+        /// <summary>Forward pass and input gradient by <see cref="ConvImplicitBanded"/> (the views serve dW only).</summary>
+        public bool Banded { get; }
 
         public int Hp { get; }
 
