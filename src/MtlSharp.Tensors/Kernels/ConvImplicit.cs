@@ -81,13 +81,15 @@ internal static unsafe class ConvImplicit
     }
 
     /// <summary>
-    /// Backward scratch per worker: views, dy on the grid, gradient views (or the banded input gradient's copy of
-    /// dy), the worker's partial dW.
+    /// Backward scratch per worker: views, gradient views and dy on the grid (banded: the larger of the input
+    /// gradient's band copy and the weight gradient's column copy), then the worker's partial dW.
     /// </summary>
     public static int BackwardScratch(in Layout l, in ConvGeometry g)
     {
-        int dx = l.Banded ? ConvImplicitBanded.Scratch(g.Cout, g.H, g.W, g.Kh) : l.Len;
-        return l.Len + (g.Cout * l.Qv) + dx + (g.Kh * g.Kw * g.Cout * g.Cin);
+        int copies = l.Banded
+            ? Math.Max(ConvImplicitBanded.Scratch(g.Cout, g.H, g.W, g.Kh), ConvImplicitWeightGrad.ColumnsScratch(g))
+            : (2 * l.Len) + (g.Cout * l.Qv);
+        return copies + (g.Kh * g.Kw * g.Cout * g.Cin);
     }
 
     /// <summary>wr[tap][co][ci] = w[co][ci][tap].</summary>
@@ -245,18 +247,25 @@ internal static unsafe class ConvImplicit
     public static void BackwardImage(float* x, float* wr, float* gy, float* gx, float* dw, float* scratch, in Layout l, in ConvGeometry g)
     {
         int cc = g.Cout * g.Cin, q = l.Qv;
-        float* v = scratch;
-        float* dyg = v + l.Len;
-        float* dv = dyg + ((long)g.Cout * q);
-        if (l.Banded && gx != null)
+        if (l.Banded)
         {
-            ConvImplicitBanded.InputGrad(gy, wr, gx, dv, g);
-        }
+            // One scratch region, used in turn by the input gradient's band copies and the weight gradient's column copies.
+            if (gx != null)
+            {
+                ConvImplicitBanded.InputGrad(gy, wr, gx, scratch, g);
+            }
 
-        if (dw == null && (l.Banded || gx == null))
-        {
+            if (dw != null)
+            {
+                ConvImplicitWeightGrad.ImageByColumns(x, gy, dw, scratch, g);
+            }
+
             return;
         }
+
+        float* v = scratch;
+        float* dv = v + l.Len;
+        float* dyg = dv + l.Len;
 
         // dy on the grid: zero in the extra columns (wide) and past Ho·Lw.
         for (int co = 0; co < g.Cout; co++)
@@ -285,7 +294,7 @@ internal static unsafe class ConvImplicit
             ConvImplicitWeightGrad.Image(v, dyg, dw, l, g);
         }
 
-        if (gx == null || l.Banded)
+        if (gx == null)
         {
             return;
         }
@@ -341,7 +350,7 @@ internal static unsafe class ConvImplicit
 
         public bool Compact { get; }
 
-        /// <summary>Forward pass and input gradient by <see cref="ConvImplicitBanded"/> (the views serve dW only).</summary>
+        /// <summary>Stride 1: forward pass and input gradient by <see cref="ConvImplicitBanded"/>, dW by <see cref="ConvImplicitWeightGrad.ImageByColumns"/> (no views).</summary>
         public bool Banded { get; }
 
         public int Hp { get; }

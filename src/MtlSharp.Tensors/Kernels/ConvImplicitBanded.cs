@@ -78,7 +78,7 @@ internal static unsafe class ConvImplicitBanded
     /// s[c, i, j] = src[c, row0 + i, col0 + j] for i &lt; <paramref name="rows"/>, j &lt; <paramref name="width"/>,
     /// zero outside the source (every float of the copy is written).
     /// </summary>
-    private static void ShiftedRows(float* src, int channels, int srcH, int srcW, int row0, int col0, int rows, int width, float* s)
+    public static void ShiftedRows(float* src, int channels, int srcH, int srcW, int row0, int col0, int rows, int width, float* s)
     {
         int j0 = Math.Clamp(-col0, 0, width), j1 = Math.Clamp(srcW - col0, j0, width);
         long srcPlane = (long)srcH * srcW;

@@ -18,7 +18,7 @@ namespace MtlSharp.Tensors.Kernels;
 /// </remarks>
 internal static unsafe class ConvImplicitWeightGrad
 {
-    /// <summary>Per thread: pair j's view offset at [j], its dw index (ci·taps + tap) is j itself.</summary>
+    /// <summary>Per thread, for jn pairs: pair j's view offset at [j], its dw index (ci·taps + tap) at [jn + j].</summary>
     [ThreadStatic]
     private static int[]? t_offsets;
 
@@ -26,40 +26,91 @@ internal static unsafe class ConvImplicitWeightGrad
     public static void Image(float* v, float* dyg, float* dw, in ConvImplicit.Layout l, in ConvGeometry g)
     {
         int taps = g.Kh * g.Kw, jn = g.Cin * taps, q = l.Qv;
-        int[] offsets = t_offsets is { } cached && cached.Length >= jn ? cached : (t_offsets = new int[jn]);
+        int[] offsets = t_offsets is { } cached && cached.Length >= 2 * jn ? cached : (t_offsets = new int[2 * jn]);
         for (int j = 0; j < jn; j++)
         {
             int t = j % taps;
             offsets[j] = ((j / taps) * l.ViewPlane) + l.Offset(t / g.Kw, t % g.Kw);
+            offsets[jn + j] = j;
         }
 
-        float* sums = stackalloc float[16];
         fixed (int* off = offsets)
         {
-            int nvec = q / 8;
-            for (int c = 0; c < g.Cout; c += 4)
+            Accumulate(v, dyg, dw, off, off + jn, jn, jn, q, g.Cout);
+        }
+    }
+
+    /// <summary>Floats of scratch <see cref="ImageByColumns"/> needs: one column-shifted copy of the image and dy on the grid.</summary>
+    public static int ColumnsScratch(in ConvGeometry g) =>
+        (g.Cin * (g.Ho + g.Kh - 1) * g.Wo) + 8 + (g.Cout * ((g.P + 7) & ~7));
+
+    /// <summary>
+    /// Stride 1: dw [Cout, Cin·kh·kw] += this image's weight gradient from one column-shifted copy of the padded image
+    /// at a time (copy kx [Cin, Ho + kh − 1, Wo], read at row ky by tap (ky, kx)) and dy itself: no output column is
+    /// wasted (unlike the wide grid) and only one copy is live (unlike the compact layout's kw copies).
+    /// </summary>
+    public static void ImageByColumns(float* x, float* gy, float* dw, float* s, in ConvGeometry g)
+    {
+        int hp = g.Ho + g.Kh - 1, plane = hp * g.Wo, copyLen = g.Cin * plane, q = (g.P + 7) & ~7;
+        int taps = g.Kh * g.Kw, jn = g.Cin * g.Kh;
+        float* dyg = s + copyLen + 8;
+        for (int co = 0; co < g.Cout; co++)
+        {
+            float* dst = dyg + ((long)co * q);
+            new ReadOnlySpan<float>(gy + ((long)co * g.P), g.P).CopyTo(new Span<float>(dst, g.P));
+            new Span<float>(dst + g.P, q - g.P).Clear();
+        }
+
+        // The last whole-vector reads of the last channel run up to 7 floats past the copy (against zero dy).
+        new Span<float>(s + copyLen, 8).Clear();
+        int[] table = t_offsets is { } cached && cached.Length >= 2 * jn ? cached : (t_offsets = new int[2 * jn]);
+        fixed (int* tab = table)
+        {
+            for (int kx = 0; kx < g.Kw; kx++)
             {
-                // Missing channels of a ragged last block repeat the last one; their sums are dropped.
-                int last = g.Cout - 1;
-                float* d0 = dyg + ((long)c * q);
-                float* d1 = dyg + ((long)Math.Min(c + 1, last) * q);
-                float* d2 = dyg + ((long)Math.Min(c + 2, last) * q);
-                float* d3 = dyg + ((long)Math.Min(c + 3, last) * q);
-                int rows = Math.Min(4, g.Cout - c);
-                float* dwc = dw + ((long)c * jn);
-                for (int j = 0; j < jn; j += 3)
+                ConvImplicitBanded.ShiftedRows(x, g.Cin, g.H, g.W, -g.PadTop, kx - g.PadLeft, hp, g.Wo, s);
+                for (int j = 0; j < jn; j++)
                 {
-                    // The last triple repeats its last pair where Cin·taps is not a multiple of 3.
-                    int pairs = Math.Min(3, jn - j);
-                    int o1 = off[j + Math.Min(1, pairs - 1)], o2 = off[j + pairs - 1];
-                    Block(d0, d1, d2, d3, v, nvec, off[j], o1, o2, sums);
-                    for (int r = 0; r < rows; r++)
+                    int ci = j / g.Kh, ky = j % g.Kh;
+                    tab[j] = (ci * plane) + (ky * g.Wo);
+                    tab[jn + j] = (ci * taps) + (ky * g.Kw) + kx;
+                }
+
+                Accumulate(s, dyg, dw, tab, tab + jn, jn, g.Cin * taps, q, g.Cout);
+            }
+        }
+    }
+
+    /// <summary>
+    /// dw[co, idx[j]] += Σ_q dy[co, q] · v[off[j] + q] for pairs j &lt; <paramref name="jn"/> (rows of dw are
+    /// <paramref name="dwRow"/> floats), in blocks of 4 output channels × 3 pairs.
+    /// </summary>
+    private static void Accumulate(float* v, float* dyg, float* dw, int* off, int* idx, int jn, int dwRow, int q, int cout)
+    {
+        float* sums = stackalloc float[16];
+        int nvec = q / 8;
+        for (int c = 0; c < cout; c += 4)
+        {
+            // Missing channels of a ragged last block repeat the last one; their sums are dropped.
+            int last = cout - 1;
+            float* d0 = dyg + ((long)c * q);
+            float* d1 = dyg + ((long)Math.Min(c + 1, last) * q);
+            float* d2 = dyg + ((long)Math.Min(c + 2, last) * q);
+            float* d3 = dyg + ((long)Math.Min(c + 3, last) * q);
+            int rows = Math.Min(4, cout - c);
+            float* dwc = dw + ((long)c * dwRow);
+            for (int j = 0; j < jn; j += 3)
+            {
+                // The last triple repeats its last pair where jn is not a multiple of 3.
+                int pairs = Math.Min(3, jn - j);
+                int o1 = off[j + Math.Min(1, pairs - 1)], o2 = off[j + pairs - 1];
+                Block(d0, d1, d2, d3, v, nvec, off[j], o1, o2, sums);
+                for (int r = 0; r < rows; r++)
+                {
+                    float* dst = dwc + ((long)r * dwRow);
+                    for (int k = 0; k < pairs; k++)
                     {
-                        float* dst = dwc + ((long)r * jn) + j;
-                        for (int k = 0; k < pairs; k++)
-                        {
-                            dst[k] += sums[(r * 3) + k];
-                        }
+                        dst[idx[j + k]] += sums[(r * 3) + k];
                     }
                 }
             }
