@@ -53,9 +53,10 @@ public sealed class Conv2dTests
     /// <summary>
     /// The convolution paths a test can force (each falls back to the default choice where it does not apply):
     /// the implicit GEMM in its wide layout, in its compact layout (kw column-shifted copies) and banded (stride 1:
-    /// forward and dx on one shifted copy of a band of rows at a time).
+    /// forward and dx on one shifted copy of a band of rows at a time; dW on one column copy of the image at a time
+    /// or, "-views", on the wide or compact views).
     /// </summary>
-    private static readonly string[] Paths = ["im2col", "implicit-wide", "implicit-compact", "implicit-banded", "direct"];
+    private static readonly string[] Paths = ["im2col", "implicit-wide", "implicit-compact", "implicit-banded", "implicit-banded-views", "direct"];
 
     /// <summary>
     /// Runs <paramref name="body"/> with the im2col path, or (where they apply: stride 1) the implicit-GEMM or the
@@ -65,7 +66,8 @@ public sealed class Conv2dTests
     {
         ConvGemm.t_forceImplicit = path.StartsWith("implicit", StringComparison.Ordinal);
         ConvImplicit.t_forceCompact = path == "implicit-compact" ? true : path == "implicit-wide" ? false : null;
-        ConvImplicit.t_forceBanded = path == "implicit-banded" ? true : path.StartsWith("implicit-", StringComparison.Ordinal) ? false : null;
+        ConvImplicit.t_forceBanded = path.StartsWith("implicit-banded", StringComparison.Ordinal) ? true : path.StartsWith("implicit-", StringComparison.Ordinal) ? false : null;
+        ConvImplicit.t_forceColumnsDw = path == "implicit-banded-views" ? false : null;
         ConvDirect.t_force = path == "direct";
         if (path == "direct")
         {
@@ -81,6 +83,7 @@ public sealed class Conv2dTests
             ConvGemm.t_forceImplicit = null;
             ConvImplicit.t_forceCompact = null;
             ConvImplicit.t_forceBanded = null;
+            ConvImplicit.t_forceColumnsDw = null;
             ConvDirect.t_force = null;
         }
     }
@@ -268,7 +271,7 @@ public sealed class Conv2dTests
         }
 
         var reference = Run("im2col");
-        foreach (string path in stride == 1 ? new[] { "implicit-wide", "implicit-compact", "implicit-banded" } : ["implicit-wide"])
+        foreach (string path in stride == 1 ? new[] { "implicit-wide", "implicit-compact", "implicit-banded", "implicit-banded-views" } : ["implicit-wide"])
         {
             var r = Run(path);
             TensorAssert.Close(reference.y, r.y, 1e-5, 1e-4, $"{path} y");

@@ -19,6 +19,7 @@ public sealed class ConvImplicitThreadingTests
         { "implicit-compact", 13, 5, 5, 1 },
         { "implicit-banded", 15, 3, 3, 1 },
         { "implicit-banded", 13, 1, 7, 1 },
+        { "implicit-banded-views", 14, 5, 5, 1 },
         { "implicit-wide", 19, 7, 7, 2 },
         { "implicit-wide", 26, 5, 4, 2 },
     };
@@ -77,7 +78,8 @@ public sealed class ConvImplicitThreadingTests
         Threading.ThreadCount = threads;
         ConvGemm.t_forceImplicit = path.StartsWith("implicit", StringComparison.Ordinal);
         ConvImplicit.t_forceCompact = path == "implicit-compact" ? true : path == "implicit-wide" ? false : null;
-        ConvImplicit.t_forceBanded = path == "implicit-banded" ? true : path.StartsWith("implicit-", StringComparison.Ordinal) ? false : null;
+        ConvImplicit.t_forceBanded = path.StartsWith("implicit-banded", StringComparison.Ordinal) ? true : path.StartsWith("implicit-", StringComparison.Ordinal) ? false : null;
+        ConvImplicit.t_forceColumnsDw = path == "implicit-banded-views" ? false : null;
         try
         {
             return body();
@@ -88,6 +90,7 @@ public sealed class ConvImplicitThreadingTests
             ConvGemm.t_forceImplicit = null;
             ConvImplicit.t_forceCompact = null;
             ConvImplicit.t_forceBanded = null;
+            ConvImplicit.t_forceColumnsDw = null;
         }
     }
 }

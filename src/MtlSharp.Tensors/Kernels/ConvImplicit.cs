@@ -47,6 +47,17 @@ internal static unsafe class ConvImplicit
     [ThreadStatic]
     internal static bool? t_forceBanded;
 
+    /// <summary>Tests only: on this thread, with the banded path, true forces dW by column copies, false by the views, null chooses.</summary>
+    [ThreadStatic]
+    internal static bool? t_forceColumnsDw;
+
+    /// <summary>
+    /// Largest column copy (Cin·(Ho + kh − 1)·Wo floats, 768 KiB) for which dW is computed one column copy at a time:
+    /// each copy is streamed once per block of output channels, so it must stay in L2. Measured at 48 channels,
+    /// stride 1: faster at 53×53 (600 KiB copies), 10–15% slower at 105×105 (2 MiB copies) than the views.
+    /// </summary>
+    private const long ColumnsDwMaxFloats = 3 << 16;
+
     /// <summary>
     /// Whether the implicit path handles <paramref name="g"/>: more than one tap, at least stride taps per axis (every
     /// phase has a sub-kernel), AVX2/FMA.
@@ -81,14 +92,14 @@ internal static unsafe class ConvImplicit
     }
 
     /// <summary>
-    /// Backward scratch per worker: views, gradient views and dy on the grid (banded: the larger of the input
-    /// gradient's band copy and the weight gradient's column copy), then the worker's partial dW.
+    /// Backward scratch per worker: views, dy on the grid and gradient views (banded: the larger of the input
+    /// gradient's band copy and dW's column copy or views and dy on the grid), then the worker's partial dW.
     /// </summary>
     public static int BackwardScratch(in Layout l, in ConvGeometry g)
     {
-        int copies = l.Banded
-            ? Math.Max(ConvImplicitBanded.Scratch(g.Cout, g.H, g.W, g.Kh), ConvImplicitWeightGrad.ColumnsScratch(g))
-            : (2 * l.Len) + (g.Cout * l.Qv);
+        int views = l.Len + (g.Cout * l.Qv);
+        int copies = !l.Banded ? views + l.Len
+            : Math.Max(ConvImplicitBanded.Scratch(g.Cout, g.H, g.W, g.Kh), l.ColumnsDw ? ConvImplicitWeightGrad.ColumnsScratch(g) : views);
         return copies + (g.Kh * g.Kw * g.Cout * g.Cin);
     }
 
@@ -249,23 +260,29 @@ internal static unsafe class ConvImplicit
         int cc = g.Cout * g.Cin, q = l.Qv;
         if (l.Banded)
         {
-            // One scratch region, used in turn by the input gradient's band copies and the weight gradient's column copies.
+            // The scratch region serves in turn the input gradient's band copies and dW's column copy or views.
             if (gx != null)
             {
                 ConvImplicitBanded.InputGrad(gy, wr, gx, scratch, g);
             }
 
-            if (dw != null)
+            if (dw == null)
             {
-                ConvImplicitWeightGrad.ImageByColumns(x, gy, dw, scratch, g);
+                return;
             }
 
-            return;
+            if (l.ColumnsDw)
+            {
+                ConvImplicitWeightGrad.ImageByColumns(x, gy, dw, scratch, g);
+                return;
+            }
+
+            gx = null; // done: the views below serve dW only
         }
 
         float* v = scratch;
-        float* dv = v + l.Len;
-        float* dyg = dv + l.Len;
+        float* dyg = v + l.Len;
+        float* dv = dyg + ((long)g.Cout * q);
 
         // dy on the grid: zero in the extra columns (wide) and past Ho·Lw.
         for (int co = 0; co < g.Cout; co++)
@@ -331,6 +348,7 @@ internal static unsafe class ConvImplicit
         {
             Compact = g.Sh == 1 && g.Sw == 1 && UseCompact(g);
             Banded = g.Sh == 1 && g.Sw == 1 && (t_forceBanded ?? true);
+            ColumnsDw = Banded && (t_forceColumnsDw ?? (long)g.Cin * (g.Ho + g.Kh - 1) * g.Wo <= ColumnsDwMaxFloats);
             Hp = g.Ho + SubKernel(g.Kh, g.Sh) - 1;
             Lw = Compact ? g.Wo : g.Wo + SubKernel(g.Kw, g.Sw) - 1;
             Views = Compact ? g.Kw : g.Sh * g.Sw;
@@ -352,6 +370,12 @@ internal static unsafe class ConvImplicit
 
         /// <summary>Stride 1: forward pass and input gradient by <see cref="ConvImplicitBanded"/>, dW by <see cref="ConvImplicitWeightGrad.ImageByColumns"/> (no views).</summary>
         public bool Banded { get; }
+
+        /// <summary>
+        /// Banded, and dW by <see cref="ConvImplicitWeightGrad.ImageByColumns"/> (one column-shifted copy of the image
+        /// at a time) rather than from this layout's views.
+        /// </summary>
+        public bool ColumnsDw { get; }
 
         public int Hp { get; }
 

@@ -42,7 +42,7 @@ internal static unsafe class ConvImplicitWeightGrad
 
     /// <summary>Floats of scratch <see cref="ImageByColumns"/> needs: one column-shifted copy of the image and dy on the grid.</summary>
     public static int ColumnsScratch(in ConvGeometry g) =>
-        (g.Cin * (g.Ho + g.Kh - 1) * g.Wo) + 8 + (g.Cout * ((g.P + 7) & ~7));
+        (g.Cin * ConvImplicitBanded.ChannelStride((g.Ho + g.Kh - 1) * g.Wo)) + 8 + (g.Cout * ((g.P + 7) & ~7));
 
     /// <summary>
     /// Stride 1: dw [Cout, Cin·kh·kw] += this image's weight gradient from one column-shifted copy of the padded image
@@ -51,7 +51,8 @@ internal static unsafe class ConvImplicitWeightGrad
     /// </summary>
     public static void ImageByColumns(float* x, float* gy, float* dw, float* s, in ConvGeometry g)
     {
-        int hp = g.Ho + g.Kh - 1, plane = hp * g.Wo, copyLen = g.Cin * plane, q = (g.P + 7) & ~7;
+        int hp = g.Ho + g.Kh - 1, used = hp * g.Wo, plane = ConvImplicitBanded.ChannelStride(used), copyLen = g.Cin * plane;
+        int q = (g.P + 7) & ~7;
         int taps = g.Kh * g.Kw, jn = g.Cin * g.Kh;
         float* dyg = s + copyLen + 8;
         for (int co = 0; co < g.Cout; co++)
@@ -61,14 +62,20 @@ internal static unsafe class ConvImplicitWeightGrad
             new Span<float>(dst + g.P, q - g.P).Clear();
         }
 
-        // The last whole-vector reads of the last channel run up to 7 floats past the copy (against zero dy).
+        // Whole-vector reads run up to 7 floats past each channel's rows (against zero dy): the gaps between
+        // channels and the slack after the last one must hold finite values.
         new Span<float>(s + copyLen, 8).Clear();
+        for (int ci = 0; ci < g.Cin; ci++)
+        {
+            new Span<float>(s + ((long)ci * plane) + used, plane - used).Clear();
+        }
+
         int[] table = t_offsets is { } cached && cached.Length >= 2 * jn ? cached : (t_offsets = new int[2 * jn]);
         fixed (int* tab = table)
         {
             for (int kx = 0; kx < g.Kw; kx++)
             {
-                ConvImplicitBanded.ShiftedRows(x, g.Cin, g.H, g.W, -g.PadTop, kx - g.PadLeft, hp, g.Wo, s);
+                ConvImplicitBanded.ShiftedRows(x, g.Cin, g.H, g.W, -g.PadTop, kx - g.PadLeft, hp, g.Wo, plane, s);
                 for (int j = 0; j < jn; j++)
                 {
                     int ci = j / g.Kh, ky = j % g.Kh;
