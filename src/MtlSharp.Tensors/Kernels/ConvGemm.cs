@@ -293,6 +293,11 @@ internal static unsafe class ConvGemm
         int chunks = Chunks(g), per = ConvImplicit.ForwardScratch(l, g);
         var wr = Tensor.Scratch(new Shape(w.Length));
         ConvImplicit.TapMajorWeights(w.Span, wr.Span, g);
+        if (l.Banded)
+        {
+            wr = ConvImplicitBanded.Weights(wr, g, backward: false);
+        }
+
         var scratch = Tensor.Scratch(new Shape(chunks * per));
         int cin = g.Cin * g.HW, cout = g.Cout * g.P;
         fixed (float* px = x.Span)
@@ -323,6 +328,11 @@ internal static unsafe class ConvGemm
         int chunks = Chunks(g), per = ConvImplicit.BackwardScratch(l, g), wLen = w.Length;
         var wr = Tensor.Scratch(new Shape(wLen));
         ConvImplicit.TapMajorWeights(w.Span, wr.Span, g);
+        if (l.Banded && needX)
+        {
+            wr = ConvImplicitBanded.Weights(wr, g, backward: true);
+        }
+
         var scratch = Tensor.Scratch(new Shape(chunks * per));
         int cin = g.Cin * g.HW, cout = g.Cout * g.P;
         fixed (float* px = x.Span)

@@ -38,18 +38,51 @@ internal static unsafe class ConvImplicitBanded
         return (lines | 1) * 16;
     }
 
-    /// <summary>y [Cout, Ho, Wo] = conv(x [Cin, H, W]) + bias (bias may be null) for one image.</summary>
+    /// <summary>
+    /// The weights the forward pass (or, <paramref name="backward"/>, the input gradient) reads, from the tap-major
+    /// weights <paramref name="wr"/> ([taps][Cout][Cin]): each tap's GEMM operand packed once per call
+    /// (<see cref="GemmPacking.PackA"/>; transposed for the input gradient) where the GEMM takes packed operands,
+    /// else <paramref name="wr"/> itself.
+    /// </summary>
+    public static Tensor Weights(Tensor wr, in ConvGeometry g, bool backward)
+    {
+        int m = backward ? g.Cin : g.Cout, k = backward ? g.Cout : g.Cin, taps = g.Kh * g.Kw, len = GemmBlocked.PackedALength(m, k);
+        if (!GemmBlocked.TakesPackedA(m, k))
+        {
+            return wr;
+        }
+
+        var packed = Tensor.Scratch(new Shape(taps * len));
+        fixed (float* src = wr.Span)
+        fixed (float* dst = packed.Span)
+        {
+            for (int t = 0; t < taps; t++)
+            {
+                GemmPacking.PackA(src + ((long)t * m * k), backward, g.Cin, m, k, dst + ((long)t * len));
+            }
+        }
+
+        return packed;
+    }
+
+    /// <summary>
+    /// y [Cout, Ho, Wo] = conv(x [Cin, H, W]) + bias (bias may be null) for one image; <paramref name="wr"/> from
+    /// <see cref="Weights"/> (forward).
+    /// </summary>
     public static void Forward(float* x, float* wr, float* bias, float* y, float* s, in ConvGeometry g) =>
         Correlate(x, g.Cin, g.H, g.W, g.PadTop, g.PadLeft, wr, false, g.Kh, g.Kw, y, g.Cout, g.Ho, g.Wo, bias, false, s);
 
-    /// <summary>gx [Cin, H, W] += the input gradient of one image given its dy [Cout, Ho, Wo].</summary>
+    /// <summary>
+    /// gx [Cin, H, W] += the input gradient of one image given its dy [Cout, Ho, Wo]; <paramref name="wr"/> from
+    /// <see cref="Weights"/> (backward).
+    /// </summary>
     public static void InputGrad(float* gy, float* wr, float* gx, float* s, in ConvGeometry g) =>
         Correlate(gy, g.Cout, g.Ho, g.Wo, g.Kh - 1 - g.PadTop, g.Kw - 1 - g.PadLeft, wr, true, g.Kh, g.Kw, gx, g.Cin, g.H, g.W, null, true, s);
 
     /// <summary>
     /// dst [dstC, outH, outW] (+)= Σ_taps A_tap · shifted src, where A_tap is tap (ky, kx) of the tap-major weights
     /// <paramref name="wr"/> ([taps][Cout][Cin]) or, when <paramref name="transposed"/>, tap (kh−1−ky, kw−1−kx)
-    /// transposed (the input gradient's flipped kernel).
+    /// transposed (the input gradient's flipped kernel); packed per tap where <see cref="Weights"/> packs.
     /// </summary>
     private static void Correlate(
         float* src, int srcC, int srcH, int srcW, int padT, int padL, float* wr, bool transposed, int kh, int kw,
@@ -57,6 +90,8 @@ internal static unsafe class ConvImplicitBanded
     {
         long cc = (long)srcC * dstC, plane = (long)outH * outW;
         int lda = transposed ? dstC : srcC, rowsPer = RowsPerBand(outH, outW);
+        bool packed = GemmBlocked.TakesPackedA(dstC, srcC);
+        long packedLen = GemmBlocked.PackedALength(dstC, srcC);
         for (int oh0 = 0; oh0 < outH; oh0 += rowsPer)
         {
             int r = Math.Min(rowsPer, outH - oh0), rows = r + kh - 1, nb = r * outW, lds = ChannelStride(rows * outW);
@@ -78,9 +113,16 @@ internal static unsafe class ConvImplicitBanded
                 for (int ky = 0; ky < kh; ky++, acc = true)
                 {
                     int t = transposed ? ((kh - 1 - ky) * kw) + (kw - 1 - kx) : (ky * kw) + kx;
-                    GemmBlocked.Run(
-                        wr + (t * cc), transposed, lda, s + ((long)ky * outW), false, lds, c, (nint)plane,
-                        dstC, nb, srcC, acc);
+                    if (packed)
+                    {
+                        GemmBlocked.RunPackedA(wr + (t * packedLen), s + ((long)ky * outW), lds, c, (nint)plane, dstC, nb, srcC, acc);
+                    }
+                    else
+                    {
+                        GemmBlocked.Run(
+                            wr + (t * cc), transposed, lda, s + ((long)ky * outW), false, lds, c, (nint)plane,
+                            dstC, nb, srcC, acc);
+                    }
                 }
             }
         }

@@ -86,6 +86,25 @@ internal static unsafe class GemmBlocked
         }
     }
 
+    /// <summary>Floats of an m×k A operand packed by <see cref="GemmPacking.PackA"/> for <see cref="RunPackedA"/>.</summary>
+    public static int PackedALength(int m, int k) => RoundUp(m, MR) * k;
+
+    /// <summary>Whether <see cref="RunPackedA"/> takes an m×k A: one A block (m ≤ MC, k ≤ KC), B read in place.</summary>
+    public static bool TakesPackedA(int m, int k) => m <= DirectBMaxRows && k <= KC;
+
+    /// <summary>
+    /// <see cref="Run"/> with A already packed (by <see cref="GemmPacking.PackA"/> with mc = m, kc = k; see
+    /// <see cref="TakesPackedA"/>) and B [k, n] read in place: for products repeated with the same A.
+    /// </summary>
+    public static void RunPackedA(float* packA, float* b, nint ldb, float* c, nint ldc, int m, int n, int k, bool accumulate)
+    {
+        float* edge = Buffer(ref t_edgeB, NR * k);
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            MacroDirect(packA, b + jc, ldb, edge, c + jc, ldc, m, Math.Min(NC, n - jc), k, !accumulate);
+        }
+    }
+
     /// <summary>The two loops around the micro-kernel, B packed.</summary>
     private static void MacroPacked(float* packA, float* packB, float* c, nint ldc, int mc, int nc, int kc, bool first)
     {
