@@ -17,10 +17,10 @@ public static partial class Ops
     /// stride 1, 'SAME' equals PyTorch's <c>padding=k/2</c>). Computed per image, images spread over
     /// <see cref="Threading.ThreadCount"/> threads: stride-1 kernels over fewer than 16 input channels by a direct
     /// register-blocked AVX2 convolution (no GEMM; dW reduced over the whole batch); kernels over ≥ 16 channels
-    /// (and at least as large as the stride on each axis) as shifted GEMMs on a padded copy of the image, on kw
-    /// column-shifted copies for small images, or, when strided, on the stride phases of the padded image (polyphase:
-    /// a sum of stride-1 convolutions with sub-kernels) — no im2col; dW by a register-blocked direct kernel, no
-    /// packing; otherwise im2col + GEMM in bands of
+    /// (and at least as large as the stride on each axis) as shifted GEMMs (no im2col): stride 1 on one
+    /// column-shifted copy of a band of input rows at a time (dx the same on dy with the flipped kernel), strided on
+    /// the stride phases of the padded image (polyphase: a sum of stride-1 convolutions with sub-kernels); dW by a
+    /// register-blocked direct kernel, no packing; otherwise im2col + GEMM in bands of
     /// output rows (bounded scratch), with col2im for dx. Backward gives dx, dW and db; results are deterministic
     /// for a fixed thread count.
     /// </remarks>
