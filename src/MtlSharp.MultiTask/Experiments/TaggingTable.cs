@@ -116,6 +116,28 @@ public static class TaggingTable
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The fraction of an α matrix's absolute mass that mixes subspaces of different tasks (labels "TASK.s"): 0 for
+    /// separate networks, 1 − 1/M for the balanced (hard-sharing) start.
+    /// </summary>
+    public static double CrossTaskShare(NamedMatrix alpha)
+    {
+        ArgumentNullException.ThrowIfNull(alpha);
+        static string Task(string label) => label.LastIndexOf('.') is var i and > 0 ? label[..i] : label;
+        double cross = 0, all = 0;
+        for (int r = 0; r < alpha.Values.Length; r++)
+        {
+            for (int c = 0; c < alpha.Values[r].Length; c++)
+            {
+                double v = Math.Abs(alpha.Values[r][c]);
+                all += v;
+                cross += Task(alpha.RowLabels[r]) == Task(alpha.ColumnLabels[c]) ? 0 : v;
+            }
+        }
+
+        return all > 0 ? cross / all : double.NaN;
+    }
+
     /// <summary>(err_base − err_method) / err_base for accuracies.</summary>
     public static double ErrorReduction(double baselineAccuracy, double methodAccuracy) =>
         (1 - baselineAccuracy) <= 0 ? double.NaN : ((1 - baselineAccuracy) - (1 - methodAccuracy)) / (1 - baselineAccuracy);
@@ -127,6 +149,22 @@ public static class TaggingTable
         if (sluice.Length == 0)
         {
             return;
+        }
+
+        // How much each layer shares: the fraction of |α| that mixes in the other tasks' subspaces.
+        var layerNames = sluice[0].Matrices.Where(m => m.Name.StartsWith("alpha layer", StringComparison.Ordinal)).Select(m => m.Name).ToArray();
+        if (layerNames.Length > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("### How much each sluice layer shares: Σ|α| across tasks / Σ|α| (mean over seeds)");
+            sb.AppendLine();
+            sb.AppendLine(ci, $"| training genre | {string.Join(" | ", layerNames)} | seeds |");
+            sb.AppendLine(ci, $"|---|{string.Concat(Enumerable.Repeat("---|", layerNames.Length))}---|");
+            foreach (var group in sluice.GroupBy(r => r.Environment[TaggingReports.TrainGenreKey]))
+            {
+                var cells = layerNames.Select(n => group.Select(r => r.Matrices.FirstOrDefault(m => m.Name == n)).OfType<NamedMatrix>().Select(CrossTaskShare).DefaultIfEmpty(double.NaN).Average());
+                sb.AppendLine(ci, $"| {group.Key} | {string.Join(" | ", cells.Select(c => (c * 100).ToString("F1", ci) + "%"))} | {group.Count()} |");
+            }
         }
 
         sb.AppendLine();

@@ -46,4 +46,14 @@ public sealed class TaggingTableTests
         // Sluice vs hard sharing over answers only: errors 19% → 15% in-domain, 29% → 24% out-of-domain.
         Assert.Contains("- sluice vs hard-sharing: relative error reduction in-domain 21.1%, out-of-domain 17.2% (over answers)", md, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void CrossTaskShareIsTheOffTaskFractionOfAlpha()
+    {
+        string[] labels = ["A.1", "A.2", "B.1", "B.2"];
+        double[][] balanced = [[0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25]];
+        Assert.Equal(0.5, TaggingTable.CrossTaskShare(new NamedMatrix("alpha layer 1", labels, labels, balanced)), 12);
+        double[][] mixed = [[1, 0, -1, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+        Assert.Equal(0.2, TaggingTable.CrossTaskShare(new NamedMatrix("alpha layer 1", labels, labels, mixed)), 12);
+    }
 }
