@@ -72,8 +72,8 @@ public static class TaggingTable
             sb.Append(ci, $" {g} in | {g} out |");
         }
 
-        sb.AppendLine(" avg in | avg out | seeds |");
-        sb.Append("|---|").Append(string.Concat(Enumerable.Repeat("---|---|", genres.Length))).AppendLine("---|---|---|");
+        sb.AppendLine(" avg in | avg out | seeds | avg out per complete seed (mean ± std) |");
+        sb.Append("|---|").Append(string.Concat(Enumerable.Repeat("---|---|", genres.Length))).AppendLine("---|---|---|---|");
         foreach (var m in methods)
         {
             sb.Append(ci, $"| {m} |");
@@ -85,7 +85,7 @@ public static class TaggingTable
 
             double ai = cells.Length > 0 ? cells.Average(c => c.In) : double.NaN, ao = cells.Length > 0 ? cells.Average(c => c.Out) : double.NaN;
             string seeds = cells.Length > 0 ? string.Join("/", cells.Select(c => c.Seeds).Distinct()) : "0";
-            sb.AppendLine(ci, $" {ai * 100:F2} | {ao * 100:F2} | {seeds} |");
+            sb.AppendLine(ci, $" {ai * 100:F2} | {ao * 100:F2} | {seeds} | {PerSeed(reports, m, genres)} |");
         }
 
         sb.AppendLine();
@@ -114,6 +114,27 @@ public static class TaggingTable
 
         AppendSluiceMatrices(sb, reports);
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// Over the seeds that have a run for every genre: each seed's average out-of-domain accuracy, then their mean ±
+    /// sample standard deviation (how much of a gap between methods is seed noise).
+    /// </summary>
+    private static string PerSeed(IReadOnlyList<RunReport> reports, string method, string[] genres)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var perSeed = reports.Where(r => r.Method == method).GroupBy(r => r.Seed)
+            .Where(g => genres.All(genre => g.Any(r => r.Environment[TaggingReports.TrainGenreKey] == genre)))
+            .Select(g => genres.Average(genre => Scores(g.First(r => r.Environment[TaggingReports.TrainGenreKey] == genre)).Out))
+            .ToArray();
+        if (perSeed.Length == 0)
+        {
+            return "–";
+        }
+
+        double mean = perSeed.Average();
+        double std = perSeed.Length > 1 ? Math.Sqrt(perSeed.Sum(x => (x - mean) * (x - mean)) / (perSeed.Length - 1)) : 0;
+        return string.Create(ci, $"{mean * 100:F2} ± {std * 100:F2} ({perSeed.Length})");
     }
 
     /// <summary>
