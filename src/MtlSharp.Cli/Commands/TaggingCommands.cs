@@ -3,6 +3,7 @@ using MtlSharp.Data.Text;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Sluice;
 using MtlSharp.MultiTask.Tagging;
+using MtlSharp.MultiTask.Weighting;
 
 namespace MtlSharp.Cli.Commands;
 
@@ -44,7 +45,7 @@ internal static class TaggingCommands
             Connection = connection is null ? null : Parse<LayerConnection>(connection, "layer connection", ["last", "stitch", "skip", "concat"]),
             Subspaces = subspaces,
             OrthogonalityWeight = orthogonality,
-            Weighting = weighting is null or "uncertainty" or "fixed" ? weighting : throw new UsageException($"unknown loss weighting '{weighting}'; expected uncertainty or fixed"),
+            Weighting = weighting is null ? null : Parse<LossWeightingKind>(weighting, "loss weighting", ["fixed", "uncertainty"]),
             InputNoise = inputNoise,
             WordDropout = wordDropout,
         };

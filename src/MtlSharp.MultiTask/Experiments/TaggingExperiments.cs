@@ -108,11 +108,11 @@ public static class TaggingExperiments
         var model = new SequenceTagger(config, words.Count, chars.Count, tasks.Select(t => t.NumTags).ToArray(), root.Split());
         // Fixed λ = 1 for every method by default, sluice included: on the dev split uncertainty weighting scored
         // below it (weblog seed 0, last-layer sluice: 79.5 vs 80.5 dev DEPREL); "uncertainty" stays a switch.
-        ILossWeighting weighting = (settings.Weighting ?? "fixed") switch
+        ILossWeighting weighting = (settings.Weighting ?? LossWeightingKind.Fixed) switch
         {
-            "uncertainty" => new UncertaintyWeighting(tasks.Length),
-            "fixed" => FixedWeighting.Equal(tasks.Length),
-            var w => throw new ArgumentException($"Unknown loss weighting '{w}' (uncertainty, fixed)."),
+            LossWeightingKind.Uncertainty => new UncertaintyWeighting(tasks.Length),
+            LossWeightingKind.Fixed => FixedWeighting.Equal(tasks.Length),
+            var w => throw new ArgumentOutOfRangeException(nameof(settings), w, "Unknown loss weighting."),
         };
         var options = new TaggerTrainingOptions
         {

@@ -1,4 +1,5 @@
 using MtlSharp.MultiTask.Sluice;
+using MtlSharp.MultiTask.Weighting;
 
 namespace MtlSharp.MultiTask.Experiments;
 
@@ -59,8 +60,8 @@ public sealed record TaggingSettings
     /// <summary>Ablation: orthogonality weight.</summary>
     public float? OrthogonalityWeight { get; init; }
 
-    /// <summary>Loss weighting: "uncertainty" or "fixed" (null: fixed λ = 1 for every method, sluice included — chosen on dev).</summary>
-    public string? Weighting { get; init; }
+    /// <summary>Loss weighting (null: fixed λ = 1 for every method, sluice included — chosen on dev).</summary>
+    public LossWeightingKind? Weighting { get; init; }
 
     /// <summary>Write a checkpoint of the best model here (null: none).</summary>
     public string? CheckpointDirectory { get; init; }

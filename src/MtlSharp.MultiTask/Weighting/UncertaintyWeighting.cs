@@ -29,18 +29,12 @@ public sealed class UncertaintyWeighting : Module, ILossWeighting
     IReadOnlyList<Parameter> ILossWeighting.Parameters => [_logVars];
 
     /// <inheritdoc/>
+    /// <remarks>½ Σ_m (exp(−s_m)·L_m + s_m): each loss counts as one observation.</remarks>
     public Tensor Combine(ReadOnlySpan<Tensor> taskLosses)
     {
-        int m = _logVars.Length;
-        if (taskLosses.Length != m)
-        {
-            throw new ArgumentException($"UncertaintyWeighting: {taskLosses.Length} task losses for {m} tasks.", nameof(taskLosses));
-        }
-
-        var losses = Ops.Stack(taskLosses);                       // [M]
-        var precision = Ops.Exp(Ops.Neg(_logVars));               // [M]
-        var weighted = Ops.Add(Ops.Mul(precision, losses), _logVars);
-        return Ops.Scale(Ops.Sum(weighted), 0.5f);
+        Span<float> one = stackalloc float[taskLosses.Length];
+        one.Fill(1f);
+        return Combine(taskLosses, one);
     }
 
     /// <summary>
@@ -60,7 +54,8 @@ public sealed class UncertaintyWeighting : Module, ILossWeighting
 
         var losses = Ops.Stack(taskLosses);                       // [M]
         var precision = Ops.Exp(Ops.Neg(_logVars));               // [M]
-        var counts = Tensor.FromArray(observations, m);
+        var counts = Tensor.Scratch(new Shape(m));
+        observations.CopyTo(counts.Span);
         var weighted = Ops.Add(Ops.Mul(precision, losses), Ops.Mul(counts, _logVars));
         return Ops.Scale(Ops.Sum(weighted), 0.5f);
     }
