@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using MtlSharp.MultiTask.Training;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.Data.Tasks;
 
 namespace MtlSharp.Cli;
 

@@ -1,5 +1,7 @@
 using MtlSharp.MultiTask.Experiments;
-using MtlSharp.MultiTask.Routing;
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Analysis;
+using MtlSharp.MultiTask.Objectives;
 
 namespace MtlSharp.Cli;
 

@@ -28,6 +28,25 @@ public sealed class Rng
         return z ^ (z >> 31);
     }
 
+    /// <summary>The generator's state (four words), for checkpoints: <see cref="RestoreState"/> continues the stream exactly.</summary>
+    public ulong[] SaveState() => [_s0, _s1, _s2, _s3];
+
+    /// <summary>Restores a state from <see cref="SaveState"/>; the stream continues exactly where it was saved.</summary>
+    public void RestoreState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 4)
+        {
+            throw new ArgumentException($"An Rng state has 4 words, got {state.Length}.", nameof(state));
+        }
+
+        if ((state[0] | state[1] | state[2] | state[3]) == 0)
+        {
+            throw new ArgumentException("An all-zero Rng state is invalid for xoshiro256**.", nameof(state));
+        }
+
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+    }
+
     /// <summary>A new generator whose stream is independent of this one's continuation.</summary>
     public Rng Split() => new(NextUInt64() ^ 0x5DEECE66DUL);
 

@@ -1,6 +1,8 @@
 using MtlSharp.Data.Text;
-using MtlSharp.MultiTask.Tagging;
-using MtlSharp.MultiTask.Weighting;
+using MtlSharp.MultiTask.Models.Tagging;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Strategies.Weighting;
 using MtlSharp.Tensors;
 
 namespace MtlSharp.Benchmarks.Cases;

@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Training;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.Data.Tasks;
 using MtlSharp.NN.Checkpoints;
 
 namespace MtlSharp.Cli.Commands;
@@ -30,7 +33,7 @@ internal static class EvalCommand
             {
                 Seed = int.Parse(Tag("seed"), ci),
                 DataDirectory = r.GetValue(data),
-                Combine = Enum.Parse<MtlSharp.MultiTask.Routing.CombineMode>(Tag("combine")),
+                Combine = Enum.Parse<MtlSharp.MultiTask.Models.Routing.CombineMode>(Tag("combine")),
                 Rho = double.Parse(Tag("rho"), ci),
                 Budget = float.Parse(Tag("budget"), ci),
             };

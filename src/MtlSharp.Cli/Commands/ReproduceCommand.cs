@@ -62,7 +62,7 @@ internal static class ReproduceCommand
                             string variant = string.Join(",", new[]
                             {
                                 rhoValues.Length > 1 ? string.Create(CultureInfo.InvariantCulture, $"rho={rho}") : null,
-                                combines.Length > 1 || c != MtlSharp.MultiTask.Routing.CombineMode.Mean ? $"combine={c.ToString().ToLowerInvariant()}" : null,
+                                combines.Length > 1 || c != MtlSharp.MultiTask.Models.Routing.CombineMode.Mean ? $"combine={c.ToString().ToLowerInvariant()}" : null,
                             }.OfType<string>());
                             string dir = Path.Combine(outRoot, $"{ExperimentRunner.Name(m)}{(variant.Length > 0 ? "-" + variant.Replace("=", "", StringComparison.Ordinal).Replace(',', '-') : "")}-s{s}");
                             var settings = new ExperimentSettings

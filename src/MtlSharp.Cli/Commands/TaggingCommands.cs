@@ -1,9 +1,12 @@
 using System.Globalization;
 using MtlSharp.Data.Text;
 using MtlSharp.MultiTask.Experiments;
-using MtlSharp.MultiTask.Sluice;
-using MtlSharp.MultiTask.Tagging;
-using MtlSharp.MultiTask.Weighting;
+using MtlSharp.MultiTask.Models.Sluice;
+using MtlSharp.MultiTask.Objectives;
+using MtlSharp.MultiTask.Models.Tagging;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Strategies.Weighting;
 
 namespace MtlSharp.Cli.Commands;
 

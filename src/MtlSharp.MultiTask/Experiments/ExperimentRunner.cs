@@ -1,97 +1,117 @@
 using System.Globalization;
+using System.Text;
 using MtlSharp.MultiTask.Reporting;
-using MtlSharp.MultiTask.Routing;
 using MtlSharp.MultiTask.Training;
-using MtlSharp.Tensors;
+using MtlSharp.MultiTask.Training.Callbacks;
+using MtlSharp.NN.Checkpoints;
 
 namespace MtlSharp.MultiTask.Experiments;
 
-/// <summary>Trains one built experiment and turns the outcome into a <see cref="RunReport"/> written to disk.</summary>
+/// <summary>
+/// Runs a <see cref="RunPlan"/> of any family through the one loop, with the standard callbacks (checkpoints, metrics
+/// log, TensorBoard, progress), then writes <c>report.json</c>, <c>report.html</c> and — last, and only when the
+/// schedule finished — the completion marker <see cref="CompleteFile"/>. A run folder without the marker is
+/// unfinished: <see cref="RunOptions.Resume"/> continues it from <c>checkpoints/last</c>.
+/// </summary>
 public static class ExperimentRunner
 {
-    /// <summary>Stable command-line name of a preset.</summary>
-    public static string Name(PresetId preset) => preset switch
-    {
-        PresetId.SyntheticTransfer => "synthetic-transfer",
-        PresetId.SyntheticGumbel => "synthetic-gumbel",
-        PresetId.Mnist4 => "mnist4",
-        _ => throw new ArgumentOutOfRangeException(nameof(preset)),
-    };
+    /// <summary>The completion marker, written last in a finished run's folder.</summary>
+    public const string CompleteFile = "complete.json";
 
-    /// <summary>Stable command-line name of a method.</summary>
-    public static string Name(RoutingMethod method) => method switch
-    {
-        RoutingMethod.NoSharing => "no-sharing",
-        RoutingMethod.SharedBottom => "shared-bottom",
-        RoutingMethod.Gumbel => "gumbel",
-        RoutingMethod.GumbelBudget => "gumbel-budget",
-        _ => throw new ArgumentOutOfRangeException(nameof(method)),
-    };
+    /// <summary>The metrics log in a run folder.</summary>
+    public const string MetricsFile = "metrics.jsonl";
 
-    /// <summary>
-    /// Trains <paramref name="setup"/>, then writes <c>report.json</c> and <c>report.html</c> into
-    /// <paramref name="outputDirectory"/> (when given) and returns the report.
-    /// </summary>
-    public static RunReport Run(ExperimentSetup setup, int seed, string? outputDirectory, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    /// <summary>Whether <paramref name="runDirectory"/> holds a finished run.</summary>
+    public static bool IsComplete(string runDirectory) => File.Exists(Path.Combine(runDirectory, CompleteFile));
+
+    /// <summary>The folder of the resumable state of a run (null when none was saved yet).</summary>
+    public static string? LastCheckpoint(string runDirectory) => CheckpointFolder.Resolve(Path.Combine(runDirectory, "checkpoints", "last"));
+
+    /// <summary>Trains the plan and returns its report (also written to the output folder when one is given).</summary>
+    public static RunReport Run(RunPlan plan, RunOptions options, CancellationToken cancellation = default)
     {
-        ArgumentNullException.ThrowIfNull(setup);
-        var outcome = new RoutedTrainer(setup.Model, setup.Tasks, setup.Options).Run(progress, cancellation);
-        var report = BuildReport(setup, seed, outcome);
-        if (outputDirectory is not null)
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(options);
+        string? dir = options.OutputDirectory;
+        var extra = new List<ITrainingCallback>();
+        if (dir is not null)
         {
-            Directory.CreateDirectory(outputDirectory);
-            RunReportJson.Save(report, Path.Combine(outputDirectory, "report.json"));
-            HtmlReportWriter.Save(report, Path.Combine(outputDirectory, "report.html"));
+            CheckWritable(dir);
+            extra.Add(new CheckpointCallback(Path.Combine(dir, "checkpoints"), options.Tags, options.Config, options.CheckpointEverySteps, options.CheckpointEverySeconds));
+            extra.Add(new MetricsLogCallback(Path.Combine(dir, MetricsFile), plan.LossCurves));
+            if (options.TensorBoard)
+            {
+                extra.Add(new TensorBoardCallback(Path.Combine(dir, "tensorboard"), plan.LossCurves));
+            }
         }
 
-        return report;
+        if (options.Progress is { } progress)
+        {
+            extra.Add(new ProgressCallback(progress));
+        }
+
+        var trainer = plan.CreateTrainer(extra);
+        try
+        {
+            if (options.Resume && dir is not null && LastCheckpoint(dir) is { } last)
+            {
+                trainer.Resume(last);
+            }
+
+            var outcome = trainer.Train(cancellation);
+            var report = plan.BuildReport(outcome);
+            var env = new Dictionary<string, string>(RunEnvironment.Describe());
+            foreach (var (k, v) in plan.Configuration)
+            {
+                env[k] = v;
+            }
+
+            foreach (var (k, v) in report.Environment)
+            {
+                env[k] = v;
+            }
+
+            env["cancelled"] = outcome.Cancelled ? "yes" : "no";
+            env["selectedUpdate"] = outcome.SelectedStep.ToString(CultureInfo.InvariantCulture);
+            if (outcome.StopReason is { } why)
+            {
+                env["stoppedEarly"] = why;
+            }
+
+            report = report with { Environment = env };
+            if (dir is not null)
+            {
+                RunReportJson.Save(report, Path.Combine(dir, "report.json"));
+                HtmlReportWriter.Save(report, Path.Combine(dir, "report.html"));
+                if (!outcome.Cancelled)
+                {
+                    string marker = string.Create(CultureInfo.InvariantCulture, $"{{\"updates\": {outcome.Updates}, \"selectedUpdate\": {outcome.SelectedStep}}}\n");
+                    AtomicFile.WriteAllBytes(Path.Combine(dir, CompleteFile), Encoding.UTF8.GetBytes(marker));
+                }
+            }
+
+            return report;
+        }
+        finally
+        {
+            foreach (var cb in extra.OfType<IDisposable>())
+            {
+                cb.Dispose();
+            }
+        }
     }
 
-    /// <summary>Assembles the report: results, allocations, embeddings, clusters, curves, environment.</summary>
-    public static RunReport BuildReport(ExperimentSetup setup, int seed, TrainingOutcome outcome)
+    /// <summary>Fails before training when the output folder cannot be created or written.</summary>
+    private static void CheckWritable(string dir)
     {
-        ArgumentNullException.ThrowIfNull(setup);
-        ArgumentNullException.ThrowIfNull(outcome);
-        var allocations = setup.Model.Allocations();
-        int[][] embeddings = TaskEmbeddings.Embed(allocations);
-        string[] names = setup.Tasks.Select(t => t.Name).ToArray();
-        var ci = CultureInfo.InvariantCulture;
-        var o = setup.Options;
-        var env = new Dictionary<string, string>
+        if (File.Exists(dir))
         {
-            ["threads"] = Threading.ThreadCount.ToString(ci),
-            ["processors"] = Environment.ProcessorCount.ToString(ci),
-            ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
-            ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
-            ["rounds"] = o.Rounds.ToString(ci),
-            ["batchSize"] = o.BatchSize.ToString(ci),
-            ["modelLearningRate"] = o.ModelLearningRate.ToString(ci),
-            ["routerLearningRate"] = o.RouterLearningRate.ToString(ci),
-            ["budget"] = o.Budget?.ToString(ci) ?? "none",
-            ["clipNorm"] = o.ClipNorm.ToString(ci),
-            ["temperature"] = $"max({o.Temperature.Minimum.ToString(ci)}, {o.Temperature.Initial.ToString(ci)}/sqrt(n+1))",
-            ["combine"] = setup.Model.RoutedLayers.Count > 0 ? setup.Model.RoutedLayers[0].Combine.ToString() : "n/a",
-            ["parameters"] = setup.Model.ParameterCount().ToString(ci),
-            ["cancelled"] = outcome.Cancelled ? "yes" : "no",
-        };
-        return new RunReport
-        {
-            Preset = Name(setup.Preset),
-            Method = Name(setup.Method),
-            Seed = seed,
-            Tasks = outcome.Tasks,
-            MeanTest = outcome.Tasks.Average(t => t.Test),
-            Allocation = allocations,
-            ActiveFraction = TaskEmbeddings.ActiveFraction(allocations),
-            Clusters = TaskEmbeddings.Clusters(embeddings).Select(g => (IReadOnlyList<string>)g.Select(i => names[i]).ToArray()).ToArray(),
-            TaskSimilarity = TaskEmbeddings.CosineSimilarity(embeddings),
-            TrainSeconds = outcome.TrainSeconds,
-            UpdatesPerSecond = outcome.TrainSeconds > 0 ? outcome.Updates / outcome.TrainSeconds : 0,
-            Updates = outcome.Updates,
-            LossCurves = outcome.LossCurves,
-            MetricCurves = outcome.MetricCurves,
-            AllocationHistory = outcome.AllocationHistory,
-            Environment = env,
-        };
+            throw new IOException($"--out '{dir}' is an existing file, not a folder.");
+        }
+
+        Directory.CreateDirectory(dir);
+        string probe = Path.Combine(dir, $".write-test.{Environment.ProcessId}");
+        File.WriteAllText(probe, "");
+        File.Delete(probe);
     }
 }

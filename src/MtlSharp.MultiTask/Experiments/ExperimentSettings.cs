@@ -1,4 +1,6 @@
-using MtlSharp.MultiTask.Routing;
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Analysis;
+using MtlSharp.MultiTask.Objectives;
 
 namespace MtlSharp.MultiTask.Experiments;
 
@@ -26,8 +28,6 @@ public sealed record ExperimentSettings
     /// <summary>Gumbel temperature schedule; null keeps the preset's (annealed, as the released code).</summary>
     public TemperatureSchedule? Temperature { get; init; }
 
-    /// <summary>Checkpoint folder, or null.</summary>
-    public string? CheckpointDirectory { get; init; }
 
     /// <summary>Training examples per synthetic task (the peer used 100,000).</summary>
     public int SyntheticTrainSize { get; init; } = 100_000;

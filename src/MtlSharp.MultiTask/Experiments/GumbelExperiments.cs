@@ -1,9 +1,16 @@
 using MtlSharp.Data.Images;
 using MtlSharp.Data.Synthetic;
-using MtlSharp.MultiTask.Architectures;
-using MtlSharp.MultiTask.Routing;
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Analysis;
+using MtlSharp.MultiTask.Objectives;
 using MtlSharp.MultiTask.Training;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.Data.Tasks;
+using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Training.Callbacks;
 using MtlSharp.NN;
+using MtlSharp.NN.Optim;
 using MtlSharp.Tensors;
 
 namespace MtlSharp.MultiTask.Experiments;
@@ -27,25 +34,120 @@ public static class GumbelExperiments
     public static RoutingMethod DefaultMethod(PresetId preset) =>
         preset == PresetId.SyntheticTransfer ? RoutingMethod.SharedBottom : RoutingMethod.Gumbel;
 
-    /// <summary>Builds data, model and options for one run.</summary>
-    public static ExperimentSetup Build(PresetId preset, RoutingMethod method, ExperimentSettings settings)
+    /// <summary>Stable command-line name of a preset.</summary>
+    public static string Name(PresetId preset) => preset switch
+    {
+        PresetId.SyntheticTransfer => "synthetic-transfer",
+        PresetId.SyntheticGumbel => "synthetic-gumbel",
+        PresetId.Mnist4 => "mnist4",
+        _ => throw new ArgumentOutOfRangeException(nameof(preset)),
+    };
+
+    /// <summary>Stable command-line name of a method.</summary>
+    public static string Name(RoutingMethod method) => method switch
+    {
+        RoutingMethod.NoSharing => "no-sharing",
+        RoutingMethod.SharedBottom => "shared-bottom",
+        RoutingMethod.Gumbel => "gumbel",
+        RoutingMethod.GumbelBudget => "gumbel-budget",
+        _ => throw new ArgumentOutOfRangeException(nameof(method)),
+    };
+
+    /// <summary>
+    /// Builds one run as a plan of the one loop: the model and tasks of the preset, the Gumbel-Matrix regime (one task
+    /// per batch, every task once per round in a fresh order, each task its own data order), Adam for the weights
+    /// and a second Adam for the router logits, keep-best on the mean validation metric where tasks have one.
+    /// </summary>
+    public static RunPlan Build(PresetId preset, RoutingMethod method, ExperimentSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (!MethodsOf(preset).Contains(method))
         {
-            throw new ArgumentException($"Preset {preset} does not support method {method}; it supports {string.Join(", ", MethodsOf(preset))}.");
+            throw new ArgumentException($"Preset {Name(preset)} does not support method {Name(method)}; it supports {string.Join(", ", MethodsOf(preset).Select(Name))}.");
+        }
+
+        if (!(settings.ScheduleScale > 0) || double.IsInfinity(settings.ScheduleScale))
+        {
+            throw new ArgumentException($"--scale must be a positive number, got {settings.ScheduleScale.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
         }
 
         var root = new Rng((ulong)settings.Seed);
         var initRng = root.Split();
         var dataRng = root.Split();
         ulong trainSeed = root.NextUInt64();
-        return preset switch
+        var built = preset switch
         {
-            PresetId.SyntheticTransfer => SyntheticTransfer(method, settings, initRng, dataRng, trainSeed),
-            PresetId.SyntheticGumbel => SyntheticGumbel(method, settings, initRng, dataRng, trainSeed),
-            PresetId.Mnist4 => Mnist4(method, settings, initRng, trainSeed),
+            PresetId.SyntheticTransfer => SyntheticTransfer(method, settings, initRng, dataRng),
+            PresetId.SyntheticGumbel => SyntheticGumbel(method, settings, initRng, dataRng),
+            PresetId.Mnist4 => Mnist4(method, settings, initRng),
             _ => throw new ArgumentOutOfRangeException(nameof(preset)),
+        };
+        return Plan(preset, method, settings, built, trainSeed);
+    }
+
+    private static RunPlan Plan(PresetId preset, RoutingMethod method, ExperimentSettings settings, Built built, ulong trainSeed)
+    {
+        var (network, tasks, o) = built;
+        int taskCount = tasks.Count;
+        var rng = new Rng(trainSeed);
+        var sampler = new RoundSampler(taskCount, rng.Split());
+        var orders = new Rng[taskCount];
+        for (int t = 0; t < taskCount; t++)
+        {
+            orders[t] = rng.Split();
+        }
+
+        var noise = rng.Split();
+        var data = new SplitTrainingData(tasks, o.BatchSize, orders);
+        var model = new RoutedModel(network, o.Budget, o.BudgetLambda);
+        var modelParams = network.Parameters(k => k.Role != ParameterRole.Routing);
+        var routerParams = network.Parameters(ParameterRole.Routing);
+        IOptimizer[] optimizers = routerParams.Count > 0
+            ? [new Adam(modelParams, o.ModelLearningRate), new Adam(routerParams, o.RouterLearningRate)]
+            : [new Adam(modelParams, o.ModelLearningRate)];
+        long total = o.Rounds * taskCount;
+        var options = new TrainerOptions
+        {
+            TotalSteps = total,
+            Optimizers = optimizers,
+            Sampler = sampler,
+            ClipNorm = o.ClipNorm,
+            EvaluateEvery = o.EvaluateEveryRounds > 0 ? o.EvaluateEveryRounds * taskCount : 0,
+            Temperature = o.Temperature,
+            Noise = noise,
+        };
+        string[] names = tasks.Select(t => t.Name).ToArray();
+        var losses = new LossCurveCallback(names, Math.Max(1, total / Math.Max(1, o.CurvePoints)));
+        var metrics = new MetricCurveCallback();
+        var history = new AllocationHistoryCallback(network, Math.Max(1, total / Math.Max(1, o.AllocationSnapshots)));
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        var config = new Dictionary<string, string>
+        {
+            ["rounds"] = o.Rounds.ToString(ci),
+            ["batchSize"] = o.BatchSize.ToString(ci),
+            ["modelLearningRate"] = o.ModelLearningRate.ToString(ci),
+            ["routerLearningRate"] = o.RouterLearningRate.ToString(ci),
+            ["budget"] = o.Budget?.ToString(ci) ?? "none",
+            ["clipNorm"] = o.ClipNorm.ToString(ci),
+            ["temperature"] = $"max({o.Temperature.Minimum.ToString(ci)}, {o.Temperature.Initial.ToString(ci)}/sqrt(n+1))",
+            ["combine"] = network.RoutedLayers.Count > 0 ? network.RoutedLayers[0].Combine.ToString() : "n/a",
+            ["sampler"] = sampler.Name,
+            ["parameters"] = network.ParameterCount().ToString(ci),
+        };
+        return new RunPlan
+        {
+            Preset = Name(preset),
+            Method = Name(method),
+            Seed = settings.Seed,
+            Model = model,
+            Data = data,
+            Evaluator = new SplitEvaluator(tasks, trainSeed),
+            Options = options,
+            LossCurves = losses,
+            MetricCurves = metrics,
+            Callbacks = [history],
+            Configuration = config,
+            BuildReport = outcome => RoutedReports.Build(Name(preset), Name(method), settings.Seed, network, outcome, losses, metrics, history),
         };
     }
 
@@ -66,7 +168,7 @@ public static class GumbelExperiments
     /// The paper gives no optimiser or length for this figure: we use App. A3's (Adam 0.01, batch 64, clip 1.0,
     /// 3000 rounds).
     /// </summary>
-    private static ExperimentSetup SyntheticTransfer(RoutingMethod method, ExperimentSettings s, Rng initRng, Rng dataRng, ulong trainSeed)
+    private static Built SyntheticTransfer(RoutingMethod method, ExperimentSettings s, Rng initRng, Rng dataRng)
     {
         var tasks = SyntheticTasks(new SyntheticRegressionOptions { ClusterSizes = [2], Rho = s.Rho }, s, dataRng);
         var comps = new ComponentGroup(
@@ -76,7 +178,7 @@ public static class GumbelExperiments
             ? new FixedRouter([[1, 0, 1, 0], [0, 1, 0, 1]])
             : FixedRouter.SharedBottom(2, 4);
         var model = new RoutedNetwork([new RoutedLayer(comps, router, s.Combine)], new TaskHeads(2, 4, 1, initRng), 0f, 2);
-        return new ExperimentSetup(PresetId.SyntheticTransfer, method, model, tasks, AppendixA3Options(s, trainSeed));
+        return new Built(model, tasks, AppendixA3Options(s));
     }
 
     /// <summary>
@@ -85,12 +187,12 @@ public static class GumbelExperiments
     /// gradient-norm clip 1.0, 3000 batches per task; p_init 0.5. Dataset size is not in the paper: 100,000 train
     /// and 10,000 test examples (as the peer reference).
     /// </summary>
-    private static ExperimentSetup SyntheticGumbel(RoutingMethod method, ExperimentSettings s, Rng initRng, Rng dataRng, ulong trainSeed)
+    private static Built SyntheticGumbel(RoutingMethod method, ExperimentSettings s, Rng initRng, Rng dataRng)
     {
         var tasks = SyntheticTasks(SyntheticRegressionOptions.Pairs(2, 1.0), s, dataRng);
         var model = SyntheticGumbelModel(method, s.Combine, initRng);
-        var options = AppendixA3Options(s, trainSeed);
-        return new ExperimentSetup(PresetId.SyntheticGumbel, method, model, tasks, options);
+        var options = AppendixA3Options(s);
+        return new Built(model, tasks, options);
     }
 
     /// <summary>
@@ -99,7 +201,7 @@ public static class GumbelExperiments
     /// for weights and logits, 10 epochs per task (37,500 rounds = 150,000 updates), p_init 0.5, no clipping; test
     /// accuracy at the end (no validation split). Budget run: b = 0.75, λ = 1.
     /// </summary>
-    private static ExperimentSetup Mnist4(RoutingMethod method, ExperimentSettings s, Rng initRng, ulong trainSeed)
+    private static Built Mnist4(RoutingMethod method, ExperimentSettings s, Rng initRng)
     {
         string dir = s.DataDirectory ?? throw new ArgumentException("The mnist4 preset needs a data directory (--data DIR containing mnist/).");
         string mnistDir = Directory.Exists(Path.Combine(dir, "mnist")) ? Path.Combine(dir, "mnist") : dir;
@@ -113,7 +215,7 @@ public static class GumbelExperiments
 
         var model = Mnist4Model(method, s.Combine, initRng);
         long rounds = Scaled(37_500, s);
-        var options = new RoutedTrainingOptions
+        var options = new RoutedSchedule
         {
             Rounds = rounds,
             BatchSize = 16,
@@ -123,14 +225,12 @@ public static class GumbelExperiments
             BudgetLambda = 1f,
             Temperature = s.Temperature ?? TemperatureSchedule.Annealed,
             EvaluateEveryRounds = Math.Max(1, rounds / 5),
-            Seed = trainSeed,
-            CheckpointDirectory = s.CheckpointDirectory,
         };
-        return new ExperimentSetup(PresetId.Mnist4, method, model, tasks, options);
+        return new Built(model, tasks, options);
     }
 
     /// <summary>App. A3's training: batch 64, Adam 0.01 for weights and logits, clip 1.0, 3000 rounds.</summary>
-    private static RoutedTrainingOptions AppendixA3Options(ExperimentSettings s, ulong trainSeed) => new()
+    private static RoutedSchedule AppendixA3Options(ExperimentSettings s) => new()
     {
         Rounds = Scaled(3000, s),
         BatchSize = 64,
@@ -138,8 +238,6 @@ public static class GumbelExperiments
         RouterLearningRate = 0.01f,
         ClipNorm = 1f,
         Temperature = s.Temperature ?? TemperatureSchedule.Annealed,
-        Seed = trainSeed,
-        CheckpointDirectory = s.CheckpointDirectory,
     };
 
     /// <summary>The App. A3 network: one routed layer of 4 MLPs 128→16→16→1, no heads.</summary>
@@ -181,4 +279,6 @@ public static class GumbelExperiments
 
         return tasks;
     }
+
+    private sealed record Built(RoutedNetwork Model, IReadOnlyList<TaskData> Tasks, RoutedSchedule Schedule);
 }

@@ -1,8 +1,12 @@
 using System.Globalization;
 using MtlSharp.Data.Text;
 using MtlSharp.MultiTask.Reporting;
-using MtlSharp.MultiTask.Tagging;
-using MtlSharp.MultiTask.Weighting;
+using MtlSharp.MultiTask.Models.Tagging;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Strategies.Weighting;
+using MtlSharp.MultiTask.Training;
+using MtlSharp.MultiTask.Training.Callbacks;
 using MtlSharp.Tensors;
 
 namespace MtlSharp.MultiTask.Experiments;
@@ -19,22 +23,25 @@ public static class TaggingReports
 
     /// <summary>Assembles the report.</summary>
     public static RunReport Build(
-        TaggingPreset preset, TaggingMethod method, TaggingSettings settings, TaggerConfig config, TaggerTrainingOptions options,
-        string[] taskNames, SequenceTagger model, ILossWeighting weighting, TaggerOutcome outcome, IReadOnlyDictionary<string, double[]> tests)
+        TaggingPreset preset, TaggingMethod method, TaggingSettings settings, TaggerConfig config, string[] taskNames,
+        SequenceTagger model, ILossWeighting weighting, TrainingOutcome outcome, long stepsPerEpoch, long tokens,
+        LossCurveCallback losses, MetricCurveCallback metrics, IReadOnlyDictionary<string, double[]> tests)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(taskNames);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(weighting);
         ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(losses);
+        ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(tests);
         var ci = CultureInfo.InvariantCulture;
         string genre = settings.TrainGenre;
-        double[] bestDev = outcome.DevAccuracy.Count >= outcome.BestEpoch && outcome.BestEpoch > 0 ? outcome.DevAccuracy[outcome.BestEpoch - 1] : new double[taskNames.Length];
         var results = new List<TaskResult>();
         for (int m = 0; m < taskNames.Length; m++)
         {
-            results.Add(new TaskResult(taskNames[m], "accuracy", tests[genre][m], bestDev[m]));
+            results.Add(new TaskResult(taskNames[m], "accuracy", tests[genre][m], outcome.Tasks[m].Valid));
         }
 
         // Out-of-domain: the mean over the other genres (trained on all of EWT: the mean over every genre).
@@ -55,24 +62,18 @@ public static class TaggingReports
         {
             results.Add(new TaskResult($"{taskNames[0]}@{genre}", "accuracy", tests[genre][0]));
         }
+
+        long epochs = (outcome.Updates + stepsPerEpoch - 1) / stepsPerEpoch;
+        long bestEpoch = outcome.SelectedStep / stepsPerEpoch;
+        double tokensPerSecond = outcome.TrainSeconds > 0 ? tokens / outcome.TrainSeconds : 0;
         var env = new Dictionary<string, string>
         {
             [TrainGenreKey] = genre,
             ["inDomainTest"] = tests[genre][0].ToString("R", ci),
             ["outOfDomainTest"] = ood.ToString("R", ci),
-            ["bestEpoch"] = outcome.BestEpoch.ToString(ci),
-            ["epochs"] = outcome.Epochs.ToString(ci),
-            ["tokensPerSecond"] = outcome.TokensPerSecond.ToString("F0", ci),
-            ["threads"] = Threading.ThreadCount.ToString(ci),
-            ["processors"] = Environment.ProcessorCount.ToString(ci),
-            ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
-            ["batchSize"] = options.BatchSize.ToString(ci),
-            ["learningRate"] = options.LearningRate.ToString(ci),
-            ["optimizer"] = options.Adam ? "adam" : "sgd",
-            ["clipNorm"] = options.ClipNorm.ToString(ci),
-            ["maxEpochs"] = options.MaxEpochs.ToString(ci),
-            ["patience"] = options.Patience.ToString(ci),
-            ["epochFraction"] = options.EpochFraction.ToString(ci),
+            ["bestEpoch"] = bestEpoch.ToString(ci),
+            ["epochs"] = epochs.ToString(ci),
+            ["tokensPerSecond"] = tokensPerSecond.ToString("F0", ci),
             ["perTaskNetworks"] = config.PerTaskNetworks ? "yes" : "no",
             ["subspaces"] = config.Subspaces.ToString(ci),
             ["alphaInit"] = config.AlphaInit.ToString(),
@@ -84,7 +85,6 @@ public static class TaggingReports
             ["inputNoise"] = config.InputNoise.ToString(ci),
             ["weighting"] = weighting.Name,
             ["parameters"] = model.ParameterCount().ToString(ci),
-            ["cancelled"] = outcome.Cancelled ? "yes" : "no",
         };
         return new RunReport
         {
@@ -96,8 +96,8 @@ public static class TaggingReports
             TrainSeconds = outcome.TrainSeconds,
             UpdatesPerSecond = outcome.TrainSeconds > 0 ? outcome.Updates / outcome.TrainSeconds : 0,
             Updates = outcome.Updates,
-            LossCurves = Curves(taskNames, outcome.TrainLoss, "epoch", ""),
-            MetricCurves = Curves(taskNames, outcome.DevAccuracy, "epoch", " dev acc"),
+            LossCurves = losses.Curves(),
+            MetricCurves = metrics.Curves(),
             Matrices = Matrices(model, weighting, taskNames),
             Environment = env,
         };
@@ -120,7 +120,7 @@ public static class TaggingReports
         if (model.Beta is { } beta)
         {
             string[] layers = Enumerable.Range(1, beta.Shape[1]).Select(k => $"layer {k}").ToArray();
-            list.Add(new NamedMatrix(model.Config.Connection == Sluice.LayerConnection.Stitch ? "beta" : "beta (skip, constant)", taskNames, layers, Rows(beta)));
+            list.Add(new NamedMatrix(model.Config.Connection == Models.Sluice.LayerConnection.Stitch ? "beta" : "beta (skip, constant)", taskNames, layers, Rows(beta)));
         }
 
         list.Add(new NamedMatrix($"loss weights ({weighting.Name})", ["weight"], taskNames, [weighting.Weights()]));
@@ -142,17 +142,5 @@ public static class TaggingReports
         }
 
         return rows;
-    }
-
-    private static List<Curve> Curves(string[] names, IReadOnlyList<double[]> perEpoch, string xLabel, string suffix)
-    {
-        var curves = new List<Curve>();
-        double[] x = Enumerable.Range(1, perEpoch.Count).Select(i => (double)i).ToArray();
-        for (int m = 0; m < names.Length; m++)
-        {
-            curves.Add(new Curve(names[m] + suffix, xLabel, x, perEpoch.Select(e => e[m]).ToArray()));
-        }
-
-        return curves;
     }
 }

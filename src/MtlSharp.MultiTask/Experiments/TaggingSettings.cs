@@ -1,11 +1,12 @@
-using MtlSharp.MultiTask.Sluice;
-using MtlSharp.MultiTask.Weighting;
+using MtlSharp.MultiTask.Models.Sluice;
+using MtlSharp.MultiTask.Objectives;
+using MtlSharp.MultiTask.Strategies.Weighting;
 
 namespace MtlSharp.MultiTask.Experiments;
 
 /// <summary>
 /// Run-level settings of a tagging experiment. Null ablation switches keep the method's own configuration
-/// (<see cref="Tagging.TaggerConfig.ForMethod"/>).
+/// (<see cref="Models.Tagging.TaggerConfig.ForMethod"/>).
 /// </summary>
 public sealed record TaggingSettings
 {
@@ -63,6 +64,4 @@ public sealed record TaggingSettings
     /// <summary>Loss weighting (null: fixed λ = 1 for every method, sluice included — chosen on dev).</summary>
     public LossWeightingKind? Weighting { get; init; }
 
-    /// <summary>Write a checkpoint of the best model here (null: none).</summary>
-    public string? CheckpointDirectory { get; init; }
 }

@@ -1,4 +1,4 @@
-using MtlSharp.MultiTask.Architectures;
+using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.Tensors;
 using MtlSharp.Testing;
 

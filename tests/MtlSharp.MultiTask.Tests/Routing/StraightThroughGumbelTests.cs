@@ -1,4 +1,6 @@
-using MtlSharp.MultiTask.Routing;
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Analysis;
+using MtlSharp.MultiTask.Objectives;
 using MtlSharp.Tensors;
 using MtlSharp.Tensors.Autodiff;
 

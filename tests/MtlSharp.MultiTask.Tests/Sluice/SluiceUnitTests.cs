@@ -1,4 +1,5 @@
-using MtlSharp.MultiTask.Sluice;
+using MtlSharp.MultiTask.Models.Sluice;
+using MtlSharp.MultiTask.Objectives;
 using MtlSharp.Tensors;
 using MtlSharp.Testing;
 

@@ -1,4 +1,6 @@
-using MtlSharp.MultiTask.Tagging;
+using MtlSharp.MultiTask.Models.Tagging;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.Testing;
 
 namespace MtlSharp.MultiTask.Tests.Tagging;

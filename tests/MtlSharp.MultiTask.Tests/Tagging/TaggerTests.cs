@@ -1,8 +1,11 @@
 using MtlSharp.Data.Text;
 using MtlSharp.MultiTask.Experiments;
-using MtlSharp.MultiTask.Sluice;
-using MtlSharp.MultiTask.Tagging;
-using MtlSharp.MultiTask.Weighting;
+using MtlSharp.MultiTask.Models.Sluice;
+using MtlSharp.MultiTask.Objectives;
+using MtlSharp.MultiTask.Models.Tagging;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Strategies.Weighting;
 using MtlSharp.NN;
 using MtlSharp.Tensors;
 using MtlSharp.Tensors.Autodiff;

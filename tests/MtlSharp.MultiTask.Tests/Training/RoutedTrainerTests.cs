@@ -1,6 +1,11 @@
 using MtlSharp.MultiTask.Experiments;
-using MtlSharp.MultiTask.Routing;
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Analysis;
+using MtlSharp.MultiTask.Objectives;
 using MtlSharp.MultiTask.Training;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.Data.Tasks;
 using MtlSharp.NN.Checkpoints;
 
 namespace MtlSharp.MultiTask.Tests.Training;

@@ -1,4 +1,7 @@
 using MtlSharp.MultiTask.Training;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.Data.Tasks;
 using MtlSharp.Tensors;
 
 namespace MtlSharp.MultiTask.Tests.Training;

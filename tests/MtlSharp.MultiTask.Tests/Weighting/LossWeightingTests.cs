@@ -1,4 +1,4 @@
-using MtlSharp.MultiTask.Weighting;
+using MtlSharp.MultiTask.Strategies.Weighting;
 using MtlSharp.NN;
 using MtlSharp.Tensors;
 using MtlSharp.Tensors.Autodiff;

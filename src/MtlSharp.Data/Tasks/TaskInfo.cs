@@ -1,0 +1,31 @@
+namespace MtlSharp.Data.Tasks;
+
+/// <summary>
+/// What the training loop and the reports need to know of a task: its name, kind, output width, metric and the
+/// metric's direction. Data readers produce it next to the data.
+/// </summary>
+/// <param name="Name">Display name (unique within a run).</param>
+/// <param name="Kind">What is predicted (fixes the loss).</param>
+/// <param name="Outputs">Classes (classification, tagging) or 1 (regression).</param>
+/// <param name="Metric">The metric's name as reported ("accuracy", "mse").</param>
+/// <param name="Direction">Whether a higher metric is better.</param>
+public sealed record TaskInfo(string Name, TaskKind Kind, int Outputs, string Metric, MetricDirection Direction)
+{
+    /// <summary>A classification task over <paramref name="classes"/> classes, scored by accuracy.</summary>
+    public static TaskInfo Classification(string name, int classes) =>
+        new(name, TaskKind.Classification, classes, "accuracy", MetricDirection.HigherIsBetter);
+
+    /// <summary>A one-output regression task scored by mean squared error.</summary>
+    public static TaskInfo Regression(string name) =>
+        new(name, TaskKind.Regression, 1, "mse", MetricDirection.LowerIsBetter);
+
+    /// <summary>A sequence-tagging task over <paramref name="tags"/> tags, scored by token accuracy.</summary>
+    public static TaskInfo Tagging(string name, int tags) =>
+        new(name, TaskKind.SequenceTagging, tags, "accuracy", MetricDirection.HigherIsBetter);
+
+    /// <summary>Whether larger metric values are better.</summary>
+    public bool HigherIsBetter => Direction == MetricDirection.HigherIsBetter;
+
+    /// <summary>The metric with its sign set so that larger is better (for model selection).</summary>
+    public double Score(double metric) => HigherIsBetter ? metric : -metric;
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using MtlSharp.MultiTask.Training;
+
+namespace MtlSharp.MultiTask.Experiments;
+
+/// <summary>Where and how <see cref="ExperimentRunner"/> runs a plan: output folder, resume, checkpoints, logs.</summary>
+public sealed record RunOptions
+{
+    /// <summary>The run folder (report, checkpoints, logs); null writes nothing.</summary>
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>Continue from <c>checkpoints/last</c> when it exists (a fresh start otherwise).</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Save the resumable state every this many updates (0: not by count).</summary>
+    public long CheckpointEverySteps { get; init; }
+
+    /// <summary>Save the resumable state every this many seconds of training (default 120; 0: not by time).</summary>
+    public double CheckpointEverySeconds { get; init; } = 120;
+
+    /// <summary>Write TensorBoard event files into <c>OUT/tensorboard</c>.</summary>
+    public bool TensorBoard { get; init; } = true;
+
+    /// <summary>Strings stored in every checkpoint (preset, method, seed…).</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The run's configuration (as given on the command line), stored in every checkpoint.</summary>
+    public JsonElement? Config { get; init; }
+
+    /// <summary>Progress sink.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+}

@@ -1,0 +1,90 @@
+using MtlSharp.MultiTask.Objectives;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.NN;
+using MtlSharp.Tensors;
+
+namespace MtlSharp.MultiTask.Models.Routing;
+
+/// <summary>
+/// A <see cref="RoutedNetwork"/> (Gumbel-Matrix routing, or a fixed allocation: no sharing, shared bottom) as a
+/// model of the one training loop. Each batch part runs through the network with its task's allocation; the
+/// optional budget penalty (spec A4) is the model's regulariser.
+/// </summary>
+public sealed class RoutedModel : IMultiTaskModel
+{
+    private readonly IRegularizer[] _regularizers;
+
+    /// <summary>Wraps <paramref name="network"/>; <paramref name="budget"/> adds λ·max(0, e_t − b) for each batch task.</summary>
+    public RoutedModel(RoutedNetwork network, float? budget = null, float budgetLambda = 1f, bool sampleAtEvaluation = false)
+    {
+        Network = network ?? throw new ArgumentNullException(nameof(network));
+        SampleAtEvaluation = sampleAtEvaluation;
+        _regularizers = budget is { } b && network.LearnsAllocation ? [new BudgetRegularizer(network.RouterLogits, b, budgetLambda)] : [];
+        SharedParameters = network.Parameters(k => k.Role == ParameterRole.Shared);
+    }
+
+    /// <summary>The routed network.</summary>
+    public RoutedNetwork Network { get; }
+
+    /// <summary>Evaluate with sampled instead of maximum-likelihood allocations (paper Sec. III-C).</summary>
+    public bool SampleAtEvaluation { get; }
+
+    /// <inheritdoc/>
+    public Module Module => Network;
+
+    /// <inheritdoc/>
+    public int TaskCount => Network.Tasks;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> SharedParameters { get; }
+
+    /// <inheritdoc/>
+    public Tensor? SharedRepresentation => null;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<IRegularizer> Regularizers => _regularizers;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Tensor> Forward(MultiTaskBatch batch, in ForwardContext context)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var outputs = new Tensor[batch.Parts.Count];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            var part = batch.Parts[i];
+            if (part.Input is not TensorInput x)
+            {
+                throw new ArgumentException($"A routed network takes dense inputs; task {part.Task}'s batch holds {part.Input.GetType().Name}.");
+            }
+
+            var ctx = new RoutingContext(part.Task, context.Training, context.Temperature, context.Rng, SampleAtEvaluation);
+            outputs[i] = Network.Forward(x.Value, ctx);
+        }
+
+        return outputs;
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Name, double Value)> SharingScalars()
+    {
+        var list = new List<(string, double)>();
+        var probs = Network.Probabilities();
+        for (int l = 0; l < probs.Count; l++)
+        {
+            if (Network.RoutedLayers[l].Router.Logits is null)
+            {
+                continue;
+            }
+
+            for (int t = 0; t < probs[l].Length; t++)
+            {
+                for (int c = 0; c < probs[l][t].Length; c++)
+                {
+                    list.Add(($"allocation/layer{l}/task{t}/c{c}", probs[l][t][c]));
+                }
+            }
+        }
+
+        return list;
+    }
+}

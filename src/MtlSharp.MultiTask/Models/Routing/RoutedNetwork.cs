@@ -1,0 +1,86 @@
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Analysis;
+using MtlSharp.MultiTask.Objectives;
+using MtlSharp.NN;
+using MtlSharp.Tensors;
+
+namespace MtlSharp.MultiTask.Models.Routing;
+
+/// <summary>
+/// A stack of routed layers (with optional shared stages between them), then — optionally — flatten, dropout and
+/// per-task heads (paper Fig. 3). With no heads the last stage's output is the prediction (App. A3).
+/// </summary>
+public sealed class RoutedNetwork : Module
+{
+    private readonly Module[] _stages;
+    private readonly TaskHeads? _heads;
+    private readonly float _dropout;
+
+    /// <summary>
+    /// Creates the network. Each stage is a <see cref="RoutedLayer"/> or a shared <see cref="Module{TIn, TOut}"/>.
+    /// </summary>
+    public RoutedNetwork(IReadOnlyList<Module> stages, TaskHeads? heads, float dropout, int tasks)
+    {
+        ArgumentNullException.ThrowIfNull(stages);
+        Tasks = tasks;
+        _stages = [.. stages];
+        for (int i = 0; i < _stages.Length; i++)
+        {
+            if (_stages[i] is not (RoutedLayer or Module<Tensor, Tensor>))
+            {
+                throw new ArgumentException($"Stage {i} ({_stages[i].GetType().Name}) is neither a RoutedLayer nor a Module<Tensor, Tensor>.", nameof(stages));
+            }
+
+            RegisterModule($"stage{i}", _stages[i]);
+        }
+
+        if (heads is not null)
+        {
+            _heads = RegisterModule("heads", heads);
+        }
+
+        _dropout = dropout;
+        RoutedLayers = _stages.OfType<RoutedLayer>().ToArray();
+        RouterLogits = RoutedLayers.Select(l => l.Router.Logits).OfType<Tensor>().ToArray();
+    }
+
+    /// <summary>Number of tasks.</summary>
+    public int Tasks { get; }
+
+    /// <summary>The routed layers, in order.</summary>
+    public IReadOnlyList<RoutedLayer> RoutedLayers { get; }
+
+    /// <summary>The learned routers' logits (empty for fixed allocations), for the budget penalty.</summary>
+    public IReadOnlyList<Tensor> RouterLogits { get; }
+
+    /// <summary>Whether any layer learns its allocation.</summary>
+    public bool LearnsAllocation => RouterLogits.Count > 0;
+
+    /// <summary>Predictions for the context's task.</summary>
+    public Tensor Forward(Tensor x, in RoutingContext ctx)
+    {
+        foreach (var stage in _stages)
+        {
+            x = stage is RoutedLayer r ? r.Forward(x, ctx) : ((Module<Tensor, Tensor>)stage).Forward(x);
+        }
+
+        if (_heads is null)
+        {
+            return x;
+        }
+
+        x = Ops.Flatten(x, 1);
+        if (_dropout > 0)
+        {
+            x = Ops.Dropout(x, _dropout, ctx.Rng, ctx.Training);
+        }
+
+        return _heads.Forward(x, ctx.Task);
+    }
+
+    /// <summary>Maximum-likelihood allocation of every routed layer: [layer][task][component].</summary>
+    public IReadOnlyList<int[][]> Allocations() => RoutedLayers.Select(l => l.Router.MaximumLikelihood()).ToArray();
+
+    /// <summary>Allocation probabilities of every routed layer: [layer][task][component].</summary>
+    public IReadOnlyList<double[][]> Probabilities() => RoutedLayers.Select(l => l.Router.Probabilities()).ToArray();
+}

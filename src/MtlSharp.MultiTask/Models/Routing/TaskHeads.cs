@@ -1,0 +1,36 @@
+using MtlSharp.NN;
+using MtlSharp.Tensors;
+
+namespace MtlSharp.MultiTask.Models.Routing;
+
+/// <summary>
+/// One linear head per task (<c>Dense(num_classes)</c> with bias, no activation, in the authors' code): weight
+/// [out, in] Glorot-uniform, bias zero, each registered with <see cref="ParameterKind.Task(int)"/>.
+/// </summary>
+public sealed class TaskHeads : Module
+{
+    private readonly Parameter[] _weights;
+    private readonly Parameter[] _biases;
+
+    /// <summary>Creates <paramref name="tasks"/> heads mapping <paramref name="inFeatures"/> to <paramref name="outFeatures"/>.</summary>
+    public TaskHeads(int tasks, int inFeatures, int outFeatures, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        _weights = new Parameter[tasks];
+        _biases = new Parameter[tasks];
+        float bound = MathF.Sqrt(6f / (inFeatures + outFeatures));
+        for (int t = 0; t < tasks; t++)
+        {
+            _weights[t] = RegisterParameter($"weight{t}", Tensor.Uniform(new Shape(outFeatures, inFeatures), -bound, bound, rng), ParameterKind.Task(t));
+            _biases[t] = RegisterParameter($"bias{t}", Tensor.Zeros(outFeatures), ParameterKind.Task(t));
+        }
+
+        InFeatures = inFeatures;
+    }
+
+    /// <summary>Input width.</summary>
+    public int InFeatures { get; }
+
+    /// <summary>Applies task <paramref name="task"/>'s head to x [N, in].</summary>
+    public Tensor Forward(Tensor x, int task) => Ops.Linear(x, _weights[task].Value, _biases[task].Value);
+}

@@ -1,0 +1,148 @@
+using MtlSharp.Tensors;
+using MtlSharp.Tensors.Autodiff;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace MtlSharp.MultiTask.Models.Sluice;
+
+/// <summary>
+/// The α unit of cross-stitch (Misra et al. 2016) and sluice networks (Ruder et al. 2019, "Latent Multi-task
+/// Architecture Learning"), as one fused differentiable op per target task.
+/// </summary>
+/// <remarks>
+/// <para>Each of the M task states x_m [B, T, D] is split into <c>directions</c> equal blocks (2 for a BiLSTM:
+/// [fwd; bwd]), and each block into S contiguous chunks of c = D / (directions·S) units (spec D14). Subspace s of
+/// task m is the union over directions of chunk s; the same α is applied to every direction (as the official
+/// code). Output for target task m′, subspace s′: y[m′, s′] = Σ_{m,s} α[m′S + s′, m·S + s] · x_m[s], with α
+/// [(M·S), (M·S)] unconstrained (no softmax). S = 1 gives the plain cross-stitch unit.</para>
+/// <para>Gradients: dx_m[s] += Σ_{s′} α[m′S+s′, mS+s] · g[s′]; dα[m′S+s′, mS+s] += Σ ⟨g[s′], x_m[s]⟩ over
+/// positions and directions (accumulated in double).</para>
+/// </remarks>
+public static class SubspaceMixing
+{
+    /// <summary>
+    /// Mixes <paramref name="taskStates"/> (M tensors [B, T, D], or any equal shapes whose last axis is D) into the
+    /// new state of task <paramref name="target"/> (same shape) with <paramref name="alpha"/> [(M·S), (M·S)].
+    /// </summary>
+    public static Tensor Mix(ReadOnlySpan<Tensor> taskStates, Tensor alpha, int target, int subspaces, int directions = 2)
+    {
+        ArgumentNullException.ThrowIfNull(alpha);
+        int m = taskStates.Length;
+        if (m == 0)
+        {
+            throw new ArgumentException("SubspaceMixing.Mix: at least one task state is needed.", nameof(taskStates));
+        }
+
+        if (subspaces < 1 || directions < 1 || (uint)target >= (uint)m)
+        {
+            throw new ArgumentException($"SubspaceMixing.Mix: need subspaces ≥ 1, directions ≥ 1 and target in [0, {m}); got {subspaces}, {directions}, {target}.");
+        }
+
+        Tensor first = taskStates[0];
+        int d = first.Shape[first.Rank - 1];
+        int ms = m * subspaces;
+        ShapeMismatchException.Require(
+            alpha.Rank == 2 && alpha.Shape[0] == ms && alpha.Shape[1] == ms && d % (directions * subspaces) == 0,
+            "SubspaceMixing", $"alpha [{ms}, {ms}] and a last axis divisible by directions·S = {directions * subspaces}", alpha.Shape, first.Shape);
+        for (int i = 1; i < m; i++)
+        {
+            ShapeMismatchException.Require(taskStates[i].Shape == first.Shape, "SubspaceMixing", "every task state must have the same shape", first.Shape, taskStates[i].Shape);
+        }
+
+        int rows = first.Length / d, c = d / (directions * subspaces), block = d / directions;
+        var y = Tensor.Scratch(first.Shape);
+        Span<float> ys = y.Span;
+        ReadOnlySpan<float> a = alpha.Span;
+        for (int p = 0; p < rows; p++)
+        {
+            for (int dir = 0; dir < directions; dir++)
+            {
+                for (int so = 0; so < subspaces; so++)
+                {
+                    Span<float> dst = ys.Slice((p * d) + (dir * block) + (so * c), c);
+                    dst.Clear();
+                    int arow = ((target * subspaces) + so) * ms;
+                    for (int src = 0; src < m; src++)
+                    {
+                        ReadOnlySpan<float> xs = taskStates[src].Span;
+                        for (int si = 0; si < subspaces; si++)
+                        {
+                            float w = a[arow + (src * subspaces) + si];
+                            if (w != 0f)
+                            {
+                                TensorPrimitives.MultiplyAdd(xs.Slice((p * d) + (dir * block) + (si * c), c), w, dst, dst);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        var inputs = new Tensor[m + 1];
+        taskStates.CopyTo(inputs);
+        inputs[m] = alpha;
+        return Autograd.ShouldRecord(inputs) ? y.WithGradFn(new MixNode(inputs, target, subspaces, directions)) : y;
+    }
+
+    private sealed class MixNode(Tensor[] inputs, int target, int subspaces, int directions) : Node(inputs)
+    {
+        public override string Name => "SubspaceMixing";
+
+        public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> gradOutput)
+        {
+            int m = Inputs.Length - 1, ms = m * subspaces;
+            Tensor alpha = Inputs[m];
+            int d = output.Shape[output.Rank - 1], rows = output.Length / d, c = d / (directions * subspaces), block = d / directions;
+            ReadOnlySpan<float> a = alpha.Span;
+            Span<float> ga = ctx.GradFor(alpha);
+            Span<double> dots = stackalloc double[subspaces * ms];
+            dots.Clear();
+            for (int src = 0; src < m; src++)
+            {
+                ReadOnlySpan<float> xs = Inputs[src].Span;
+                Span<float> gx = ctx.GradFor(Inputs[src]);
+                for (int p = 0; p < rows; p++)
+                {
+                    for (int dir = 0; dir < directions; dir++)
+                    {
+                        int baseOff = (p * d) + (dir * block);
+                        for (int so = 0; so < subspaces; so++)
+                        {
+                            ReadOnlySpan<float> g = gradOutput.Slice(baseOff + (so * c), c);
+                            int arow = ((target * subspaces) + so) * ms;
+                            for (int si = 0; si < subspaces; si++)
+                            {
+                                int off = baseOff + (si * c);
+                                if (!gx.IsEmpty)
+                                {
+                                    float w = a[arow + (src * subspaces) + si];
+                                    if (w != 0f)
+                                    {
+                                        Span<float> dst = gx.Slice(off, c);
+                                        TensorPrimitives.MultiplyAdd(g, w, dst, dst);
+                                    }
+                                }
+
+                                if (!ga.IsEmpty)
+                                {
+                                    dots[(so * ms) + (src * subspaces) + si] += TensorPrimitives.Dot(g, xs.Slice(off, c));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+
+            if (!ga.IsEmpty)
+            {
+                for (int so = 0; so < subspaces; so++)
+                {
+                    int arow = ((target * subspaces) + so) * ms;
+                    for (int q = 0; q < ms; q++)
+                    {
+                        ga[arow + q] += (float)dots[(so * ms) + q];
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+using MtlSharp.Data.Text;
+using MtlSharp.MultiTask.Models.Sluice;
+using MtlSharp.MultiTask.Objectives;
+using MtlSharp.NN;
+using MtlSharp.NN.Layers;
+using MtlSharp.Tensors;
+
+namespace MtlSharp.MultiTask.Models.Tagging;
+
+/// <summary>
+/// The multi-task BiLSTM sequence tagger of the sluice-network paper (Ruder et al. 2019; spec B1–B2): a shared
+/// <see cref="WordEncoder"/>, then either one shared stack of K BiLSTM layers (single task, hard sharing, low
+/// supervision) or one stack per task whose layer outputs are mixed across tasks by an α unit after every layer
+/// (<see cref="SubspaceMixing"/>: cross-stitch with S = 1, sluice with S = 2), then per task a layer connection
+/// (<see cref="LayerConnection"/>, β for sluice) and a <see cref="TaskHead"/>. Task 0 is the main task.
+/// </summary>
+/// <remarks>
+/// Parameter kinds: encoder and a shared stack <see cref="ParameterKind.Shared"/>; per-task stacks and heads
+/// <see cref="ParameterKind.Task"/>; α and β <see cref="ParameterKind.Routing"/>. A constant α (ablation) is a
+/// plain tensor, not a parameter.
+/// </remarks>
+public sealed class SequenceTagger : Module
+{
+    private readonly WordEncoder _encoder;
+    private readonly BiLstm[] _stacks;
+    private readonly TaskHead[] _heads;
+    private readonly Tensor[] _alpha;   // per layer [(M·S), (M·S)] (per-task networks with M > 1 only)
+    private readonly Tensor? _beta;     // [M, K] for Stitch/Skip
+    private readonly int[] _predLayers;
+
+    /// <summary>Builds the tagger for <paramref name="tagCounts"/>.Length tasks.</summary>
+    public SequenceTagger(TaggerConfig config, int wordCount, int charCount, IReadOnlyList<int> tagCounts, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tagCounts);
+        ArgumentNullException.ThrowIfNull(rng);
+        Config = config;
+        Tasks = tagCounts.Count;
+        if (Tasks == 0)
+        {
+            throw new ArgumentException("SequenceTagger: at least one task is needed.", nameof(tagCounts));
+        }
+
+        int k = config.Layers, d = 2 * config.Hidden;
+        if (config.Subspaces < 1 || config.Hidden % config.Subspaces != 0)
+        {
+            throw new ArgumentException($"SequenceTagger: Hidden {config.Hidden} must be divisible by Subspaces {config.Subspaces}.", nameof(config));
+        }
+
+        _predLayers = config.PredictionLayers ?? Enumerable.Repeat(k, Tasks).ToArray();
+        if (_predLayers.Length != Tasks || _predLayers.Any(l => l < 1 || l > k))
+        {
+            throw new ArgumentException($"SequenceTagger: PredictionLayers needs {Tasks} values in [1, {k}].", nameof(config));
+        }
+
+        _encoder = RegisterModule("encoder", new WordEncoder(wordCount, charCount, config, rng));
+        int stacks = config.PerTaskNetworks ? Tasks : 1;
+        _stacks = new BiLstm[stacks];
+        for (int m = 0; m < stacks; m++)
+        {
+            _stacks[m] = RegisterModule(stacks == 1 ? "lstm" : $"lstm{m}", new BiLstm(_encoder.OutputSize, config.Hidden, rng, k));
+            if (stacks > 1)
+            {
+                _stacks[m].SetKind(ParameterKind.Task(m));
+            }
+        }
+
+        _alpha = [];
+        if (stacks > 1)
+        {
+            int n = Tasks * config.Subspaces;
+            _alpha = new Tensor[k];
+            for (int l = 0; l < k; l++)
+            {
+                var a = Tensor.FromArray(SluiceInit.Alpha(Tasks, config.Subspaces, config.AlphaInit), n, n);
+                _alpha[l] = config.AlphaLearned ? RegisterParameter($"alpha{l}", a, ParameterKind.Routing).Value : a;
+            }
+        }
+
+        if (config.Connection == LayerConnection.Stitch)
+        {
+            _beta = RegisterParameter("beta", Tensor.FromArray(SluiceInit.Beta(Tasks, k, config.BetaInit), Tasks, k), ParameterKind.Routing).Value;
+        }
+        else if (config.Connection == LayerConnection.Skip)
+        {
+            _beta = Tensor.Ones(Tasks, k);
+        }
+
+        _heads = new TaskHead[Tasks];
+        for (int m = 0; m < Tasks; m++)
+        {
+            int layersRead = _predLayers[m];
+            int input = config.Connection == LayerConnection.Concat ? layersRead * d : d;
+            _heads[m] = RegisterModule($"head{m}", new TaskHead(input, config.MlpHidden, tagCounts[m], rng));
+            _heads[m].SetKind(ParameterKind.Task(m));
+        }
+    }
+
+    /// <summary>The configuration.</summary>
+    public TaggerConfig Config { get; }
+
+    /// <summary>Number of tasks M.</summary>
+    public int Tasks { get; }
+
+    /// <summary>The BiLSTM stacks (one shared, or one per task).</summary>
+    public IReadOnlyList<BiLstm> Stacks => _stacks;
+
+    /// <summary>α per layer [(M·S), (M·S)] (empty without per-task networks).</summary>
+    public IReadOnlyList<Tensor> Alpha => _alpha;
+
+    /// <summary>β [M, K] (learned for Stitch, ones for Skip), or null.</summary>
+    public Tensor? Beta => _beta;
+
+    /// <summary>
+    /// Logits per task, each [B·T, tags_m], for <paramref name="batch"/> with word ids <paramref name="wordIds"/>
+    /// [B·T] (the batch's, or a copy with word dropout). <paramref name="noise"/> draws the input noise in training.
+    /// </summary>
+    public Tensor[] Forward(SentenceBatch batch, int[] wordIds, Rng? noise = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var x = AddNoise(_encoder.Forward(batch, wordIds), noise);
+
+        var layers = Config.PerTaskNetworks ? PerTaskLayers(x, batch.Lengths) : SharedLayers(x, batch.Lengths);
+        var logits = new Tensor[Tasks];
+        int rows = batch.BatchSize * batch.MaxLength;
+        for (int m = 0; m < Tasks; m++)
+        {
+            var rep = AddNoise(Connect(layers[m], m), noise);
+            logits[m] = _heads[m].Forward(Ops.Reshape(rep, rows, -1));
+        }
+
+        return logits;
+    }
+
+    /// <summary>
+    /// The orthogonality penalty R over every per-task layer's input-gate blocks (weight_ih and weight_hh, both
+    /// directions), unweighted; zero without subspaces.
+    /// </summary>
+    public Tensor OrthogonalityPenalty()
+    {
+        if (!Config.PerTaskNetworks || Config.Subspaces < 2)
+        {
+            return Tensor.Scalar(0f);
+        }
+
+        var dirs = new List<LstmWeights>();
+        foreach (var s in _stacks)
+        {
+            for (int l = 0; l < s.Layers; l++)
+            {
+                dirs.Add(s.Direction(l, false));
+                dirs.Add(s.Direction(l, true));
+            }
+        }
+
+        return Objectives.OrthogonalityPenalty.Compute(dirs, Config.Subspaces);
+    }
+
+    /// <summary>bilty's regulariser: N(0, σ²) noise on the word representations and on each task's final representation, in training only.</summary>
+    private Tensor AddNoise(Tensor x, Rng? noise)
+    {
+        if (!IsTraining || Config.InputNoise <= 0 || noise is null)
+        {
+            return x;
+        }
+
+        var n = Tensor.Scratch(x.Shape);
+        noise.FillNormal(n.Span, 0f, Config.InputNoise);
+        return Ops.Add(x, n);
+    }
+
+    private Tensor[][] SharedLayers(Tensor x, int[] lengths)
+    {
+        int need = _predLayers.Max();
+        var outs = new Tensor[need];
+        var h = x;
+        for (int l = 0; l < need; l++)
+        {
+            h = _stacks[0].ForwardLayer(l, h, lengths);
+            outs[l] = h;
+        }
+
+        var perTask = new Tensor[Tasks][];
+        for (int m = 0; m < Tasks; m++)
+        {
+            perTask[m] = outs[.._predLayers[m]];
+        }
+
+        return perTask;
+    }
+
+    private Tensor[][] PerTaskLayers(Tensor x, int[] lengths)
+    {
+        int k = Config.Layers;
+        var perTask = new Tensor[Tasks][];
+        var inputs = new Tensor[Tasks];
+        for (int m = 0; m < Tasks; m++)
+        {
+            perTask[m] = new Tensor[k];
+            inputs[m] = x;
+        }
+
+        var outs = new Tensor[Tasks];
+        for (int l = 0; l < k; l++)
+        {
+            for (int m = 0; m < Tasks; m++)
+            {
+                outs[m] = _stacks[m].ForwardLayer(l, inputs[m], lengths);
+            }
+
+            for (int m = 0; m < Tasks; m++)
+            {
+                inputs[m] = Tasks > 1 ? SubspaceMixing.Mix(outs, _alpha[l], m, Config.Subspaces) : outs[m];
+                perTask[m][l] = inputs[m];
+            }
+        }
+
+        for (int m = 0; m < Tasks; m++)
+        {
+            perTask[m] = perTask[m][.._predLayers[m]];
+        }
+
+        return perTask;
+    }
+
+    private Tensor Connect(Tensor[] layers, int task) => Config.Connection switch
+    {
+        LayerConnection.Last => layers[^1],
+        LayerConnection.Concat => layers.Length == 1 ? layers[0] : Ops.Concat(layers, 2),
+        _ => LayerMixing.Mix(layers, BetaRows(layers.Length), task),
+    };
+
+    private Tensor BetaRows(int layersRead) =>
+        layersRead == Config.Layers ? _beta! : throw new NotSupportedException("SequenceTagger: β mixing needs every task to read all layers.");
+}

@@ -1,0 +1,99 @@
+using MtlSharp.Data.Tasks;
+using MtlSharp.MultiTask.Training.State;
+using MtlSharp.Tensors;
+
+namespace MtlSharp.MultiTask.Tasks;
+
+/// <summary>
+/// Training batches from per-task datasets (<see cref="TaskData"/>): each task has its own
+/// <see cref="EpochSampler"/> (own shuffled order, short last batch kept), and a batch holds one part per requested
+/// task, each with that task's own examples (LibMTL's multi-input mode; with one task per step, the Gumbel-Matrix
+/// regime).
+/// </summary>
+public sealed class SplitTrainingData : ITrainingData
+{
+    private readonly IReadOnlyList<TaskData> _tasks;
+    private readonly EpochSampler[] _samplers;
+
+    /// <summary>Creates the source; task <c>t</c>'s order is drawn from <paramref name="orderRngs"/>[t].</summary>
+    public SplitTrainingData(IReadOnlyList<TaskData> tasks, int batchSize, IReadOnlyList<Rng> orderRngs)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        ArgumentNullException.ThrowIfNull(orderRngs);
+        if (orderRngs.Count != tasks.Count)
+        {
+            throw new ArgumentException($"{orderRngs.Count} random streams for {tasks.Count} tasks.", nameof(orderRngs));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _tasks = tasks;
+        _samplers = tasks.Select((t, i) => new EpochSampler(t.Train.Count, batchSize, orderRngs[i])).ToArray();
+        Tasks = tasks.Select(t => t.Info).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<TaskInfo> Tasks { get; }
+
+    /// <inheritdoc/>
+    public long? StepsPerEpoch => null;
+
+    /// <inheritdoc/>
+    public int TrainCount(int task) => _tasks[task].Train.Count;
+
+    /// <inheritdoc/>
+    public MultiTaskBatch Next(ReadOnlySpan<int> tasks)
+    {
+        var parts = new TaskBatch[tasks.Length];
+        for (int i = 0; i < tasks.Length; i++)
+        {
+            int t = tasks[i];
+            var split = _tasks[t].Train;
+            ReadOnlySpan<int> rows = _samplers[t].Next();
+            parts[i] = new TaskBatch(t, new TensorInput(split.GatherInputs(rows)), Gather(split, rows));
+        }
+
+        return new MultiTaskBatch(parts);
+    }
+
+    private static TaskTargets Gather(TaskSplit split, ReadOnlySpan<int> rows)
+    {
+        if (split.Labels is { } labels)
+        {
+            var l = new int[rows.Length];
+            for (int i = 0; i < l.Length; i++)
+            {
+                l[i] = labels[rows[i]];
+            }
+
+            return new TaskTargets(l, null);
+        }
+
+        var v = new float[rows.Length];
+        for (int i = 0; i < v.Length; i++)
+        {
+            v[i] = split.Targets![rows[i]];
+        }
+
+        return new TaskTargets(null, v);
+    }
+
+    /// <inheritdoc/>
+    public void SaveState(StateBag bag)
+    {
+        ArgumentNullException.ThrowIfNull(bag);
+        for (int t = 0; t < _samplers.Length; t++)
+        {
+            _samplers[t].SaveState(bag.Scope($"task{t}"));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(StateBag bag)
+    {
+        ArgumentNullException.ThrowIfNull(bag);
+        for (int t = 0; t < _samplers.Length; t++)
+        {
+            _samplers[t].LoadState(bag.Scope($"task{t}"));
+        }
+    }
+}

@@ -1,0 +1,468 @@
+using System.Diagnostics;
+using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Models;
+using MtlSharp.MultiTask.Objectives;
+using MtlSharp.MultiTask.Reporting;
+using MtlSharp.MultiTask.Strategies.Aggregation;
+using MtlSharp.MultiTask.Strategies.Weighting;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Training.Callbacks;
+using MtlSharp.MultiTask.Training.State;
+using MtlSharp.NN;
+using MtlSharp.NN.Checkpoints;
+using MtlSharp.NN.Optim;
+using MtlSharp.Tensors;
+using MtlSharp.Tensors.Autodiff;
+
+namespace MtlSharp.MultiTask.Training;
+
+/// <summary>
+/// The one training loop of every multi-task model. Each step: the sampler picks tasks → the data gives their batch →
+/// the model's forward → a masked loss per task → the gradient strategy (a loss weighting of the task losses, or an
+/// aggregator over the per-task gradients of the shared parameters) plus the model's regularisers → global-norm
+/// clipping → every optimizer steps. Callbacks handle evaluation bookkeeping, early stopping, keep-best,
+/// checkpoints, progress, reports and logs; every stateful part saves its state, so a run resumed from its last
+/// checkpoint continues bit for bit (same machine and thread count).
+/// </summary>
+public sealed class Trainer
+{
+    private readonly ITrainingCallback[] _callbacks;
+    private readonly KeepBestCallback? _keepBest;
+    private readonly ILossWeighting _weighting;
+    private readonly Parameter[] _allParameters;
+    private readonly Parameter[] _strategyParameters;
+    private readonly TrainingRun _run;
+    private TensorArena _arena = new();
+    private double _secondsBefore;
+    private long _lastEvaluationStep = -1;
+    private bool _hasBest;
+    private GradientMatrix? _matrix;
+    private float[]? _row;
+    private float[]? _aggregated;
+
+    /// <summary>Creates the loop; checks that model, data, strategies and sampler fit together.</summary>
+    public Trainer(IMultiTaskModel model, ITrainingData data, IEvaluator evaluator, TrainerOptions options, IReadOnlyList<ITrainingCallback>? callbacks = null)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Data = data ?? throw new ArgumentNullException(nameof(data));
+        Evaluator = evaluator ?? throw new ArgumentNullException(nameof(evaluator));
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        if (data.Tasks.Count != model.TaskCount)
+        {
+            throw new ArgumentException($"The model has {model.TaskCount} tasks but the data has {data.Tasks.Count}.");
+        }
+
+        if (options.TotalSteps < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.TotalSteps, "A run needs at least one update.");
+        }
+
+        if (options.EvaluateEvery < 0 || options.Patience < 0 || options.RenewArenaEvery < 0 || !(options.ClipNorm >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "EvaluateEvery, Patience, RenewArenaEvery and ClipNorm must be non-negative.");
+        }
+
+        if (options.Optimizers.Count == 0)
+        {
+            throw new ArgumentException("The loop needs at least one optimizer.", nameof(options));
+        }
+
+        if (options.Schedules is { } sch && sch.Count != options.Optimizers.Count)
+        {
+            throw new ArgumentException($"{sch.Count} learning-rate schedules for {options.Optimizers.Count} optimizers.", nameof(options));
+        }
+
+        if (options.Aggregator is not null && options.Weighting is not null)
+        {
+            throw new ArgumentException("Choose a loss weighting or a gradient aggregator, not both: an aggregator combines the unweighted per-task gradients.", nameof(options));
+        }
+
+        if (options.Aggregator is not null && options.Sampler.OneTaskPerStep)
+        {
+            throw new ArgumentException(
+                $"The gradient aggregator '{options.Aggregator.Name}' combines the gradients of several tasks per step, but the sampler '{options.Sampler.Name}' puts one task in each step; use a sampler that draws every task per step (e.g. 'all').",
+                nameof(options));
+        }
+
+        _weighting = options.Weighting ?? FixedWeighting.Equal(model.TaskCount);
+        _strategyParameters = [.. _weighting.Parameters];
+        _allParameters = [.. model.Module.Parameters(), .. _strategyParameters];
+        var list = new List<ITrainingCallback>();
+        if (options.KeepBest && evaluator.HasValidation)
+        {
+            _keepBest = new KeepBestCallback();
+            list.Add(_keepBest);
+        }
+
+        if (options.Patience > 0 && evaluator.HasValidation)
+        {
+            list.Add(new EarlyStoppingCallback(options.Patience));
+        }
+
+        list.AddRange(callbacks ?? []);
+        if (list.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count() != list.Count)
+        {
+            throw new ArgumentException($"Callback names must be unique: {string.Join(", ", list.Select(c => c.Name))}.", nameof(callbacks));
+        }
+
+        _callbacks = [.. list];
+        _run = new TrainingRun(this);
+    }
+
+    /// <summary>The model.</summary>
+    public IMultiTaskModel Model { get; }
+
+    /// <summary>The training data.</summary>
+    public ITrainingData Data { get; }
+
+    /// <summary>The evaluator.</summary>
+    public IEvaluator Evaluator { get; }
+
+    /// <summary>The options.</summary>
+    public TrainerOptions Options { get; }
+
+    /// <summary>The run as callbacks see it.</summary>
+    public TrainingRun Run => _run;
+
+    internal IReadOnlyList<Parameter> AllParameters => _allParameters;
+
+    internal double TrainSeconds => _secondsBefore + _watch.Elapsed.TotalSeconds;
+
+    private readonly Stopwatch _watch = new();
+
+    /// <summary>
+    /// Restores a checkpoint written by <see cref="TrainingRun.SaveState"/>: weights, optimizers, the loop's counters,
+    /// RNG streams, sampler and data positions, strategy parameters and every callback's state.
+    /// </summary>
+    public CheckpointMetadata Resume(string checkpointDirectory)
+    {
+        var meta = Checkpoint.Load(checkpointDirectory, Model.Module, Options.Optimizers);
+        LoadState(StateBag.Load(checkpointDirectory));
+        return meta;
+    }
+
+    /// <summary>Trains until the schedule ends, a callback stops it, or <paramref name="cancellation"/> fires; then evaluates on test.</summary>
+    public TrainingOutcome Train(CancellationToken cancellation = default)
+    {
+        foreach (var cb in _callbacks)
+        {
+            cb.OnStart(_run);
+        }
+
+        long total = Options.TotalSteps;
+        var loss = Array.Empty<float>();
+        while (!_run.Finished)
+        {
+            if (_run.Step >= total || _run.StopRequested)
+            {
+                if (Evaluator.HasValidation && _lastEvaluationStep != _run.Step)
+                {
+                    Evaluate();
+                }
+
+                _run.Finished = true;
+                break;
+            }
+
+            if (cancellation.IsCancellationRequested)
+            {
+                _run.Cancelled = true;
+                break;
+            }
+
+            long step = _run.Step;
+            if (Options.RenewArenaEvery > 0 && step > 0 && step % Options.RenewArenaEvery == 0)
+            {
+                _arena = new TensorArena();
+            }
+
+            _watch.Start();
+            StepResult result;
+            using (_arena.Enter())
+            {
+                ReadOnlySpan<int> tasks = Options.Sampler.Next();
+                var batch = Data.Next(tasks);
+                result = TrainStep(batch, step);
+            }
+
+            _watch.Stop();
+            _run.Step = step + 1;
+            foreach (var cb in _callbacks)
+            {
+                cb.OnStep(_run, result);
+            }
+
+            if (Options.EvaluateEvery > 0 && _run.Step % Options.EvaluateEvery == 0 && _run.Step != total)
+            {
+                Evaluate();
+            }
+
+            _run.WritePendingCheckpoints();
+        }
+
+        foreach (var cb in _callbacks)
+        {
+            cb.OnEnd(_run);
+        }
+
+        _run.WritePendingCheckpoints();
+        long selected = _run.Step;
+        if (_keepBest is not null && _keepBest.Restore(_allParameters))
+        {
+            selected = _run.BestStep;
+        }
+
+        double[] test = Evaluator.Evaluate(Model, EvaluationSplit.Test);
+        double[]? valid = Evaluator.HasValidation ? Evaluator.Evaluate(Model, EvaluationSplit.Validation) : null;
+        var tasksInfo = Data.Tasks;
+        return new TrainingOutcome
+        {
+            Tasks = tasksInfo.Select((t, i) => new TaskResult(t.Name, t.Metric, test[i], valid?[i])).ToArray(),
+            TrainSeconds = TrainSeconds,
+            Updates = _run.Step,
+            SelectedStep = selected,
+            Cancelled = _run.Cancelled,
+            StopReason = _run.Step < total && !_run.Cancelled ? _run.StopReason : null,
+        };
+    }
+
+    private void Evaluate()
+    {
+        var split = Evaluator.HasValidation ? EvaluationSplit.Validation : EvaluationSplit.Test;
+        double[] metrics = Evaluator.Evaluate(Model, split);
+        double score = SelectionScore(metrics);
+        bool best = split == EvaluationSplit.Validation && (score > _run.BestScore || !_hasBest);
+        if (best)
+        {
+            _run.BestScore = score;
+            _run.BestStep = _run.Step;
+            _hasBest = true;
+        }
+
+        _lastEvaluationStep = _run.Step;
+        var result = new EvaluationResult(_run.Step, split, Evaluator.SplitName(split), metrics, score, best);
+        foreach (var cb in _callbacks)
+        {
+            cb.OnEvaluation(_run, result);
+        }
+    }
+
+    private double SelectionScore(double[] metrics)
+    {
+        var tasks = Data.Tasks;
+        if (Options.SelectionTask is { } main)
+        {
+            return tasks[main].Score(metrics[main]);
+        }
+
+        double sum = 0;
+        for (int t = 0; t < metrics.Length; t++)
+        {
+            sum += tasks[t].Score(metrics[t]);
+        }
+
+        return sum / metrics.Length;
+    }
+
+    /// <summary>One update on <paramref name="batch"/> (inside the caller's arena scope).</summary>
+    private StepResult TrainStep(MultiTaskBatch batch, long step)
+    {
+        var ctx = new ForwardContext(step, true, Options.Noise, Options.Temperature.At(step));
+        var outputs = Model.Forward(batch, ctx);
+        int parts = batch.Parts.Count;
+        var tasks = new int[parts];
+        var values = new float[parts];
+        var present = new List<int>(parts);
+        var losses = new Tensor[parts];
+        var observations = new float[parts];
+        for (int i = 0; i < parts; i++)
+        {
+            var part = batch.Parts[i];
+            tasks[i] = part.Task;
+            var l = TaskLoss.Compute(Data.Tasks[part.Task], outputs[i], part.Targets);
+            if (l is { } v)
+            {
+                values[i] = LossGuard.Check(v.Loss, step, part.Task);
+                losses[present.Count] = v.Loss;
+                observations[present.Count] = v.Observations;
+                present.Add(i);
+            }
+            else
+            {
+                values[i] = float.NaN;
+            }
+        }
+
+        int n = present.Count;
+        var presentTasks = present.Select(i => tasks[i]).ToArray();
+        foreach (var opt in Options.Optimizers)
+        {
+            opt.ZeroGrad();
+        }
+
+        Tensor? regularization = null;
+        foreach (var r in Model.Regularizers)
+        {
+            if (r.Compute(batch, ctx) is { } term)
+            {
+                regularization = regularization is null ? term : Ops.Add(regularization, term);
+            }
+        }
+
+        if (Options.Aggregator is { } aggregator && n > 0)
+        {
+            Aggregate(aggregator, presentTasks, losses.AsSpan(0, n), regularization);
+        }
+        else
+        {
+            Tensor? objective = n > 0 ? _weighting.Combine(presentTasks, losses.AsSpan(0, n), observations.AsSpan(0, n)) : null;
+            if (regularization is not null)
+            {
+                objective = objective is null ? regularization : Ops.Add(objective, regularization);
+            }
+
+            if (objective is not null)
+            {
+                Autograd.Backward(objective);
+            }
+        }
+
+        if (Options.ClipNorm > 0)
+        {
+            GradClip.ClipGlobalNorm(_allParameters, Options.ClipNorm);
+        }
+
+        for (int i = 0; i < Options.Optimizers.Count; i++)
+        {
+            if (Options.Schedules?[i] is { } schedule)
+            {
+                schedule.Apply(Options.Optimizers[i], step);
+            }
+
+            Options.Optimizers[i].Step();
+        }
+
+        return new StepResult(step + 1, tasks, values);
+    }
+
+    /// <summary>
+    /// Per-task gradients of the shared parameters (one backward pass per task over the one graph), combined by the
+    /// aggregator; the other parameters get the plain sum of the task gradients; regularisers add their gradient to all.
+    /// </summary>
+    private void Aggregate(IGradientAggregator aggregator, int[] tasks, ReadOnlySpan<Tensor> losses, Tensor? regularization)
+    {
+        var shared = Model.SharedParameters;
+        var sharedSet = new HashSet<Parameter>(shared);
+        var others = _allParameters.Where(p => !sharedSet.Contains(p)).ToArray();
+        var wrt = new List<Tensor>(shared.Count + others.Length);
+        wrt.AddRange(shared.Select(p => p.Value));
+        wrt.AddRange(others.Select(p => p.Value));
+        int pShared = shared.Sum(p => p.Length), pAll = wrt.Sum(t => t.Length);
+        _matrix = _matrix is { } m && m.Columns == pShared ? m : new GradientMatrix(losses.Length, pShared);
+        _matrix.Resize(losses.Length);
+        if (_row is null || _row.Length != pAll)
+        {
+            _row = new float[pAll];
+            _aggregated = new float[pShared];
+        }
+
+        var lossValues = new float[losses.Length];
+        for (int i = 0; i < losses.Length; i++)
+        {
+            lossValues[i] = losses[i].Span[0];
+            Autograd.Grad(losses[i], wrt, _row);
+            _row.AsSpan(0, pShared).CopyTo(_matrix.Row(i));
+            int at = pShared;
+            foreach (var p in others)
+            {
+                var g = p.Grad;
+                System.Numerics.Tensors.TensorPrimitives.Add(g, _row.AsSpan(at, p.Length), g);
+                at += p.Length;
+            }
+        }
+
+        if (regularization is not null)
+        {
+            Autograd.Backward(regularization);
+        }
+
+        var d = _aggregated.AsSpan();
+        aggregator.Aggregate(_matrix, tasks, lossValues, d);
+        int k = 0;
+        foreach (var p in shared)
+        {
+            var g = p.Grad;
+            System.Numerics.Tensors.TensorPrimitives.Add(g, d.Slice(k, p.Length), g);
+            k += p.Length;
+        }
+    }
+
+    internal void SaveState(StateBag bag)
+    {
+        var loop = bag.Scope("loop");
+        loop.SetLong("step", _run.Step);
+        loop.SetDouble("trainSeconds", TrainSeconds);
+        loop.SetDouble("bestScore", _run.BestScore);
+        loop.SetLong("bestStep", _run.BestStep);
+        loop.SetLong("hasBest", _hasBest ? 1 : 0);
+        loop.SetLong("lastEvaluationStep", _lastEvaluationStep);
+        loop.SetLong("finished", _run.Finished ? 1 : 0);
+        loop.SetString("stopReason", _run.StopRequested ? _run.StopReason ?? "" : "");
+        loop.SetRng("noise", Options.Noise);
+        Options.Sampler.SaveState(bag.Scope("sampler"));
+        Data.SaveState(bag.Scope("data"));
+        for (int i = 0; i < _strategyParameters.Length; i++)
+        {
+            bag.SetArray($"strategy/{i}", _strategyParameters[i].Data);
+        }
+
+        foreach (var cb in _callbacks)
+        {
+            cb.SaveState(bag.Scope("callbacks/" + cb.Name));
+        }
+    }
+
+    private void LoadState(StateBag bag)
+    {
+        var loop = bag.Scope("loop");
+        _run.Step = loop.GetLong("step");
+        if (_run.Step > Options.TotalSteps)
+        {
+            throw new InvalidDataException($"The checkpoint is at update {_run.Step}, beyond this run's {Options.TotalSteps}.");
+        }
+
+        _secondsBefore = loop.GetDouble("trainSeconds");
+        _watch.Reset();
+        _run.BestScore = loop.GetDouble("bestScore");
+        _run.BestStep = loop.GetLong("bestStep");
+        _hasBest = loop.GetLong("hasBest") != 0;
+        _lastEvaluationStep = loop.GetLong("lastEvaluationStep");
+        _run.Finished = loop.GetLong("finished") != 0;
+        _run.Cancelled = false;
+        string reason = loop.GetString("stopReason");
+        _run.ClearStop();
+        if (reason.Length > 0)
+        {
+            _run.RequestStop(reason);
+        }
+
+        loop.LoadRng("noise", Options.Noise);
+        Options.Sampler.LoadState(bag.Scope("sampler"));
+        Data.LoadState(bag.Scope("data"));
+        for (int i = 0; i < _strategyParameters.Length; i++)
+        {
+            float[] v = bag.GetArray($"strategy/{i}");
+            if (v.Length != _strategyParameters[i].Length)
+            {
+                throw new InvalidDataException($"The saved strategy parameter {i} has {v.Length} values, the run's {_strategyParameters[i].Length}.");
+            }
+
+            v.CopyTo(_strategyParameters[i].Data);
+        }
+
+        foreach (var cb in _callbacks)
+        {
+            cb.LoadState(bag.Scope("callbacks/" + cb.Name));
+        }
+    }
+}
