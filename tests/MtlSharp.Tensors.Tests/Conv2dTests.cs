@@ -50,11 +50,7 @@ public sealed class Conv2dTests
         }
     }
 
-    /// <summary>
-    /// The convolution paths a test can force (each falls back to the default choice where it does not apply):
-    /// the implicit GEMM in its wide layout and banded (stride 1: forward and dx on one shifted copy of a band of rows
-    /// at a time; dW on one column copy of the image at a time or, "-views", on the wide views).
-    /// </summary>
+    /// <summary>The convolution paths a test can force (see <see cref="ConvPaths"/>).</summary>
     private static readonly string[] Paths = ["im2col", "implicit-wide", "implicit-banded", "implicit-banded-views", "direct"];
 
     /// <summary>
@@ -63,25 +59,9 @@ public sealed class Conv2dTests
     /// </summary>
     private static void WithPath(string path, Action body)
     {
-        ConvGemm.t_forceImplicit = path.StartsWith("implicit", StringComparison.Ordinal);
-        ConvImplicit.t_forceBanded = path.StartsWith("implicit-banded", StringComparison.Ordinal) ? true : path.StartsWith("implicit-", StringComparison.Ordinal) ? false : null;
-        ConvImplicit.t_forceColumnsDw = path == "implicit-banded-views" ? false : null;
-        ConvDirect.t_force = path == "direct";
-        if (path == "direct")
-        {
-            ConvGemm.t_forceImplicit = null;
-        }
-
-        try
+        using (ConvPaths.Force(path))
         {
             body();
-        }
-        finally
-        {
-            ConvGemm.t_forceImplicit = null;
-            ConvImplicit.t_forceBanded = null;
-            ConvImplicit.t_forceColumnsDw = null;
-            ConvDirect.t_force = null;
         }
     }
 
@@ -203,17 +183,12 @@ public sealed class Conv2dTests
         var b = Rand(rng, 0.5f, 4);
         (float[] y, float[] g) Run(int budget)
         {
-            ConvGemm.t_columnBudgetOverride = budget;
-            try
+            using (KernelOverrides.Force(new KernelPathOverride { ColumnBudget = budget }))
             {
                 Tensor y = Ops.Conv2d(x, w, b, 2, 1, PaddingMode.Same);
                 float[] grads = new float[x.Length + w.Length + b.Length];
                 Autograd.Grad(SumOfSquares(y), [x, w, b], grads);
                 return (y.ToArray(), grads);
-            }
-            finally
-            {
-                ConvGemm.t_columnBudgetOverride = 0;
             }
         }
 
@@ -221,14 +196,9 @@ public sealed class Conv2dTests
         var banded = Run(27 * 7 * 2); // two output rows per band, the last band shorter
         TensorAssert.Close(whole.y, banded.y, 1e-5, 1e-5, "banded y");
         TensorAssert.Close(whole.g, banded.g, 1e-4, 1e-5, "banded grads");
-        ConvGemm.t_columnBudgetOverride = 1; // one row per band
-        try
+        using (KernelOverrides.Force(new KernelPathOverride { ColumnBudget = 1 })) // one row per band
         {
             GradCheck.Check("Conv2d banded", t => Ops.Conv2d(t[0], t[1], t[2], 2, 1, PaddingMode.Same), [x, w, b]);
-        }
-        finally
-        {
-            ConvGemm.t_columnBudgetOverride = 0;
         }
     }
 

@@ -1,6 +1,5 @@
 using MtlSharp.Tensors;
 using MtlSharp.Tensors.Autodiff;
-using MtlSharp.Tensors.Kernels;
 using MtlSharp.Testing;
 
 namespace MtlSharp.Tensors.Tests;
@@ -75,19 +74,16 @@ public sealed class ConvImplicitThreadingTests
     {
         int saved = Threading.ThreadCount;
         Threading.ThreadCount = threads;
-        ConvGemm.t_forceImplicit = path.StartsWith("implicit", StringComparison.Ordinal);
-        ConvImplicit.t_forceBanded = path.StartsWith("implicit-banded", StringComparison.Ordinal) ? true : path.StartsWith("implicit-", StringComparison.Ordinal) ? false : null;
-        ConvImplicit.t_forceColumnsDw = path == "implicit-banded-views" ? false : null;
         try
         {
-            return body();
+            using (ConvPaths.Force(path))
+            {
+                return body();
+            }
         }
         finally
         {
             Threading.ThreadCount = saved;
-            ConvGemm.t_forceImplicit = null;
-            ConvImplicit.t_forceBanded = null;
-            ConvImplicit.t_forceColumnsDw = null;
         }
     }
 }

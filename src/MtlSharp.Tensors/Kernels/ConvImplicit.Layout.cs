@@ -5,14 +5,15 @@ internal static partial class ConvImplicit
 {
     /// <summary>
     /// Sizes of the views of one image (see the class remarks). Made once on the calling thread (the layout choice
-    /// reads a thread-static test override) and handed to the workers.
+    /// reads the thread-static <see cref="KernelOverrides"/>) and handed to the workers.
     /// </summary>
     internal readonly struct Layout
     {
         public Layout(in ConvGeometry g)
         {
-            Banded = g.Sh == 1 && g.Sw == 1 && (t_forceBanded ?? UseBanded(g));
-            ColumnsDw = Banded && (t_forceColumnsDw ?? (long)g.Cin * (g.Ho + g.Kh - 1) * g.Wo <= ColumnsDwMaxFloats);
+            KernelPathOverride o = KernelOverrides.Current;
+            Banded = g.Sh == 1 && g.Sw == 1 && (o.Banded ?? UseBanded(g));
+            ColumnsDw = Banded && (o.ColumnsDw ?? (long)g.Cin * (g.Ho + g.Kh - 1) * g.Wo <= ColumnsDwMaxFloats);
             Hp = g.Ho + SubKernel(g.Kh, g.Sh) - 1;
             Lw = g.Wo + SubKernel(g.Kw, g.Sw) - 1;
             Views = g.Sh * g.Sw;

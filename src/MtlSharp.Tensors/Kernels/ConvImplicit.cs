@@ -38,17 +38,6 @@ internal static unsafe partial class ConvImplicit
     internal static int MinChannels = 16;
 
     /// <summary>
-    /// Tests only: on this thread, true forces the banded forward pass and input gradient
-    /// (<see cref="ConvImplicitBanded"/>) for stride-1 kernels, false the views of <see cref="Layout"/>, null chooses.
-    /// </summary>
-    [ThreadStatic]
-    internal static bool? t_forceBanded;
-
-    /// <summary>Tests only: on this thread, with the banded path, true forces dW by column copies, false by the views, null chooses.</summary>
-    [ThreadStatic]
-    internal static bool? t_forceColumnsDw;
-
-    /// <summary>
     /// Largest column copy (Cin·(Ho + kh − 1)·Wo floats, 768 KiB) for which dW is computed one column copy at a time:
     /// each copy is streamed once per block of output channels, so it must stay in L2. Measured at 48 channels,
     /// stride 1: faster at 53×53 (600 KiB copies), 10–15% slower at 105×105 (2 MiB copies) than the views.
