@@ -50,13 +50,8 @@ public sealed class Conv2dTests
         }
     }
 
-    /// <summary>
-    /// The convolution paths a test can force (each falls back to the default choice where it does not apply):
-    /// the implicit GEMM in its wide layout, in its compact layout (kw column-shifted copies) and banded (stride 1:
-    /// forward and dx on one shifted copy of a band of rows at a time; dW on one column copy of the image at a time
-    /// or, "-views", on the wide or compact views).
-    /// </summary>
-    private static readonly string[] Paths = ["im2col", "implicit-wide", "implicit-compact", "implicit-banded", "implicit-banded-views", "direct"];
+    /// <summary>The convolution paths a test can force (see <see cref="ConvPaths"/>).</summary>
+    private static readonly string[] Paths = ["im2col", "implicit-wide", "implicit-banded", "implicit-banded-views", "direct"];
 
     /// <summary>
     /// Runs <paramref name="body"/> with the im2col path, or (where they apply: stride 1) the implicit-GEMM or the
@@ -64,27 +59,9 @@ public sealed class Conv2dTests
     /// </summary>
     private static void WithPath(string path, Action body)
     {
-        ConvGemm.t_forceImplicit = path.StartsWith("implicit", StringComparison.Ordinal);
-        ConvImplicit.t_forceCompact = path == "implicit-compact" ? true : path == "implicit-wide" ? false : null;
-        ConvImplicit.t_forceBanded = path.StartsWith("implicit-banded", StringComparison.Ordinal) ? true : path.StartsWith("implicit-", StringComparison.Ordinal) ? false : null;
-        ConvImplicit.t_forceColumnsDw = path == "implicit-banded-views" ? false : null;
-        ConvDirect.t_force = path == "direct";
-        if (path == "direct")
-        {
-            ConvGemm.t_forceImplicit = null;
-        }
-
-        try
+        using (ConvPaths.Force(path))
         {
             body();
-        }
-        finally
-        {
-            ConvGemm.t_forceImplicit = null;
-            ConvImplicit.t_forceCompact = null;
-            ConvImplicit.t_forceBanded = null;
-            ConvImplicit.t_forceColumnsDw = null;
-            ConvDirect.t_force = null;
         }
     }
 
@@ -137,7 +114,6 @@ public sealed class Conv2dTests
     {
         { "valid_s1_k5", "im2col" }, { "same_s1_k3", "im2col" }, { "same_s1_k1x7", "im2col" }, { "same_s2_k3", "im2col" }, { "same_s2_k7x1", "im2col" },
         { "valid_s1_k5", "implicit-wide" }, { "same_s1_k3", "implicit-wide" }, { "same_s1_k1x7", "implicit-wide" },
-        { "valid_s1_k5", "implicit-compact" }, { "same_s1_k3", "implicit-compact" }, { "same_s1_k1x7", "implicit-compact" },
         { "valid_s1_k5", "implicit-banded" }, { "same_s1_k3", "implicit-banded" }, { "same_s1_k1x7", "implicit-banded" },
         { "same_s2_k3", "implicit-wide" }, // strided: the phased layout
     };
@@ -155,7 +131,6 @@ public sealed class Conv2dTests
         { "conv/conv2d_direct.json", "mnist_l3", "direct" }, { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "direct" },
         { "conv/conv2d_direct.json", "rows_c2_k3_co8_same", "im2col" }, { "conv/conv2d_direct.json", "mnist_l2", "im2col" },
         { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "implicit-wide" },
-        { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "implicit-compact" },
         { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "implicit-banded" },
     };
 
@@ -208,17 +183,12 @@ public sealed class Conv2dTests
         var b = Rand(rng, 0.5f, 4);
         (float[] y, float[] g) Run(int budget)
         {
-            ConvGemm.t_columnBudgetOverride = budget;
-            try
+            using (KernelOverrides.Force(new KernelPathOverride { ColumnBudget = budget }))
             {
                 Tensor y = Ops.Conv2d(x, w, b, 2, 1, PaddingMode.Same);
                 float[] grads = new float[x.Length + w.Length + b.Length];
                 Autograd.Grad(SumOfSquares(y), [x, w, b], grads);
                 return (y.ToArray(), grads);
-            }
-            finally
-            {
-                ConvGemm.t_columnBudgetOverride = 0;
             }
         }
 
@@ -226,14 +196,9 @@ public sealed class Conv2dTests
         var banded = Run(27 * 7 * 2); // two output rows per band, the last band shorter
         TensorAssert.Close(whole.y, banded.y, 1e-5, 1e-5, "banded y");
         TensorAssert.Close(whole.g, banded.g, 1e-4, 1e-5, "banded grads");
-        ConvGemm.t_columnBudgetOverride = 1; // one row per band
-        try
+        using (KernelOverrides.Force(new KernelPathOverride { ColumnBudget = 1 })) // one row per band
         {
             GradCheck.Check("Conv2d banded", t => Ops.Conv2d(t[0], t[1], t[2], 2, 1, PaddingMode.Same), [x, w, b]);
-        }
-        finally
-        {
-            ConvGemm.t_columnBudgetOverride = 0;
         }
     }
 
@@ -271,7 +236,7 @@ public sealed class Conv2dTests
         }
 
         var reference = Run("im2col");
-        foreach (string path in stride == 1 ? new[] { "implicit-wide", "implicit-compact", "implicit-banded", "implicit-banded-views" } : ["implicit-wide"])
+        foreach (string path in stride == 1 ? new[] { "implicit-wide", "implicit-banded", "implicit-banded-views" } : ["implicit-wide"])
         {
             var r = Run(path);
             TensorAssert.Close(reference.y, r.y, 1e-5, 1e-4, $"{path} y");
@@ -296,7 +261,6 @@ public sealed class Conv2dTests
 
         Assert.Equal(Run(), Run());
         WithPath("implicit-wide", () => Assert.Equal(Run(), Run()));
-        WithPath("implicit-compact", () => Assert.Equal(Run(), Run()));
         WithPath("direct", () => Assert.Equal(Run(), Run()));
 
         // Same values as one image at a time.

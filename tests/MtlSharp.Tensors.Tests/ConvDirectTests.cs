@@ -1,6 +1,5 @@
 using MtlSharp.Tensors;
 using MtlSharp.Tensors.Autodiff;
-using MtlSharp.Tensors.Kernels;
 using MtlSharp.Testing;
 
 namespace MtlSharp.Tensors.Tests;
@@ -31,8 +30,7 @@ public sealed class ConvDirectTests
         {
             int saved = Threading.ThreadCount;
             Threading.ThreadCount = threads;
-            ConvDirect.t_force = direct;
-            ConvGemm.t_forceImplicit = direct ? null : false;
+            using var paths = ConvPaths.Force(direct ? "direct" : "im2col");
             try
             {
                 x.Grad?.Span.Clear();
@@ -45,8 +43,6 @@ public sealed class ConvDirectTests
             finally
             {
                 Threading.ThreadCount = saved;
-                ConvDirect.t_force = null;
-                ConvGemm.t_forceImplicit = null;
             }
         }
 

@@ -1,12 +1,11 @@
 using MtlSharp.Tensors;
 using MtlSharp.Tensors.Autodiff;
-using MtlSharp.Tensors.Kernels;
 using MtlSharp.Testing;
 
 namespace MtlSharp.Tensors.Tests;
 
 /// <summary>
-/// The implicit-GEMM convolution (wide, compact and phased layouts; banded) at 1 and 2 threads: bit-identical run to run
+/// The implicit-GEMM convolution (wide and phased layouts; banded) at 1 and 2 threads: bit-identical run to run
 /// for a fixed thread count, close to im2col, and finite-difference gradients with the work split over threads.
 /// </summary>
 [Collection("Threading")]
@@ -16,7 +15,6 @@ public sealed class ConvImplicitThreadingTests
     {
         // path, size, kh, kw, stride
         { "implicit-wide", 15, 3, 3, 1 },
-        { "implicit-compact", 13, 5, 5, 1 },
         { "implicit-banded", 15, 3, 3, 1 },
         { "implicit-banded", 13, 1, 7, 1 },
         { "implicit-banded-views", 14, 5, 5, 1 },
@@ -76,21 +74,16 @@ public sealed class ConvImplicitThreadingTests
     {
         int saved = Threading.ThreadCount;
         Threading.ThreadCount = threads;
-        ConvGemm.t_forceImplicit = path.StartsWith("implicit", StringComparison.Ordinal);
-        ConvImplicit.t_forceCompact = path == "implicit-compact" ? true : path == "implicit-wide" ? false : null;
-        ConvImplicit.t_forceBanded = path.StartsWith("implicit-banded", StringComparison.Ordinal) ? true : path.StartsWith("implicit-", StringComparison.Ordinal) ? false : null;
-        ConvImplicit.t_forceColumnsDw = path == "implicit-banded-views" ? false : null;
         try
         {
-            return body();
+            using (ConvPaths.Force(path))
+            {
+                return body();
+            }
         }
         finally
         {
             Threading.ThreadCount = saved;
-            ConvGemm.t_forceImplicit = null;
-            ConvImplicit.t_forceCompact = null;
-            ConvImplicit.t_forceBanded = null;
-            ConvImplicit.t_forceColumnsDw = null;
         }
     }
 }

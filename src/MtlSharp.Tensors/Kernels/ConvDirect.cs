@@ -19,10 +19,6 @@ namespace MtlSharp.Tensors.Kernels;
 /// </remarks>
 internal static unsafe class ConvDirect
 {
-    /// <summary>Tests only: on this thread, true forces the direct path where it applies, false forbids it, null chooses.</summary>
-    [ThreadStatic]
-    internal static bool? t_force;
-
     /// <summary>Below this many flops per chunk, work is not spread over threads.</summary>
     private const long MinChunkFlops = 2_000_000;
 
@@ -30,8 +26,12 @@ internal static unsafe class ConvDirect
     public static bool Applies(in ConvGeometry g) => g.Sh == 1 && g.Sw == 1 && Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>Whether the direct path is chosen for <paramref name="g"/>.</summary>
-    public static bool Use(in ConvGeometry g) =>
-        Applies(g) && (t_force ?? (ConvGemm.t_forceImplicit is null && ConvGemm.t_columnBudgetOverride == 0 && g.Cin < ConvImplicit.MinChannels));
+    /// <remarks>Unless forced (<see cref="KernelOverrides"/>), not when a test forces the implicit or im2col path.</remarks>
+    public static bool Use(in ConvGeometry g)
+    {
+        KernelPathOverride o = KernelOverrides.Current;
+        return Applies(g) && (o.Direct ?? (o.Implicit is null && o.ColumnBudget == 0 && g.Cin < ConvImplicit.MinChannels));
+    }
 
     /// <summary>y [N, Cout, Ho, Wo] = conv(x, w) + b, then max(y, 0) when <paramref name="relu"/>.</summary>
     public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, in ConvGeometry g, bool relu)

@@ -24,20 +24,16 @@ internal static unsafe class ConvGemm
     /// <summary>Target size (floats) of one worker's column buffer.</summary>
     internal const int ColumnBudget = 1 << 18;
 
-    /// <summary>Tests only: when positive, replaces <see cref="ColumnBudget"/> on this thread (forces banding).</summary>
-    [ThreadStatic]
-    internal static int t_columnBudgetOverride;
-
-    /// <summary>Tests only: on this thread, true forces the implicit-GEMM path where it applies, false forces im2col, null chooses.</summary>
-    [ThreadStatic]
-    internal static bool? t_forceImplicit;
-
     /// <summary>Below this many flops per chunk, images are not spread over threads.</summary>
     private const long MinChunkFlops = 400_000;
 
     /// <summary>Output rows per band.</summary>
-    public static int RowsPerBand(in ConvGeometry g) =>
-        g.IsPointwise ? g.Ho : Math.Clamp((t_columnBudgetOverride > 0 ? t_columnBudgetOverride : ColumnBudget) / Math.Max(1, g.K * g.Wo), 1, g.Ho);
+    /// <remarks>Read on the calling thread (the budget may be overridden by <see cref="KernelOverrides"/>).</remarks>
+    public static int RowsPerBand(in ConvGeometry g)
+    {
+        int budget = KernelOverrides.Current.ColumnBudget;
+        return g.IsPointwise ? g.Ho : Math.Clamp((budget > 0 ? budget : ColumnBudget) / Math.Max(1, g.K * g.Wo), 1, g.Ho);
+    }
 
     private static int Chunks(in ConvGeometry g)
     {
@@ -284,8 +280,12 @@ internal static unsafe class ConvGemm
     /// Kernels <see cref="ConvImplicit"/> applies to use it (no im2col) when images are spread over the threads (or
     /// there is one thread); a lone image on several threads goes through the multi-threaded GEMM instead.
     /// </summary>
-    private static bool UseImplicit(in ConvGeometry g) =>
-        ConvImplicit.Applies(g) && (t_forceImplicit ?? (t_columnBudgetOverride == 0 && ConvImplicit.Pays(g) && (Threading.ThreadCount == 1 || Chunks(g) > 1)));
+    private static bool UseImplicit(in ConvGeometry g)
+    {
+        KernelPathOverride o = KernelOverrides.Current;
+        return ConvImplicit.Applies(g)
+            && (o.Implicit ?? (o.ColumnBudget == 0 && ConvImplicit.Pays(g) && (Threading.ThreadCount == 1 || Chunks(g) > 1)));
+    }
 
     private static void ForwardImplicit(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g)
     {

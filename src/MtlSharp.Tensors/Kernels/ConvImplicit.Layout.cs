@@ -5,18 +5,18 @@ internal static partial class ConvImplicit
 {
     /// <summary>
     /// Sizes of the views of one image (see the class remarks). Made once on the calling thread (the layout choice
-    /// reads a thread-static test override) and handed to the workers.
+    /// reads the thread-static <see cref="KernelOverrides"/>) and handed to the workers.
     /// </summary>
     internal readonly struct Layout
     {
         public Layout(in ConvGeometry g)
         {
-            Compact = g.Sh == 1 && g.Sw == 1 && UseCompact(g);
-            Banded = g.Sh == 1 && g.Sw == 1 && (t_forceBanded ?? UseBanded(g));
-            ColumnsDw = Banded && (t_forceColumnsDw ?? (long)g.Cin * (g.Ho + g.Kh - 1) * g.Wo <= ColumnsDwMaxFloats);
+            KernelPathOverride o = KernelOverrides.Current;
+            Banded = g.Sh == 1 && g.Sw == 1 && (o.Banded ?? UseBanded(g));
+            ColumnsDw = Banded && (o.ColumnsDw ?? (long)g.Cin * (g.Ho + g.Kh - 1) * g.Wo <= ColumnsDwMaxFloats);
             Hp = g.Ho + SubKernel(g.Kh, g.Sh) - 1;
-            Lw = Compact ? g.Wo : g.Wo + SubKernel(g.Kw, g.Sw) - 1;
-            Views = Compact ? g.Kw : g.Sh * g.Sw;
+            Lw = g.Wo + SubKernel(g.Kw, g.Sw) - 1;
+            Views = g.Sh * g.Sw;
             ViewPlane = Hp * Lw;
             ViewLen = g.Cin * ViewPlane;
             _sh = g.Sh;
@@ -30,8 +30,6 @@ internal static partial class ConvImplicit
 
         private readonly int _sh;
         private readonly int _sw;
-
-        public bool Compact { get; }
 
         /// <summary>Stride 1: forward pass and input gradient by <see cref="ConvImplicitBanded"/>, dW by <see cref="ConvImplicitWeightGrad.ImageByColumns"/> (no views).</summary>
         public bool Banded { get; }
@@ -65,12 +63,11 @@ internal static partial class ConvImplicit
         public static int SubKernel(int k, int s) => (k + s - 1) / s;
 
         /// <summary>
-        /// Where tap (ky, kx) starts in the views buffer: compact, copy kx at row ky; wide (stride 1), ky·Lw + kx;
-        /// phased (strides sh, sw), phase (ky mod sh, kx mod sw) at (ky / sh)·Lw + kx / sw.
+        /// Where tap (ky, kx) starts in the views buffer: wide (stride 1), ky·Lw + kx; phased (strides sh, sw), phase
+        /// (ky mod sh, kx mod sw) at (ky / sh)·Lw + kx / sw.
         /// </summary>
-        public int Offset(int ky, int kx) => Compact
-            ? (kx * ViewLen) + (ky * Lw)
-            : ((((ky % _sh) * _sw) + (kx % _sw)) * ViewLen) + ((ky / _sh) * Lw) + (kx / _sw);
+        public int Offset(int ky, int kx) =>
+            ((((ky % _sh) * _sw) + (kx % _sw)) * ViewLen) + ((ky / _sh) * Lw) + (kx / _sw);
     }
 
     /// <summary>
@@ -81,8 +78,8 @@ internal static partial class ConvImplicit
     {
         public ViewRange(int k, in Layout l, in ConvGeometry g)
         {
-            // Compact: copy k is shifted by k columns; phased: view k is phase (k / sw, k mod sw).
-            int py = l.Compact ? 0 : k / g.Sw, px = l.Compact ? k : k % g.Sw;
+            // View k is phase (k / sw, k mod sw) (the single view of the wide layout at stride 1).
+            int py = k / g.Sw, px = k % g.Sw;
             RowOff = py - g.PadTop;
             ColOff = px - g.PadLeft;
             I0 = Math.Max(0, CeilDiv(-RowOff, g.Sh));

@@ -12,8 +12,6 @@ namespace MtlSharp.Tensors.Kernels;
 /// <list type="bullet">
 /// <item>wide: one padded plane Xp [Cin, Hp, Wp] (Hp = Ho + kh − 1, Wp = Wo + kw − 1), Lw = Wp, offset = ky·Wp + kx;
 /// the kw − 1 extra columns per row are computed and discarded (dy is zero there);</item>
-/// <item>compact: kw column-shifted copies Xk[kx] [Cin, Hp, Wo] with Xk[kx][ci, r, ow] = Xp[ci, r, ow + kx], Lw = Wo,
-/// offset = ky·Wo in copy kx: no wasted columns, for small images where (kw − 1)/Wo is a large share;</item>
 /// <item>phased (strides sh, sw &gt; 1, polyphase decomposition): the sh·sw phases of the padded image,
 /// Xph[py, px] [Cin, Hp, Lw] with Xph[py, px][ci, i, j] = Xp[ci, sh·i + py, sw·j + px], Hp = Ho + ⌈kh/sh⌉ − 1,
 /// Lw = Wo + ⌈kw/sw⌉ − 1: the strided convolution is the sum over phases of stride-1 convolutions with the
@@ -24,7 +22,7 @@ namespace MtlSharp.Tensors.Kernels;
 /// dW reads the views and dy directly with a register-blocked kernel (no packing). Stride 1 by default runs banded
 /// instead (<see cref="Layout.Banded"/>): forward and dx by <see cref="ConvImplicitBanded"/> (one shifted copy of a
 /// band of rows at a time, no wasted columns), dW by <see cref="ConvImplicitWeightGrad.ImageByColumns"/> while a
-/// column copy fits L2, else from the views above; the wide and compact layouts then serve only that dW (and tests).
+/// column copy fits L2, else from the wide views above.
 /// </summary>
 /// <remarks>
 /// Output is processed in blocks of whole rows so the C block stays in cache across the taps; taps run with kx
@@ -38,21 +36,6 @@ internal static unsafe partial class ConvImplicit
 
     /// <summary>Fewest input channels (the depth of each per-tap GEMM) for which the implicit path pays.</summary>
     internal static int MinChannels = 16;
-
-    /// <summary>Tests only: on this thread, true forces the compact layout, false the wide one, null chooses.</summary>
-    [ThreadStatic]
-    internal static bool? t_forceCompact;
-
-    /// <summary>
-    /// Tests only: on this thread, true forces the banded forward pass and input gradient
-    /// (<see cref="ConvImplicitBanded"/>) for stride-1 kernels, false the views of <see cref="Layout"/>, null chooses.
-    /// </summary>
-    [ThreadStatic]
-    internal static bool? t_forceBanded;
-
-    /// <summary>Tests only: on this thread, with the banded path, true forces dW by column copies, false by the views, null chooses.</summary>
-    [ThreadStatic]
-    internal static bool? t_forceColumnsDw;
 
     /// <summary>
     /// Largest column copy (Cin·(Ho + kh − 1)·Wo floats, 768 KiB) for which dW is computed one column copy at a time:
@@ -75,16 +58,6 @@ internal static unsafe partial class ConvImplicit
     public static bool Pays(in ConvGeometry g) => g.Cin >= MinChannels;
 
     /// <summary>
-    /// The compact layout is chosen when the wide grid would waste at least 1/12 of its columns, each copy serves
-    /// several taps (kh &gt; 1), rows are not tiny (Wo ≥ 24) and the kw copies stay cache-sized (≤ 512 Ki floats).
-    /// Measured at 48 channels: 15–25% faster at 27×27 with 5×5 and 7×7 kernels; slower for 1×7 (one tap per
-    /// copy), for 53×53 (copies spill out of L2) and for 12×12 images (per-row copy overhead).
-    /// </summary>
-    private static bool UseCompact(in ConvGeometry g) =>
-        g.Kw > 1 && (t_forceCompact ?? (g.Kh > 1 && g.Wo >= 24 && (g.Kw - 1) * 12 >= g.Wo
-            && (long)g.Kw * g.Cin * (g.Ho + g.Kh - 1) * g.Wo <= (1 << 19)));
-
-    /// <summary>
     /// Stride 1 runs banded unless the kernel has one row (each band copy then serves a single tap) and the wide grid
     /// wastes under 1/8 of its columns: 1×7 at 105×105 measured 2–3% slower banded, at 27×27 5% faster. Tiny images
     /// (Wo &lt; 24: the 4-MNISTs 16×12×12 layer) stay on the wide grid: banded, its per-band copies and per-tap GEMM
@@ -94,12 +67,12 @@ internal static unsafe partial class ConvImplicit
 
     private static int RowsPerBlock(in Layout l, in ConvGeometry g) => Math.Clamp(BlockColumns / l.Lw, 1, g.Ho);
 
-    /// <summary>Forward scratch per worker: the band copy (banded), or views + (wide layout) output block.</summary>
+    /// <summary>Forward scratch per worker: the band copy (banded), or views + output block.</summary>
     public static int ForwardScratch(in Layout l, in ConvGeometry g)
     {
         return l.Banded
             ? ConvImplicitBanded.Scratch(g.Cin, g.Ho, g.Wo, g.Kh)
-            : l.Len + (l.Compact ? 0 : g.Cout * RowsPerBlock(l, g) * l.Lw);
+            : l.Len + (g.Cout * RowsPerBlock(l, g) * l.Lw);
     }
 
     /// <summary>
@@ -221,14 +194,13 @@ internal static unsafe partial class ConvImplicit
         {
             int r = Math.Min(rowsPer, g.Ho - oh0), nb = r * l.Lw;
 
-            // Compact: the block is y's own rows (ldc = Ho·Wo); wide: a buffer whose valid columns are copied out.
-            float* c = l.Compact ? y + ((long)oh0 * g.Wo) : cb;
-            long ldc = l.Compact ? g.P : nb;
+            // The block is a buffer on the grid whose valid columns are copied out.
+            float* c = cb;
             if (bias != null)
             {
                 for (int co = 0; co < g.Cout; co++)
                 {
-                    new Span<float>(c + (co * ldc), nb).Fill(bias[co]);
+                    new Span<float>(c + ((long)co * nb), nb).Fill(bias[co]);
                 }
             }
 
@@ -239,20 +211,17 @@ internal static unsafe partial class ConvImplicit
                 {
                     int t = (ky * g.Kw) + kx;
                     GemmBlocked.Run(
-                        wr + ((long)t * cc), false, g.Cin, v + l.Offset(ky, kx) + ((long)oh0 * l.Lw), false, l.ViewPlane, c, (nint)ldc,
+                        wr + ((long)t * cc), false, g.Cin, v + l.Offset(ky, kx) + ((long)oh0 * l.Lw), false, l.ViewPlane, c, nb,
                         g.Cout, nb, g.Cin, accumulate);
                 }
             }
 
-            if (!l.Compact)
+            for (int co = 0; co < g.Cout; co++)
             {
-                for (int co = 0; co < g.Cout; co++)
+                for (int i = 0; i < r; i++)
                 {
-                    for (int i = 0; i < r; i++)
-                    {
-                        new ReadOnlySpan<float>(cb + ((long)co * nb) + ((long)i * l.Lw), g.Wo)
-                            .CopyTo(new Span<float>(y + ((long)co * g.P) + ((long)(oh0 + i) * g.Wo), g.Wo));
-                    }
+                    new ReadOnlySpan<float>(cb + ((long)co * nb) + ((long)i * l.Lw), g.Wo)
+                        .CopyTo(new Span<float>(y + ((long)co * g.P) + ((long)(oh0 + i) * g.Wo), g.Wo));
                 }
             }
         }
@@ -299,18 +268,10 @@ internal static unsafe partial class ConvImplicit
         for (int co = 0; co < g.Cout; co++)
         {
             float* dst = dyg + ((long)co * q);
-            if (l.Compact)
+            for (int oh = 0; oh < g.Ho; oh++, dst += l.Lw)
             {
-                new ReadOnlySpan<float>(gy + ((long)co * g.P), g.P).CopyTo(new Span<float>(dst, g.P));
-                dst += g.P;
-            }
-            else
-            {
-                for (int oh = 0; oh < g.Ho; oh++, dst += l.Lw)
-                {
-                    new ReadOnlySpan<float>(gy + ((long)co * g.P) + ((long)oh * g.Wo), g.Wo).CopyTo(new Span<float>(dst, g.Wo));
-                    new Span<float>(dst + g.Wo, l.Lw - g.Wo).Clear();
-                }
+                new ReadOnlySpan<float>(gy + ((long)co * g.P) + ((long)oh * g.Wo), g.Wo).CopyTo(new Span<float>(dst, g.Wo));
+                new Span<float>(dst + g.Wo, l.Lw - g.Wo).Clear();
             }
 
             new Span<float>(dst, q - (g.Ho * l.Lw)).Clear();

@@ -5,9 +5,8 @@ namespace MtlSharp.Tensors.Kernels;
 /// and kernel column kx, one column-shifted, zero-padded copy of the input rows the band reads,
 /// S[c, i, j] = src[c, row0 + i, j + kx − padL] (i &lt; r + kh − 1, j &lt; Wo), and then one GEMM per kernel row ky whose
 /// B operand is S read in place from row ky: out[:, band] (+)= W_(ky, kx) · S[:, ky·Wo ..]. No output column is
-/// computed and discarded (the wide layout's kw − 1 per row), only one copy of band size is live (unlike the
-/// compact layout's kw whole-image copies), and the output band (the C block) is written in place and stays in
-/// cache across the kh·kw GEMMs.
+/// computed and discarded (the wide layout's kw − 1 per row), only one copy of band size is live, and the output
+/// band (the C block) is written in place and stays in cache across the kh·kw GEMMs.
 /// </summary>
 /// <remarks>
 /// The input gradient is the same correlation run on dy: dx[ci, i, j] = Σ W[co, ci, kh−1−ky', kw−1−kx'] ·

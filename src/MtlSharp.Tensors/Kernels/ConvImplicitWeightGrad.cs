@@ -47,7 +47,7 @@ internal static unsafe class ConvImplicitWeightGrad
     /// <summary>
     /// Stride 1: dw [Cout, Cin·kh·kw] += this image's weight gradient from one column-shifted copy of the padded image
     /// at a time (copy kx [Cin, Ho + kh − 1, Wo], read at row ky by tap (ky, kx)) and dy itself: no output column is
-    /// wasted (unlike the wide grid) and only one copy is live (unlike the compact layout's kw copies).
+    /// wasted (unlike the wide grid) and only one copy is live.
     /// </summary>
     public static void ImageByColumns(float* x, float* gy, float* dw, float* s, in ConvGeometry g)
     {

@@ -17,7 +17,7 @@ namespace MtlSharp.Tensors.Kernels;
 /// thread pool needs to dispatch (about 1.7 KB). C must not overlap A or B. Without AVX+FMA (and for products of
 /// at most 64 multiply-adds) a plain triple loop runs instead.
 /// </remarks>
-public static class Gemm
+internal static class Gemm
 {
     /// <summary>Products with at most this many multiply-adds use a plain loop (nothing to amortize).</summary>
     private const long TinyWork = 64;

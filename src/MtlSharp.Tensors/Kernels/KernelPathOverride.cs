@@ -1,0 +1,27 @@
+namespace MtlSharp.Tensors.Kernels;
+
+/// <summary>
+/// Which kernel paths to force (tests only; see <see cref="KernelOverrides"/>). The default value forces nothing:
+/// every null switch lets the kernel choose by shape, as in production. A forced path that does not apply to a shape
+/// (e.g. the direct convolution at stride 2) falls back to the default choice.
+/// </summary>
+internal readonly record struct KernelPathOverride
+{
+    /// <summary>True forces the implicit-GEMM convolution (<see cref="ConvImplicit"/>) where it applies, false im2col, null chooses.</summary>
+    public bool? Implicit { get; init; }
+
+    /// <summary>True forces the direct small-channel convolution (<see cref="ConvDirect"/>) where it applies, false forbids it, null chooses.</summary>
+    public bool? Direct { get; init; }
+
+    /// <summary>
+    /// On the implicit path at stride 1: true forces the banded forward pass and input gradient
+    /// (<see cref="ConvImplicitBanded"/>), false the wide views of <see cref="ConvImplicit.Layout"/>, null chooses.
+    /// </summary>
+    public bool? Banded { get; init; }
+
+    /// <summary>On the banded path: true forces dW by column copies, false by the wide views, null chooses.</summary>
+    public bool? ColumnsDw { get; init; }
+
+    /// <summary>When positive, replaces <see cref="ConvGemm.ColumnBudget"/> (forces im2col in narrower row bands); 0 keeps it.</summary>
+    public int ColumnBudget { get; init; }
+}
