@@ -1,18 +1,23 @@
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Models.Routing;
-using MtlSharp.MultiTask.Analysis;
-using MtlSharp.MultiTask.Objectives;
+using MtlSharp.MultiTask.Models.Tagging;
 
 namespace MtlSharp.Cli;
 
-/// <summary>The one place where command-line strings become typed values (and back).</summary>
+/// <summary>The one place where command-line strings become typed values (and back): presets, methods, modes.</summary>
 internal static class Names
 {
-    public static readonly IReadOnlyDictionary<string, PresetId> Presets =
-        Enum.GetValues<PresetId>().ToDictionary(ExperimentRunner.Name, p => p, StringComparer.Ordinal);
+    public static readonly IReadOnlyDictionary<string, PresetId> RoutedPresets =
+        Enum.GetValues<PresetId>().ToDictionary(GumbelExperiments.Name, p => p, StringComparer.Ordinal);
 
-    public static readonly IReadOnlyDictionary<string, RoutingMethod> Methods =
-        Enum.GetValues<RoutingMethod>().ToDictionary(ExperimentRunner.Name, m => m, StringComparer.Ordinal);
+    public static readonly IReadOnlyDictionary<string, RoutingMethod> RoutedMethods =
+        Enum.GetValues<RoutingMethod>().ToDictionary(GumbelExperiments.Name, m => m, StringComparer.Ordinal);
+
+    public static readonly IReadOnlyDictionary<string, TaggingPreset> TaggingPresets =
+        Enum.GetValues<TaggingPreset>().ToDictionary(TaggingExperiments.Name, p => p, StringComparer.Ordinal);
+
+    public static readonly IReadOnlyDictionary<string, TaggingMethod> TaggingMethods =
+        Enum.GetValues<TaggingMethod>().ToDictionary(TaggingExperiments.Name, m => m, StringComparer.Ordinal);
 
     public static readonly IReadOnlyDictionary<string, CombineMode> Combines = new Dictionary<string, CombineMode>(StringComparer.Ordinal)
     {
@@ -20,8 +25,20 @@ internal static class Names
         ["sum"] = CombineMode.Sum,
     };
 
+    /// <summary>Every preset name, routed presets first.</summary>
+    public static IEnumerable<string> AllPresets => RoutedPresets.Keys.Concat(TaggingPresets.Keys);
+
     public static T Parse<T>(IReadOnlyDictionary<string, T> table, string value, string what) =>
         table.TryGetValue(value, out var v)
             ? v
             : throw new UsageException($"unknown {what} '{value}'; expected one of: {string.Join(", ", table.Keys)}");
+
+    /// <summary>Checks that <paramref name="preset"/> exists (either family).</summary>
+    public static void CheckPreset(string preset)
+    {
+        if (!RoutedPresets.ContainsKey(preset) && !TaggingPresets.ContainsKey(preset))
+        {
+            throw new UsageException($"unknown preset '{preset}'; expected one of: {string.Join(", ", AllPresets)}");
+        }
+    }
 }

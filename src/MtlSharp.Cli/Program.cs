@@ -11,7 +11,7 @@ public static class Program
     {
         var root = new RootCommand("MtlSharp: multi-task learning that learns what to share.")
         {
-            TrainCommand.Create(),
+            TrainCommand.Instance.Command,
             EvalCommand.Create(),
             ReproduceCommand.Create(),
             DownloadCommand.Create(),
@@ -26,7 +26,9 @@ public static class Program
             Console.Error.WriteLine($"mtl: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or HttpRequestException or MtlSharp.NN.NonFiniteLossException)
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or HttpRequestException
+            or MtlSharp.NN.NonFiniteLossException or MtlSharp.NN.Checkpoints.CheckpointMismatchException or FormatException or System.Text.Json.JsonException
+            or NotSupportedException or OverflowException)
         {
             Console.Error.WriteLine($"mtl: {e.Message}");
             return 1;

@@ -1,63 +1,73 @@
 using System.CommandLine;
 using System.Globalization;
-using MtlSharp.MultiTask.Experiments;
-using MtlSharp.MultiTask.Training;
-using MtlSharp.MultiTask.Tasks;
-using MtlSharp.MultiTask.Strategies.Sampling;
-using MtlSharp.Data.Tasks;
+using System.Text.Json;
+using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.NN.Checkpoints;
 
 namespace MtlSharp.Cli.Commands;
 
-/// <summary><c>mtl eval --checkpoint DIR</c>: rebuilds the checkpoint's model and reports its test metrics.</summary>
+/// <summary>
+/// <c>mtl eval --checkpoint DIR</c>: rebuilds the checkpoint's run from the command line stored in it (any family),
+/// loads the weights and reports the test metrics (and, for routed models, the maximum-likelihood allocation).
+/// </summary>
 internal static class EvalCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder (e.g. runs/…/checkpoints/last).", Required = true };
-        var data = CommonOptions.Data();
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder (e.g. runs/…/checkpoints/last or …/best).", Required = true };
+        var data = new Option<string?>("--data") { Description = "Data directory (default: the one the run was trained with)." };
         var threads = CommonOptions.Threads();
-        var cmd = new Command("eval", "Evaluate a checkpoint on the test split of its preset's tasks (maximum-likelihood allocation).") { checkpoint, data, threads };
+        var cmd = new Command("eval", "Evaluate a checkpoint on the test split of its run's tasks.") { checkpoint, data, threads };
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r.GetValue(threads));
-            string dir = r.GetValue(checkpoint)!;
+            string given = r.GetValue(checkpoint)!;
+            string dir = CheckpointFolder.Resolve(given)
+                ?? throw new FileNotFoundException($"No complete checkpoint in '{given}': {Checkpoint.MetadataFile} is missing.");
             var meta = Checkpoint.ReadMetadata(dir);
-            string Tag(string key) => meta.Extra.TryGetValue(key, out var v)
-                ? v
-                : throw new UsageException($"checkpoint {dir} has no '{key}' in checkpoint.json; it was not written by 'mtl train'");
-            var ci = CultureInfo.InvariantCulture;
-            var p = Names.Parse(Names.Presets, Tag("preset"), "preset");
-            var m = Names.Parse(Names.Methods, Tag("method"), "method");
-            var settings = new ExperimentSettings
+            string[] args = StoredArgs(meta, dir);
+            if (r.GetValue(data) is { } d)
             {
-                Seed = int.Parse(Tag("seed"), ci),
-                DataDirectory = r.GetValue(data),
-                Combine = Enum.Parse<MtlSharp.MultiTask.Models.Routing.CombineMode>(Tag("combine")),
-                Rho = double.Parse(Tag("rho"), ci),
-                Budget = float.Parse(Tag("budget"), ci),
-            };
-            var setup = GumbelExperiments.Build(p, m, settings);
-            Checkpoint.Load(dir, setup.Model);
-            var trainer = new RoutedTrainer(setup.Model, setup.Tasks, setup.Options);
-            Console.WriteLine($"{ExperimentRunner.Name(p)}/{ExperimentRunner.Name(m)} seed {settings.Seed}, checkpoint step {meta.Step}");
-            double sum = 0;
-            for (int t = 0; t < setup.Tasks.Count; t++)
-            {
-                double v = trainer.Evaluate(t, setup.Tasks[t].Test);
-                sum += v;
-                Console.WriteLine(string.Create(ci, $"  {setup.Tasks[t].Name,-20} test {setup.Tasks[t].MetricName} {v:G5}"));
+                args = [.. args, "--data", Path.GetFullPath(d)];
             }
 
-            Console.WriteLine(string.Create(ci, $"  mean test {sum / setup.Tasks.Count:G5}"));
-            var alloc = setup.Model.Allocations();
-            for (int l = 0; l < alloc.Count; l++)
+            var train = TrainCommand.Instance;
+            var plan = train.BuildPlan(train.ParseStored(args, Path.Combine(dir, Checkpoint.MetadataFile)));
+            Checkpoint.LoadModel(plan.Model.Module, Path.Combine(dir, Checkpoint.ModelFile));
+            var ci = CultureInfo.InvariantCulture;
+            Console.WriteLine($"{plan.Preset}/{plan.Method} seed {plan.Seed}, checkpoint step {meta.Step}");
+            double[] test = plan.Evaluator.Evaluate(plan.Model, EvaluationSplit.Test);
+            for (int t = 0; t < test.Length; t++)
             {
-                Console.WriteLine($"  layer {l} allocation: {string.Join(" ", alloc[l].Select(row => "[" + string.Join("", row) + "]"))}");
+                var info = plan.Data.Tasks[t];
+                Console.WriteLine(string.Create(ci, $"  {info.Name,-20} test {info.Metric} {test[t]:G5}"));
+            }
+
+            Console.WriteLine(string.Create(ci, $"  mean test {test.Average():G5}"));
+            if (plan.Model is RoutedModel routed)
+            {
+                var alloc = routed.Network.Allocations();
+                for (int l = 0; l < alloc.Count; l++)
+                {
+                    Console.WriteLine($"  layer {l} allocation: {string.Join(" ", alloc[l].Select(row => "[" + string.Join("", row) + "]"))}");
+                }
             }
 
             return 0;
         });
         return cmd;
+    }
+
+    private static string[] StoredArgs(CheckpointMetadata meta, string dir)
+    {
+        string path = Path.Combine(dir, Checkpoint.MetadataFile);
+        if (meta.Config is not { ValueKind: JsonValueKind.Object } config
+            || !config.TryGetProperty("args", out var args) || args.ValueKind != JsonValueKind.Array)
+        {
+            throw new InvalidDataException($"{path}: no run command line in \"config\"; the checkpoint was not written by 'mtl train'.");
+        }
+
+        return args.EnumerateArray().Select(a => a.ValueKind == JsonValueKind.String ? a.GetString()! : throw new InvalidDataException($"{path}: \"config.args\" holds a non-string.")).ToArray();
     }
 }

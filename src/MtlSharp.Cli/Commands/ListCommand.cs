@@ -13,15 +13,16 @@ internal static class ListCommand
         cmd.SetAction(_ =>
         {
             Console.WriteLine("presets (mtl train --preset P --method M):");
-            foreach (var p in Enum.GetValues<PresetId>())
+            foreach (var (name, p) in Names.RoutedPresets)
             {
-                var methods = GumbelExperiments.MethodsOf(p).Select(m => ExperimentRunner.Name(m) + (m == GumbelExperiments.DefaultMethod(p) ? "*" : ""));
-                Console.WriteLine($"  {ExperimentRunner.Name(p),-20} methods: {string.Join(", ", methods)}");
+                var methods = GumbelExperiments.MethodsOf(p).Select(m => GumbelExperiments.Name(m) + (m == GumbelExperiments.DefaultMethod(p) ? "*" : ""));
+                Console.WriteLine($"  {name,-20} methods: {string.Join(", ", methods)}");
             }
 
-            foreach (var tp in new[] { "ewt-domains", "ewt-domains-xpos" })
+            foreach (var name in Names.TaggingPresets.Keys)
             {
-                Console.WriteLine($"  {tp,-20} methods: {string.Join(", ", MtlSharp.MultiTask.Experiments.TaggingExperiments.Methods.Select(MtlSharp.MultiTask.Experiments.TaggingExperiments.Name))} (sluice default; --genre/--genres)");
+                var methods = TaggingExperiments.Methods.Select(m => TaggingExperiments.Name(m) + (TaggingExperiments.Name(m) == TrainCommand.DefaultMethod(name) ? "*" : ""));
+                Console.WriteLine($"  {name,-20} methods: {string.Join(", ", methods)} (--genre/--genres)");
             }
 
             Console.WriteLine("  (* = default method)");

@@ -1,110 +1,199 @@
 using System.CommandLine;
 using System.Globalization;
+using MtlSharp.Data.Text;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Reporting;
 
 namespace MtlSharp.Cli.Commands;
 
-/// <summary><c>mtl reproduce &lt;preset&gt; --seeds N</c>: every method × seed, then the paper-style table.</summary>
+/// <summary>
+/// <c>mtl reproduce &lt;preset&gt; --seeds N</c>: every member of the preset's grid (methods × seeds, and ρ and
+/// combine modes or training genres) through the one training loop, then the paper-style table. Finished members
+/// (their completion marker written) are reused; interrupted ones are resumed from their last checkpoint; the rest
+/// are trained. One loop serves both families; only the table differs.
+/// </summary>
 internal static class ReproduceCommand
 {
     public static Command Create()
     {
         var preset = new Argument<string>("preset") { Description = "Experiment preset (see 'mtl list')." };
-        var seeds = new Option<int>("--seeds") { Description = "Number of seeds (0 … N−1).", DefaultValueFactory = _ => 5 };
+        var seeds = new Option<int>("--seeds") { Description = "Number of seeds.", DefaultValueFactory = _ => 5 };
         var firstSeed = new Option<int>("--first-seed") { Description = "First seed.", DefaultValueFactory = _ => 0 };
         var methods = new Option<string?>("--methods") { Description = "Comma-separated methods (default: all of the preset's)." };
-        var data = CommonOptions.Data();
         var threads = CommonOptions.Threads();
         var output = new Option<string?>("--out") { Description = "Output folder (default: runs/reproduce-<preset>)." };
-        var combine = new Option<string>("--combine") { Description = "'mean', 'sum', or 'both' (every method run both ways).", DefaultValueFactory = _ => "mean" };
-        var scale = CommonOptions.Scale();
+        var combine = new Option<string>("--combine") { Description = "Routed presets: 'mean', 'sum', or 'both' (every method run both ways).", DefaultValueFactory = _ => "mean" };
         var rhos = new Option<string>("--rho") { Description = "Comma-separated ρ values (synthetic-transfer).", DefaultValueFactory = _ => "0,1" };
         var genres = new Option<string?>("--genres") { Description = "Tagging presets: comma-separated training genres (default: all five)." };
-        var tableOnly = new Option<bool>("--table-only") { Description = "Tagging presets: only tabulate the finished runs under --out; train nothing." };
-        var tagging = new TaggingOptions();
-        var cmd = new Command("reproduce", "Run every method × seed of a preset and write table.json and table.md; runs that already have a report.json are reused (resume).")
+        var tableOnly = new Option<bool>("--table-only") { Description = "Only tabulate the finished runs under --out; train nothing." };
+        var cmd = new Command("reproduce", "Run every method × seed of a preset (finished runs reused, interrupted ones resumed) and write table.md/table.json.")
         {
-            preset, seeds, firstSeed, methods, data, threads, output, combine, scale, rhos, genres, tableOnly,
+            preset, seeds, firstSeed, methods, threads, output, combine, rhos, genres, tableOnly,
         };
-        tagging.AddTo(cmd);
+        var train = TrainCommand.Instance;
+        train.Run.AddTo(cmd);
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r.GetValue(threads));
-            if (TaggingCommands.IsTaggingPreset(r.GetValue(preset)!))
+            string p = r.GetValue(preset)!;
+            Names.CheckPreset(p);
+            train.Run.Validate(r);
+            int n = r.GetValue(seeds), first = r.GetValue(firstSeed);
+            if (n < 1)
             {
-                return TaggingCommands.Reproduce(r.GetValue(preset)!, r.GetValue(seeds), r.GetValue(firstSeed), r.GetValue(methods),
-                    r.GetValue(genres), r.GetValue(output), tagging.Settings(r, r.GetValue(data)!, r.GetValue(scale)), r.GetValue(tableOnly));
+                throw new UsageException($"--seeds must be at least 1, got {n}");
             }
 
-            var p = Names.Parse(Names.Presets, r.GetValue(preset)!, "preset");
-            var ms = r.GetValue(methods) is { } list
-                ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => Names.Parse(Names.Methods, x, "method")).ToArray()
-                : [.. GumbelExperiments.MethodsOf(p)];
-            string combineArg = r.GetValue(combine)!;
-            var combines = combineArg == "both" ? Names.Combines.Values.ToArray() : [Names.Parse(Names.Combines, combineArg, "combine mode")];
-            double[] rhoValues = p == MtlSharp.MultiTask.Experiments.PresetId.SyntheticTransfer
-                ? r.GetValue(rhos)!.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray()
-                : [1.0];
-            int n = r.GetValue(seeds), first = r.GetValue(firstSeed);
-            string outRoot = r.GetValue(output) ?? Path.Combine("runs", $"reproduce-{ExperimentRunner.Name(p)}");
-            var runs = new List<(string Variant, RunReport Report)>();
-            int total = ms.Length * combines.Length * rhoValues.Length * n, k = 0;
-            foreach (double rho in rhoValues)
+            string outRoot = r.GetValue(output) ?? Path.Combine("runs", $"reproduce-{p}");
+            bool tagging = Names.TaggingPresets.ContainsKey(p);
+            var members = tagging
+                ? TaggingGrid(p, r.GetValue(methods), r.GetValue(genres), n, first, outRoot)
+                : RoutedGrid(p, r.GetValue(methods), r.GetValue(combine)!, r.GetValue(rhos)!, n, first, outRoot);
+            var finished = new List<(Member Member, RunReport Report)>();
+            for (int k = 0; k < members.Count; k++)
             {
-                foreach (var c in combines)
+                var m = members[k];
+                string label = $"{k + 1}/{members.Count} {m.Label}";
+                if (!ExperimentRunner.IsComplete(m.Directory))
                 {
-                    foreach (var m in ms)
+                    if (r.GetValue(tableOnly))
                     {
-                        for (int s = first; s < first + n; s++)
-                        {
-                            k++;
-                            string variant = string.Join(",", new[]
-                            {
-                                rhoValues.Length > 1 ? string.Create(CultureInfo.InvariantCulture, $"rho={rho}") : null,
-                                combines.Length > 1 || c != MtlSharp.MultiTask.Models.Routing.CombineMode.Mean ? $"combine={c.ToString().ToLowerInvariant()}" : null,
-                            }.OfType<string>());
-                            string dir = Path.Combine(outRoot, $"{ExperimentRunner.Name(m)}{(variant.Length > 0 ? "-" + variant.Replace("=", "", StringComparison.Ordinal).Replace(',', '-') : "")}-s{s}");
-                            var settings = new ExperimentSettings
-                            {
-                                Seed = s, DataDirectory = r.GetValue(data), Combine = c, ScheduleScale = r.GetValue(scale), Rho = rho,
-                                CheckpointDirectory = Path.Combine(dir, "checkpoints"),
-                            };
-                            string existing = Path.Combine(dir, "report.json");
-                            if (File.Exists(existing))
-                            {
-                                // Resume: a finished run (its report is written last) is not trained again.
-                                Console.WriteLine($"[{k}/{total}] {ExperimentRunner.Name(m)} {variant} seed {s}: using the finished run in {dir}");
-                            }
-                            else
-                            {
-                                int code = TrainCommand.RunOne(p, m, settings, dir, $"{k}/{total} {ExperimentRunner.Name(m)} {variant} seed {s}");
-                                if (code != 0)
-                                {
-                                    return code;
-                                }
-                            }
+                        Console.WriteLine($"[{label}] not finished yet (left out of the table)");
+                        continue;
+                    }
 
-                            runs.Add((variant, RunReportJson.Load(Path.Combine(dir, "report.json"))));
-                        }
+                    var args = new List<string>(m.Args);
+                    train.Run.CopyExplicit(r, args);
+                    bool interrupted = File.Exists(Path.Combine(m.Directory, TrainCommand.RunFile)) && ExperimentRunner.LastCheckpoint(m.Directory) is not null;
+                    if (interrupted)
+                    {
+                        Console.WriteLine($"[{label}] resuming the interrupted run in {m.Directory}");
+                    }
+
+                    int code = interrupted ? train.Resume(m.Directory, label) : train.RunFresh(args, m.Directory, label);
+                    if (code != 0)
+                    {
+                        return code;
                     }
                 }
+                else
+                {
+                    Console.WriteLine($"[{label}] using the finished run in {m.Directory}");
+                }
+
+                finished.Add((m, RunReportJson.Load(Path.Combine(m.Directory, "report.json"))));
             }
 
-            var rows = ReproductionTable.Aggregate(runs, ExpectedGroups(p));
-            ReproductionTable.Save(outRoot, ExperimentRunner.Name(p), rows);
+            if (finished.Count == 0)
+            {
+                throw new UsageException($"no finished runs under '{outRoot}' for these methods and seeds");
+            }
+
+            Directory.CreateDirectory(outRoot);
             Console.WriteLine();
-            Console.WriteLine(ReproductionTable.ToMarkdown(ExperimentRunner.Name(p), rows));
-            Console.WriteLine($"wrote {Path.Combine(outRoot, "table.md")} and table.json");
+            if (tagging)
+            {
+                string md = TaggingTable.ToMarkdown(p, finished.Select(f => f.Report).ToArray());
+                MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(outRoot, "table.md"), new System.Text.UTF8Encoding(false).GetBytes(md));
+                Console.WriteLine(md);
+                Console.WriteLine($"wrote {Path.Combine(outRoot, "table.md")}");
+            }
+            else
+            {
+                var rows = ReproductionTable.Aggregate(finished.Select(f => (f.Member.Variant, f.Report)), ExpectedGroups(Names.RoutedPresets[p]));
+                ReproductionTable.Save(outRoot, p, rows);
+                Console.WriteLine(ReproductionTable.ToMarkdown(p, rows));
+                Console.WriteLine($"wrote {Path.Combine(outRoot, "table.md")} and table.json");
+            }
+
             return 0;
         });
         return cmd;
     }
 
-    /// <summary>Tasks that should end with the same allocation: the related pairs / the copies of a dataset.</summary>
-    private static IReadOnlyList<int[]> ExpectedGroups(MtlSharp.MultiTask.Experiments.PresetId p) => p switch
+    private static List<Member> RoutedGrid(string preset, string? methods, string combineArg, string rhoArg, int n, int first, string outRoot)
     {
-        MtlSharp.MultiTask.Experiments.PresetId.SyntheticGumbel or MtlSharp.MultiTask.Experiments.PresetId.Mnist4 => [[0, 1], [2, 3]],
+        var p = Names.RoutedPresets[preset];
+        string[] ms = methods is { } list ? Split(list).Select(x => GumbelExperiments.Name(Names.Parse(Names.RoutedMethods, x, "method"))).ToArray()
+            : GumbelExperiments.MethodsOf(p).Select(GumbelExperiments.Name).ToArray();
+        foreach (string m in ms)
+        {
+            if (!GumbelExperiments.MethodsOf(p).Select(GumbelExperiments.Name).Contains(m))
+            {
+                throw new UsageException($"preset {preset} has no method '{m}'; it has {string.Join(", ", GumbelExperiments.MethodsOf(p).Select(GumbelExperiments.Name))}");
+            }
+        }
+
+        string[] combines = combineArg == "both" ? [.. Names.Combines.Keys] : [GumbelName(Names.Parse(Names.Combines, combineArg, "combine mode"))];
+        double[] rhos = p == PresetId.SyntheticTransfer
+            ? Split(rhoArg).Select(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : throw new UsageException($"--rho: '{x}' is not a number")).ToArray()
+            : [1.0];
+        var members = new List<Member>();
+        foreach (double rho in rhos)
+        {
+            foreach (string c in combines)
+            {
+                foreach (string m in ms)
+                {
+                    for (int s = first; s < first + n; s++)
+                    {
+                        string variant = string.Join(",", new[]
+                        {
+                            rhos.Length > 1 ? string.Create(CultureInfo.InvariantCulture, $"rho={rho}") : null,
+                            combines.Length > 1 || c != "mean" ? $"combine={c}" : null,
+                        }.OfType<string>());
+                        string dir = Path.Combine(outRoot, $"{m}{(variant.Length > 0 ? "-" + variant.Replace("=", "", StringComparison.Ordinal).Replace(',', '-') : "")}-s{s}");
+                        string[] args = ["--preset", preset, "--method", m, "--seed", s.ToString(CultureInfo.InvariantCulture), "--out", Path.GetFullPath(dir),
+                            "--combine", c, "--rho", rho.ToString("R", CultureInfo.InvariantCulture)];
+                        members.Add(new Member($"{m} {variant} seed {s}", dir, args, variant));
+                    }
+                }
+            }
+        }
+
+        return members;
+    }
+
+    private static string GumbelName(MtlSharp.MultiTask.Models.Routing.CombineMode c) => Names.Combines.First(kv => kv.Value == c).Key;
+
+    private static List<Member> TaggingGrid(string preset, string? methods, string? genres, int n, int first, string outRoot)
+    {
+        string[] ms = methods is { } list ? Split(list).Select(x => TaggingExperiments.Name(Names.Parse(Names.TaggingMethods, x, "tagging method"))).ToArray()
+            : TaggingExperiments.Methods.Select(TaggingExperiments.Name).ToArray();
+        string[] gs = genres is { } g ? Split(g).ToArray() : [.. UdEnglishEwt.Genres];
+        foreach (string genre in gs)
+        {
+            if (!UdEnglishEwt.Genres.Contains(genre) && genre != MtlSharp.MultiTask.Tasks.EwtCorpus.AllGenres)
+            {
+                throw new UsageException($"unknown genre '{genre}'; expected one of: {string.Join(", ", UdEnglishEwt.Genres)}, {MtlSharp.MultiTask.Tasks.EwtCorpus.AllGenres}");
+            }
+        }
+
+        var members = new List<Member>();
+        foreach (string genre in gs)
+        {
+            foreach (string m in ms)
+            {
+                for (int s = first; s < first + n; s++)
+                {
+                    string dir = Path.Combine(outRoot, genre, $"{m}-s{s}");
+                    string[] args = ["--preset", preset, "--method", m, "--seed", s.ToString(CultureInfo.InvariantCulture), "--out", Path.GetFullPath(dir), "--genre", genre];
+                    members.Add(new Member($"{genre} {m} seed {s}", dir, args, genre));
+                }
+            }
+        }
+
+        return members;
+    }
+
+    /// <summary>Tasks that should end with the same allocation: the related pairs / the copies of a dataset.</summary>
+    private static IReadOnlyList<int[]> ExpectedGroups(PresetId p) => p switch
+    {
+        PresetId.SyntheticGumbel or PresetId.Mnist4 => [[0, 1], [2, 3]],
         _ => [[0, 1]],
     };
+
+    private static IEnumerable<string> Split(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private sealed record Member(string Label, string Directory, string[] Args, string Variant);
 }

@@ -1,4 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
+using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models.Sluice;
+using MtlSharp.MultiTask.Strategies.Weighting;
 
 namespace MtlSharp.Cli.Commands;
 
@@ -21,24 +25,60 @@ internal sealed class TaggingOptions
     private readonly Option<float> inputNoise = new("--input-noise") { Description = "Gaussian noise σ added in training to the word representations and to each task's final representation (bilty: 0.2; 0 = off).", DefaultValueFactory = _ => 0f };
     private readonly Option<float> wordDropout = new("--word-dropout") { Description = "Probability of replacing a training word by <unk> (0 = off).", DefaultValueFactory = _ => 0f };
 
-    /// <summary>Adds every switch to <paramref name="command"/>.</summary>
-    public void AddTo(Command command)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        Option[] all = [maxEpochs, batchSize, learningRate, adam, alphaInit, alphaLearned, connection, subspaces, orthogonality, weighting, inputNoise, wordDropout];
-        foreach (var o in all)
-        {
-            command.Options.Add(o);
-        }
-    }
+    /// <summary>Every switch.</summary>
+    public Option[] All => [maxEpochs, batchSize, learningRate, adam, alphaInit, alphaLearned, connection, subspaces, orthogonality, weighting, inputNoise, wordDropout];
 
-    /// <summary>The typed settings from a parsed command line.</summary>
-    public MtlSharp.MultiTask.Experiments.TaggingSettings Settings(ParseResult r, string dataDir, double scale)
+    /// <summary>The typed settings from a parsed command line (strings become types here).</summary>
+    public TaggingSettings Settings(ParseResult r, string dataDir, double scale)
     {
         ArgumentNullException.ThrowIfNull(r);
-        return TaggingCommands.Settings(
-            dataDir, scale, r.GetValue(maxEpochs), r.GetValue(batchSize), r.GetValue(learningRate), r.GetValue(adam),
-            r.GetValue(alphaInit), r.GetValue(alphaLearned), r.GetValue(connection), r.GetValue(subspaces), r.GetValue(orthogonality),
-            r.GetValue(weighting), r.GetValue(inputNoise), r.GetValue(wordDropout));
+        int? bs = r.GetValue(batchSize);
+        if (bs is < 1)
+        {
+            throw new UsageException($"--batch-size must be at least 1, got {bs}");
+        }
+
+        int epochs = r.GetValue(maxEpochs);
+        if (epochs < 1)
+        {
+            throw new UsageException($"--max-epochs must be at least 1, got {epochs}");
+        }
+
+        if (r.GetValue(learningRate) is { } lr && !(lr > 0 && float.IsFinite(lr)))
+        {
+            throw new UsageException($"--lr must be a positive number, got {lr.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        float noise = r.GetValue(inputNoise), dropout = r.GetValue(wordDropout);
+        if (!(noise >= 0) || float.IsInfinity(noise) || !(dropout >= 0 && dropout < 1))
+        {
+            throw new UsageException("--input-noise must be a non-negative number and --word-dropout in [0, 1)");
+        }
+
+        return new TaggingSettings
+        {
+            DataDirectory = dataDir,
+            EpochFraction = Math.Min(1.0, scale),
+            MaxEpochs = epochs,
+            BatchSize = bs ?? TaggingExperiments.DefaultBatchSize,
+            LearningRate = r.GetValue(learningRate),
+            Adam = r.GetValue(adam),
+            AlphaInit = r.GetValue(alphaInit) is { } ai ? Parse<AlphaInit>(ai, "alpha init", ["balanced", "imbalanced"]) : null,
+            AlphaLearned = r.GetValue(alphaLearned),
+            Connection = r.GetValue(connection) is { } c ? Parse<LayerConnection>(c, "layer connection", ["last", "stitch", "skip", "concat"]) : null,
+            Subspaces = r.GetValue(subspaces),
+            OrthogonalityWeight = r.GetValue(orthogonality),
+            Weighting = r.GetValue(weighting) is { } w ? Parse<LossWeightingKind>(w, "loss weighting", ["fixed", "uncertainty"]) : null,
+            InputNoise = noise,
+            WordDropout = dropout,
+        };
+    }
+
+    private static T Parse<T>(string value, string what, string[] names)
+        where T : struct, Enum
+    {
+        int i = Array.IndexOf(names, value);
+        return i >= 0 ? Enum.GetValues<T>().Single(v => v.ToString().Equals(value, StringComparison.OrdinalIgnoreCase))
+            : throw new UsageException($"unknown {what} '{value}'; expected one of: {string.Join(", ", names)}");
     }
 }

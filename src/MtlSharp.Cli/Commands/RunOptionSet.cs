@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace MtlSharp.Cli.Commands;
+
+/// <summary>
+/// The per-run options that <c>mtl train</c> and <c>mtl reproduce</c> share (data, schedule scale, budget, tagging
+/// switches, checkpoint frequency). A run's command line is kept in its <c>run.json</c> so <c>--resume</c> and
+/// <c>mtl eval</c> rebuild exactly the same run.
+/// </summary>
+internal sealed class RunOptionSet
+{
+    public Option<string> Data { get; } = CommonOptions.Data();
+
+    public Option<double> Scale { get; } = CommonOptions.Scale();
+
+    public Option<float> Budget { get; } = CommonOptions.Budget();
+
+    public Option<long> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Also save the resumable state every N updates (default: by time only).", DefaultValueFactory = _ => 0 };
+
+    public Option<double> CheckpointSeconds { get; } = new("--checkpoint-seconds") { Description = "Save the resumable state every S seconds of training (default 120; 0 = only at evaluations and the end).", DefaultValueFactory = _ => 120 };
+
+    public Option<bool> NoTensorBoard { get; } = new("--no-tensorboard") { Description = "Do not write TensorBoard event files." };
+
+    public TaggingOptions Tagging { get; } = new();
+
+    private Option[] Shared => [Scale, Budget, CheckpointEvery, CheckpointSeconds, NoTensorBoard, .. Tagging.All];
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Data);
+        foreach (var o in Shared)
+        {
+            command.Options.Add(o);
+        }
+    }
+
+    /// <summary>Appends every shared option given explicitly on <paramref name="r"/> to <paramref name="args"/> (data as a full path).</summary>
+    public void CopyExplicit(ParseResult r, List<string> args)
+    {
+        args.Add(Data.Name);
+        args.Add(Path.GetFullPath(r.GetValue(Data)!));
+        foreach (var o in Shared)
+        {
+            if (r.GetResult(o) is OptionResult { Implicit: false } res)
+            {
+                args.Add(o.Name);
+                args.AddRange(res.Tokens.Select(t => t.Value));
+            }
+        }
+    }
+
+    /// <summary>Checks the values every family shares.</summary>
+    public void Validate(ParseResult r)
+    {
+        double scale = r.GetValue(Scale);
+        if (!(scale > 0) || double.IsInfinity(scale))
+        {
+            throw new UsageException($"--scale must be a positive number, got {scale.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (r.GetValue(CheckpointEvery) < 0 || !(r.GetValue(CheckpointSeconds) >= 0))
+        {
+            throw new UsageException("--checkpoint-every and --checkpoint-seconds must not be negative");
+        }
+    }
+}
