@@ -14,6 +14,9 @@ public sealed class SplitEvaluator(IReadOnlyList<TaskData> tasks, ulong seed, in
     private readonly IReadOnlyList<TaskData> _tasks = tasks ?? throw new ArgumentNullException(nameof(tasks));
     private readonly TensorArena _arena = new();
 
+    /// <summary>The tasks' splits.</summary>
+    public IReadOnlyList<TaskData> Splits => _tasks;
+
     /// <inheritdoc/>
     public bool HasValidation => _tasks.All(t => t.Valid is not null);
 

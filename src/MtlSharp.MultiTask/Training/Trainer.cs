@@ -264,67 +264,94 @@ public sealed class Trainer
         return sum / metrics.Length;
     }
 
+    /// <summary>
+    /// The scalarised training objective of <paramref name="batch"/> — the loss weighting of the masked per-task losses
+    /// plus the model's regularisers — as the loop back-propagates it with a loss weighting (for gradient checks and
+    /// tests; a training forward pass with <paramref name="context"/>). Null when no task has a label in the batch
+    /// and the model has no regulariser.
+    /// </summary>
+    public Tensor? Objective(MultiTaskBatch batch, in ForwardContext context)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var terms = ComputeTerms(batch, context, context.Step);
+        return Scalarise(terms);
+    }
+
+    /// <summary>
+    /// One update on <paramref name="batch"/> as update number <paramref name="step"/> (0-based), without callbacks
+    /// or counters — for benchmarks and tests; <see cref="Train"/> is the loop. Call it inside an entered arena.
+    /// </summary>
+    public StepResult Update(MultiTaskBatch batch, long step)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return TrainStep(batch, step);
+    }
+
+    private Terms ComputeTerms(MultiTaskBatch batch, in ForwardContext ctx, long step)
+    {
+        var outputs = Model.Forward(batch, ctx);
+        int parts = batch.Parts.Count;
+        var t = new Terms(parts);
+        for (int i = 0; i < parts; i++)
+        {
+            var part = batch.Parts[i];
+            t.Tasks[i] = part.Task;
+            var l = TaskLoss.Compute(Data.Tasks[part.Task], outputs[i], part.Targets);
+            if (l is { } v)
+            {
+                t.Values[i] = LossGuard.Check(v.Loss, step, part.Task);
+                t.Losses[t.Count] = v.Loss;
+                t.Observations[t.Count] = v.Observations;
+                t.PresentTasks[t.Count] = part.Task;
+                t.Count++;
+            }
+            else
+            {
+                t.Values[i] = float.NaN;
+            }
+        }
+
+        foreach (var r in Model.Regularizers)
+        {
+            if (r.Compute(batch, ctx) is { } term)
+            {
+                t.Regularization = t.Regularization is null ? term : Ops.Add(t.Regularization, term);
+            }
+        }
+
+        return t;
+    }
+
+    private Tensor? Scalarise(Terms t)
+    {
+        Tensor? objective = t.Count > 0
+            ? _weighting.Combine(t.PresentTasks.AsSpan(0, t.Count), t.Losses.AsSpan(0, t.Count), t.Observations.AsSpan(0, t.Count))
+            : null;
+        if (t.Regularization is not null)
+        {
+            objective = objective is null ? t.Regularization : Ops.Add(objective, t.Regularization);
+        }
+
+        return objective;
+    }
+
     /// <summary>One update on <paramref name="batch"/> (inside the caller's arena scope).</summary>
     private StepResult TrainStep(MultiTaskBatch batch, long step)
     {
         var ctx = new ForwardContext(step, true, Options.Noise, Options.Temperature.At(step));
-        var outputs = Model.Forward(batch, ctx);
-        int parts = batch.Parts.Count;
-        var tasks = new int[parts];
-        var values = new float[parts];
-        var present = new List<int>(parts);
-        var losses = new Tensor[parts];
-        var observations = new float[parts];
-        for (int i = 0; i < parts; i++)
-        {
-            var part = batch.Parts[i];
-            tasks[i] = part.Task;
-            var l = TaskLoss.Compute(Data.Tasks[part.Task], outputs[i], part.Targets);
-            if (l is { } v)
-            {
-                values[i] = LossGuard.Check(v.Loss, step, part.Task);
-                losses[present.Count] = v.Loss;
-                observations[present.Count] = v.Observations;
-                present.Add(i);
-            }
-            else
-            {
-                values[i] = float.NaN;
-            }
-        }
-
-        int n = present.Count;
-        var presentTasks = present.Select(i => tasks[i]).ToArray();
+        var terms = ComputeTerms(batch, ctx, step);
         foreach (var opt in Options.Optimizers)
         {
             opt.ZeroGrad();
         }
 
-        Tensor? regularization = null;
-        foreach (var r in Model.Regularizers)
+        if (Options.Aggregator is { } aggregator && terms.Count > 0)
         {
-            if (r.Compute(batch, ctx) is { } term)
-            {
-                regularization = regularization is null ? term : Ops.Add(regularization, term);
-            }
+            Aggregate(aggregator, terms.PresentTasks[..terms.Count], terms.Losses.AsSpan(0, terms.Count), terms.Regularization);
         }
-
-        if (Options.Aggregator is { } aggregator && n > 0)
+        else if (Scalarise(terms) is { } objective)
         {
-            Aggregate(aggregator, presentTasks, losses.AsSpan(0, n), regularization);
-        }
-        else
-        {
-            Tensor? objective = n > 0 ? _weighting.Combine(presentTasks, losses.AsSpan(0, n), observations.AsSpan(0, n)) : null;
-            if (regularization is not null)
-            {
-                objective = objective is null ? regularization : Ops.Add(objective, regularization);
-            }
-
-            if (objective is not null)
-            {
-                Autograd.Backward(objective);
-            }
+            Autograd.Backward(objective);
         }
 
         if (Options.ClipNorm > 0)
@@ -342,7 +369,7 @@ public sealed class Trainer
             Options.Optimizers[i].Step();
         }
 
-        return new StepResult(step + 1, tasks, values);
+        return new StepResult(step + 1, terms.Tasks, terms.Values);
     }
 
     /// <summary>
@@ -409,6 +436,10 @@ public sealed class Trainer
         loop.SetLong("finished", _run.Finished ? 1 : 0);
         loop.SetString("stopReason", _run.StopRequested ? _run.StopReason ?? "" : "");
         loop.SetRng("noise", Options.Noise);
+
+        // Optimizers skip parameters that never had a gradient (PyTorch's None) but step those with a zeroed one (momentum
+        // moves them); which is which is state too.
+        loop.SetInts("hasGradient", Enumerable.Range(0, _allParameters.Length).Where(i => _allParameters[i].HasGrad).ToArray());
         Options.Sampler.SaveState(bag.Scope("sampler"));
         Data.SaveState(bag.Scope("data"));
         for (int i = 0; i < _strategyParameters.Length; i++)
@@ -447,6 +478,16 @@ public sealed class Trainer
         }
 
         loop.LoadRng("noise", Options.Noise);
+        foreach (int i in loop.GetInts("hasGradient"))
+        {
+            if ((uint)i >= (uint)_allParameters.Length)
+            {
+                throw new InvalidDataException($"The saved trainer state names parameter {i} of {_allParameters.Length}.");
+            }
+
+            _allParameters[i].Grad.Clear();
+        }
+
         Options.Sampler.LoadState(bag.Scope("sampler"));
         Data.LoadState(bag.Scope("data"));
         for (int i = 0; i < _strategyParameters.Length; i++)
@@ -464,5 +505,23 @@ public sealed class Trainer
         {
             cb.LoadState(bag.Scope("callbacks/" + cb.Name));
         }
+    }
+
+    /// <summary>The per-task terms of one step.</summary>
+    private sealed class Terms(int parts)
+    {
+        public int[] Tasks { get; } = new int[parts];
+
+        public float[] Values { get; } = new float[parts];
+
+        public Tensor[] Losses { get; } = new Tensor[parts];
+
+        public float[] Observations { get; } = new float[parts];
+
+        public int[] PresentTasks { get; } = new int[parts];
+
+        public int Count { get; set; }
+
+        public Tensor? Regularization { get; set; }
     }
 }

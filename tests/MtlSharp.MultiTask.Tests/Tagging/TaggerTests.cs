@@ -6,7 +6,12 @@ using MtlSharp.MultiTask.Models.Tagging;
 using MtlSharp.MultiTask.Tasks;
 using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.MultiTask.Strategies.Weighting;
+using MtlSharp.Data.Tasks;
+using MtlSharp.MultiTask.Models;
+using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.MultiTask.Training;
 using MtlSharp.NN;
+using MtlSharp.NN.Optim;
 using MtlSharp.Tensors;
 using MtlSharp.Tensors.Autodiff;
 using MtlSharp.Testing;
@@ -86,36 +91,58 @@ public sealed class TaggerTests
         Assert.NotEqual(before[0], after[0].ToArray());       // DEPREL reads layer 3
     }
 
+    private static MultiTaskBatch AllTasks(SentenceBatch batch, int tasks)
+    {
+        var input = new SentenceInput(batch);
+        return new MultiTaskBatch(Enumerable.Range(0, tasks).Select(m => new TaskBatch(m, input, new TaskTargets(batch.TagIds[m], null, batch.TagMasks[m], batch.BatchSize))).ToArray());
+    }
+
+    private static Trainer LoopFor(SequenceTagger model, ILossWeighting weighting, SentenceBatcher batcher, List<TaggedSentence> sentences, int epochs, int batchSize = 4, float lr = 0.1f)
+    {
+        var rng = new Rng(3);
+        var infos = batcher.Tasks.Select(t => TaskInfo.Tagging(t.Name, t.NumTags)).ToArray();
+        var data = new SentenceTrainingData(sentences, batcher, infos, batchSize, 1.0, rng);
+        var groups = new List<OptimizerGroup> { new(model.Parameters(), lr) };
+        if (weighting.Parameters.Count > 0)
+        {
+            groups.Add(new OptimizerGroup(weighting.Parameters, lr * TaggingExperiments.StrategyLearningRateScale));
+        }
+
+        var options = new TrainerOptions
+        {
+            TotalSteps = epochs * data.StepsPerEpoch!.Value,
+            Optimizers = [new Sgd(groups)],
+            Sampler = new AllTasksSampler(infos.Length),
+            Weighting = weighting,
+            ClipNorm = TaggingExperiments.ClipNorm,
+            Noise = rng,
+            KeepBest = false,
+        };
+        return new Trainer(new TaggerModel(model, 0f, batcher.Words.UnknownId), data, new TaggingEvaluator(batcher, sentences, sentences), options);
+    }
+
     [Fact]
     public void SluiceTrainingOnAFewEwtSentencesLowersTheLoss()
     {
         var (batcher, _, sentences) = Data(24);
         var config = TaggerConfig.ForMethod(TaggingMethod.Sluice, 2) with { WordDim = 8, CharDim = 6, CharHidden = 6, Hidden = 8, MlpHidden = 8, Connection = LayerConnection.Stitch };
         var model = Model(config, batcher);
-        var trainer = new TaggerTrainer(model, new UncertaintyWeighting(2), batcher, new TaggerTrainingOptions { BatchSize = 4, LearningRate = 0.1f });
-        var rng = new Rng(3);
-        double First()
+        var trainer = LoopFor(model, new UncertaintyWeighting(2), batcher, sentences, epochs: 10);
+        var all = AllTasks(batcher.Create(sentences), 2);
+        double Objective()
         {
-            double[] sum = new double[2];
             using var ng = Autograd.NoGrad();
-            var b = batcher.Create(sentences);
-            trainer.Loss(b, b.WordIds, rng, sum, 0);
-            return sum.Sum();
+            return trainer.Objective(all, new ForwardContext(0, true, new Rng(3), 1f))!.Item();
         }
 
-        double start = First();
-        for (int epoch = 0; epoch < 10; epoch++)
-        {
-            for (int i = 0; i < sentences.Count; i += 4)
-            {
-                trainer.Step(batcher.Create(sentences, Enumerable.Range(i, 4).ToArray()), rng, new double[2], i);
-            }
-        }
-
-        double end = First();
+        double start = Objective();
+        var outcome = trainer.Train();
+        double end = Objective();
+        Assert.Equal(10 * 6, outcome.Updates);                  // 24 sentences in batches of 4, 10 epochs
         Assert.True(end < 0.9 * start, $"loss {start:F3} → {end:F3}");
         Assert.NotEqual(0.9f, model.Alpha[0].Span[0]);   // α is learned
         Assert.NotEqual(0.9f, model.Beta!.Span[2]);      // β is learned
+        Assert.All(outcome.Tasks, t => Assert.InRange(t.Test, 0.0, 1.0));
     }
 
     [Theory]
@@ -123,16 +150,17 @@ public sealed class TaggerTests
     [InlineData(TaggingMethod.HardSharing)]
     public void WholeModelLossGradientsMatchFiniteDifferences(TaggingMethod method)
     {
-        var (batcher, batch, _) = Data(3);
+        var (batcher, batch, sentences) = Data(3);
         var config = TaggerConfig.ForMethod(method, 2) with { WordDim = 4, CharDim = 3, CharHidden = 3, Hidden = 4, MlpHidden = 5, Connection = method == TaggingMethod.Sluice ? LayerConnection.Stitch : LayerConnection.Last };
         var model = Model(config, batcher);
-        var trainer = new TaggerTrainer(model, method == TaggingMethod.Sluice ? new UncertaintyWeighting(2) : FixedWeighting.Equal(2), batcher, new TaggerTrainingOptions());
+        var trainer = LoopFor(model, method == TaggingMethod.Sluice ? new UncertaintyWeighting(2) : FixedWeighting.Equal(2), batcher, sentences, epochs: 1);
         var named = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Value);
         string[] names = method == TaggingMethod.Sluice
             ? ["alpha0", "alpha2", "beta", "lstm1.weight_ih_l0", "lstm0.weight_hh_l2_reverse", "encoder.chars.weight", "encoder.char_lstm.weight_ih_l0", "head0.hidden.weight"]
             : ["lstm.weight_ih_l1", "encoder.words.weight", "encoder.char_lstm.weight_hh_l0_reverse", "head1.output.bias"];
         Tensor[] inputs = names.Select(n => named[n]).ToArray();
-        GradCheck.Check($"TaggerLoss/{method}", _ => trainer.Loss(batch, batch.WordIds, new Rng(1), new double[2], 0), inputs, eps: 1e-2f, atol: 5e-3, rtol: 3e-2, maxElementsPerInput: 15);
+        var all = AllTasks(batch, 2);
+        GradCheck.Check($"TaggerLoss/{method}", _ => trainer.Objective(all, new ForwardContext(0, true, new Rng(1), 1f))!, inputs, eps: 1e-2f, atol: 5e-3, rtol: 3e-2, maxElementsPerInput: 15);
     }
 
     [Fact]
