@@ -29,6 +29,9 @@ public sealed class TaggingTask
     /// <summary>Number of output classes.</summary>
     public int NumTags => Tags.Count;
 
+    /// <summary>The task as the training loop sees it: sequence tagging over <see cref="NumTags"/> tags, token accuracy.</summary>
+    public Tasks.TaskInfo Info => Tasks.TaskInfo.Tagging(Name, NumTags);
+
     /// <summary>
     /// A task over <paramref name="column"/> whose tag vocabulary holds every value of that column in
     /// <paramref name="training"/> (sentences without the column are ignored). With

@@ -57,6 +57,15 @@ public static class ExperimentRunner
             {
                 trainer.Resume(last);
             }
+            else if (dir is not null)
+            {
+                // A fresh start (also a resume killed before its first checkpoint): earlier logs would repeat steps.
+                File.Delete(Path.Combine(dir, MetricsFile));
+                if (Directory.Exists(Path.Combine(dir, "tensorboard")))
+                {
+                    Directory.Delete(Path.Combine(dir, "tensorboard"), recursive: true);
+                }
+            }
 
             var outcome = trainer.Train(cancellation);
             var report = plan.BuildReport(outcome);

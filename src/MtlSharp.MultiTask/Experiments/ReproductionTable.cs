@@ -94,7 +94,8 @@ public static class ReproductionTable
     {
         Directory.CreateDirectory(directory);
         var json = JsonSerializer.Serialize(rows, ReproductionJsonContext.Default.IReadOnlyListReproductionRow);
-        File.WriteAllText(Path.Combine(directory, "table.json"), json);
-        File.WriteAllText(Path.Combine(directory, "table.md"), ToMarkdown(preset, rows));
+        var utf8 = new System.Text.UTF8Encoding(false);
+        MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(directory, "table.json"), utf8.GetBytes(json));
+        MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(directory, "table.md"), utf8.GetBytes(ToMarkdown(preset, rows)));
     }
 }

@@ -149,7 +149,7 @@ public static class TaggingExperiments
 
         IOptimizer optimizer = settings.Adam ? new Adam(groups) : new Sgd(groups);
         var rng = new Rng(root.NextUInt64());
-        var infos = tasks.Select(t => MtlSharp.Data.Tasks.TaskInfo.Tagging(t.Name, t.NumTags)).ToArray();
+        var infos = tasks.Select(t => t.Info).ToArray();
         var data = new SentenceTrainingData(train, batcher, infos, settings.BatchSize, settings.EpochFraction, rng);
         long perEpoch = data.StepsPerEpoch!.Value;
         var options = new TrainerOptions
