@@ -4,7 +4,7 @@ using MtlSharp.MultiTask.Objectives;
 using MtlSharp.Tensors;
 using MtlSharp.Testing;
 
-namespace MtlSharp.MultiTask.Tests.Routing;
+namespace MtlSharp.MultiTask.Tests.Models.Routing;
 
 public sealed class ComponentCombinerTests
 {

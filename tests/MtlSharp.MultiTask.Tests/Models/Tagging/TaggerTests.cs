@@ -16,7 +16,7 @@ using MtlSharp.Tensors;
 using MtlSharp.Tensors.Autodiff;
 using MtlSharp.Testing;
 
-namespace MtlSharp.MultiTask.Tests.Tagging;
+namespace MtlSharp.MultiTask.Tests.Models.Tagging;
 
 public sealed class TaggerTests
 {

@@ -1,7 +1,7 @@
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Reporting;
 
-namespace MtlSharp.MultiTask.Tests.Tagging;
+namespace MtlSharp.MultiTask.Tests.Experiments;
 
 public sealed class TaggingTableTests
 {

@@ -2,7 +2,7 @@ using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.Tensors;
 using MtlSharp.Testing;
 
-namespace MtlSharp.MultiTask.Tests.Architectures;
+namespace MtlSharp.MultiTask.Tests.Models.Routing;
 
 public sealed class ComponentLinearTests
 {

@@ -2,7 +2,7 @@ using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Analysis;
 using MtlSharp.MultiTask.Objectives;
 
-namespace MtlSharp.MultiTask.Tests.Routing;
+namespace MtlSharp.MultiTask.Tests.Analysis;
 
 public sealed class TaskEmbeddingsTests
 {

@@ -4,7 +4,7 @@ using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.Data.Tasks;
 using MtlSharp.Tensors;
 
-namespace MtlSharp.MultiTask.Tests.Training;
+namespace MtlSharp.MultiTask.Tests.Strategies.Sampling;
 
 public sealed class SchedulerTests
 {

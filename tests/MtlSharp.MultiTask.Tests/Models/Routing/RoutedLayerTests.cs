@@ -6,7 +6,7 @@ using MtlSharp.Tensors;
 using MtlSharp.Tensors.Autodiff;
 using MtlSharp.Testing;
 
-namespace MtlSharp.MultiTask.Tests.Architectures;
+namespace MtlSharp.MultiTask.Tests.Models.Routing;
 
 public sealed class RoutedLayerTests
 {

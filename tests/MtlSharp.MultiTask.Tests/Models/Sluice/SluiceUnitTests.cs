@@ -3,7 +3,7 @@ using MtlSharp.MultiTask.Objectives;
 using MtlSharp.Tensors;
 using MtlSharp.Testing;
 
-namespace MtlSharp.MultiTask.Tests.Sluice;
+namespace MtlSharp.MultiTask.Tests.Models.Sluice;
 
 public sealed class SluiceUnitTests
 {

@@ -4,7 +4,7 @@ using MtlSharp.Tensors;
 using MtlSharp.Tensors.Autodiff;
 using MtlSharp.Testing;
 
-namespace MtlSharp.MultiTask.Tests.Weighting;
+namespace MtlSharp.MultiTask.Tests.Strategies.Weighting;
 
 public sealed class LossWeightingTests
 {

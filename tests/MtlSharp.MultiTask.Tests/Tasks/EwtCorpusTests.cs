@@ -3,7 +3,7 @@ using MtlSharp.MultiTask.Tasks;
 using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.Testing;
 
-namespace MtlSharp.MultiTask.Tests.Tagging;
+namespace MtlSharp.MultiTask.Tests.Tasks;
 
 public sealed class EwtCorpusTests
 {

@@ -5,7 +5,7 @@ using MtlSharp.NN.Layers;
 using MtlSharp.Tensors;
 using MtlSharp.Testing;
 
-namespace MtlSharp.MultiTask.Tests.Architectures;
+namespace MtlSharp.MultiTask.Tests.Models.Routing;
 
 public sealed class ModuleComponentsTests
 {
