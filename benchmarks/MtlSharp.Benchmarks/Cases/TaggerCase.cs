@@ -1,8 +1,12 @@
+using MtlSharp.Data.Tasks;
 using MtlSharp.Data.Text;
-using MtlSharp.MultiTask.Models.Tagging;
-using MtlSharp.MultiTask.Tasks;
 using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models.Tagging;
+using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.MultiTask.Strategies.Weighting;
+using MtlSharp.MultiTask.Training;
+using MtlSharp.NN.Optim;
 using MtlSharp.Tensors;
 
 namespace MtlSharp.Benchmarks.Cases;
@@ -11,7 +15,8 @@ namespace MtlSharp.Benchmarks.Cases;
 /// One training update of the sluice paper's BiLSTM tagger (word embeddings 64, character BiLSTM 100, 3 BiLSTM
 /// layers of 100, a 100-unit MLP per task, 2 tasks with 36 and 17 tags, vocabularies of 5000 words and 100
 /// characters): forward, masked cross-entropy, backward, gradient clipping at 5, SGD step. Batches of 8 or 32
-/// synthetic sentences with lengths 5 + (13·b mod 21) and word lengths 1 + ((7·b + 3·t) mod 9). "tagger/hard_*"
+/// synthetic sentences with lengths 5 + (13·b mod 21) and word lengths 1 + ((7·b + 3·t) mod 9), trained through
+/// the one loop (<see cref="Trainer"/>). "tagger/hard_*"
 /// is hard sharing (one stack; the same model as benchmarks/torch/bench_tagger.py with nn.LSTM); "tagger/sluice_*"
 /// (C# only) is the sluice network with two task stacks, α/β units and the orthogonality penalty. Tokens per
 /// second = tokens per batch / seconds per iteration (tokens in the key).
@@ -53,18 +58,51 @@ internal sealed class TaggerCase : IBenchCase
         }
     }
 
+    // The old TaggerTrainer had a public per-step method (Step on a prepared batch); the one loop has none (its
+    // update is private to Trainer). So the case drives Trainer itself, wired as TaggingExperiments.Build wires a
+    // tagging run — every task each step (AllTasksSampler), one SGD with the loss weighting's parameters in a group
+    // at 0.01 × the LR, clip 5, a fresh arena every 32 updates (the old Step's ArenaRenewal), no word dropout —
+    // on a data source that returns the same prepared batch each step (FixedSentenceData), so the timed work is
+    // the update as before: forward, masked per-sentence cross-entropy, weighting, orthogonality penalty, backward,
+    // clipping, SGD step (plus the loop's trivial sampler/batch wrapping). Timing: TrainSeconds / Updates of runs of
+    // growing length (LoopTiming), which excludes the loop's set-up and final evaluation.
     private BenchResult One(int batchSize, TaggingMethod method, BenchOptions options)
     {
         var sentences = Sentences(batchSize);
         var tasks = new[] { TaggingTask.FromColumn("A", "A", sentences), TaggingTask.FromColumn("B", "B", sentences) };
-        var batcher = new SentenceBatcher(Vocabulary.ForWords(sentences), tasks, Vocabulary.ForCharacters(sentences), CharLayout.Padded, 30);
+        var words = Vocabulary.ForWords(sentences);
+        var batcher = new SentenceBatcher(words, tasks, Vocabulary.ForCharacters(sentences), CharLayout.Padded, 30);
         var batch = batcher.Create(sentences);
-        var model = new SequenceTagger(TaggerConfig.ForMethod(method, 2), 5000, 100, [36, 17], new Rng(7));
-        ILossWeighting weighting = method == TaggingMethod.Sluice ? new UncertaintyWeighting(2) : FixedWeighting.Equal(2);
-        var trainer = new TaggerTrainer(model, weighting, batcher, new TaggerTrainingOptions { BatchSize = batchSize, LearningRate = 0.1f });
-        var rng = new Rng(1);
-        double[] losses = new double[2];
-        var (seconds, alloc) = Measure.Time(() => trainer.Step(batch, rng, losses, 0), options);
+        var tagger = new SequenceTagger(TaggerConfig.ForMethod(method, 2), 5000, 100, [36, 17], new Rng(7));
+        var model = new TaggerModel(tagger, 0f, words.UnknownId);
+        var infos = tasks.Select(t => TaskInfo.Tagging(t.Name, t.NumTags)).ToArray();
+        var data = new FixedSentenceData(batch, infos);
+        var evaluator = new TaggingEvaluator(batcher, [], sentences);
+        const float lr = 0.1f;
+
+        TrainingOutcome Train(long steps)
+        {
+            ILossWeighting weighting = method == TaggingMethod.Sluice ? new UncertaintyWeighting(2) : FixedWeighting.Equal(2);
+            var groups = new List<OptimizerGroup> { new(tagger.Parameters(), lr) };
+            if (weighting.Parameters.Count > 0)
+            {
+                groups.Add(new OptimizerGroup(weighting.Parameters, lr * TaggingExperiments.StrategyLearningRateScale));
+            }
+
+            var trainerOptions = new TrainerOptions
+            {
+                TotalSteps = steps,
+                Optimizers = [new Sgd(groups)],
+                Sampler = new AllTasksSampler(2),
+                Weighting = weighting,
+                ClipNorm = TaggingExperiments.ClipNorm,
+                Noise = new Rng(1),
+                RenewArenaEvery = TaggingExperiments.ArenaRenewal,
+            };
+            return new Trainer(model, data, evaluator, trainerOptions).Train();
+        }
+
+        var (seconds, alloc) = LoopTiming.Measure(Train, 16, 32, 1_000_000, options);
         string key = $"tagger/{(method == TaggingMethod.Sluice ? "sluice" : "hard")}_b{batchSize}_tok{batch.NumTokens}";
         return new BenchResult(Name, key, Threading.ThreadCount, seconds, null, alloc);
     }

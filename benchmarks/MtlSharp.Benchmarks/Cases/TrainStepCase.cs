@@ -1,20 +1,23 @@
-using MtlSharp.MultiTask.Models.Routing;
-using MtlSharp.MultiTask.Experiments;
-using MtlSharp.MultiTask.Analysis;
-using MtlSharp.MultiTask.Objectives;
-using MtlSharp.MultiTask.Training;
-using MtlSharp.MultiTask.Tasks;
-using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.Data.Tasks;
+using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Training;
+using MtlSharp.NN;
+using MtlSharp.NN.Optim;
 using MtlSharp.Tensors;
 
 namespace MtlSharp.Benchmarks.Cases;
 
 /// <summary>
 /// Whole Gumbel-Matrix training updates (forward, backward, both Adam steps; straight-through sampling; clip 1.0
-/// for the synthetic model) on random inputs, tasks cycled by the round scheduler — the same definition as the
-/// PyTorch script <c>benchmarks/torch/bench_train.py</c> and the peer's <c>bench.py</c>. Also reports managed
-/// bytes allocated per update in steady state.
+/// for the synthetic model) on random inputs, tasks cycled by the round sampler — the same definition as the
+/// PyTorch script <c>benchmarks/torch/bench_train.py</c> and the peer's <c>bench.py</c>. Runs through the one
+/// training loop (<see cref="Trainer"/>) wired as <see cref="GumbelExperiments"/> wires a routed run (round sampler,
+/// split training data, <see cref="RoutedModel"/>, an Adam for the weights and one for the router logits, split
+/// evaluator), without callbacks. Also reports managed bytes allocated per update in steady state.
 /// </summary>
 internal sealed class TrainStepCase : IBenchCase
 {
@@ -29,48 +32,43 @@ internal sealed class TrainStepCase : IBenchCase
     private static BenchResult Measure(string key, BenchOptions o, Func<Rng, RoutedNetwork> build, int[] sample, TaskKind kind, int batch, float clip)
     {
         var rng = new Rng(1);
-        var model = build(rng);
-        var tasks = RandomTasks(model.Tasks, sample, kind, rng);
-        RoutedTrainingOptions Options(long rounds) => new()
-        {
-            Rounds = rounds, BatchSize = batch, ModelLearningRate = 1e-3f, RouterLearningRate = 1e-3f, ClipNorm = clip,
-            CurvePoints = 10, AllocationSnapshots = 2, EvaluationBatchSize = 256,
-        };
+        var network = build(rng);
+        var tasks = RandomTasks(network.Tasks, sample, kind, rng);
+        var model = new RoutedModel(network);
+        int taskCount = tasks.Length;
 
-        // Warm up, then time runs of growing length; the per-update cost is the slope (excludes fixed costs).
-        new RoutedTrainer(model, tasks, Options(50)).Run();
-        var times = new List<double>();
-        long rounds = 100;
-        double target = Math.Max(0.3, o.WindowSeconds);
-        while (true)
+        // One fresh loop per run, seeded as the old RoutedTrainer was (seed 0: round order, then each task's data
+        // order, then the noise stream); the network keeps training across runs.
+        TrainingOutcome Train(long steps)
         {
-            var outcome = new RoutedTrainer(model, tasks, Options(rounds)).Run();
-            if (outcome.TrainSeconds >= target || rounds > 1_000_000)
+            var seed = new Rng(0);
+            var sampler = new RoundSampler(taskCount, seed.Split());
+            var orders = new Rng[taskCount];
+            for (int t = 0; t < taskCount; t++)
             {
-                break;
+                orders[t] = seed.Split();
             }
 
-            rounds *= 2;
-        }
-
-        double allocPerUpdate = 0;
-        for (int w = 0; w < o.Windows; w++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            var outcome = new RoutedTrainer(model, tasks, Options(rounds)).Run();
-            long small = GC.GetAllocatedBytesForCurrentThread() - before;
-            times.Add(outcome.TrainSeconds / outcome.Updates);
-            if (w == 0)
+            var noise = seed.Split();
+            var options = new TrainerOptions
             {
-                before = GC.GetAllocatedBytesForCurrentThread();
-                new RoutedTrainer(model, tasks, Options(rounds * 2)).Run();
-                long big = GC.GetAllocatedBytesForCurrentThread() - before;
-                allocPerUpdate = (big - small) / (double)(rounds * model.Tasks);
-            }
+                TotalSteps = steps,
+                Optimizers =
+                [
+                    new Adam(network.Parameters(k => k.Role != ParameterRole.Routing), 1e-3f),
+                    new Adam(network.Parameters(ParameterRole.Routing), 1e-3f),
+                ],
+                Sampler = sampler,
+                ClipNorm = clip,
+                Noise = noise,
+            };
+            var data = new SplitTrainingData(tasks, batch, orders);
+            return new Trainer(model, data, new SplitEvaluator(tasks, 0), options).Train();
         }
 
-        times.Sort();
-        return new BenchResult("train", key, Threading.ThreadCount, times[times.Count / 2], null, allocPerUpdate, "update");
+        // Lengths are whole rounds (every task once), as before: warm-up 50 rounds, then 100, 200, ...
+        var (seconds, alloc) = LoopTiming.Measure(Train, 50L * taskCount, 100L * taskCount, 1_000_000L * taskCount, o);
+        return new BenchResult("train", key, Threading.ThreadCount, seconds, null, alloc, "update");
     }
 
     private static TaskData[] RandomTasks(int count, int[] sample, TaskKind kind, Rng rng)
