@@ -14,6 +14,7 @@ public sealed class SplitTrainingData : ITrainingData
 {
     private readonly IReadOnlyList<TaskData> _tasks;
     private readonly EpochSampler[] _samplers;
+    private readonly TaskTargets?[] _targets;
 
     /// <summary>Creates the source; task <c>t</c>'s order is drawn from <paramref name="orderRngs"/>[t].</summary>
     public SplitTrainingData(IReadOnlyList<TaskData> tasks, int batchSize, IReadOnlyList<Rng> orderRngs)
@@ -29,6 +30,7 @@ public sealed class SplitTrainingData : ITrainingData
         _tasks = tasks;
         _samplers = tasks.Select((t, i) => new EpochSampler(t.Train.Count, batchSize, orderRngs[i])).ToArray();
         Tasks = tasks.Select(t => t.Info).ToArray();
+        _targets = new TaskTargets?[tasks.Count];
     }
 
     /// <inheritdoc/>
@@ -49,32 +51,43 @@ public sealed class SplitTrainingData : ITrainingData
             int t = tasks[i];
             var split = _tasks[t].Train;
             ReadOnlySpan<int> rows = _samplers[t].Next();
-            parts[i] = new TaskBatch(t, new TensorInput(split.GatherInputs(rows)), Gather(split, rows));
+            parts[i] = new TaskBatch(t, new TensorInput(split.GatherInputs(rows)), Gather(t, split, rows));
         }
 
         return new MultiTaskBatch(parts);
     }
 
-    private static TaskTargets Gather(TaskSplit split, ReadOnlySpan<int> rows)
+    /// <summary>
+    /// The rows' labels in a per-task buffer reused from step to step (a batch's targets are read within its step;
+    /// a new buffer only when the batch size changes, e.g. the short last batch of an epoch).
+    /// </summary>
+    private TaskTargets Gather(int task, TaskSplit split, ReadOnlySpan<int> rows)
     {
+        var t = _targets[task];
+        if (t is null || t.Rows != rows.Length)
+        {
+            t = split.Labels is not null ? new TaskTargets(new int[rows.Length], null) : new TaskTargets(null, new float[rows.Length]);
+            _targets[task] = t;
+        }
+
         if (split.Labels is { } labels)
         {
-            var l = new int[rows.Length];
+            var l = t.Labels!;
             for (int i = 0; i < l.Length; i++)
             {
                 l[i] = labels[rows[i]];
             }
-
-            return new TaskTargets(l, null);
         }
-
-        var v = new float[rows.Length];
-        for (int i = 0; i < v.Length; i++)
+        else
         {
-            v[i] = split.Targets![rows[i]];
+            var v = t.Values!;
+            for (int i = 0; i < v.Length; i++)
+            {
+                v[i] = split.Targets![rows[i]];
+            }
         }
 
-        return new TaskTargets(null, v);
+        return t;
     }
 
     /// <inheritdoc/>

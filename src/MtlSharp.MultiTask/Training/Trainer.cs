@@ -39,6 +39,7 @@ public sealed class Trainer
     private GradientMatrix? _matrix;
     private float[]? _row;
     private float[]? _aggregated;
+    private Terms? _terms;
 
     /// <summary>Creates the loop; checks that model, data, strategies and sampler fit together.</summary>
     public Trainer(IMultiTaskModel model, ITrainingData data, IEvaluator evaluator, TrainerOptions options, IReadOnlyList<ITrainingCallback>? callbacks = null)
@@ -291,7 +292,10 @@ public sealed class Trainer
     {
         var outputs = Model.Forward(batch, ctx);
         int parts = batch.Parts.Count;
-        var t = new Terms(parts);
+        var t = _terms is { } cached && cached.Tasks.Length == parts ? cached : new Terms(parts);
+        _terms = t;
+        t.Count = 0;
+        t.Regularization = null;
         for (int i = 0; i < parts; i++)
         {
             var part = batch.Parts[i];
