@@ -47,7 +47,7 @@ public static class ExperimentRunner
 
         if (options.Progress is { } progress)
         {
-            extra.Add(new ProgressCallback(progress));
+            extra.Add(new ProgressCallback(progress, options.ProgressEvery));
         }
 
         var trainer = plan.CreateTrainer(extra);

@@ -29,4 +29,7 @@ public sealed record RunOptions
 
     /// <summary>Progress sink.</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>Updates between progress reports (besides evaluations and the end).</summary>
+    public int ProgressEvery { get; init; } = 50;
 }
