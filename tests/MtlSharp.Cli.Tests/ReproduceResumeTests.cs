@@ -66,7 +66,8 @@ public sealed class ReproduceResumeTests
 
     private static void Signal(Process p, string signal)
     {
-        using var kill = Process.Start("kill", ["-" + signal, p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        // bash's built-in kill: no dependency on procps.
+        using var kill = Process.Start("bash", ["-c", $"kill -{signal} {p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}"])!;
         kill.WaitForExit();
     }
 }
