@@ -108,6 +108,12 @@ public sealed class SequenceTagger : Module
     /// <summary>α per layer [(M·S), (M·S)] (empty without per-task networks).</summary>
     public IReadOnlyList<Tensor> Alpha => _alpha;
 
+    /// <summary>
+    /// The deepest shared BiLSTM layer's output [B, T, 2H] of the last forward pass (one shared stack: single task,
+    /// hard sharing, low supervision); null with per-task networks.
+    /// </summary>
+    public Tensor? SharedOutput { get; private set; }
+
     /// <summary>β [M, K] (learned for Stitch, ones for Skip), or null.</summary>
     public Tensor? Beta => _beta;
 
@@ -121,6 +127,7 @@ public sealed class SequenceTagger : Module
         var x = AddNoise(_encoder.Forward(batch, wordIds), noise);
 
         var layers = Config.PerTaskNetworks ? PerTaskLayers(x, batch.Lengths) : SharedLayers(x, batch.Lengths);
+        SharedOutput = Config.PerTaskNetworks ? null : layers.MaxBy(l => l.Length)![^1];
         var logits = new Tensor[Tasks];
         int rows = batch.BatchSize * batch.MaxLength;
         for (int m = 0; m < Tasks; m++)

@@ -46,7 +46,8 @@ public sealed class TaggerModel : IMultiTaskModel
     public IReadOnlyList<Parameter> SharedParameters { get; }
 
     /// <inheritdoc/>
-    public Tensor? SharedRepresentation => null;
+    /// <remarks>The deepest shared BiLSTM layer's output with one shared stack; null for per-task networks.</remarks>
+    public Tensor? SharedRepresentation => Tagger.SharedOutput;
 
     /// <inheritdoc/>
     public IReadOnlyList<IRegularizer> Regularizers => _regularizers;
