@@ -253,12 +253,15 @@ internal sealed class TrainCommand
     public static void PrintSummary(RunReport report, string outDir)
     {
         var ci = CultureInfo.InvariantCulture;
+        var env = report.Environment;
+        bool tagging = env.ContainsKey(TaggingReports.TrainGenreKey);
         foreach (var t in report.Tasks)
         {
-            Console.WriteLine(string.Create(ci, $"  {t.Name,-20} test {t.Metric} {t.Test:G5}{(t.Valid is { } v ? $"  valid {v:G5}" : "")}"));
+            Console.WriteLine(tagging
+                ? string.Create(ci, $"  {t.Name,-20} test {t.Metric} {t.Test * 100:F2}{(t.Valid is { } d ? $"  dev {d * 100:F2}" : "")}")
+                : string.Create(ci, $"  {t.Name,-20} test {t.Metric} {t.Test:G5}{(t.Valid is { } v ? $"  valid {v:G5}" : "")}"));
         }
 
-        var env = report.Environment;
         if (env.TryGetValue(TaggingReports.TrainGenreKey, out var genre))
         {
             Console.WriteLine(string.Create(ci, $"  {(genre == EwtCorpus.AllGenres ? "all of EWT" : "in-domain")} {double.Parse(env["inDomainTest"], ci) * 100:F2}, out-of-domain {double.Parse(env["outOfDomainTest"], ci) * 100:F2}; best epoch {env["bestEpoch"]} of {env["epochs"]}; {env["tokensPerSecond"]} training tokens/s over {report.TrainSeconds:F1} s"));
