@@ -1,6 +1,8 @@
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Models.Tagging;
+using MtlSharp.MultiTask.Strategies.Aggregation;
+using MtlSharp.MultiTask.Strategies.Sampling;
 
 namespace MtlSharp.Cli;
 
@@ -23,6 +25,21 @@ internal static class Names
     {
         ["mean"] = CombineMode.Mean,
         ["sum"] = CombineMode.Sum,
+    };
+
+    public static readonly IReadOnlyDictionary<string, SamplerKind> Samplers = new Dictionary<string, SamplerKind>(StringComparer.Ordinal)
+    {
+        ["rounds"] = SamplerKind.Rounds,
+        ["all"] = SamplerKind.All,
+        ["uniform"] = SamplerKind.Uniform,
+        ["proportional"] = SamplerKind.Proportional,
+        ["temperature"] = SamplerKind.Temperature,
+    };
+
+    public static readonly IReadOnlyDictionary<string, AggregatorKind> Aggregators = new Dictionary<string, AggregatorKind>(StringComparer.Ordinal)
+    {
+        ["none"] = AggregatorKind.None,
+        ["mean"] = AggregatorKind.Mean,
     };
 
     /// <summary>Every preset name, routed presets first.</summary>

@@ -14,6 +14,9 @@ public sealed class BadInputTests
     [InlineData("--preset ewt-domains --batch-size 0", "--batch-size must be at least 1")]
     [InlineData("--preset ewt-domains --max-epochs 0", "--max-epochs must be at least 1")]
     [InlineData("--preset ewt-domains --genre nope", "unknown genre 'nope'")]
+    [InlineData("--aggregator mean", "use --sampler all")]
+    [InlineData("--sampler nope", "unknown sampler 'nope'")]
+    [InlineData("--sampler temperature --sampling-temperature 0", "--sampling-temperature")]
     public void BadTrainArgumentsAreUsageErrors(string args, string expected)
     {
         using var tmp = new TempFolder();

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using MtlSharp.MultiTask.Strategies.Aggregation;
+using MtlSharp.MultiTask.Strategies.Sampling;
 
 namespace MtlSharp.Cli.Commands;
 
@@ -23,9 +25,15 @@ internal sealed class RunOptionSet
 
     public Option<bool> NoTensorBoard { get; } = new("--no-tensorboard") { Description = "Do not write TensorBoard event files." };
 
+    public Option<string?> Sampler { get; } = new("--sampler") { Description = "Tasks per step: rounds (one task per step, each once per round; routed presets' default), all (every task every step; taggers' default), uniform, proportional (to training-set size), temperature (p ∝ n^(1/T))." };
+
+    public Option<double> SamplingTemperature { get; } = new("--sampling-temperature") { Description = "T of --sampler temperature (default 2).", DefaultValueFactory = _ => 2.0 };
+
+    public Option<string> Aggregator { get; } = new("--aggregator") { Description = "Combine the per-task gradients of the shared parameters instead of summing the losses: none (default) or mean; needs --sampler all.", DefaultValueFactory = _ => "none" };
+
     public TaggingOptions Tagging { get; } = new();
 
-    private Option[] Shared => [Scale, Budget, CheckpointEvery, CheckpointSeconds, NoTensorBoard, .. Tagging.All];
+    private Option[] Shared => [Scale, Budget, CheckpointEvery, CheckpointSeconds, NoTensorBoard, Sampler, SamplingTemperature, Aggregator, .. Tagging.All];
 
     public void AddTo(Command command)
     {
@@ -64,5 +72,24 @@ internal sealed class RunOptionSet
         {
             throw new UsageException("--checkpoint-every and --checkpoint-seconds must not be negative");
         }
+
+        double t = r.GetValue(SamplingTemperature);
+        if (!(t > 0) || double.IsInfinity(t))
+        {
+            throw new UsageException($"--sampling-temperature must be a positive number, got {t.ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+
+    /// <summary>The sampler and aggregator chosen on the command line (<paramref name="defaultSampler"/> when none is named).</summary>
+    public (SamplerKind Sampler, AggregatorKind Aggregator) Strategies(ParseResult r, SamplerKind defaultSampler)
+    {
+        var sampler = r.GetValue(Sampler) is { } name ? Names.Parse(Names.Samplers, name, "sampler") : defaultSampler;
+        var aggregator = Names.Parse(Names.Aggregators, r.GetValue(Aggregator)!, "aggregator");
+        if (aggregator != AggregatorKind.None && sampler != SamplerKind.All)
+        {
+            throw new UsageException($"--aggregator {r.GetValue(Aggregator)} combines the gradients of several tasks in one step, but --sampler {Names.Samplers.First(kv => kv.Value == sampler).Key} trains one task per step; use --sampler all");
+        }
+
+        return (sampler, aggregator);
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using MtlSharp.Data.Text;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Reporting;
+using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.MultiTask.Tasks;
 
 namespace MtlSharp.Cli.Commands;
@@ -181,11 +182,16 @@ internal sealed class TrainCommand
                 throw new UsageException($"unknown genre '{genre}'; expected one of: {string.Join(", ", UdEnglishEwt.Genres)}, {EwtCorpus.AllGenres}");
             }
 
-            var settings = Run.Tagging.Settings(r, data, scale) with { Seed = seed, TrainGenre = genre };
+            var (taggingSampler, taggingAggregator) = Run.Strategies(r, SamplerKind.All);
+            var settings = Run.Tagging.Settings(r, data, scale) with
+            {
+                Seed = seed, TrainGenre = genre, Sampler = taggingSampler, SamplingTemperature = r.GetValue(Run.SamplingTemperature), Aggregator = taggingAggregator,
+            };
             return TaggingExperiments.Build(tp, Names.Parse(Names.TaggingMethods, method, "tagging method"), settings);
         }
 
         var p = Names.Parse(Names.RoutedPresets, preset, "preset");
+        var (sampler, aggregator) = Run.Strategies(r, SamplerKind.Rounds);
         return GumbelExperiments.Build(p, Names.Parse(Names.RoutedMethods, method, "method"), new ExperimentSettings
         {
             Seed = seed,
@@ -194,6 +200,9 @@ internal sealed class TrainCommand
             ScheduleScale = scale,
             Rho = r.GetValue(_rho),
             Budget = r.GetValue(Run.Budget),
+            Sampler = sampler,
+            SamplingTemperature = r.GetValue(Run.SamplingTemperature),
+            Aggregator = aggregator,
         });
     }
 

@@ -1,4 +1,6 @@
 using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Strategies.Aggregation;
+using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.MultiTask.Analysis;
 using MtlSharp.MultiTask.Objectives;
 
@@ -34,4 +36,16 @@ public sealed record ExperimentSettings
 
     /// <summary>Test examples per synthetic task.</summary>
     public int SyntheticTestSize { get; init; } = 10_000;
+
+    /// <summary>
+    /// Which tasks each step trains (default: the paper's rounds). With <see cref="SamplerKind.All"/> a step holds
+    /// every task and the schedule has as many steps as rounds; the one-task samplers take rounds × tasks steps.
+    /// </summary>
+    public SamplerKind Sampler { get; init; } = SamplerKind.Rounds;
+
+    /// <summary>T of the temperature sampler, p ∝ n^(1/T).</summary>
+    public double SamplingTemperature { get; init; } = 2.0;
+
+    /// <summary>A gradient aggregator instead of the loss sum (needs a sampler that draws every task per step).</summary>
+    public AggregatorKind Aggregator { get; init; } = AggregatorKind.None;
 }

@@ -5,6 +5,7 @@ using MtlSharp.MultiTask.Analysis;
 using MtlSharp.MultiTask.Objectives;
 using MtlSharp.MultiTask.Training;
 using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Strategies.Aggregation;
 using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.Data.Tasks;
 using MtlSharp.MultiTask.Evaluation;
@@ -90,7 +91,7 @@ public static class GumbelExperiments
         var (network, tasks, o) = built;
         int taskCount = tasks.Count;
         var rng = new Rng(trainSeed);
-        var sampler = new RoundSampler(taskCount, rng.Split());
+        var samplerRng = rng.Split();
         var orders = new Rng[taskCount];
         for (int t = 0; t < taskCount; t++)
         {
@@ -99,20 +100,23 @@ public static class GumbelExperiments
 
         var noise = rng.Split();
         var data = new SplitTrainingData(tasks, o.BatchSize, orders);
+        var sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature);
+        long stepsPerRound = sampler.OneTaskPerStep ? taskCount : 1;
         var model = new RoutedModel(network, o.Budget, o.BudgetLambda);
         var modelParams = network.Parameters(k => k.Role != ParameterRole.Routing);
         var routerParams = network.Parameters(ParameterRole.Routing);
         IOptimizer[] optimizers = routerParams.Count > 0
             ? [new Adam(modelParams, o.ModelLearningRate), new Adam(routerParams, o.RouterLearningRate)]
             : [new Adam(modelParams, o.ModelLearningRate)];
-        long total = o.Rounds * taskCount;
+        long total = o.Rounds * stepsPerRound;
         var options = new TrainerOptions
         {
             TotalSteps = total,
             Optimizers = optimizers,
             Sampler = sampler,
             ClipNorm = o.ClipNorm,
-            EvaluateEvery = o.EvaluateEveryRounds > 0 ? o.EvaluateEveryRounds * taskCount : 0,
+            EvaluateEvery = o.EvaluateEveryRounds > 0 ? o.EvaluateEveryRounds * stepsPerRound : 0,
+            Aggregator = Aggregators.Create(settings.Aggregator),
             Temperature = o.Temperature,
             Noise = noise,
         };
@@ -132,6 +136,7 @@ public static class GumbelExperiments
             ["temperature"] = $"max({o.Temperature.Minimum.ToString(ci)}, {o.Temperature.Initial.ToString(ci)}/sqrt(n+1))",
             ["combine"] = network.RoutedLayers.Count > 0 ? network.RoutedLayers[0].Combine.ToString() : "n/a",
             ["sampler"] = sampler.Name,
+            ["aggregator"] = settings.Aggregator == AggregatorKind.None ? "none" : settings.Aggregator.ToString().ToLowerInvariant(),
             ["parameters"] = network.ParameterCount().ToString(ci),
         };
         return new RunPlan

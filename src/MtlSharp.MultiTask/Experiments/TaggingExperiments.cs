@@ -7,6 +7,7 @@ using MtlSharp.MultiTask.Models.Tagging;
 using MtlSharp.MultiTask.Tasks;
 using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.MultiTask.Strategies.Weighting;
+using MtlSharp.MultiTask.Strategies.Aggregation;
 using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.MultiTask.Training;
 using MtlSharp.MultiTask.Training.Callbacks;
@@ -149,6 +150,7 @@ public static class TaggingExperiments
 
         IOptimizer optimizer = settings.Adam ? new Adam(groups) : new Sgd(groups);
         var rng = new Rng(root.NextUInt64());
+        var samplerRng = new Rng(root.NextUInt64());
         var infos = tasks.Select(t => t.Info).ToArray();
         var data = new SentenceTrainingData(train, batcher, infos, settings.BatchSize, settings.EpochFraction, rng);
         long perEpoch = data.StepsPerEpoch!.Value;
@@ -156,8 +158,9 @@ public static class TaggingExperiments
         {
             TotalSteps = settings.MaxEpochs * perEpoch,
             Optimizers = [optimizer],
-            Sampler = new AllTasksSampler(tasks.Length),
-            Weighting = weighting,
+            Sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature),
+            Weighting = settings.Aggregator == AggregatorKind.None ? weighting : null,
+            Aggregator = Aggregators.Create(settings.Aggregator),
             ClipNorm = ClipNorm,
             EvaluateEvery = perEpoch,
             Patience = settings.Patience,
@@ -182,6 +185,7 @@ public static class TaggingExperiments
             ["stepsPerEpoch"] = perEpoch.ToString(ci),
             ["wordDropout"] = settings.WordDropout.ToString(ci),
             ["sampler"] = options.Sampler.Name,
+            ["aggregator"] = settings.Aggregator == AggregatorKind.None ? "none" : settings.Aggregator.ToString().ToLowerInvariant(),
         };
         return new RunPlan
         {

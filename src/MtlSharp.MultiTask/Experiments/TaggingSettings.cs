@@ -1,5 +1,7 @@
 using MtlSharp.MultiTask.Models.Sluice;
 using MtlSharp.MultiTask.Objectives;
+using MtlSharp.MultiTask.Strategies.Aggregation;
+using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.MultiTask.Strategies.Weighting;
 
 namespace MtlSharp.MultiTask.Experiments;
@@ -64,4 +66,13 @@ public sealed record TaggingSettings
     /// <summary>Loss weighting (null: fixed λ = 1 for every method, sluice included — chosen on dev).</summary>
     public LossWeightingKind? Weighting { get; init; }
 
+
+    /// <summary>Which tasks each step trains (default: every task, as the paper).</summary>
+    public SamplerKind Sampler { get; init; } = SamplerKind.All;
+
+    /// <summary>T of the temperature sampler.</summary>
+    public double SamplingTemperature { get; init; } = 2.0;
+
+    /// <summary>A gradient aggregator instead of the loss weighting (needs a sampler that draws every task per step).</summary>
+    public AggregatorKind Aggregator { get; init; } = AggregatorKind.None;
 }

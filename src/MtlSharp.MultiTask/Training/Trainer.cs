@@ -40,6 +40,7 @@ public sealed class Trainer
     private float[]? _row;
     private float[]? _aggregated;
     private Terms? _terms;
+    private (Parameter[] Shared, Parameter[] Others, List<Tensor> Wrt)? _aggregationLayout;
 
     /// <summary>Creates the loop; checks that model, data, strategies and sampler fit together.</summary>
     public Trainer(IMultiTaskModel model, ITrainingData data, IEvaluator evaluator, TrainerOptions options, IReadOnlyList<ITrainingCallback>? callbacks = null)
@@ -382,12 +383,7 @@ public sealed class Trainer
     /// </summary>
     private void Aggregate(IGradientAggregator aggregator, int[] tasks, ReadOnlySpan<Tensor> losses, Tensor? regularization)
     {
-        var shared = Model.SharedParameters;
-        var sharedSet = new HashSet<Parameter>(shared);
-        var others = _allParameters.Where(p => !sharedSet.Contains(p)).ToArray();
-        var wrt = new List<Tensor>(shared.Count + others.Length);
-        wrt.AddRange(shared.Select(p => p.Value));
-        wrt.AddRange(others.Select(p => p.Value));
+        var (shared, others, wrt) = _aggregationLayout ??= AggregationLayout();
         int pShared = shared.Sum(p => p.Length), pAll = wrt.Sum(t => t.Length);
         _matrix = _matrix is { } m && m.Columns == pShared ? m : new GradientMatrix(losses.Length, pShared);
         _matrix.Resize(losses.Length);
@@ -426,6 +422,18 @@ public sealed class Trainer
             System.Numerics.Tensors.TensorPrimitives.Add(g, d.Slice(k, p.Length), g);
             k += p.Length;
         }
+    }
+
+    /// <summary>Shared parameters, the others, and both as one list of tensors (shared first) for <see cref="Autograd.Grad"/>.</summary>
+    private (Parameter[] Shared, Parameter[] Others, List<Tensor> Wrt) AggregationLayout()
+    {
+        var shared = Model.SharedParameters.ToArray();
+        var sharedSet = new HashSet<Parameter>(shared);
+        var others = _allParameters.Where(p => !sharedSet.Contains(p)).ToArray();
+        var wrt = new List<Tensor>(shared.Length + others.Length);
+        wrt.AddRange(shared.Select(p => p.Value));
+        wrt.AddRange(others.Select(p => p.Value));
+        return (shared, others, wrt);
     }
 
     internal void SaveState(StateBag bag)

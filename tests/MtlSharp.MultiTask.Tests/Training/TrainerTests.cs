@@ -194,6 +194,22 @@ public sealed class TrainerTests
         }
     }
 
+    [Theory]
+    [InlineData(SamplerKind.Rounds, AggregatorKind.None, 40 * 4)]
+    [InlineData(SamplerKind.All, AggregatorKind.None, 40)]
+    [InlineData(SamplerKind.All, AggregatorKind.Mean, 40)]
+    [InlineData(SamplerKind.Uniform, AggregatorKind.None, 40 * 4)]
+    [InlineData(SamplerKind.Proportional, AggregatorKind.None, 40 * 4)]
+    [InlineData(SamplerKind.Temperature, AggregatorKind.None, 40 * 4)]
+    public void EverySamplerAndTheMeanAggregatorTrainTheRoutedPresets(SamplerKind sampler, AggregatorKind aggregator, long updates)
+    {
+        var settings = Small(10, 40 / 3000.0) with { Sampler = sampler, Aggregator = aggregator, Budget = 0.5f };
+        var report = ExperimentRunner.Run(GumbelExperiments.Build(PresetId.SyntheticGumbel, RoutingMethod.Gumbel, settings), new RunOptions());
+        Assert.Equal(updates, report.Updates);
+        Assert.All(report.Tasks, t => Assert.True(double.IsFinite(t.Test)));
+        Assert.Equal(sampler.ToString().ToLowerInvariant(), report.Environment["sampler"]);
+    }
+
     [Fact]
     public void AnAggregatorWithOneTaskPerStepIsRejectedWithAReason()
     {
