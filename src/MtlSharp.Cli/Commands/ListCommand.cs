@@ -26,6 +26,8 @@ internal static class ListCommand
             }
 
             Console.WriteLine("  (* = default method)");
+            Console.WriteLine("task samplers (--sampler): " + string.Join(", ", Names.Samplers.Keys) + "  (default: rounds for routed presets, all for taggers; --sampling-temperature T, default 2)");
+            Console.WriteLine("gradient aggregators (--aggregator, with --sampler all): " + string.Join(", ", Names.Aggregators.Keys));
             Console.WriteLine("datasets (mtl download NAME):");
             foreach (var d in KnownDatasets.All)
             {
