@@ -54,6 +54,10 @@ public sealed class BadInputTests
         Assert.Contains("run.json", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
 
+        (code, output) = Mtl.Run("train", "--resume", run, "--seed", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("only --threads may be given", output, StringComparison.Ordinal);
+
         (code, output) = Mtl.Run("eval", "--checkpoint", Path.Combine(tmp.Path, "none"));
         Assert.Equal(1, code);
         Assert.Contains("No complete checkpoint", output, StringComparison.Ordinal);

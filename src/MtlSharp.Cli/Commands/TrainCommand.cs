@@ -66,6 +66,14 @@ internal sealed class TrainCommand
         CommonOptions.ApplyThreads(r.GetValue(_threads));
         if (r.GetValue(_resume) is { } resumeDir)
         {
+            Option[] own = [_preset, _method, _seed, _output, _combine, _rho, _genre];
+            var given = own.Concat(Command.Options.Where(o => !own.Contains(o) && o != _resume && o != _threads && o.Name.StartsWith("--", StringComparison.Ordinal)))
+                .Where(o => r.GetResult(o) is System.CommandLine.Parsing.OptionResult { Implicit: false }).Select(o => o.Name).ToArray();
+            if (given.Length > 0)
+            {
+                throw new UsageException($"--resume continues a run exactly as it was started (its run.json); only --threads may be given with it, not {string.Join(", ", given)}");
+            }
+
             return Resume(resumeDir);
         }
 
