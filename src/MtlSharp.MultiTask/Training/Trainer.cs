@@ -152,7 +152,6 @@ public sealed class Trainer
         }
 
         long total = Options.TotalSteps;
-        var loss = Array.Empty<float>();
         while (!_run.Finished)
         {
             if (_run.Step >= total || _run.StopRequested)
