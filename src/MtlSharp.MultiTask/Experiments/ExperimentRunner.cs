@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using MtlSharp.MultiTask.Reporting;
 using MtlSharp.MultiTask.Training;
 using MtlSharp.MultiTask.Training.Callbacks;
@@ -9,14 +7,14 @@ namespace MtlSharp.MultiTask.Experiments;
 
 /// <summary>
 /// Runs a <see cref="RunPlan"/> of any family through the one loop, with the standard callbacks (checkpoints, metrics
-/// log, TensorBoard, progress), then writes <c>report.json</c>, <c>report.html</c> and — last, and only when the
-/// schedule finished — the completion marker <see cref="CompleteFile"/>. A run folder without the marker is
+/// log, TensorBoard, progress, and the report: <c>report.json</c>, <c>report.html</c> and — last, and only when the
+/// schedule finished — the completion marker <see cref="CompleteFile"/>). A run folder without the marker is
 /// unfinished: <see cref="RunOptions.Resume"/> continues it from <c>checkpoints/last</c>.
 /// </summary>
 public static class ExperimentRunner
 {
     /// <summary>The completion marker, written last in a finished run's folder.</summary>
-    public const string CompleteFile = "complete.json";
+    public const string CompleteFile = ReportCallback.CompleteFile;
 
     /// <summary>The metrics log in a run folder.</summary>
     public const string MetricsFile = "metrics.jsonl";
@@ -50,6 +48,14 @@ public static class ExperimentRunner
             extra.Add(new ProgressCallback(progress, options.ProgressEvery));
         }
 
+        var env = new Dictionary<string, string>(RunEnvironment.Describe());
+        foreach (var (k, v) in plan.Configuration)
+        {
+            env[k] = v;
+        }
+
+        var reporter = new ReportCallback(dir, plan.BuildReport, env);
+        extra.Add(reporter);
         var trainer = plan.CreateTrainer(extra);
         try
         {
@@ -67,38 +73,8 @@ public static class ExperimentRunner
                 }
             }
 
-            var outcome = trainer.Train(cancellation);
-            var report = plan.BuildReport(outcome);
-            var env = new Dictionary<string, string>(RunEnvironment.Describe());
-            foreach (var (k, v) in plan.Configuration)
-            {
-                env[k] = v;
-            }
-
-            foreach (var (k, v) in report.Environment)
-            {
-                env[k] = v;
-            }
-
-            env["cancelled"] = outcome.Cancelled ? "yes" : "no";
-            env["selectedUpdate"] = outcome.SelectedStep.ToString(CultureInfo.InvariantCulture);
-            if (outcome.StopReason is { } why)
-            {
-                env["stoppedEarly"] = why;
-            }
-
-            report = report with { Environment = env };
-            if (dir is not null)
-            {
-                RunReportJson.Save(report, Path.Combine(dir, "report.json"));
-                HtmlReportWriter.Save(report, Path.Combine(dir, "report.html"));
-                if (!outcome.Cancelled)
-                {
-                    string marker = string.Create(CultureInfo.InvariantCulture, $"{{\"updates\": {outcome.Updates}, \"selectedUpdate\": {outcome.SelectedStep}}}\n");
-                    AtomicFile.WriteAllBytes(Path.Combine(dir, CompleteFile), Encoding.UTF8.GetBytes(marker));
-                }
-            }
-
+            trainer.Train(cancellation);
+            var report = reporter.Report!;
             return report;
         }
         finally

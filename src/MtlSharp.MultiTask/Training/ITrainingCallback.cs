@@ -23,4 +23,7 @@ public interface ITrainingCallback : IStatefulPart
 
     /// <summary>After the last step and the final evaluation, before the best parameters are restored.</summary>
     void OnEnd(TrainingRun run);
+
+    /// <summary>After the best parameters are restored and evaluated on test: the run's outcome (reports go here).</summary>
+    void OnOutcome(TrainingRun run, TrainingOutcome outcome);
 }

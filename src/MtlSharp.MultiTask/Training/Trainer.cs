@@ -216,7 +216,7 @@ public sealed class Trainer
         double[] test = Evaluator.Evaluate(Model, EvaluationSplit.Test);
         double[]? valid = Evaluator.HasValidation ? Evaluator.Evaluate(Model, EvaluationSplit.Validation) : null;
         var tasksInfo = Data.Tasks;
-        return new TrainingOutcome
+        var outcome = new TrainingOutcome
         {
             Tasks = tasksInfo.Select((t, i) => new TaskResult(t.Name, t.Metric, test[i], valid?[i])).ToArray(),
             TrainSeconds = TrainSeconds,
@@ -225,6 +225,12 @@ public sealed class Trainer
             Cancelled = _run.Cancelled,
             StopReason = _run.Step < total && !_run.Cancelled ? _run.StopReason : null,
         };
+        foreach (var cb in _callbacks)
+        {
+            cb.OnOutcome(_run, outcome);
+        }
+
+        return outcome;
     }
 
     private void Evaluate()

@@ -29,6 +29,11 @@ public abstract class TrainingCallback : ITrainingCallback
     }
 
     /// <inheritdoc/>
+    public virtual void OnOutcome(TrainingRun run, TrainingOutcome outcome)
+    {
+    }
+
+    /// <inheritdoc/>
     public virtual void SaveState(StateBag bag)
     {
     }
