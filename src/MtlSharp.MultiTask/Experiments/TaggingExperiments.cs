@@ -64,14 +64,6 @@ public static class TaggingExperiments
         _ => throw new ArgumentOutOfRangeException(nameof(method)),
     };
 
-    /// <summary>Parses a preset name; null when unknown.</summary>
-    public static TaggingPreset? ParsePreset(string name) =>
-        Enum.GetValues<TaggingPreset>().Cast<TaggingPreset?>().FirstOrDefault(p => Name(p!.Value) == name);
-
-    /// <summary>Parses a method name; null when unknown.</summary>
-    public static TaggingMethod? ParseMethod(string name) =>
-        Enum.GetValues<TaggingMethod>().Cast<TaggingMethod?>().FirstOrDefault(m => Name(m!.Value) == name);
-
     /// <summary>The tag columns of a preset, main task first.</summary>
     public static IReadOnlyList<(string Name, string Column)> TaskColumns(TaggingPreset preset, TaggingMethod method)
     {

@@ -211,6 +211,34 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void LearningRateSchedulesFollowTheUpdateCountAcrossAResume()
+    {
+        using var dir = new TempFolder();
+        var plan = GumbelExperiments.Build(PresetId.SyntheticGumbel, RoutingMethod.Gumbel, Small(11, 0.05));
+        var schedules = new ILearningRateSchedule?[] { new StepSchedule(100, 0.5f), null };
+        var rates = new LearningRateRecorder();
+        using (var cts = new CancellationTokenSource())
+        {
+            var first = new Trainer(plan.Model, plan.Data, plan.Evaluator, plan.Options with { Schedules = schedules }, [rates, new CancelOn(cts, 250)]);
+            first.Train(cts.Token);
+            first.Run.SaveState(dir.Path, new CheckpointMetadata());
+        }
+
+        var again = GumbelExperiments.Build(PresetId.SyntheticGumbel, RoutingMethod.Gumbel, Small(11, 0.05));
+        var later = new LearningRateRecorder();
+        var second = new Trainer(again.Model, again.Data, again.Evaluator, again.Options with { Schedules = schedules }, [later, new CancelOn(new CancellationTokenSource(), long.MaxValue)]);
+        second.Resume(dir.Path);
+        second.Train();
+        // Model Adam: 0.01 × 0.5^⌊n/100⌋ at update n (0-based); the router's Adam keeps its rate.
+        Assert.Equal(0.01f, rates.At[1].Model, 6);
+        Assert.Equal(0.005f, rates.At[101].Model, 6);
+        Assert.Equal(0.0025f, rates.At[201].Model, 6);
+        Assert.Equal(0.01f * MathF.Pow(0.5f, 5), later.At[501].Model, 6);
+        Assert.Equal(0.01f, later.At[501].Router, 6);
+        Assert.Equal(600, later.At.Keys.Max());
+    }
+
+    [Fact]
     public void AnAggregatorWithOneTaskPerStepIsRejectedWithAReason()
     {
         var plan = GumbelExperiments.Build(PresetId.SyntheticGumbel, RoutingMethod.Gumbel, Small(0, 0.01));
@@ -303,6 +331,29 @@ public sealed class TrainerTests
         Assert.Equal(expected.AllocationHistory.SelectMany(h => h.Probabilities.SelectMany(p => p.SelectMany(r => r))),
             actual.AllocationHistory.SelectMany(h => h.Probabilities.SelectMany(p => p.SelectMany(r => r))));
         Assert.Equal(expected.Allocation!.SelectMany(l => l.SelectMany(r => r)), actual.Allocation!.SelectMany(l => l.SelectMany(r => r)));
+    }
+
+    private sealed class LearningRateRecorder : TrainingCallback
+    {
+        public Dictionary<long, (float Model, float Router)> At { get; } = [];
+
+        public override string Name => "lr-recorder";
+
+        public override void OnStep(TrainingRun run, in StepResult step) =>
+            At[step.Step] = ((float)run.LearningRates()[0].Value, (float)run.LearningRates()[1].Value);
+    }
+
+    private sealed class CancelOn(CancellationTokenSource cts, long update) : TrainingCallback
+    {
+        public override string Name => "cancel-on";
+
+        public override void OnStep(TrainingRun run, in StepResult step)
+        {
+            if (step.Step >= update)
+            {
+                cts.Cancel();
+            }
+        }
     }
 
     private sealed class CancelAfter(CancellationTokenSource cts, long updates) : IProgress<TrainingProgress>
