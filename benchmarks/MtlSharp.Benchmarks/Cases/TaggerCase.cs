@@ -58,8 +58,8 @@ internal sealed class TaggerCase : IBenchCase
         }
     }
 
-    // The old TaggerTrainer had a public per-step method (Step on a prepared batch); the one loop has none (its
-    // update is private to Trainer). So the case drives Trainer itself, wired as TaggingExperiments.Build wires a
+    // The old TaggerTrainer had a public per-step method (Step on a prepared batch). The case drives the one loop's
+    // Trainer.Train instead (Trainer.Update exists too, but Train also times exactly what a run times), wired as TaggingExperiments.Build wires a
     // tagging run — every task each step (AllTasksSampler), one SGD with the loss weighting's parameters in a group
     // at 0.01 × the LR, clip 5, a fresh arena every 32 updates (the old Step's ArenaRenewal), no word dropout —
     // on a data source that returns the same prepared batch each step (FixedSentenceData), so the timed work is

@@ -32,7 +32,7 @@ public static class TaggingMetrics
             {
                 if (k % 16 == 15)
                 {
-                    arena = new TensorArena();   // bound the exact-length pool (see TaggerTrainer.Step)
+                    arena = new TensorArena();   // bound the pool (see TaggingExperiments.ArenaRenewal)
                 }
 
                 var batch = batcher.Create(sentences, order.AsSpan(start, Math.Min(batchSize, order.Length - start)));
