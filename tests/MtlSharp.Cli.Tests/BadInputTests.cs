@@ -62,4 +62,28 @@ public sealed class BadInputTests
         Assert.Equal(1, code);
         Assert.Contains("No complete checkpoint", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ADamagedCheckpointStopsAResumeWithTheFileNamed()
+    {
+        using var tmp = new TempFolder();
+        string run = Path.Combine(tmp.Path, "run");
+        var (code, output) = Mtl.Run("train", "--scale", "0.01", "--no-tensorboard", "--out", run);
+        Assert.True(code == 0, output);
+        File.Delete(Path.Combine(run, "complete.json"));
+        string state = Path.Combine(run, "checkpoints", "last", "trainer.json");
+        File.WriteAllText(state, File.ReadAllText(state).Replace("\"loop/step\"", "\"loop/steps\"", StringComparison.Ordinal));
+        (code, output) = Mtl.Run("train", "--resume", run);
+        Assert.Equal(1, code);
+        Assert.Contains("trainer.json", output, StringComparison.Ordinal);
+        Assert.Contains("loop/step", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+
+        string weights = Path.Combine(run, "checkpoints", "last", "model.safetensors");
+        File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..40]);
+        (code, output) = Mtl.Run("eval", "--checkpoint", Path.Combine(run, "checkpoints", "last"));
+        Assert.Equal(1, code);
+        Assert.Contains("model.safetensors", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
 }

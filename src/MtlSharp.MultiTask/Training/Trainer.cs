@@ -139,7 +139,16 @@ public sealed class Trainer
     public CheckpointMetadata Resume(string checkpointDirectory)
     {
         var meta = Checkpoint.Load(checkpointDirectory, Model.Module, Options.Optimizers);
-        LoadState(StateBag.Load(checkpointDirectory));
+        var bag = StateBag.Load(checkpointDirectory);
+        try
+        {
+            LoadState(bag);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or InvalidOperationException or ArgumentException)
+        {
+            throw new InvalidDataException($"{Path.Combine(checkpointDirectory, StateBag.JsonFile)}: {e.Message}", e);
+        }
+
         return meta;
     }
 
