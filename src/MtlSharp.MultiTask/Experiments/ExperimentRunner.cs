@@ -98,5 +98,11 @@ public static class ExperimentRunner
         string probe = Path.Combine(dir, $".write-test.{Environment.ProcessId}");
         File.WriteAllText(probe, "");
         File.Delete(probe);
+
+        // Temporary files of atomic writes cut short by a kill (".NAME.GUID.tmp") are never the current version.
+        foreach (string stale in Directory.EnumerateFiles(dir, "*" + AtomicFile.TempSuffix).Where(f => Path.GetFileName(f).StartsWith('.')))
+        {
+            File.Delete(stale);
+        }
     }
 }

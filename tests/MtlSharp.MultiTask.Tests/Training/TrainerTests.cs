@@ -274,7 +274,10 @@ public sealed class TrainerTests
     {
         using var dir = new TempFolder();
         var plan = GumbelExperiments.Build(PresetId.SyntheticGumbel, RoutingMethod.Gumbel, Small(9, 0.05));
+        string stale = Path.Combine(dir.Path, ".report.json.0123456789abcdef.tmp");   // left by a kill during an atomic write
+        File.WriteAllText(stale, "partial");
         ExperimentRunner.Run(plan, new RunOptions { OutputDirectory = dir.Path });
+        Assert.False(File.Exists(stale));
         string file = Directory.GetFiles(Path.Combine(dir.Path, "tensorboard"), "events.out.tfevents.*").Single();
         var events = MtlSharp.MultiTask.Tests.Reporting.TfEventsReader.ReadEvents(file);
         Assert.Equal("brain.Event:2", events[0].FileVersion);
