@@ -106,8 +106,8 @@ internal static class AggregationMath
     /// Minimises ½ xᵀ A x + bᵀ x over x ≥ 0 (and Σ x = 1 when <paramref name="simplex"/>) for a symmetric positive
     /// semi-definite A: a primal active-set method (Lawson–Hanson's NNLS loop generalised to a quadratic, with the
     /// equality constraint kept in every equality-constrained subproblem), exact up to rounding in a finite number of
-    /// steps. A ridge of 1e-12 × mean(diag A) keeps every subproblem non-singular (a singular Gram: identical or
-    /// dependent gradients); it changes the answer by that relative amount at most.
+    /// steps. A ridge of 1e-10 × mean(diag A) keeps every subproblem positive definite (a singular Gram: identical or
+    /// dependent gradients, more tasks than parameters); it moves the answer by about that relative amount.
     /// </summary>
     public static double[] MinimiseQuadratic(double[,] a0, ReadOnlySpan<double> b, bool simplex)
     {
@@ -123,7 +123,7 @@ internal static class AggregationMath
             }
         }
 
-        double ridge = trace > 0 ? 1e-12 * trace / n : 1.0;
+        double ridge = trace > 0 ? 1e-10 * trace / n : 1.0;
         var a = (double[,])a0.Clone();
         for (int i = 0; i < n; i++)
         {
@@ -270,7 +270,7 @@ internal static class AggregationMath
             rhs[k] = 1;
         }
 
-        var sol = Solve(sys, rhs) ?? throw new InvalidOperationException("A regularised subproblem was singular.");
+        var sol = Solve(sys, rhs, 0) ?? throw new InvalidOperationException("A regularised subproblem was singular.");
         var x = new double[n];
         for (int r = 0; r < k; r++)
         {
@@ -281,10 +281,10 @@ internal static class AggregationMath
     }
 
     /// <summary>
-    /// Solves M x = rhs by Gaussian elimination with partial pivoting; null when a pivot is below 1e-12 × max |M|
-    /// (singular to working precision).
+    /// Solves M x = rhs by Gaussian elimination with partial pivoting; null when a pivot is at most
+    /// <paramref name="relativePivot"/> × max |M| (singular to that precision) or M is zero or not finite.
     /// </summary>
-    public static double[]? Solve(double[,] m0, ReadOnlySpan<double> rhs0)
+    public static double[]? Solve(double[,] m0, ReadOnlySpan<double> rhs0, double relativePivot)
     {
         int n = rhs0.Length;
         var m = (double[,])m0.Clone();
@@ -311,7 +311,7 @@ internal static class AggregationMath
                 }
             }
 
-            if (Math.Abs(m[pivot, col]) <= 1e-12 * max)
+            if (Math.Abs(m[pivot, col]) <= relativePivot * max)
             {
                 return null;
             }

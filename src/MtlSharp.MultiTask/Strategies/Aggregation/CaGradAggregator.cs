@@ -8,7 +8,8 @@ namespace MtlSharp.MultiTask.Strategies.Aggregation;
 /// <c>rescale=1</c>). Everything is on the Gram matrix. Solver: at the optimum w also minimises the quadratic
 /// (s / c‖g₀‖) g_wᵀ g₀ + ½ ‖g_w‖² over the simplex with s = ‖g_w‖, so the solver bisects on s, solving each quadratic
 /// programme exactly (active set), until ‖g_{w(s)}‖ = s. c = 0 (or a zero mean, e.g. two opposite gradients) is exactly
-/// the mean gradient; so is the degenerate case where the dual optimum has g_w = 0 (documented fallback).
+/// the mean gradient; so is the degenerate case where the dual optimum has g_w = 0 (documented fallback). T identical
+/// gradients g give (1 + c)/(1 + c²) g (the formula); a single task (T = 1) gives its gradient unchanged.
 /// </summary>
 public sealed class CaGradAggregator : IGradientAggregator
 {

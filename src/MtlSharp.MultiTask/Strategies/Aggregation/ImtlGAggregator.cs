@@ -5,7 +5,7 @@ namespace MtlSharp.MultiTask.Strategies.Aggregation;
 /// d = Σ_i α_i g_i with Σ α_i = 1 whose projections onto every unit task gradient u_i = g_i/‖g_i‖ are equal. Closed form
 /// (paper, eq. 5): D = [g₁ − g_i]_{i≥2}, U = [u₁ − u_i]_{i≥2}, α_{2..T} = g₁ Uᵀ (D Uᵀ)⁻¹, α₁ = 1 − Σ α_{2..T}; every
 /// product is an entry of the Gram matrix divided by row norms, so the (T−1)² system is built and solved in double
-/// (Gaussian elimination with partial pivoting). Zero rows have no direction: they get weight 0 and the rest is solved
+/// (Gaussian elimination with partial pivoting; a pivot below 1e-12 × the largest entry counts as singular). Zero rows have no direction: they get weight 0 and the rest is solved
 /// without them (one non-zero row: that row). Fallback: when the system is singular to working precision (identical
 /// gradients, or more generally dependent differences) the result is the mean gradient, weights 1/T.
 /// </summary>
@@ -73,7 +73,7 @@ public sealed class ImtlGAggregator : IGradientAggregator
             }
         }
 
-        var alpha = AggregationMath.Solve(mt, r);
+        var alpha = AggregationMath.Solve(mt, r, 1e-12);
         if (alpha is null || alpha.Any(x => !double.IsFinite(x)))
         {
             return null;

@@ -7,7 +7,7 @@ namespace MtlSharp.MultiTask.Strategies.Aggregation;
 /// v_i = argmin_{v ≥ e_i} vᵀ G v (a non-negative quadratic programme on the Gram matrix, solved exactly by an
 /// active-set method), and the weights are w = (1/T) Σ_i v_i. By the programme's optimality conditions G v_i ≥ 0, so
 /// the result has a non-negative inner product with every task gradient. TorchJD normalises the Gram by its trace and
-/// adds a 1e-4 ridge; here the solver's ridge is 1e-12 × mean(diag G), so the answer is the unregularised projection
+/// adds a 1e-4 ridge; here the solver's ridge is 1e-10 × mean(diag G), so the answer is the unregularised projection
 /// to about that relative precision. A zero row contributes nothing; identical rows give that gradient.
 /// </summary>
 public sealed class UpGradAggregator : IGradientAggregator
