@@ -320,3 +320,50 @@ public sealed class AggregatorDegenerateInputTests
         Assert.Equal(kind.ToString().ToLowerInvariant(), report.Environment["aggregator"]);
     }
 }
+
+public sealed class PcGradResumeTests
+{
+    [Fact]
+    public void APcGradRunCancelledAndResumedEndsExactlyLikeTheUninterruptedRun()
+    {
+        // Four tasks, so the projection orders matter (with two, each row has one other to be projected against).
+        RunTwice();
+    }
+
+    private static void RunTwice()
+    {
+        using var a = new MtlSharp.MultiTask.Tests.Training.TempFolder();
+        using var b = new MtlSharp.MultiTask.Tests.Training.TempFolder();
+        RunPlan Plan() => GumbelExperiments.Build(PresetId.SyntheticGumbel, RoutingMethod.Gumbel, new ExperimentSettings
+        {
+            Seed = 6,
+            Sampler = SamplerKind.All,
+            Aggregator = AggregatorKind.PcGrad,
+            ScheduleScale = 0.05,
+            SyntheticTrainSize = 2000,
+            SyntheticTestSize = 500,
+        });
+        var whole = ExperimentRunner.Run(Plan(), new RunOptions { OutputDirectory = a.Path, CheckpointEverySteps = 7 });
+        Assert.True(whole.Updates >= 20, $"{whole.Updates} updates");
+        using (var cts = new CancellationTokenSource())
+        {
+            var cut = ExperimentRunner.Run(Plan(), new RunOptions { OutputDirectory = b.Path, CheckpointEverySteps = 7, Progress = new CancelAfter(cts, whole.Updates / 2) }, cts.Token);
+            Assert.Equal("yes", cut.Environment["cancelled"]);
+        }
+
+        var resumed = ExperimentRunner.Run(Plan(), new RunOptions { OutputDirectory = b.Path, CheckpointEverySteps = 7, Resume = true });
+        Assert.Equal(whole.Updates, resumed.Updates);
+        Assert.Equal(whole.Tasks.Select(t => t.Test), resumed.Tasks.Select(t => t.Test));
+    }
+
+    private sealed class CancelAfter(CancellationTokenSource cts, long updates) : IProgress<MtlSharp.MultiTask.Training.TrainingProgress>
+    {
+        public void Report(MtlSharp.MultiTask.Training.TrainingProgress value)
+        {
+            if (value.Update >= updates)
+            {
+                cts.Cancel();
+            }
+        }
+    }
+}
