@@ -40,6 +40,11 @@ internal static class Names
     {
         ["none"] = AggregatorKind.None,
         ["mean"] = AggregatorKind.Mean,
+        ["pcgrad"] = AggregatorKind.PcGrad,
+        ["mgda"] = AggregatorKind.Mgda,
+        ["cagrad"] = AggregatorKind.CaGrad,
+        ["upgrad"] = AggregatorKind.UpGrad,
+        ["imtlg"] = AggregatorKind.ImtlG,
     };
 
     /// <summary>Every preset name, routed presets first.</summary>

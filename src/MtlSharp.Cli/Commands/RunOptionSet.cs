@@ -29,7 +29,7 @@ internal sealed class RunOptionSet
 
     public Option<double> SamplingTemperature { get; } = new("--sampling-temperature") { Description = "T of --sampler temperature (default 2).", DefaultValueFactory = _ => 2.0 };
 
-    public Option<string> Aggregator { get; } = new("--aggregator") { Description = "Combine the per-task gradients of the shared parameters instead of summing the losses: none (default) or mean; needs --sampler all.", DefaultValueFactory = _ => "none" };
+    public Option<string> Aggregator { get; } = new("--aggregator") { Description = "Combine the per-task gradients of the shared parameters instead of summing the losses: none (default), mean, pcgrad, mgda, cagrad, upgrad or imtlg; needs --sampler all.", DefaultValueFactory = _ => "none" };
 
     public TaggingOptions Tagging { get; } = new();
 

@@ -116,7 +116,7 @@ public static class GumbelExperiments
             Sampler = sampler,
             ClipNorm = o.ClipNorm,
             EvaluateEvery = o.EvaluateEveryRounds > 0 ? o.EvaluateEveryRounds * stepsPerRound : 0,
-            Aggregator = Aggregators.Create(settings.Aggregator),
+            Aggregator = Aggregators.Create(settings.Aggregator, rng.Split()),
             Temperature = o.Temperature,
             Noise = noise,
         };

@@ -152,7 +152,7 @@ public static class TaggingExperiments
             Optimizers = [optimizer],
             Sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature),
             Weighting = settings.Aggregator == AggregatorKind.None ? weighting : null,
-            Aggregator = Aggregators.Create(settings.Aggregator),
+            Aggregator = Aggregators.Create(settings.Aggregator, new Rng(root.NextUInt64())),
             ClipNorm = ClipNorm,
             EvaluateEvery = perEpoch,
             Patience = settings.Patience,

@@ -468,6 +468,11 @@ public sealed class Trainer
         loop.SetInts("hasGradient", Enumerable.Range(0, _allParameters.Length).Where(i => _allParameters[i].HasGrad).ToArray());
         Options.Sampler.SaveState(bag.Scope("sampler"));
         Data.SaveState(bag.Scope("data"));
+        if (Options.Aggregator is IStatefulPart aggregator)
+        {
+            aggregator.SaveState(bag.Scope("aggregator"));
+        }
+
         for (int i = 0; i < _strategyParameters.Length; i++)
         {
             bag.SetArray($"strategy/{i}", _strategyParameters[i].Data);
@@ -516,6 +521,11 @@ public sealed class Trainer
 
         Options.Sampler.LoadState(bag.Scope("sampler"));
         Data.LoadState(bag.Scope("data"));
+        if (Options.Aggregator is IStatefulPart aggregator)
+        {
+            aggregator.LoadState(bag.Scope("aggregator"));
+        }
+
         for (int i = 0; i < _strategyParameters.Length; i++)
         {
             float[] v = bag.GetArray($"strategy/{i}");

@@ -8,4 +8,19 @@ public enum AggregatorKind
 
     /// <summary><see cref="MeanAggregator"/>.</summary>
     Mean,
+
+    /// <summary><see cref="PcGradAggregator"/>.</summary>
+    PcGrad,
+
+    /// <summary><see cref="MgdaAggregator"/>.</summary>
+    Mgda,
+
+    /// <summary><see cref="CaGradAggregator"/> (c = 0.5).</summary>
+    CaGrad,
+
+    /// <summary><see cref="UpGradAggregator"/>.</summary>
+    UpGrad,
+
+    /// <summary><see cref="ImtlGAggregator"/>.</summary>
+    ImtlG,
 }
