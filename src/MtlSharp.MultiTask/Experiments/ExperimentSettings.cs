@@ -1,6 +1,7 @@
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Strategies.Aggregation;
 using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.MultiTask.Strategies.Weighting;
 using MtlSharp.MultiTask.Analysis;
 using MtlSharp.MultiTask.Objectives;
 
@@ -48,4 +49,10 @@ public sealed record ExperimentSettings
 
     /// <summary>A gradient aggregator instead of the loss sum (needs a sampler that draws every task per step).</summary>
     public AggregatorKind Aggregator { get; init; } = AggregatorKind.None;
+
+    /// <summary>
+    /// A loss weighting (exclusive with <see cref="Aggregator"/>); null keeps the routed presets' plain sum of the task
+    /// losses (all weights 1, the same as <see cref="LossWeightingKind.Fixed"/>).
+    /// </summary>
+    public LossWeightingKind? Weighting { get; init; }
 }

@@ -7,6 +7,7 @@ using MtlSharp.MultiTask.Training;
 using MtlSharp.MultiTask.Tasks;
 using MtlSharp.MultiTask.Strategies.Aggregation;
 using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.MultiTask.Strategies.Weighting;
 using MtlSharp.Data.Tasks;
 using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.MultiTask.Training.Callbacks;
@@ -105,9 +106,20 @@ public static class GumbelExperiments
         var model = new RoutedModel(network, o.Budget, o.BudgetLambda);
         var modelParams = network.Parameters(k => k.Role != ParameterRole.Routing);
         var routerParams = network.Parameters(ParameterRole.Routing);
+        var aggregator = Aggregators.Create(settings.Aggregator, rng.Split());
+
+        // A weighting's stream is split after every other one, so runs without a weighting are unchanged. Learned
+        // weighting parameters get one more Adam at the model's learning rate; DWA's epoch is DefaultEpochSteps updates
+        // (the task streams here have no epochs).
+        var weighting = settings.Weighting is { } kind ? LossWeightings.Create(kind, taskCount, rng.Split()) : null;
         IOptimizer[] optimizers = routerParams.Count > 0
             ? [new Adam(modelParams, o.ModelLearningRate), new Adam(routerParams, o.RouterLearningRate)]
             : [new Adam(modelParams, o.ModelLearningRate)];
+        if (weighting is { Parameters.Count: > 0 })
+        {
+            optimizers = [.. optimizers, new Adam(weighting.Parameters, o.ModelLearningRate)];
+        }
+
         long total = o.Rounds * stepsPerRound;
         var options = new TrainerOptions
         {
@@ -116,7 +128,8 @@ public static class GumbelExperiments
             Sampler = sampler,
             ClipNorm = o.ClipNorm,
             EvaluateEvery = o.EvaluateEveryRounds > 0 ? o.EvaluateEveryRounds * stepsPerRound : 0,
-            Aggregator = Aggregators.Create(settings.Aggregator, rng.Split()),
+            Aggregator = aggregator,
+            Weighting = weighting,
             Temperature = o.Temperature,
             Noise = noise,
         };
@@ -137,6 +150,7 @@ public static class GumbelExperiments
             ["combine"] = network.RoutedLayers.Count > 0 ? network.RoutedLayers[0].Combine.ToString() : "n/a",
             ["sampler"] = sampler.Name,
             ["aggregator"] = settings.Aggregator == AggregatorKind.None ? "none" : settings.Aggregator.ToString().ToLowerInvariant(),
+            ["weighting"] = weighting?.Name ?? "none",
             ["parameters"] = network.ParameterCount().ToString(ci),
         };
         return new RunPlan

@@ -127,12 +127,15 @@ public static class TaggingExperiments
         var tagger = new SequenceTagger(config, words.Count, chars.Count, tasks.Select(t => t.NumTags).ToArray(), root.Split());
         // Fixed λ = 1 for every method by default, sluice included: on the dev split uncertainty weighting scored
         // below it (weblog seed 0, last-layer sluice: 79.5 vs 80.5 dev DEPREL); "uncertainty" stays a switch.
-        ILossWeighting weighting = (settings.Weighting ?? LossWeightingKind.Fixed) switch
-        {
-            LossWeightingKind.Uncertainty => new UncertaintyWeighting(tasks.Length),
-            LossWeightingKind.Fixed => FixedWeighting.Equal(tasks.Length),
-            var w => throw new ArgumentOutOfRangeException(nameof(settings), w, "Unknown loss weighting."),
-        };
+        // The root's draws keep their order (data, sampler, aggregator) so runs with the default weighting are
+        // unchanged; the weighting's own stream comes last, and DWA's epoch is the data's epoch.
+        var rng = new Rng(root.NextUInt64());
+        var samplerRng = new Rng(root.NextUInt64());
+        var aggregatorRng = new Rng(root.NextUInt64());
+        var infos = tasks.Select(t => t.Info).ToArray();
+        var data = new SentenceTrainingData(train, batcher, infos, settings.BatchSize, settings.EpochFraction, rng);
+        long perEpoch = data.StepsPerEpoch!.Value;
+        ILossWeighting weighting = LossWeightings.Create(settings.Weighting ?? LossWeightingKind.Fixed, tasks.Length, new Rng(root.NextUInt64()), perEpoch);
         float lr = settings.LearningRate ?? (settings.Adam ? 1e-3f : settings.BatchSize == 1 ? 0.1f : DefaultLearningRate);
         var groups = new List<OptimizerGroup> { new(tagger.Parameters(), lr) };
         if (weighting.Parameters.Count > 0)
@@ -141,18 +144,13 @@ public static class TaggingExperiments
         }
 
         IOptimizer optimizer = settings.Adam ? new Adam(groups) : new Sgd(groups);
-        var rng = new Rng(root.NextUInt64());
-        var samplerRng = new Rng(root.NextUInt64());
-        var infos = tasks.Select(t => t.Info).ToArray();
-        var data = new SentenceTrainingData(train, batcher, infos, settings.BatchSize, settings.EpochFraction, rng);
-        long perEpoch = data.StepsPerEpoch!.Value;
         var options = new TrainerOptions
         {
             TotalSteps = settings.MaxEpochs * perEpoch,
             Optimizers = [optimizer],
             Sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature),
             Weighting = settings.Aggregator == AggregatorKind.None ? weighting : null,
-            Aggregator = Aggregators.Create(settings.Aggregator, new Rng(root.NextUInt64())),
+            Aggregator = Aggregators.Create(settings.Aggregator, aggregatorRng),
             ClipNorm = ClipNorm,
             EvaluateEvery = perEpoch,
             Patience = settings.Patience,

@@ -388,6 +388,7 @@ public sealed class Trainer
             Options.Optimizers[i].Step();
         }
 
+        (_weighting as IStepAwareWeighting)?.OnStep(terms.Tasks, terms.Values, step);
         return new StepResult(step + 1, terms.Tasks, terms.Values);
     }
 
@@ -473,6 +474,8 @@ public sealed class Trainer
             aggregator.SaveState(bag.Scope("aggregator"));
         }
 
+        (_weighting as IStatefulPart)?.SaveState(bag.Scope("weighting"));
+
         for (int i = 0; i < _strategyParameters.Length; i++)
         {
             bag.SetArray($"strategy/{i}", _strategyParameters[i].Data);
@@ -525,6 +528,8 @@ public sealed class Trainer
         {
             aggregator.LoadState(bag.Scope("aggregator"));
         }
+
+        (_weighting as IStatefulPart)?.LoadState(bag.Scope("weighting"));
 
         for (int i = 0; i < _strategyParameters.Length; i++)
         {
