@@ -3,6 +3,7 @@ using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Models.Tagging;
 using MtlSharp.MultiTask.Strategies.Aggregation;
 using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.MultiTask.Strategies.Weighting;
 
 namespace MtlSharp.Cli;
 
@@ -45,6 +46,18 @@ internal static class Names
         ["cagrad"] = AggregatorKind.CaGrad,
         ["upgrad"] = AggregatorKind.UpGrad,
         ["imtlg"] = AggregatorKind.ImtlG,
+    };
+
+    public static readonly IReadOnlyDictionary<string, LossWeightingKind> Weightings = new Dictionary<string, LossWeightingKind>(StringComparer.Ordinal)
+    {
+        ["fixed"] = LossWeightingKind.Fixed,
+        ["uncertainty"] = LossWeightingKind.Uncertainty,
+        ["gls"] = LossWeightingKind.Gls,
+        ["imtl-l"] = LossWeightingKind.ImtlL,
+        ["rlw"] = LossWeightingKind.Rlw,
+        ["dwa"] = LossWeightingKind.Dwa,
+        ["dbmtl-log"] = LossWeightingKind.DbMtlLog,
+        ["stch"] = LossWeightingKind.Stch,
     };
 
     /// <summary>Every preset name, routed presets first.</summary>

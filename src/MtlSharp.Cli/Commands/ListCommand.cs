@@ -28,6 +28,7 @@ internal static class ListCommand
             Console.WriteLine("  (* = default method)");
             Console.WriteLine("task samplers (--sampler): " + string.Join(", ", Names.Samplers.Keys) + "  (default: rounds for routed presets, all for taggers; --sampling-temperature T, default 2)");
             Console.WriteLine("gradient aggregators (--aggregator, with --sampler all): " + string.Join(", ", Names.Aggregators.Keys));
+            Console.WriteLine("loss weightings (--weighting, not with --aggregator): " + string.Join(", ", Names.Weightings.Keys) + "  (default: fixed for taggers, the plain sum for routed presets)");
             Console.WriteLine("datasets (mtl download NAME):");
             foreach (var d in KnownDatasets.All)
             {

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using MtlSharp.MultiTask.Strategies.Aggregation;
 using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.MultiTask.Strategies.Weighting;
 
 namespace MtlSharp.Cli.Commands;
 
@@ -31,9 +32,11 @@ internal sealed class RunOptionSet
 
     public Option<string> Aggregator { get; } = new("--aggregator") { Description = "Combine the per-task gradients of the shared parameters instead of summing the losses: none (default), mean, pcgrad, mgda, cagrad, upgrad or imtlg; needs --sampler all.", DefaultValueFactory = _ => "none" };
 
+    public Option<string?> Weighting { get; } = new("--weighting") { Description = "Scalarise the task losses with a loss weighting: fixed (λ = 1; taggers' default), uncertainty, gls, imtl-l, rlw, dwa, dbmtl-log or stch (routed presets' default: the plain sum, as fixed); not with --aggregator." };
+
     public TaggingOptions Tagging { get; } = new();
 
-    private Option[] Shared => [Scale, Budget, CheckpointEvery, CheckpointSeconds, NoTensorBoard, Sampler, SamplingTemperature, Aggregator, .. Tagging.All];
+    private Option[] Shared => [Scale, Budget, CheckpointEvery, CheckpointSeconds, NoTensorBoard, Sampler, SamplingTemperature, Aggregator, Weighting, .. Tagging.All];
 
     public void AddTo(Command command)
     {
@@ -80,8 +83,11 @@ internal sealed class RunOptionSet
         }
     }
 
-    /// <summary>The sampler and aggregator chosen on the command line (<paramref name="defaultSampler"/> when none is named).</summary>
-    public (SamplerKind Sampler, AggregatorKind Aggregator) Strategies(ParseResult r, SamplerKind defaultSampler)
+    /// <summary>
+    /// The sampler, aggregator and loss weighting chosen on the command line (<paramref name="defaultSampler"/> when
+    /// no sampler is named; a null weighting when none is named, the preset's default).
+    /// </summary>
+    public (SamplerKind Sampler, AggregatorKind Aggregator, LossWeightingKind? Weighting) Strategies(ParseResult r, SamplerKind defaultSampler)
     {
         var sampler = r.GetValue(Sampler) is { } name ? Names.Parse(Names.Samplers, name, "sampler") : defaultSampler;
         var aggregator = Names.Parse(Names.Aggregators, r.GetValue(Aggregator)!, "aggregator");
@@ -90,6 +96,12 @@ internal sealed class RunOptionSet
             throw new UsageException($"--aggregator {r.GetValue(Aggregator)} combines the gradients of several tasks in one step, but --sampler {Names.Samplers.First(kv => kv.Value == sampler).Key} trains one task per step; use --sampler all");
         }
 
-        return (sampler, aggregator);
+        LossWeightingKind? weighting = r.GetValue(Weighting) is { } w ? Names.Parse(Names.Weightings, w, "loss weighting") : null;
+        if (weighting is not null && aggregator != AggregatorKind.None)
+        {
+            throw new UsageException($"--weighting {r.GetValue(Weighting)} and --aggregator {r.GetValue(Aggregator)} are exclusive: an aggregator combines the unweighted per-task gradients; choose one");
+        }
+
+        return (sampler, aggregator, weighting);
     }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Models.Sluice;
-using MtlSharp.MultiTask.Strategies.Weighting;
 
 namespace MtlSharp.Cli.Commands;
 
@@ -21,12 +20,11 @@ internal sealed class TaggingOptions
     private readonly Option<string?> connection = new("--connection") { Description = "Sluice layer connection: stitch (β), concat, skip or last." };
     private readonly Option<int?> subspaces = new("--subspaces") { Description = "Sluice subspaces per layer (1 = none, 2 = the paper's)." };
     private readonly Option<float?> orthogonality = new("--orthogonality") { Description = "Sluice orthogonality-penalty weight (0.1 = the paper's; 0 = off)." };
-    private readonly Option<string?> weighting = new("--weighting") { Description = "Task-loss weighting: fixed (λ = 1, the default for every method, chosen on dev) or uncertainty (learned, Kendall et al.)." };
     private readonly Option<float> inputNoise = new("--input-noise") { Description = "Gaussian noise σ added in training to the word representations and to each task's final representation (bilty: 0.2; 0 = off).", DefaultValueFactory = _ => 0f };
     private readonly Option<float> wordDropout = new("--word-dropout") { Description = "Probability of replacing a training word by <unk> (0 = off).", DefaultValueFactory = _ => 0f };
 
     /// <summary>Every switch.</summary>
-    public Option[] All => [maxEpochs, batchSize, learningRate, adam, alphaInit, alphaLearned, connection, subspaces, orthogonality, weighting, inputNoise, wordDropout];
+    public Option[] All => [maxEpochs, batchSize, learningRate, adam, alphaInit, alphaLearned, connection, subspaces, orthogonality, inputNoise, wordDropout];
 
     /// <summary>The typed settings from a parsed command line (strings become types here).</summary>
     public TaggingSettings Settings(ParseResult r, string dataDir, double scale)
@@ -68,7 +66,6 @@ internal sealed class TaggingOptions
             Connection = r.GetValue(connection) is { } c ? Parse<LayerConnection>(c, "layer connection", ["last", "stitch", "skip", "concat"]) : null,
             Subspaces = r.GetValue(subspaces),
             OrthogonalityWeight = r.GetValue(orthogonality),
-            Weighting = r.GetValue(weighting) is { } w ? Parse<LossWeightingKind>(w, "loss weighting", ["fixed", "uncertainty"]) : null,
             InputNoise = noise,
             WordDropout = dropout,
         };

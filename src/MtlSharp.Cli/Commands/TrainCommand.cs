@@ -190,16 +190,16 @@ internal sealed class TrainCommand
                 throw new UsageException($"unknown genre '{genre}'; expected one of: {string.Join(", ", UdEnglishEwt.Genres)}, {EwtCorpus.AllGenres}");
             }
 
-            var (taggingSampler, taggingAggregator) = Run.Strategies(r, SamplerKind.All);
+            var (taggingSampler, taggingAggregator, taggingWeighting) = Run.Strategies(r, SamplerKind.All);
             var settings = Run.Tagging.Settings(r, data, scale) with
             {
-                Seed = seed, TrainGenre = genre, Sampler = taggingSampler, SamplingTemperature = r.GetValue(Run.SamplingTemperature), Aggregator = taggingAggregator,
+                Seed = seed, TrainGenre = genre, Sampler = taggingSampler, SamplingTemperature = r.GetValue(Run.SamplingTemperature), Aggregator = taggingAggregator, Weighting = taggingWeighting,
             };
             return TaggingExperiments.Build(tp, Names.Parse(Names.TaggingMethods, method, "tagging method"), settings);
         }
 
         var p = Names.Parse(Names.RoutedPresets, preset, "preset");
-        var (sampler, aggregator) = Run.Strategies(r, SamplerKind.Rounds);
+        var (sampler, aggregator, weighting) = Run.Strategies(r, SamplerKind.Rounds);
         return GumbelExperiments.Build(p, Names.Parse(Names.RoutedMethods, method, "method"), new ExperimentSettings
         {
             Seed = seed,
@@ -211,6 +211,7 @@ internal sealed class TrainCommand
             Sampler = sampler,
             SamplingTemperature = r.GetValue(Run.SamplingTemperature),
             Aggregator = aggregator,
+            Weighting = weighting,
         });
     }
 
