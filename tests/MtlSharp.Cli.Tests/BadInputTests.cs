@@ -16,6 +16,9 @@ public sealed class BadInputTests
     [InlineData("--preset ewt-domains --genre nope", "unknown genre 'nope'")]
     [InlineData("--aggregator mean", "use --sampler all")]
     [InlineData("--sampler nope", "unknown sampler 'nope'")]
+    [InlineData("--weighting nope", "unknown loss weighting 'nope'")]
+    [InlineData("--sampler all --aggregator pcgrad --weighting rlw", "are exclusive")]
+    [InlineData("--preset ewt-domains --aggregator mean --weighting uncertainty", "are exclusive")]
     [InlineData("--sampler temperature --sampling-temperature 0", "--sampling-temperature")]
     public void BadTrainArgumentsAreUsageErrors(string args, string expected)
     {
