@@ -46,6 +46,9 @@ internal static class Names
         ["cagrad"] = AggregatorKind.CaGrad,
         ["upgrad"] = AggregatorKind.UpGrad,
         ["imtlg"] = AggregatorKind.ImtlG,
+        ["alignedmtl"] = AggregatorKind.AlignedMtl,
+        ["config"] = AggregatorKind.Config,
+        ["graddrop"] = AggregatorKind.GradDrop,
     };
 
     public static readonly IReadOnlyDictionary<string, LossWeightingKind> Weightings = new Dictionary<string, LossWeightingKind>(StringComparer.Ordinal)

@@ -30,7 +30,7 @@ internal sealed class RunOptionSet
 
     public Option<double> SamplingTemperature { get; } = new("--sampling-temperature") { Description = "T of --sampler temperature (default 2).", DefaultValueFactory = _ => 2.0 };
 
-    public Option<string> Aggregator { get; } = new("--aggregator") { Description = "Combine the per-task gradients of the shared parameters instead of summing the losses: none (default), mean, pcgrad, mgda, cagrad, upgrad or imtlg; needs --sampler all.", DefaultValueFactory = _ => "none" };
+    public Option<string> Aggregator { get; } = new("--aggregator") { Description = "Combine the per-task gradients of the shared parameters instead of summing the losses: none (default), mean, pcgrad, mgda, cagrad, upgrad, imtlg, alignedmtl, config or graddrop; needs --sampler all.", DefaultValueFactory = _ => "none" };
 
     public Option<string?> Weighting { get; } = new("--weighting") { Description = "Scalarise the task losses with a loss weighting: fixed (λ = 1; taggers' default), uncertainty, gls, imtl-l, rlw, dwa, dbmtl-log or stch (routed presets' default: the plain sum, as fixed); not with --aggregator." };
 

@@ -23,4 +23,13 @@ public enum AggregatorKind
 
     /// <summary><see cref="ImtlGAggregator"/>.</summary>
     ImtlG,
+
+    /// <summary><see cref="AlignedMtlAggregator"/>.</summary>
+    AlignedMtl,
+
+    /// <summary><see cref="ConfigAggregator"/>.</summary>
+    Config,
+
+    /// <summary><see cref="GradDropAggregator"/>.</summary>
+    GradDrop,
 }

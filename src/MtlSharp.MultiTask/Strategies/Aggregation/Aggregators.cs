@@ -7,7 +7,7 @@ public static class Aggregators
 {
     /// <summary>
     /// The aggregator, or null for <see cref="AggregatorKind.None"/>; <paramref name="rng"/> is the stream of those that
-    /// draw random numbers (PCGrad's orders), kept by the aggregator.
+    /// draw random numbers (PCGrad's orders, GradDrop's masks), kept by the aggregator.
     /// </summary>
     public static IGradientAggregator? Create(AggregatorKind kind, Rng rng) => kind switch
     {
@@ -18,6 +18,9 @@ public static class Aggregators
         AggregatorKind.CaGrad => new CaGradAggregator(),
         AggregatorKind.UpGrad => new UpGradAggregator(),
         AggregatorKind.ImtlG => new ImtlGAggregator(),
+        AggregatorKind.AlignedMtl => new AlignedMtlAggregator(),
+        AggregatorKind.Config => new ConfigAggregator(),
+        AggregatorKind.GradDrop => new GradDropAggregator(rng),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown aggregator."),
     };
 }

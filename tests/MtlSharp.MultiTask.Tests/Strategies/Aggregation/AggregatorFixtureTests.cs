@@ -1,5 +1,6 @@
 using MtlSharp.MultiTask.Strategies.Aggregation;
 using MtlSharp.Tensors;
+using MtlSharp.Testing;
 using static MtlSharp.MultiTask.Tests.Strategies.Aggregation.AggregatorTestData;
 
 namespace MtlSharp.MultiTask.Tests.Strategies.Aggregation;
@@ -59,6 +60,31 @@ public sealed class AggregatorFixtureTests
     [Theory]
     [MemberData(nameof(CaseIndices))]
     public void ImtlGMatchesTheReference(int index) => Check(index, "imtlg", new ImtlGAggregator());
+
+    [Theory]
+    [MemberData(nameof(CaseIndices))]
+    public void AlignedMtlMatchesTheReference(int index) => Check(index, "alignedmtl", new AlignedMtlAggregator());
+
+    [Theory]
+    [MemberData(nameof(CaseIndices))]
+    public void ConfigMatchesTheReference(int index) => Check(index, "config", new ConfigAggregator());
+
+    public static TheoryData<int> RankDeficientIndices => new() { 0, 1 };
+
+    [Theory]
+    [MemberData(nameof(RankDeficientIndices))]
+    public void AlignedMtlAndConfigMatchTheReferenceOnDependentRows(int index)
+    {
+        var c = Fixtures.Load("aggregators/aggregators.json").GetProperty("rank_deficient")[index];
+        var m = Matrix(c.GetProperty("gradients"));
+        string name = c.GetProperty("name").GetString()!;
+        var d = Run(new AlignedMtlAggregator(), m, out var w);
+        Close(Doubles(c.GetProperty("alignedmtl").GetProperty("weights")), w, Tolerance, name + " alignedmtl weights");
+        Close(Doubles(c.GetProperty("alignedmtl").GetProperty("direction")), d, Tolerance, name + " alignedmtl");
+        // ConFIG's weights are not unique for dependent rows (the reference takes the least-squares ones): the direction is.
+        d = Run(new ConfigAggregator(), m, out _);
+        Close(Doubles(c.GetProperty("config").GetProperty("direction")), d, Tolerance, name + " config");
+    }
 
     [Theory]
     [MemberData(nameof(CaseIndices))]

@@ -231,13 +231,205 @@ public sealed class ImtlGAggregatorTests
     }
 }
 
+public sealed class AlignedMtlAggregatorTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void TheAlignedGradientsAreOrthogonalWithNormSigmaMinAndSumToTheResult(int seed)
+    {
+        var rng = new Rng((ulong)seed);
+        for (int t = 2; t <= 5; t++)
+        {
+            var m = Random(rng, t, 8);
+            var g = m.Gram();
+            var b = AlignedMtlAggregator.Alignment(g);
+            SymmetricEigenTests.Decompose(g, out var lambda);
+            double sigma2 = lambda.Min();
+            // Ĝ Ĝᵀ = B G B = σ_min² I.
+            for (int i = 0; i < t; i++)
+            {
+                for (int j = 0; j < t; j++)
+                {
+                    double s = 0;
+                    for (int k = 0; k < t; k++)
+                    {
+                        for (int l = 0; l < t; l++)
+                        {
+                            s += b[i, k] * g[k, l] * b[j, l];
+                        }
+                    }
+
+                    Assert.Equal(i == j ? sigma2 : 0, s, 1e-9 * lambda.Max());
+                }
+            }
+
+            var d = Run(new AlignedMtlAggregator(), m, out var w);
+            var sum = new double[m.Columns];
+            for (int i = 0; i < t; i++)
+            {
+                for (int j = 0; j < t; j++)
+                {
+                    for (int k = 0; k < m.Columns; k++)
+                    {
+                        sum[k] += b[i, j] * m.Row(j)[k];
+                    }
+                }
+            }
+
+            Close(sum, d, 1e-5, $"seed {seed}, T {t}");
+        }
+    }
+}
+
+/// <summary>The Jacobi solver behind Aligned-MTL and ConFIG.</summary>
+public sealed class SymmetricEigenTests
+{
+    internal static double[,] Decompose(double[,] a, out double[] values) => SymmetricEigen.Decompose(a, out values);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ItReconstructsTheMatrixWithOrthonormalVectors(int seed)
+    {
+        var rng = new Rng((ulong)seed);
+        for (int t = 1; t <= 7; t++)
+        {
+            var g = Random(rng, t, 4).Gram();
+            var v = Decompose(g, out var lambda);
+            for (int k = 1; k < t; k++)
+            {
+                Assert.True(lambda[k] >= lambda[k - 1]);
+            }
+
+            for (int i = 0; i < t; i++)
+            {
+                for (int j = 0; j < t; j++)
+                {
+                    double a = 0, o = 0;
+                    for (int k = 0; k < t; k++)
+                    {
+                        a += v[i, k] * lambda[k] * v[j, k];
+                        o += v[k, i] * v[k, j];
+                    }
+
+                    Assert.Equal(g[i, j], a, 1e-10 * Math.Max(1, lambda[^1]));
+                    Assert.Equal(i == j ? 1 : 0, o, 1e-12);
+                }
+            }
+        }
+    }
+}
+
+public sealed class ConfigAggregatorTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void TheResultHasEqualNonNegativeCosineWithEveryTaskAndTheProjectionLength(int seed)
+    {
+        var rng = new Rng((ulong)seed);
+        for (int t = 2; t <= 6; t++)
+        {
+            var m = Random(rng, t, 8);
+            var d = Run(new ConfigAggregator(), m, out _);
+            double dn = Math.Sqrt(Dot(d, d));
+            var cos = Enumerable.Range(0, t).Select(i => Dot(d, m.Row(i)) / (dn * Math.Sqrt(Dot(m.Row(i), m.Row(i))))).ToArray();
+            Assert.True(cos.Max() - cos.Min() <= 1e-5, $"seed {seed}, T {t}: cosines {string.Join(", ", cos)}");
+            Assert.All(cos, x => Assert.True(x > 0));
+            // ‖d‖ = Σ_i g_i · d/‖d‖.
+            double length = Enumerable.Range(0, t).Sum(i => Dot(m.Row(i), d)) / dn;
+            Assert.Equal(length, dn, 1e-4 * Math.Max(1, dn));
+        }
+    }
+}
+
+public sealed class GradDropAggregatorTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void EachCoordinateIsTheSumOfItsPositiveOrOfItsNegativeEntries(int seed)
+    {
+        var m = Random(new Rng((ulong)seed), 4, 200);
+        var d = Run(new GradDropAggregator(new Rng((ulong)seed + 10)), m, out var w);
+        Assert.All(w, x => Assert.True(double.IsNaN(x)));
+        int positive = 0, negative = 0;
+        for (int k = 0; k < m.Columns; k++)
+        {
+            float pos = 0, neg = 0;
+            for (int i = 0; i < m.Rows; i++)
+            {
+                float g = m.Row(i)[k];
+                pos += g > 0 ? g : 0;
+                neg += g < 0 ? g : 0;
+            }
+
+            if (d[k] == pos && pos != 0)
+            {
+                positive++;
+            }
+            else if (d[k] == neg && neg != 0)
+            {
+                negative++;
+            }
+            else
+            {
+                Assert.Fail($"seed {seed}, column {k}: {d[k]} is neither {pos} nor {neg}");
+            }
+        }
+
+        Assert.True(positive > 0 && negative > 0, $"{positive} positive, {negative} negative");
+    }
+
+    [Fact]
+    public void AColumnOfOneSignIsKeptWhole()
+    {
+        var m = Matrix([[1f, -2f, 0f, 3f], [0.5f, -1f, 0f, -3f], [2f, 0f, 0f, 1f]]);
+        for (ulong seed = 1; seed <= 20; seed++)
+        {
+            var d = Run(new GradDropAggregator(new Rng(seed)), m, out _);
+            Assert.Equal(3.5f, d[0]);
+            Assert.Equal(-3f, d[1]);
+            Assert.Equal(0f, d[2]);
+            Assert.True(d[3] == 4f || d[3] == -3f);
+        }
+    }
+
+    [Fact]
+    public void TheMasksComeFromTheRngAndItsStateIsSaved()
+    {
+        var m = Random(new Rng(9), 3, 50);
+        var first = new GradDropAggregator(new Rng(5));
+        var second = new GradDropAggregator(new Rng(5));
+        for (int step = 0; step < 5; step++)
+        {
+            Assert.Equal(Run(first, m, out _), Run(second, m, out _));
+        }
+
+        var bag = new StateBag();
+        first.SaveState(bag);
+        var expected = Enumerable.Range(0, 5).Select(k => Run(first, m, out _)).ToArray();
+        var resumed = new GradDropAggregator(new Rng(77));
+        resumed.LoadState(bag);
+        Assert.All(Enumerable.Range(0, 5), k => Assert.Equal(expected[k], Run(resumed, m, out _)));
+        Assert.NotEqual(expected[0], expected[1]);
+    }
+}
+
 /// <summary>Degenerate inputs: defined results or an ArgumentException naming the aggregator and the row, never NaN.</summary>
 public sealed class AggregatorDegenerateInputTests
 {
     public static TheoryData<AggregatorKind> Kinds => new()
     {
         AggregatorKind.PcGrad, AggregatorKind.Mgda, AggregatorKind.CaGrad, AggregatorKind.UpGrad, AggregatorKind.ImtlG,
+        AggregatorKind.AlignedMtl, AggregatorKind.Config, AggregatorKind.GradDrop,
     };
+
+    /// <summary>GradDrop masks coordinates, so it has no per-row weights (NaN, by the interface's contract).</summary>
+    private static bool WeightsDefined(AggregatorKind kind, double x) => double.IsFinite(x) || (kind == AggregatorKind.GradDrop && double.IsNaN(x));
 
     private static IGradientAggregator Create(AggregatorKind kind) => Aggregators.Create(kind, new Rng(1))!;
 
@@ -257,10 +449,16 @@ public sealed class AggregatorDegenerateInputTests
     {
         float[] g = [0.5f, -1f, 2f, 0.25f];
         var d = Run(Create(kind), Matrix([g, g, g]), out var w);
-        // PCGrad sums; CAGrad moves c‖g₀‖ along g_w = g and rescales: (1 + c)/(1 + c²) = 1.2 for c = 0.5.
-        double times = kind switch { AggregatorKind.PcGrad => 3, AggregatorKind.CaGrad => 1.2, _ => 1 };
+        // PCGrad, Aligned-MTL (rank 1: B = 11ᵀ/3, weights 1), ConFIG (û = ĝ, length Σ g·ĝ = 3‖g‖) and GradDrop
+        // (every column of one sign) sum; CAGrad moves c‖g₀‖ along g_w = g and rescales: (1 + c)/(1 + c²) = 1.2 for c = 0.5.
+        double times = kind switch
+        {
+            AggregatorKind.PcGrad or AggregatorKind.AlignedMtl or AggregatorKind.Config or AggregatorKind.GradDrop => 3,
+            AggregatorKind.CaGrad => 1.2,
+            _ => 1,
+        };
         Close(g.Select(x => times * x).ToArray(), d, 1e-5, kind.ToString());
-        Assert.All(w, x => Assert.True(double.IsFinite(x)));
+        Assert.All(w, x => Assert.True(WeightsDefined(kind, x)));
     }
 
     [Theory]
@@ -269,10 +467,10 @@ public sealed class AggregatorDegenerateInputTests
     {
         var d = Run(Create(kind), Matrix([[1f, 2f, 0f], [0f, 0f, 0f], [-0.5f, 1f, 1f]]), out var w);
         Assert.All(d, x => Assert.True(float.IsFinite(x)));
-        Assert.All(w, x => Assert.True(double.IsFinite(x)));
+        Assert.All(w, x => Assert.True(WeightsDefined(kind, x)));
         var zeros = Run(Create(kind), Matrix([[0f, 0f], [0f, 0f]]), out w);
         Assert.Equal([0f, 0f], zeros);
-        Assert.All(w, x => Assert.True(double.IsFinite(x)));
+        Assert.All(w, x => Assert.True(WeightsDefined(kind, x)));
     }
 
     [Theory]
@@ -281,9 +479,17 @@ public sealed class AggregatorDegenerateInputTests
     {
         var d = Run(Create(kind), Matrix([[1f, -2f, 0.5f], [-1f, 2f, -0.5f]]), out var w);
         Assert.All(d, x => Assert.True(float.IsFinite(x)));
-        Assert.All(w, x => Assert.True(double.IsFinite(x)));
+        Assert.All(w, x => Assert.True(WeightsDefined(kind, x)));
+        if (kind == AggregatorKind.GradDrop)
+        {
+            // Purity ½ in every column: one of the two entries is kept.
+            Assert.True(Math.Abs(d[0]) == 1f && Math.Abs(d[1]) == 2f && Math.Abs(d[2]) == 0.5f);
+            return;
+        }
+
         // PCGrad projects each onto the other's normal plane (0), MGDA's hull holds 0, CAGrad's mean is 0, UPGrad's dual
-        // cone is the normal plane, IMTL-G's equal-projection point is 0.
+        // cone is the normal plane, IMTL-G's equal-projection point is 0, Aligned-MTL's B = vvᵀ (v = (1, −1)/√2) sends 1
+        // to 0, ConFIG's 1 is orthogonal to the span of the unit rows.
         Assert.All(d, x => Assert.True(Math.Abs(x) < 1e-5));
     }
 
