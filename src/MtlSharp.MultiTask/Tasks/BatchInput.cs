@@ -5,8 +5,4 @@ namespace MtlSharp.MultiTask.Tasks;
 /// inputs, <see cref="SentenceInput"/> for token sequences) and reject others with a clear error. Parts of one batch
 /// may share one input object (a tagger reads one sentence batch for all its tasks).
 /// </summary>
-public abstract class BatchInput
-{
-    /// <summary>Examples (rows, or sentences) in the input.</summary>
-    public abstract int Examples { get; }
-}
+public abstract class BatchInput;

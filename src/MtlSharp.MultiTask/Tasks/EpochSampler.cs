@@ -50,9 +50,6 @@ public sealed class EpochSampler : IStatefulPart
         return span;
     }
 
-    /// <summary>Examples per pass.</summary>
-    public int Count => _perm.Length;
-
     /// <inheritdoc/>
     public void SaveState(StateBag bag)
     {

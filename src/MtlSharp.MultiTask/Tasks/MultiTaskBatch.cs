@@ -31,7 +31,4 @@ public sealed class MultiTaskBatch
 
     /// <summary>The parts, in the order the sampler chose the tasks.</summary>
     public IReadOnlyList<TaskBatch> Parts { get; }
-
-    /// <summary>Examples over all distinct inputs.</summary>
-    public int Examples => Parts.Select(p => p.Input).Distinct().Sum(i => i.Examples);
 }

@@ -7,7 +7,4 @@ public sealed class SentenceInput(SentenceBatch value) : BatchInput
 {
     /// <summary>The sentence batch.</summary>
     public SentenceBatch Value { get; } = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <inheritdoc/>
-    public override int Examples => Value.BatchSize;
 }

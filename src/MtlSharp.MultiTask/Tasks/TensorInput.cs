@@ -7,7 +7,4 @@ public sealed class TensorInput(Tensor value) : BatchInput
 {
     /// <summary>The input tensor; its first axis is the batch.</summary>
     public Tensor Value { get; } = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <inheritdoc/>
-    public override int Examples => Value.Shape[0];
 }

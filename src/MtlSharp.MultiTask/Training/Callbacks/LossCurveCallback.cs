@@ -38,9 +38,6 @@ public sealed class LossCurveCallback : TrainingCallback
     /// <inheritdoc/>
     public override string Name => "loss-curves";
 
-    /// <summary>Loss value of the most recent window per task (for logs), NaN before the first.</summary>
-    public double[] LastWindow { get; private set; } = [];
-
     /// <summary>Raised with the window's mean losses (NaN for tasks absent from it) whenever a window closes.</summary>
     public event Action<long, double[]>? WindowClosed;
 
@@ -67,19 +64,6 @@ public sealed class LossCurveCallback : TrainingCallback
     public IReadOnlyList<Curve> Curves() =>
         _names.Select((n, t) => new Curve(n, Unit == CurveUnit.Epochs ? "epoch" : "updates", [.. _x[t]], [.. _y[t]])).ToArray();
 
-    /// <summary>Mean loss per task per window: [window][task] (NaN where absent).</summary>
-    public IReadOnlyList<double[]> Windows()
-    {
-        int n = _x.Max(l => l.Count);
-        var r = new List<double[]>();
-        for (int w = 0; w < n; w++)
-        {
-            r.Add(_y.Select(ys => w < ys.Count ? ys[w] : double.NaN).ToArray());
-        }
-
-        return r;
-    }
-
     private void Flush(long step)
     {
         var window = new double[_names.Length];
@@ -97,7 +81,6 @@ public sealed class LossCurveCallback : TrainingCallback
             }
         }
 
-        LastWindow = window;
         WindowClosed?.Invoke(step, window);
     }
 
