@@ -215,7 +215,7 @@ internal sealed class TrainCommand
         });
     }
 
-    /// <summary>A fresh run: leftovers of an earlier run in the folder go, then its command line is written.</summary>
+    /// <summary>A fresh run: its command line is written into the (new or reused) run folder.</summary>
     private static void PrepareFresh(string outDir, IReadOnlyList<string> args)
     {
         if (File.Exists(outDir))
@@ -223,20 +223,8 @@ internal sealed class TrainCommand
             throw new UsageException($"--out '{outDir}' is an existing file, not a folder");
         }
 
+        // Leftovers of an earlier run in the folder are removed by ExperimentRunner when the fresh run starts.
         Directory.CreateDirectory(outDir);
-        foreach (string f in new[] { ExperimentRunner.CompleteFile, ExperimentRunner.MetricsFile, "report.json", "report.html" })
-        {
-            File.Delete(Path.Combine(outDir, f));
-        }
-
-        foreach (string d in new[] { "checkpoints", "tensorboard" })
-        {
-            if (Directory.Exists(Path.Combine(outDir, d)))
-            {
-                Directory.Delete(Path.Combine(outDir, d), recursive: true);
-            }
-        }
-
         var json = JsonSerializer.SerializeToUtf8Bytes(new StoredRun([.. args]), CliJsonContext.Default.StoredRun);
         MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(outDir, RunFile), json);
     }

@@ -65,12 +65,7 @@ public static class ExperimentRunner
             }
             else if (dir is not null)
             {
-                // A fresh start (also a resume killed before its first checkpoint): earlier logs would repeat steps.
-                File.Delete(Path.Combine(dir, MetricsFile));
-                if (Directory.Exists(Path.Combine(dir, "tensorboard")))
-                {
-                    Directory.Delete(Path.Combine(dir, "tensorboard"), recursive: true);
-                }
+                RemoveEarlierRun(dir);
             }
 
             trainer.Train(cancellation);
@@ -82,6 +77,27 @@ public static class ExperimentRunner
             foreach (var cb in extra.OfType<IDisposable>())
             {
                 cb.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// A fresh start (also a resume killed before its first checkpoint) in a folder that may hold an earlier run: its
+    /// completion marker, report, checkpoints and logs go, so nothing of it is taken for this run's (the command line
+    /// a caller wrote there stays).
+    /// </summary>
+    private static void RemoveEarlierRun(string dir)
+    {
+        foreach (string f in new[] { CompleteFile, MetricsFile, "report.json", "report.html" })
+        {
+            File.Delete(Path.Combine(dir, f));
+        }
+
+        foreach (string d in new[] { "checkpoints", "tensorboard" })
+        {
+            if (Directory.Exists(Path.Combine(dir, d)))
+            {
+                Directory.Delete(Path.Combine(dir, d), recursive: true);
             }
         }
     }

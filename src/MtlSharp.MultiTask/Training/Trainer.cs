@@ -40,7 +40,7 @@ public sealed class Trainer
     private float[]? _row;
     private float[]? _aggregated;
     private Terms? _terms;
-    private (Parameter[] Shared, Parameter[] Others, List<Tensor> Wrt)? _aggregationLayout;
+    private (Parameter[] Shared, Parameter[] Others, List<Tensor> Wrt, int SharedLength, int TotalLength)? _aggregationLayout;
 
     /// <summary>Creates the loop; checks that model, data, strategies and sampler fit together.</summary>
     public Trainer(IMultiTaskModel model, ITrainingData data, IEvaluator evaluator, TrainerOptions options, IReadOnlyList<ITrainingCallback>? callbacks = null)
@@ -398,8 +398,7 @@ public sealed class Trainer
     /// </summary>
     private void Aggregate(IGradientAggregator aggregator, int[] tasks, ReadOnlySpan<Tensor> losses, Tensor? regularization)
     {
-        var (shared, others, wrt) = _aggregationLayout ??= AggregationLayout();
-        int pShared = shared.Sum(p => p.Length), pAll = wrt.Sum(t => t.Length);
+        var (shared, others, wrt, pShared, pAll) = _aggregationLayout ??= AggregationLayout();
         _matrix = _matrix is { } m && m.Columns == pShared ? m : new GradientMatrix(losses.Length, pShared);
         _matrix.Resize(losses.Length);
         if (_row is null || _row.Length != pAll)
@@ -439,8 +438,11 @@ public sealed class Trainer
         }
     }
 
-    /// <summary>Shared parameters, the others, and both as one list of tensors (shared first) for <see cref="Autograd.Grad"/>.</summary>
-    private (Parameter[] Shared, Parameter[] Others, List<Tensor> Wrt) AggregationLayout()
+    /// <summary>
+    /// Shared parameters, the others, both as one list of tensors (shared first) for <see cref="Autograd.Grad"/>, and
+    /// their lengths: fixed for the run, computed once.
+    /// </summary>
+    private (Parameter[] Shared, Parameter[] Others, List<Tensor> Wrt, int SharedLength, int TotalLength) AggregationLayout()
     {
         var shared = Model.SharedParameters.ToArray();
         var sharedSet = new HashSet<Parameter>(shared);
@@ -448,7 +450,7 @@ public sealed class Trainer
         var wrt = new List<Tensor>(shared.Length + others.Length);
         wrt.AddRange(shared.Select(p => p.Value));
         wrt.AddRange(others.Select(p => p.Value));
-        return (shared, others, wrt);
+        return (shared, others, wrt, shared.Sum(p => p.Length), wrt.Sum(t => t.Length));
     }
 
     internal void SaveState(StateBag bag)

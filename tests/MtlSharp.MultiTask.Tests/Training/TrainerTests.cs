@@ -78,12 +78,17 @@ public sealed class TrainerTests
     {
         using var dir = new TempFolder();
         var plan = GumbelExperiments.Build(PresetId.SyntheticGumbel, RoutingMethod.Gumbel, Small(2));
+        // An earlier, finished run in the same folder: a fresh start must not leave any of it to be taken for this run's.
+        File.WriteAllText(Path.Combine(dir.Path, ExperimentRunner.CompleteFile), "{}");
+        Directory.CreateDirectory(Path.Combine(dir.Path, "checkpoints", "best"));
+        File.WriteAllText(Path.Combine(dir.Path, "checkpoints", "best", "stale"), "x");
         using var cts = new CancellationTokenSource();
         var report = ExperimentRunner.Run(plan, new RunOptions { OutputDirectory = dir.Path, Progress = new CancelAfter(cts, 200) }, cts.Token);
         Assert.Equal("yes", report.Environment["cancelled"]);
         Assert.InRange(report.Updates, 200, 300);
         Assert.Equal(report.Updates, Checkpoint.ReadMetadata(Path.Combine(dir.Path, "checkpoints", "last")).Step);
         Assert.False(ExperimentRunner.IsComplete(dir.Path));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "checkpoints", "best", "stale")));
         Assert.True(File.Exists(Path.Combine(dir.Path, "report.json")));
     }
 
