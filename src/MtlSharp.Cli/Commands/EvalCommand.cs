@@ -47,11 +47,7 @@ internal static class EvalCommand
             Console.WriteLine(string.Create(ci, $"  mean test {test.Average():G5}"));
             if (plan.Model is RoutedModel routed)
             {
-                var alloc = routed.Network.Allocations();
-                for (int l = 0; l < alloc.Count; l++)
-                {
-                    Console.WriteLine($"  layer {l} allocation: {string.Join(" ", alloc[l].Select(row => "[" + string.Join("", row) + "]"))}");
-                }
+                TrainCommand.PrintAllocation(routed.Network.Allocations());
             }
 
             return 0;

@@ -255,6 +255,15 @@ internal sealed class TrainCommand
         return cancel.Token.IsCancellationRequested ? 130 : 0;
     }
 
+    /// <summary>Prints a routed model's maximum-likelihood allocation, one line per layer ([tasks][components] of 0/1).</summary>
+    public static void PrintAllocation(IReadOnlyList<int[][]> allocation)
+    {
+        for (int l = 0; l < allocation.Count; l++)
+        {
+            Console.WriteLine($"  layer {l} allocation: {string.Join(" ", allocation[l].Select(row => "[" + string.Join("", row) + "]"))}");
+        }
+    }
+
     /// <summary>Prints a run's results.</summary>
     public static void PrintSummary(RunReport report, string outDir)
     {
@@ -283,10 +292,7 @@ internal sealed class TrainCommand
 
         if (report.Allocation is { } alloc)
         {
-            for (int l = 0; l < alloc.Count; l++)
-            {
-                Console.WriteLine($"  layer {l} allocation: {string.Join(" ", alloc[l].Select(row => "[" + string.Join("", row) + "]"))}");
-            }
+            PrintAllocation(alloc);
         }
 
         if (report.Clusters is { } clusters)
