@@ -16,6 +16,7 @@ public static class Program
             ReproduceCommand.Create(),
             DownloadCommand.Create(),
             ListCommand.Create(),
+            ConfigCommand.Create(),
         };
         try
         {

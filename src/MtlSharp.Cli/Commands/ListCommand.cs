@@ -1,6 +1,6 @@
 using System.CommandLine;
 using MtlSharp.Data.Download;
-using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Configuration;
 
 namespace MtlSharp.Cli.Commands;
 
@@ -12,17 +12,12 @@ internal static class ListCommand
         var cmd = new Command("list", "List presets, methods and datasets.");
         cmd.SetAction(_ =>
         {
-            Console.WriteLine("presets (mtl train --preset P --method M):");
-            foreach (var (name, p) in Names.RoutedPresets)
+            Console.WriteLine("presets (mtl train --preset P --method M; mtl config show P prints one to copy and edit):");
+            foreach (string name in BuiltInConfigs.Names)
             {
-                var methods = GumbelExperiments.MethodsOf(p).Select(m => GumbelExperiments.Name(m) + (m == GumbelExperiments.DefaultMethod(p) ? "*" : ""));
-                Console.WriteLine($"  {name,-20} methods: {string.Join(", ", methods)}");
-            }
-
-            foreach (var name in Names.TaggingPresets.Keys)
-            {
-                var methods = TaggingExperiments.Methods.Select(m => TaggingExperiments.Name(m) + (TaggingExperiments.Name(m) == TrainCommand.DefaultMethod(name) ? "*" : ""));
-                Console.WriteLine($"  {name,-20} methods: {string.Join(", ", methods)} (--genre/--genres)");
+                var doc = BuiltInConfigs.Load(name);
+                var methods = doc.Methods.Select(m => m + (m == doc.DefaultMethod ? "*" : ""));
+                Console.WriteLine($"  {name,-20} methods: {string.Join(", ", methods)}{(doc.Baseline is { } b ? $" (Δm against {b})" : "")}");
             }
 
             Console.WriteLine("  (* = default method)");

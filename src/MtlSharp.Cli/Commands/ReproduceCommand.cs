@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MtlSharp.Data.Text;
+using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Reporting;
 
@@ -16,7 +17,8 @@ internal static class ReproduceCommand
 {
     public static Command Create()
     {
-        var preset = new Argument<string>("preset") { Description = "Experiment preset (see 'mtl list')." };
+        var preset = new Argument<string?>("preset") { Description = "Built-in configuration (see 'mtl list'); or give --config.", Arity = ArgumentArity.ZeroOrOne };
+        var configFile = new Option<string?>("--config") { Description = "A configuration file: every method of it × seeds, then the table with Δm." };
         var seeds = new Option<int>("--seeds") { Description = "Number of seeds.", DefaultValueFactory = _ => 5 };
         var firstSeed = new Option<int>("--first-seed") { Description = "First seed.", DefaultValueFactory = _ => 0 };
         var methods = new Option<string?>("--methods") { Description = "Comma-separated methods (default: all of the preset's)." };
@@ -28,15 +30,22 @@ internal static class ReproduceCommand
         var tableOnly = new Option<bool>("--table-only") { Description = "Only tabulate the finished runs under --out; train nothing." };
         var cmd = new Command("reproduce", "Run every method × seed of a preset (finished runs reused, interrupted ones resumed) and write table.md/table.json.")
         {
-            preset, seeds, firstSeed, methods, threads, output, combine, rhos, genres, tableOnly,
+            preset, configFile, seeds, firstSeed, methods, threads, output, combine, rhos, genres, tableOnly,
         };
         var train = TrainCommand.Instance;
         train.Run.AddTo(cmd);
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r.GetValue(threads));
-            string p = r.GetValue(preset)!;
-            Names.CheckPreset(p);
+            string? file = r.GetValue(configFile);
+            if ((file is null) == (r.GetValue(preset) is null))
+            {
+                throw new UsageException("name a preset or give --config FILE (one of them)");
+            }
+
+            var doc = file is not null ? ConfigDocument.Load(file) : BuiltInConfigs.Contains(r.GetValue(preset)!) ? BuiltInConfigs.Load(r.GetValue(preset)!)
+                : throw new UsageException($"unknown preset '{r.GetValue(preset)}'; expected one of: {string.Join(", ", BuiltInConfigs.Names)}");
+            string p = file is null ? r.GetValue(preset)! : doc.Name;
             train.Run.Validate(r);
             int n = r.GetValue(seeds), first = r.GetValue(firstSeed);
             if (n < 1)
@@ -45,8 +54,10 @@ internal static class ReproduceCommand
             }
 
             string outRoot = r.GetValue(output) ?? Path.Combine("runs", $"reproduce-{p}");
-            bool tagging = Names.TaggingPresets.ContainsKey(p);
-            var members = tagging
+            bool paper = file is null && (Names.TaggingPresets.ContainsKey(p) || Names.RoutedPresets.ContainsKey(p));
+            bool tagging = paper && Names.TaggingPresets.ContainsKey(p);
+            var members = !paper ? ConfigGrid(doc, file, r.GetValue(methods), n, first, outRoot)
+                : tagging
                 ? TaggingGrid(p, r.GetValue(methods), r.GetValue(genres), n, first, outRoot)
                 : RoutedGrid(p, r.GetValue(methods), r.GetValue(combine)!, r.GetValue(rhos)!, n, first, outRoot);
             var finished = new List<(Member Member, RunReport Report)>();
@@ -70,6 +81,13 @@ internal static class ReproduceCommand
                         Console.WriteLine($"[{label}] resuming the interrupted run in {m.Directory}");
                     }
 
+                    if (!interrupted && file is not null)
+                    {
+                        // The member's own copy of the configuration (its run.json points at it).
+                        Directory.CreateDirectory(m.Directory);
+                        MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(m.Directory, TrainCommand.ConfigFile), new System.Text.UTF8Encoding(false).GetBytes(doc.Text));
+                    }
+
                     int code = interrupted ? train.Resume(m.Directory, label) : train.RunFresh(args, m.Directory, label);
                     if (code != 0)
                     {
@@ -91,9 +109,25 @@ internal static class ReproduceCommand
 
             Directory.CreateDirectory(outRoot);
             Console.WriteLine();
+            if (!paper)
+            {
+                string md = ConfigTable.ToMarkdown(p, finished.Select(f => f.Report).ToArray(), doc.Baseline);
+                MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(outRoot, "table.md"), new System.Text.UTF8Encoding(false).GetBytes(md));
+                Console.WriteLine(md);
+                Console.WriteLine($"wrote {Path.Combine(outRoot, "table.md")}");
+                return 0;
+            }
+
+            // Δm of every variant (training genre, ρ, combine) against the preset's baseline method, after the paper's table.
+            var gains = new System.Text.StringBuilder();
+            foreach (var group in finished.GroupBy(f => f.Member.Variant))
+            {
+                gains.Append('\n').Append(ConfigTable.ToMarkdown(group.Key.Length > 0 ? $"{p} ({group.Key})" : p, group.Select(f => f.Report).ToArray(), doc.Baseline));
+            }
+
             if (tagging)
             {
-                string md = TaggingTable.ToMarkdown(p, finished.Select(f => f.Report).ToArray());
+                string md = TaggingTable.ToMarkdown(p, finished.Select(f => f.Report).ToArray()) + gains;
                 MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(outRoot, "table.md"), new System.Text.UTF8Encoding(false).GetBytes(md));
                 Console.WriteLine(md);
                 Console.WriteLine($"wrote {Path.Combine(outRoot, "table.md")}");
@@ -102,7 +136,8 @@ internal static class ReproduceCommand
             {
                 var rows = ReproductionTable.Aggregate(finished.Select(f => (f.Member.Variant, f.Report)), ExpectedGroups(Names.RoutedPresets[p]));
                 ReproductionTable.Save(outRoot, p, rows);
-                Console.WriteLine(ReproductionTable.ToMarkdown(p, rows));
+                File.AppendAllText(Path.Combine(outRoot, "table.md"), gains.ToString());
+                Console.WriteLine(ReproductionTable.ToMarkdown(p, rows) + gains);
                 Console.WriteLine($"wrote {Path.Combine(outRoot, "table.md")} and table.json");
             }
 
@@ -148,6 +183,33 @@ internal static class ReproduceCommand
                         members.Add(new Member($"{m} {variant} seed {s}", dir, args, variant));
                     }
                 }
+            }
+        }
+
+        return members;
+    }
+
+    private static List<Member> ConfigGrid(ConfigDocument doc, string? file, string? methods, int n, int first, string outRoot)
+    {
+        var all = doc.Methods.Count > 0 ? doc.Methods : [ConfigDocument.NoMethod];
+        string[] ms = methods is { } list ? Split(list).ToArray() : [.. all];
+        foreach (string m in ms)
+        {
+            if (!all.Contains(m))
+            {
+                throw new UsageException($"{doc.Name} has no method '{m}'; it has {string.Join(", ", all)}");
+            }
+        }
+
+        var members = new List<Member>();
+        foreach (string m in ms)
+        {
+            for (int s = first; s < first + n; s++)
+            {
+                string dir = Path.Combine(outRoot, $"{m}-s{s}");
+                string[] source = file is null ? ["--preset", doc.Name] : ["--config", Path.GetFullPath(Path.Combine(dir, TrainCommand.ConfigFile))];
+                string[] args = [.. source, "--method", m, "--seed", s.ToString(CultureInfo.InvariantCulture), "--out", Path.GetFullPath(dir)];
+                members.Add(new Member($"{m} seed {s}", dir, args, string.Empty));
             }
         }
 

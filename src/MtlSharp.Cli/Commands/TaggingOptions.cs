@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Models.Sluice;
 
@@ -26,10 +28,16 @@ internal sealed class TaggingOptions
     /// <summary>Every switch.</summary>
     public Option[] All => [maxEpochs, batchSize, learningRate, adam, alphaInit, alphaLearned, connection, subspaces, orthogonality, inputNoise, wordDropout];
 
-    /// <summary>The typed settings from a parsed command line (strings become types here).</summary>
-    public TaggingSettings Settings(ParseResult r, string dataDir, double scale)
+    /// <summary>
+    /// Writes the switches given on <paramref name="r"/> into a configuration merge patch (<paramref name="section"/>
+    /// gives a section's object): --max-epochs, --batch-size, --lr and --adam for every model; the architecture
+    /// switches only for taggers (a usage error otherwise).
+    /// </summary>
+    public void Patch(ParseResult r, Func<string, JsonObject> section, bool tagger)
     {
         ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(section);
+        bool Given(Option o) => r.GetResult(o) is OptionResult { Implicit: false };
         int? bs = r.GetValue(batchSize);
         if (bs is < 1)
         {
@@ -53,29 +61,75 @@ internal sealed class TaggingOptions
             throw new UsageException("--input-noise must be a non-negative number and --word-dropout in [0, 1)");
         }
 
-        return new TaggingSettings
+        if (Given(maxEpochs))
         {
-            DataDirectory = dataDir,
-            EpochFraction = Math.Min(1.0, scale),
-            MaxEpochs = epochs,
-            BatchSize = bs ?? TaggingExperiments.DefaultBatchSize,
-            LearningRate = r.GetValue(learningRate),
-            Adam = r.GetValue(adam),
-            AlphaInit = r.GetValue(alphaInit) is { } ai ? Parse<AlphaInit>(ai, "alpha init", ["balanced", "imbalanced"]) : null,
-            AlphaLearned = r.GetValue(alphaLearned),
-            Connection = r.GetValue(connection) is { } c ? Parse<LayerConnection>(c, "layer connection", ["last", "stitch", "skip", "concat"]) : null,
-            Subspaces = r.GetValue(subspaces),
-            OrthogonalityWeight = r.GetValue(orthogonality),
-            InputNoise = noise,
-            WordDropout = dropout,
-        };
+            section("schedule")["epochs"] = epochs;
+        }
+
+        if (bs is { } b)
+        {
+            section("schedule")["batchSize"] = b;
+        }
+
+        if (r.GetValue(learningRate) is { } rate)
+        {
+            section("optimizer")["learningRate"] = rate;
+        }
+
+        if (r.GetValue(adam))
+        {
+            section("optimizer")["type"] = "adam";
+        }
+
+        Option[] architecture = [alphaInit, alphaLearned, connection, subspaces, orthogonality, inputNoise, wordDropout];
+        var given = architecture.Where(Given).ToArray();
+        if (given.Length == 0)
+        {
+            return;
+        }
+
+        if (!tagger)
+        {
+            throw new UsageException($"{string.Join(", ", given.Select(o => o.Name))} appl{(given.Length == 1 ? "ies" : "y")} to tagger models only");
+        }
+
+        var model = section("model");
+        if (r.GetValue(alphaInit) is { } ai)
+        {
+            model["alphaInit"] = Check(ai, "alpha init", ["balanced", "imbalanced"]);
+        }
+
+        if (r.GetValue(alphaLearned) is { } al)
+        {
+            model["alphaLearned"] = al;
+        }
+
+        if (r.GetValue(connection) is { } c)
+        {
+            model["connection"] = Check(c, "layer connection", ["last", "stitch", "skip", "concat"]);
+        }
+
+        if (r.GetValue(subspaces) is { } sub)
+        {
+            model["subspaces"] = sub;
+        }
+
+        if (r.GetValue(orthogonality) is { } w)
+        {
+            model["orthogonality"] = w;
+        }
+
+        if (Given(inputNoise))
+        {
+            model["inputNoise"] = noise;
+        }
+
+        if (Given(wordDropout))
+        {
+            model["wordDropout"] = dropout;
+        }
     }
 
-    private static T Parse<T>(string value, string what, string[] names)
-        where T : struct, Enum
-    {
-        int i = Array.IndexOf(names, value);
-        return i >= 0 ? Enum.GetValues<T>().Single(v => v.ToString().Equals(value, StringComparison.OrdinalIgnoreCase))
-            : throw new UsageException($"unknown {what} '{value}'; expected one of: {string.Join(", ", names)}");
-    }
+    private static string Check(string value, string what, string[] names) =>
+        names.Contains(value) ? value : throw new UsageException($"unknown {what} '{value}'; expected one of: {string.Join(", ", names)}");
 }

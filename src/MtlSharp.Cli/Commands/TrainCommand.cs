@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using MtlSharp.MultiTask.Configuration;
 using MtlSharp.Data.Text;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Reporting;
@@ -20,7 +22,11 @@ internal sealed class TrainCommand
     /// <summary>The command line of a run, kept in the run folder.</summary>
     public const string RunFile = "run.json";
 
-    private readonly Option<string> _preset = new("--preset") { Description = "Experiment preset (see 'mtl list').", DefaultValueFactory = _ => "synthetic-gumbel" };
+    /// <summary>The configuration file of a run, copied into its folder.</summary>
+    public const string ConfigFile = "config.json";
+
+    private readonly Option<string?> _preset = new("--preset") { Description = "Built-in configuration (see 'mtl list'; default synthetic-gumbel)." };
+    private readonly Option<string?> _config = new("--config") { Description = "A configuration file (JSON; see the README and mtl-config.schema.json); copied into the run folder." };
     private readonly Option<string?> _method = new("--method") { Description = "Method (default: the preset's headline method)." };
     private readonly Option<int> _seed = new("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
     private readonly Option<int?> _threads = CommonOptions.Threads();
@@ -34,7 +40,7 @@ internal sealed class TrainCommand
     {
         Command = new Command("train", "Train one preset/method/seed; writes report.json, report.html, checkpoints, metrics.jsonl and TensorBoard events.")
         {
-            _preset, _method, _seed, _threads, _output, _combine, _rho, _genre, _resume,
+            _preset, _config, _method, _seed, _threads, _output, _combine, _rho, _genre, _resume,
         };
         Run.AddTo(Command);
         Command.SetAction(Invoke);
@@ -66,7 +72,7 @@ internal sealed class TrainCommand
         CommonOptions.ApplyThreads(r.GetValue(_threads));
         if (r.GetValue(_resume) is { } resumeDir)
         {
-            Option[] own = [_preset, _method, _seed, _output, _combine, _rho, _genre];
+            Option[] own = [_preset, _config, _method, _seed, _output, _combine, _rho, _genre];
             var given = own.Concat(Command.Options.Where(o => !own.Contains(o) && o != _resume && o != _threads && o.Name.StartsWith("--", StringComparison.Ordinal)))
                 .Where(o => r.GetResult(o) is System.CommandLine.Parsing.OptionResult { Implicit: false }).Select(o => o.Name).ToArray();
             if (given.Length > 0)
@@ -77,10 +83,11 @@ internal sealed class TrainCommand
             return Resume(resumeDir);
         }
 
-        string outDir = r.GetValue(_output) ?? DefaultFolder(r);
-        var args = StoredArgs(r, outDir);
-        var plan = BuildPlan(r);
-        PrepareFresh(outDir, args);
+        var (doc, config) = Resolve(r);
+        string outDir = r.GetValue(_output) ?? DefaultFolder(config, r.GetValue(_seed));
+        var args = StoredArgs(r, outDir, doc);
+        var plan = Build(r, config);
+        PrepareFresh(outDir, args, doc);
         return Execute(plan, r, outDir, args, resume: false, label: null);
     }
 
@@ -104,8 +111,9 @@ internal sealed class TrainCommand
     public int RunFresh(IReadOnlyList<string> args, string outDir, string? label = null)
     {
         var r = ParseStored([.. args], "mtl reproduce");
-        var plan = BuildPlan(r);
-        PrepareFresh(outDir, [.. args]);
+        var (doc, config) = Resolve(r);
+        var plan = Build(r, config);
+        PrepareFresh(outDir, [.. args], doc);
         return Execute(plan, r, outDir, [.. args], resume: false, label);
     }
 
@@ -129,94 +137,195 @@ internal sealed class TrainCommand
         }
     }
 
-    /// <summary>The default folder of a run.</summary>
-    private string DefaultFolder(ParseResult r)
+    /// <summary>The default folder of a run: runs/NAME-METHOD[-GENRE]-sSEED.</summary>
+    private static string DefaultFolder(RunConfig config, int seed) =>
+        config.Data is EwtSource ewt
+            ? Path.Combine("runs", $"{config.Name}-{config.Method}-{ewt.TrainGenre}-s{seed}")
+            : Path.Combine("runs", $"{config.Name}-{config.Method}-s{seed}");
+
+    /// <summary>The run's configuration document: <c>--config FILE</c> or the built-in <c>--preset</c>.</summary>
+    public ConfigDocument Document(ParseResult r)
     {
-        string preset = r.GetValue(_preset)!;
-        Names.CheckPreset(preset);
-        string method = r.GetValue(_method) ?? DefaultMethod(preset);
-        int seed = r.GetValue(_seed);
-        return Names.TaggingPresets.ContainsKey(preset)
-            ? Path.Combine("runs", $"{preset}-{method}-{r.GetValue(_genre)}-s{seed}")
-            : Path.Combine("runs", $"{preset}-{method}-s{seed}");
+        string? file = r.GetValue(_config);
+        string? preset = r.GetValue(_preset);
+        if (file is not null && preset is not null)
+        {
+            throw new UsageException("--config and --preset are exclusive: a run has one configuration");
+        }
+
+        if (file is not null)
+        {
+            return ConfigDocument.Load(file);
+        }
+
+        preset ??= DefaultPreset;
+        if (!BuiltInConfigs.Contains(preset))
+        {
+            throw new UsageException($"unknown preset '{preset}'; expected one of: {string.Join(", ", BuiltInConfigs.Names)}");
+        }
+
+        return BuiltInConfigs.Load(preset);
     }
 
-    /// <summary>The headline method of a preset.</summary>
-    public static string DefaultMethod(string preset) =>
-        Names.TaggingPresets.ContainsKey(preset)
-            ? TaggingExperiments.Name(MtlSharp.MultiTask.Models.Tagging.TaggingMethod.Sluice)
-            : GumbelExperiments.Name(GumbelExperiments.DefaultMethod(Names.Parse(Names.RoutedPresets, preset, "preset")));
+    /// <summary>The preset <c>mtl train</c> runs when given none.</summary>
+    public const string DefaultPreset = "synthetic-gumbel";
 
-    /// <summary>The run's command line as stored: preset, method, seed, genre/combine/rho, explicit options, full paths.</summary>
-    private List<string> StoredArgs(ParseResult r, string outDir)
+    /// <summary>The method named on the command line (or the document's default), checked.</summary>
+    private string Method(ConfigDocument doc, ParseResult r)
     {
-        string preset = r.GetValue(_preset)!;
-        Names.CheckPreset(preset);
-        var args = new List<string>
+        string method = r.GetValue(_method) ?? doc.DefaultMethod;
+        var methods = doc.Methods.Count > 0 ? doc.Methods : [ConfigDocument.NoMethod];
+        if (!methods.Contains(method))
         {
-            "--preset", preset,
-            "--method", r.GetValue(_method) ?? DefaultMethod(preset),
-            "--seed", r.GetValue(_seed).ToString(CultureInfo.InvariantCulture),
-            "--out", Path.GetFullPath(outDir),
-        };
-        if (Names.TaggingPresets.ContainsKey(preset))
+            throw new UsageException($"{doc.Name} has no method '{method}'; expected one of: {string.Join(", ", methods)}");
+        }
+
+        return method;
+    }
+
+    /// <summary>The run's command line as stored: configuration, method, seed, explicit options, full paths.</summary>
+    private List<string> StoredArgs(ParseResult r, string outDir, ConfigDocument doc)
+    {
+        var args = new List<string>();
+        if (r.GetValue(_config) is not null)
         {
-            args.AddRange(["--genre", r.GetValue(_genre)!]);
+            args.AddRange(["--config", Path.GetFullPath(Path.Combine(outDir, ConfigFile))]);
         }
         else
         {
-            args.AddRange(["--combine", r.GetValue(_combine)!, "--rho", r.GetValue(_rho).ToString("R", CultureInfo.InvariantCulture)]);
+            args.AddRange(["--preset", r.GetValue(_preset) ?? DefaultPreset]);
+        }
+
+        args.AddRange(["--method", Method(doc, r), "--seed", r.GetValue(_seed).ToString(CultureInfo.InvariantCulture), "--out", Path.GetFullPath(outDir)]);
+        foreach (var o in new Option[] { _genre, _combine, _rho })
+        {
+            if (r.GetResult(o) is System.CommandLine.Parsing.OptionResult { Implicit: false } res)
+            {
+                args.Add(o.Name);
+                args.AddRange(res.Tokens.Select(t => t.Value));
+            }
         }
 
         Run.CopyExplicit(r, args);
         return args;
     }
 
-    /// <summary>Builds the run (strings become types here).</summary>
+    /// <summary>Builds the run (strings become types here): configuration, method, command-line overrides.</summary>
     public RunPlan BuildPlan(ParseResult r)
     {
+        var (_, config) = Resolve(r);
+        return Build(r, config);
+    }
+
+    private RunPlan Build(ParseResult r, RunConfig config)
+    {
+        try
+        {
+            return ConfigRunBuilder.Build(config, r.GetValue(_seed), r.GetValue(Run.Scale));
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{config.Name}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The document and the typed configuration of the method with the command line's overrides.</summary>
+    public (ConfigDocument Document, RunConfig Config) Resolve(ParseResult r)
+    {
         Run.Validate(r);
-        string preset = r.GetValue(_preset)!;
-        Names.CheckPreset(preset);
-        string method = r.GetValue(_method) ?? DefaultMethod(preset);
-        int seed = r.GetValue(_seed);
+        var doc = Document(r);
+        string method = Method(doc, r);
         string data = r.GetValue(Run.Data)!;
-        double scale = r.GetValue(Run.Scale);
-        if (Names.TaggingPresets.TryGetValue(preset, out var tp))
+        var plain = doc.Resolve(method, null, data);
+        var overrides = Overrides(r, plain);
+        return (doc, overrides.Count > 0 ? doc.Resolve(method, overrides, data) : plain);
+    }
+
+    /// <summary>The command line's options as a merge patch of the configuration (usage errors for misplaced options).</summary>
+    private JsonObject Overrides(ParseResult r, RunConfig config)
+    {
+        var patch = new JsonObject();
+        JsonObject Section(string name) => patch[name] as JsonObject ?? (JsonObject)(patch[name] = new JsonObject());
+        bool Given(Option o) => r.GetResult(o) is System.CommandLine.Parsing.OptionResult { Implicit: false };
+        var defaultSampler = config.Strategy.Sampler ?? ConfigRunBuilder.DefaultSampler(config);
+        Run.Strategies(r, defaultSampler);
+        if (Given(Run.Sampler))
+        {
+            Section("strategy")["sampler"] = r.GetValue(Run.Sampler);
+        }
+
+        if (Given(Run.SamplingTemperature))
+        {
+            Section("strategy")["samplingTemperature"] = r.GetValue(Run.SamplingTemperature);
+        }
+
+        if (Given(Run.Aggregator))
+        {
+            Section("strategy")["aggregator"] = r.GetValue(Run.Aggregator);
+            if (r.GetValue(Run.Aggregator) != "none" && config.Strategy.Weighting is not null && !Given(Run.Weighting))
+            {
+                Section("strategy")["weighting"] = null;
+            }
+        }
+
+        if (Given(Run.Weighting))
+        {
+            Section("strategy")["weighting"] = r.GetValue(Run.Weighting);
+        }
+
+        bool tagger = config.Model is TaggerModelSpec;
+        if (config.Model is RoutedModelSpec routed)
+        {
+            if (Given(_combine))
+            {
+                Section("model")["combine"] = Names.Combines.First(kv => kv.Value == Names.Parse(Names.Combines, r.GetValue(_combine)!, "combine mode")).Key;
+            }
+
+            if (Given(Run.Budget) && routed.Budget is not null)
+            {
+                Section("model")["budget"] = r.GetValue(Run.Budget);
+            }
+
+            if (Given(_rho) && config.Data is SyntheticSource)
+            {
+                Section("data")["rho"] = r.GetValue(_rho);
+            }
+        }
+        else if (Given(_combine))
+        {
+            throw new UsageException("--combine applies to routed models only");
+        }
+
+        if (Given(_genre))
         {
             string genre = r.GetValue(_genre)!;
+            if (config.Data is not EwtSource)
+            {
+                throw new UsageException("--genre applies to UD English-EWT data only");
+            }
+
             if (!UdEnglishEwt.Genres.Contains(genre) && genre != EwtCorpus.AllGenres)
             {
                 throw new UsageException($"unknown genre '{genre}'; expected one of: {string.Join(", ", UdEnglishEwt.Genres)}, {EwtCorpus.AllGenres}");
             }
 
-            var (taggingSampler, taggingAggregator, taggingWeighting) = Run.Strategies(r, SamplerKind.All);
-            var settings = Run.Tagging.Settings(r, data, scale) with
-            {
-                Seed = seed, TrainGenre = genre, Sampler = taggingSampler, SamplingTemperature = r.GetValue(Run.SamplingTemperature), Aggregator = taggingAggregator, Weighting = taggingWeighting,
-            };
-            return TaggingExperiments.Build(tp, Names.Parse(Names.TaggingMethods, method, "tagging method"), settings);
+            Section("data")["trainGenre"] = genre;
         }
 
-        var p = Names.Parse(Names.RoutedPresets, preset, "preset");
-        var (sampler, aggregator, weighting) = Run.Strategies(r, SamplerKind.Rounds);
-        return GumbelExperiments.Build(p, Names.Parse(Names.RoutedMethods, method, "method"), new ExperimentSettings
+        Run.Tagging.Patch(r, Section, tagger);
+        foreach (string key in patch.Select(kv => kv.Key).ToArray())
         {
-            Seed = seed,
-            DataDirectory = data,
-            Combine = Names.Parse(Names.Combines, r.GetValue(_combine)!, "combine mode"),
-            ScheduleScale = scale,
-            Rho = r.GetValue(_rho),
-            Budget = r.GetValue(Run.Budget),
-            Sampler = sampler,
-            SamplingTemperature = r.GetValue(Run.SamplingTemperature),
-            Aggregator = aggregator,
-            Weighting = weighting,
-        });
+            if (patch[key] is JsonObject { Count: 0 })
+            {
+                patch.Remove(key);
+            }
+        }
+
+        return patch;
     }
 
     /// <summary>A fresh run: its command line is written into the (new or reused) run folder.</summary>
-    private static void PrepareFresh(string outDir, IReadOnlyList<string> args)
+    private void PrepareFresh(string outDir, IReadOnlyList<string> args, ConfigDocument doc)
     {
         if (File.Exists(outDir))
         {
@@ -225,6 +334,17 @@ internal sealed class TrainCommand
 
         // Leftovers of an earlier run in the folder are removed by ExperimentRunner when the fresh run starts.
         Directory.CreateDirectory(outDir);
+        int at = args.ToList().IndexOf("--config");
+        if (at >= 0)
+        {
+            // The run keeps its own copy: --resume, eval and reproduce rebuild it even if the user's file changes.
+            string copy = args[at + 1];
+            if (!File.Exists(copy) || File.ReadAllText(copy) != doc.Text)
+            {
+                MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(copy, new System.Text.UTF8Encoding(false).GetBytes(doc.Text));
+            }
+        }
+
         var json = JsonSerializer.SerializeToUtf8Bytes(new StoredRun([.. args]), CliJsonContext.Default.StoredRun);
         MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(outDir, RunFile), json);
     }

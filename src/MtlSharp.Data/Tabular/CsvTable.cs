@@ -21,6 +21,7 @@ public sealed class CsvTable
     private readonly int[][] _lines;      // per column: the starting line of each row in that column's file
     private readonly string[] _sources;   // per column: the file it was read from
     private readonly Dictionary<string, int> _index;
+    private (int FirstRow, string Source)[]? _segments;   // appended tables: where each file's rows begin
 
     private CsvTable(string source, string[] columns, string?[][] data, int[][] lines, string[] sources, int rowCount)
     {
@@ -107,7 +108,47 @@ public sealed class CsvTable
     }
 
     /// <summary><c>PATH:LINE</c> of a value, for messages: the column's file and the line its row starts on.</summary>
-    public string Locate(int row, int column) => $"{SourceOf(column)}:{LineOf(row, column).ToString(CultureInfo.InvariantCulture)}";
+    public string Locate(int row, int column)
+    {
+        string source = SourceOf(column);
+        if (_segments is not null)
+        {
+            foreach (var (first, file) in _segments)
+            {
+                if (row >= first)
+                {
+                    source = file;
+                }
+            }
+        }
+
+        return $"{source}:{LineOf(row, column).ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    /// <summary>
+    /// The rows of this table followed by those of <paramref name="other"/> (a file of further rows, e.g. a test split):
+    /// it must have the same columns in the same order. Messages about an appended row name its own file and line.
+    /// </summary>
+    public CsvTable Append(CsvTable other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!_columns.SequenceEqual(other._columns))
+        {
+            throw new InvalidDataException($"{other.Source}: its columns ({string.Join(", ", other._columns)}) differ from those of {Source} ({string.Join(", ", _columns)}); split files need the same header");
+        }
+
+        var data = new string?[_columns.Length][];
+        var lines = new int[_columns.Length][];
+        for (int c = 0; c < _columns.Length; c++)
+        {
+            data[c] = [.. _data[c], .. other._data[c]];
+            lines[c] = [.. _lines[c], .. other._lines[c]];
+        }
+
+        var segments = new List<(int, string)>(_segments ?? [(0, Source)]);
+        segments.AddRange((other._segments ?? [(0, other.Source)]).Select(s => (s.FirstRow + RowCount, s.Source)));
+        return new CsvTable(Source, [.. _columns], data, lines, [.. _sources], RowCount + other.RowCount) { _segments = [.. segments] };
+    }
 
     /// <summary>True when a column is named <paramref name="column"/> (ordinal comparison).</summary>
     public bool Has(string column) => _index.ContainsKey(column);

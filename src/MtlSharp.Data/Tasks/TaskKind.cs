@@ -9,6 +9,9 @@ public enum TaskKind
     /// <summary>One real value per example; squared error; MSE (lower is better).</summary>
     Regression,
 
+    /// <summary>Several independent 0/1 labels per example; binary cross-entropy per label; per-label accuracy.</summary>
+    MultiLabel,
+
     /// <summary>One class index per token of a sentence; token cross-entropy summed per sentence; token accuracy.</summary>
     SequenceTagging,
 }

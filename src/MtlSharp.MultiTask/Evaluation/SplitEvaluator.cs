@@ -1,3 +1,4 @@
+using MtlSharp.Data.Tasks;
 using MtlSharp.MultiTask.Models;
 using MtlSharp.MultiTask.Tasks;
 using MtlSharp.Tensors;
@@ -6,7 +7,8 @@ using MtlSharp.Tensors.Autodiff;
 namespace MtlSharp.MultiTask.Evaluation;
 
 /// <summary>
-/// Accuracy (classification) or MSE (regression) of each task on its own split (<see cref="TaskData"/>), in
+/// The metric of each task (<see cref="MetricAccumulator"/>: accuracy, macro-F1, micro-F1, MSE, RMSE, MAE) on its own
+/// split (<see cref="TaskData"/>), over the examples labelled for it (the split's mask), in
 /// evaluation mode (maximum-likelihood allocation, no dropout), batch by batch, without recording gradients.
 /// </summary>
 public sealed class SplitEvaluator(IReadOnlyList<TaskData> tasks, ulong seed, int batchSize = 256) : IEvaluator
@@ -51,7 +53,9 @@ public sealed class SplitEvaluator(IReadOnlyList<TaskData> tasks, ulong seed, in
             using var ng = Autograd.NoGrad();
             var ctx = new ForwardContext(0, false, new Rng(seed ^ 0xE7A1UL), 1f);
             var dummy = new TaskTargets(new int[1], null);
-            double acc = 0;
+            var info = _tasks[task].Info;
+            var acc = new MetricAccumulator(info, _tasks[task].TargetScale);
+            int w = split.TargetWidth;
             for (int start = 0; start < split.Count; start += batchSize)
             {
                 int n = Math.Min(batchSize, split.Count - start);
@@ -59,35 +63,30 @@ public sealed class SplitEvaluator(IReadOnlyList<TaskData> tasks, ulong seed, in
                 var batch = new MultiTaskBatch([new TaskBatch(task, new TensorInput(split.InputsRange(start, n)), dummy)]);
                 Tensor pred = model.Forward(batch, ctx)[0];
                 ReadOnlySpan<float> p = pred.Span;
-                if (split.Labels is { } labels)
+                int width = p.Length / n;
+                for (int i = 0; i < n; i++)
                 {
-                    int classes = pred.Shape[1];
-                    for (int i = 0; i < n; i++)
+                    int row = start + i;
+                    if (info.Kind == TaskKind.MultiLabel)
                     {
-                        ReadOnlySpan<float> row = p.Slice(i * classes, classes);
-                        int arg = 0;
-                        for (int c = 1; c < classes; c++)
-                        {
-                            if (row[c] > row[arg])
-                            {
-                                arg = c;
-                            }
-                        }
-
-                        acc += arg == labels[start + i] ? 1 : 0;
+                        acc.AddLabels(p.Slice(i * width, width), split.Targets.AsSpan(row * w, w), split.Mask is null ? default : split.Mask.AsSpan(row * w, w));
                     }
-                }
-                else
-                {
-                    for (int i = 0; i < n; i++)
+                    else if (split.Mask is not null && split.Mask[row] == 0f)
                     {
-                        double d = p[i] - split.Targets![start + i];
-                        acc += d * d;
+                        continue;
+                    }
+                    else if (split.Labels is { } labels)
+                    {
+                        acc.AddClass(p.Slice(i * width, width), labels[row]);
+                    }
+                    else
+                    {
+                        acc.AddValue(p[i], split.Targets![row]);
                     }
                 }
             }
 
-            return acc / split.Count;
+            return acc.Result();
         }
         finally
         {

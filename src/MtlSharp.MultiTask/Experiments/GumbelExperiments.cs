@@ -84,12 +84,17 @@ public static class GumbelExperiments
             PresetId.Mnist4 => Mnist4(method, settings, initRng),
             _ => throw new ArgumentOutOfRangeException(nameof(preset)),
         };
-        return Plan(preset, method, settings, built, trainSeed);
+        return Plan(Name(preset), Name(method), settings, built.Model, built.Tasks, built.Schedule, trainSeed, sharedRows: false);
     }
 
-    private static RunPlan Plan(PresetId preset, RoutingMethod method, ExperimentSettings settings, Built built, ulong trainSeed)
+    /// <summary>
+    /// A routed run as a plan of the one loop (the strategies and seed from <paramref name="settings"/>): the sampler,
+    /// per-task data orders and noise from <paramref name="trainSeed"/>, Adam for the weights and one for the router
+    /// logits, evaluation and keep-best as <paramref name="o"/> says. With <paramref name="sharedRows"/> every task
+    /// labels the same rows (one table; <see cref="SharedRowsTrainingData"/>), else each task has its own examples.
+    /// </summary>
+    internal static RunPlan Plan(string preset, string method, ExperimentSettings settings, RoutedNetwork network, IReadOnlyList<TaskData> tasks, RoutedSchedule o, ulong trainSeed, bool sharedRows)
     {
-        var (network, tasks, o) = built;
         int taskCount = tasks.Count;
         var rng = new Rng(trainSeed);
         var samplerRng = rng.Split();
@@ -100,7 +105,7 @@ public static class GumbelExperiments
         }
 
         var noise = rng.Split();
-        var data = new SplitTrainingData(tasks, o.BatchSize, orders);
+        ITrainingData data = sharedRows ? new SharedRowsTrainingData(tasks, o.BatchSize, orders[0]) : new SplitTrainingData(tasks, o.BatchSize, orders);
         var sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature);
         long stepsPerRound = sampler.OneTaskPerStep ? taskCount : 1;
         var model = new RoutedModel(network, o.Budget, o.BudgetLambda);
@@ -115,6 +120,13 @@ public static class GumbelExperiments
         IOptimizer[] optimizers = routerParams.Count > 0
             ? [new Adam(modelParams, o.ModelLearningRate), new Adam(routerParams, o.RouterLearningRate)]
             : [new Adam(modelParams, o.ModelLearningRate)];
+        if (o.Sgd)
+        {
+            optimizers = routerParams.Count > 0
+                ? [new Sgd(modelParams, o.ModelLearningRate), new Sgd(routerParams, o.RouterLearningRate)]
+                : [new Sgd(modelParams, o.ModelLearningRate)];
+        }
+
         if (weighting is { Parameters.Count: > 0 })
         {
             optimizers = [.. optimizers, new Adam(weighting.Parameters, o.ModelLearningRate)];
@@ -132,6 +144,8 @@ public static class GumbelExperiments
             Weighting = weighting,
             Temperature = o.Temperature,
             Noise = noise,
+            Patience = o.Patience,
+            SelectionTask = o.SelectionTask,
         };
         string[] names = tasks.Select(t => t.Name).ToArray();
         var losses = new LossCurveCallback(names, Math.Max(1, total / Math.Max(1, o.CurvePoints)));
@@ -155,8 +169,8 @@ public static class GumbelExperiments
         };
         return new RunPlan
         {
-            Preset = Name(preset),
-            Method = Name(method),
+            Preset = preset,
+            Method = method,
             Seed = settings.Seed,
             Model = model,
             Data = data,
@@ -166,7 +180,7 @@ public static class GumbelExperiments
             MetricCurves = metrics,
             Callbacks = [history],
             Configuration = config,
-            BuildReport = outcome => RoutedReports.Build(Name(preset), Name(method), settings.Seed, network, outcome, losses, metrics, history),
+            BuildReport = outcome => RoutedReports.Build(preset, method, settings.Seed, network, outcome, losses, metrics, history),
         };
     }
 

@@ -32,6 +32,15 @@ public sealed record RoutedSchedule
     /// <summary>Evaluate (and checkpoint) every this many rounds; 0 evaluates only at the end.</summary>
     public long EvaluateEveryRounds { get; init; }
 
+    /// <summary>Plain SGD instead of Adam.</summary>
+    public bool Sgd { get; init; }
+
+    /// <summary>Early-stopping patience in evaluations (0: none).</summary>
+    public int Patience { get; init; }
+
+    /// <summary>The task whose validation metric selects the best evaluation (null: the mean score).</summary>
+    public int? SelectionTask { get; init; }
+
     /// <summary>Points per task on the loss curves.</summary>
     public int CurvePoints { get; init; } = 300;
 

@@ -95,9 +95,18 @@ public static class TaggingExperiments
     /// genre's dev split after every epoch, early stopping on the main task's dev accuracy (patience), the best
     /// epoch's parameters kept; the report tests the main task on every genre.
     /// </summary>
-    public static RunPlan Build(TaggingPreset preset, TaggingMethod method, TaggingSettings settings)
+    public static RunPlan Build(TaggingPreset preset, TaggingMethod method, TaggingSettings settings) =>
+        Build(Name(preset), TaskColumns(preset, method), method, settings);
+
+    /// <summary>
+    /// Builds a run of the tagger family with the given tasks (name and CoNLL-U column; the first is the main task,
+    /// whose dev accuracy stops and selects), as <see cref="Build(TaggingPreset, TaggingMethod, TaggingSettings)"/>;
+    /// <paramref name="name"/> names the run family in the report.
+    /// </summary>
+    public static RunPlan Build(string name, IReadOnlyList<(string Name, string Column)> columns, TaggingMethod method, TaggingSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(columns);
         if (settings.BatchSize < 1)
         {
             throw new ArgumentException($"--batch-size must be at least 1, got {settings.BatchSize}.");
@@ -116,7 +125,6 @@ public static class TaggingExperiments
         var corpus = EwtCorpus.Load(settings.DataDirectory);
         var train = corpus.Of("train", settings.TrainGenre);
         var dev = corpus.Of("dev", settings.TrainGenre);
-        var columns = TaskColumns(preset, method);
         var tasks = columns.Select(c => TaggingTask.FromColumn(c.Name, c.Column, corpus.Train, withUnknown: true)).ToArray();
         var words = Vocabulary.ForWords(train);
         var chars = Vocabulary.ForCharacters(train);
@@ -151,7 +159,7 @@ public static class TaggingExperiments
             Sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature),
             Weighting = settings.Aggregator == AggregatorKind.None ? weighting : null,
             Aggregator = Aggregators.Create(settings.Aggregator, aggregatorRng),
-            ClipNorm = ClipNorm,
+            ClipNorm = settings.ClipNorm,
             EvaluateEvery = perEpoch,
             Patience = settings.Patience,
             SelectionTask = 0,
@@ -168,7 +176,7 @@ public static class TaggingExperiments
             ["batchSize"] = settings.BatchSize.ToString(ci),
             ["learningRate"] = lr.ToString(ci),
             ["optimizer"] = settings.Adam ? "adam" : "sgd",
-            ["clipNorm"] = ClipNorm.ToString(ci),
+            ["clipNorm"] = settings.ClipNorm.ToString(ci),
             ["maxEpochs"] = settings.MaxEpochs.ToString(ci),
             ["patience"] = settings.Patience.ToString(ci),
             ["epochFraction"] = settings.EpochFraction.ToString(ci),
@@ -179,7 +187,7 @@ public static class TaggingExperiments
         };
         return new RunPlan
         {
-            Preset = Name(preset),
+            Preset = name,
             Method = Name(method),
             Seed = settings.Seed,
             Model = model,
@@ -203,7 +211,7 @@ public static class TaggingExperiments
                 }
 
                 long tokens = data.TokensServed;
-                return TaggingReports.Build(preset, method, settings, config, names, tagger, weighting, outcome, perEpoch, tokens, losses, metrics, tests);
+                return TaggingReports.Build(name, method, settings, config, names, tagger, weighting, outcome, perEpoch, tokens, losses, metrics, tests);
             },
         };
     }

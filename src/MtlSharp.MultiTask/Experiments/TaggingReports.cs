@@ -23,7 +23,7 @@ public static class TaggingReports
 
     /// <summary>Assembles the report.</summary>
     public static RunReport Build(
-        TaggingPreset preset, TaggingMethod method, TaggingSettings settings, TaggerConfig config, string[] taskNames,
+        string preset, TaggingMethod method, TaggingSettings settings, TaggerConfig config, string[] taskNames,
         SequenceTagger model, ILossWeighting weighting, TrainingOutcome outcome, long stepsPerEpoch, long tokens,
         LossCurveCallback losses, MetricCurveCallback metrics, IReadOnlyDictionary<string, double[]> tests)
     {
@@ -88,7 +88,7 @@ public static class TaggingReports
         };
         return new RunReport
         {
-            Preset = TaggingExperiments.Name(preset),
+            Preset = preset,
             Method = TaggingExperiments.Name(method),
             Seed = settings.Seed,
             Tasks = results,

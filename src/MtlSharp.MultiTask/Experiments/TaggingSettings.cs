@@ -36,6 +36,9 @@ public sealed record TaggingSettings
     /// <summary>Maximum epochs (30).</summary>
     public int MaxEpochs { get; init; } = 30;
 
+    /// <summary>Global gradient-norm clip (<see cref="TaggingExperiments.ClipNorm"/>, DyNet's 5).</summary>
+    public float ClipNorm { get; init; } = TaggingExperiments.ClipNorm;
+
     /// <summary>Early-stopping patience (2).</summary>
     public int Patience { get; init; } = 2;
 

@@ -9,6 +9,8 @@ namespace MtlSharp.MultiTask.Objectives;
 /// <list type="bullet">
 /// <item>classification: softmax cross-entropy averaged over labelled rows;</item>
 /// <item>regression: squared error averaged over labelled rows;</item>
+/// <item>multi-label: binary cross-entropy with logits, max(x, 0) − x·y + log(1 + e^(−|x|)) (the stable form
+/// PyTorch's <c>BCEWithLogitsLoss</c> uses), averaged over the labelled (example, label) entries;</item>
 /// <item>sequence tagging: token cross-entropy summed per sentence and averaged over the batch's sentences
 /// (Σ labelled-token losses / sentences, spec B5), with the labelled tokens per sentence as its observation
 /// count (what uncertainty weighting regularises by).</item>
@@ -74,6 +76,34 @@ public static class TaskLoss
                 targets.Mask.CopyTo(m.Span);
                 var d = Ops.Mul(Ops.Sub(output, target), m);   // masked rows: (o − 0)·0 = 0
                 return (Ops.Scale(Ops.Sum(Ops.Mul(d, d)), 1f / labelled), 1f);
+            }
+
+            case TaskKind.MultiLabel:
+            {
+                var values = targets.Values ?? throw new ArgumentException($"Task '{task.Name}' is a multi-label task but its batch has no 0/1 targets.");
+                if (values.Length != output.Length)
+                {
+                    throw new ArgumentException($"Task '{task.Name}': {values.Length} targets for predictions of shape {output.Shape}.");
+                }
+
+                float labelled = targets.Labelled;
+                if (labelled == 0f)
+                {
+                    return null;
+                }
+
+                var y = Tensor.Scratch(output.Shape);
+                values.CopyTo(y.Span);
+                var softplusNeg = Ops.Log(Ops.AddScalar(Ops.Exp(Ops.Neg(Ops.Abs(output))), 1f));
+                var perEntry = Ops.Add(Ops.Sub(Ops.Relu(output), Ops.Mul(output, y)), softplusNeg);
+                if (targets.Mask is { } entryMask)
+                {
+                    var m = Tensor.Scratch(output.Shape);
+                    entryMask.CopyTo(m.Span);
+                    perEntry = Ops.Mul(perEntry, m);
+                }
+
+                return (Ops.Scale(Ops.Sum(perEntry), 1f / labelled), 1f);
             }
 
             case TaskKind.SequenceTagging:

@@ -63,6 +63,11 @@ public sealed class SplitTrainingData : ITrainingData
     /// </summary>
     private TaskTargets Gather(int task, TaskSplit split, ReadOnlySpan<int> rows)
     {
+        if (split.Mask is not null || split.TargetWidth != 1)
+        {
+            return SharedRowsTrainingData.Gather(split, rows);
+        }
+
         var t = _targets[task];
         if (t is null || t.Rows != rows.Length)
         {

@@ -4,13 +4,15 @@ namespace MtlSharp.MultiTask.Tasks;
 
 /// <summary>
 /// One split of one task: <see cref="Count"/> examples of shape <see cref="SampleShape"/> stored row-major in
-/// <see cref="Inputs"/>, with class <see cref="Labels"/> (classification) or real <see cref="Targets"/> (regression).
-/// Arrays may be shared between tasks (the two copies of MNIST share theirs).
+/// <see cref="Inputs"/>, with class <see cref="Labels"/> (classification) or real <see cref="Targets"/> (regression:
+/// one per example; multi-label: <see cref="TargetWidth"/> 0/1 values per example), and an optional label
+/// <see cref="Mask"/> (0 where an example has no label for this task; multi-label: per label entry). Arrays may be
+/// shared between tasks (the two copies of MNIST share theirs; the tasks of a CSV file share its inputs).
 /// </summary>
 public sealed class TaskSplit
 {
     /// <summary>Creates a split, validating that the arrays agree.</summary>
-    public TaskSplit(float[] inputs, int[] sampleShape, int[]? labels, float[]? targets)
+    public TaskSplit(float[] inputs, int[] sampleShape, int[]? labels, float[]? targets, float[]? mask = null, int targetWidth = 1)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(sampleShape);
@@ -19,7 +21,25 @@ public sealed class TaskSplit
             throw new ArgumentException("A split has either class labels or regression targets.");
         }
 
-        Count = labels?.Length ?? targets!.Length;
+        ArgumentOutOfRangeException.ThrowIfLessThan(targetWidth, 1);
+        if (labels is not null && targetWidth != 1)
+        {
+            throw new ArgumentException("Class labels have one value per example.", nameof(targetWidth));
+        }
+
+        Count = labels?.Length ?? targets!.Length / targetWidth;
+        if (targets is not null && targets.Length != Count * targetWidth)
+        {
+            throw new ArgumentException($"TaskSplit: {targets.Length} targets are not a whole number of examples of {targetWidth}.", nameof(targets));
+        }
+
+        if (mask is not null && mask.Length != Count * targetWidth)
+        {
+            throw new ArgumentException($"TaskSplit: a mask of {mask.Length} entries for {Count} examples × {targetWidth}.", nameof(mask));
+        }
+
+        Mask = mask;
+        TargetWidth = targetWidth;
         SampleSize = new Shape(sampleShape).Size;
         if ((long)Count * SampleSize != inputs.Length)
         {
@@ -47,8 +67,33 @@ public sealed class TaskSplit
     /// <summary>Class labels, or null.</summary>
     public int[]? Labels { get; }
 
-    /// <summary>Regression targets, or null.</summary>
+    /// <summary>Regression (or multi-label 0/1) targets, or null.</summary>
     public float[]? Targets { get; }
+
+    /// <summary>Targets per example (1, or the labels of a multi-label task).</summary>
+    public int TargetWidth { get; }
+
+    /// <summary>Label mask, 1 where labelled and 0 where not ([Count × TargetWidth]); null when all are labelled.</summary>
+    public float[]? Mask { get; }
+
+    /// <summary>Whether example <paramref name="row"/> has any label for this task.</summary>
+    public bool IsLabelled(int row)
+    {
+        if (Mask is null)
+        {
+            return true;
+        }
+
+        for (int j = 0; j < TargetWidth; j++)
+        {
+            if (Mask[row * TargetWidth + j] != 0f)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Copies the examples <paramref name="rows"/> into an arena-backed input tensor [B, SampleShape].</summary>
     public Tensor GatherInputs(ReadOnlySpan<int> rows)

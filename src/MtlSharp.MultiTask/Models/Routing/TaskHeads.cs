@@ -14,15 +14,23 @@ public sealed class TaskHeads : Module
 
     /// <summary>Creates <paramref name="tasks"/> heads mapping <paramref name="inFeatures"/> to <paramref name="outFeatures"/>.</summary>
     public TaskHeads(int tasks, int inFeatures, int outFeatures, Rng rng)
+        : this(inFeatures, Enumerable.Repeat(outFeatures, tasks).ToArray(), rng)
+    {
+    }
+
+    /// <summary>One head per entry of <paramref name="outFeatures"/> (task t maps <paramref name="inFeatures"/> to outFeatures[t]).</summary>
+    public TaskHeads(int inFeatures, IReadOnlyList<int> outFeatures, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
+        ArgumentNullException.ThrowIfNull(outFeatures);
+        int tasks = outFeatures.Count;
         _weights = new Parameter[tasks];
         _biases = new Parameter[tasks];
-        float bound = MathF.Sqrt(6f / (inFeatures + outFeatures));
         for (int t = 0; t < tasks; t++)
         {
-            _weights[t] = RegisterParameter($"weight{t}", Tensor.Uniform(new Shape(outFeatures, inFeatures), -bound, bound, rng), ParameterKind.Task(t));
-            _biases[t] = RegisterParameter($"bias{t}", Tensor.Zeros(outFeatures), ParameterKind.Task(t));
+            float bound = MathF.Sqrt(6f / (inFeatures + outFeatures[t]));
+            _weights[t] = RegisterParameter($"weight{t}", Tensor.Uniform(new Shape(outFeatures[t], inFeatures), -bound, bound, rng), ParameterKind.Task(t));
+            _biases[t] = RegisterParameter($"bias{t}", Tensor.Zeros(outFeatures[t]), ParameterKind.Task(t));
         }
 
         InFeatures = inFeatures;

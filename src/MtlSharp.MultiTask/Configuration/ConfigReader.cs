@@ -1,0 +1,449 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MtlSharp.Data.Images;
+using MtlSharp.Data.Tabular;
+using MtlSharp.Data.Tasks;
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Models.Sluice;
+using MtlSharp.MultiTask.Models.Tagging;
+using MtlSharp.MultiTask.Strategies.Aggregation;
+using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.MultiTask.Strategies.Weighting;
+
+namespace MtlSharp.MultiTask.Configuration;
+
+/// <summary>
+/// Turns schema-valid configuration JSON into a typed <see cref="RunConfig"/> (the one place where its strings become
+/// types) and checks what the schema cannot: unique task names, label columns and losses/metrics that fit each task's
+/// kind and data source, a metric direction that agrees with the metric, known task names in <c>useTasks</c> and
+/// <c>stopping.select</c>, strategy combinations, data files that exist.
+/// </summary>
+internal sealed class ConfigReader(string source, JsonLineMap lines)
+{
+    private static readonly string[] TagColumns = ["upos", "xpos", "deprel"];
+
+    public static string Format(string source, JsonLineMap lines, string path, string message) =>
+        lines.LineOf(path) is { } line ? $"{source}:{line}: {JsonPaths.Show(path)}: {message}" : $"{source}: {JsonPaths.Show(path)}: {message}";
+
+    public static InvalidDataException Error(string source, JsonLineMap lines, string path, string message) => new(Format(source, lines, path, message));
+
+    private InvalidDataException Error(string path, string message) => Error(source, lines, path, message);
+
+    public RunConfig Read(JsonObject root, string method, string? dataDirectory, bool checkFiles)
+    {
+        var data = ReadData((JsonObject)root["data"]!, dataDirectory, checkFiles);
+        var allTasks = ((JsonArray)root["tasks"]!).Select((t, i) => ReadTask((JsonObject)t!, $"tasks[{i}]", data)).ToList();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < allTasks.Count; i++)
+        {
+            if (!seen.Add(allTasks[i].Name))
+            {
+                throw Error($"tasks[{i}].name", $"task name '{allTasks[i].Name}' is used twice");
+            }
+        }
+
+        var tasks = allTasks;
+        if (root["useTasks"] is JsonArray use)
+        {
+            tasks = [];
+            for (int i = 0; i < use.Count; i++)
+            {
+                string name = use[i]!.GetValue<string>();
+                tasks.Add(allTasks.FirstOrDefault(t => t.Name == name) ?? throw Error($"useTasks[{i}]", $"no task '{name}'; the tasks are: {string.Join(", ", allTasks.Select(t => t.Name))}"));
+            }
+
+            if (tasks.Count == 0)
+            {
+                throw Error("useTasks", "expected at least one task");
+            }
+        }
+
+        var model = ReadModel((JsonObject)root["model"]!, data);
+        var strategy = ReadStrategy(root["strategy"] as JsonObject);
+        var stopping = new StoppingSpec
+        {
+            Patience = root["stopping"]?["patience"]?.GetValue<int>(),
+            Select = root["stopping"]?["select"]?.GetValue<string>(),
+        };
+        if (stopping.Select is { } sel && tasks.All(t => t.Name != sel))
+        {
+            throw Error("stopping.select", $"no task '{sel}'; the tasks are: {string.Join(", ", tasks.Select(t => t.Name))}");
+        }
+
+        if (data is SyntheticSource syn && tasks.Count != allTasks.Count)
+        {
+            throw Error("useTasks", "synthetic data generates every task of its clusters; useTasks is not supported with it");
+        }
+
+        if (data is SyntheticSource s2 && allTasks.Count != s2.Clusters.Sum())
+        {
+            throw Error("tasks", $"synthetic data with clusters [{string.Join(", ", s2.Clusters)}] has {s2.Clusters.Sum()} tasks, but {allTasks.Count} are listed");
+        }
+
+        return new RunConfig
+        {
+            Name = root["name"]!.GetValue<string>(),
+            Description = root["description"]?.GetValue<string>(),
+            Method = method,
+            Data = data,
+            Tasks = tasks,
+            Model = model,
+            Strategy = strategy,
+            Optimizer = new OptimizerSpec
+            {
+                Type = root["optimizer"]?["type"]?.GetValue<string>() switch { null => null, "adam" => OptimizerKind.Adam, _ => OptimizerKind.Sgd },
+                LearningRate = Float(root["optimizer"]?["learningRate"]),
+                RouterLearningRate = Float(root["optimizer"]?["routerLearningRate"]),
+                ClipNorm = Float(root["optimizer"]?["clipNorm"]),
+            },
+            Schedule = new ScheduleSpec
+            {
+                BatchSize = root["schedule"]?["batchSize"]?.GetValue<int>(),
+                Rounds = root["schedule"]?["rounds"]?.GetValue<long>(),
+                Epochs = root["schedule"]?["epochs"]?.GetValue<int>(),
+                Evaluations = root["schedule"]?["evaluations"]?.GetValue<int>(),
+            },
+            Stopping = stopping,
+            Baseline = root["baseline"]?.GetValue<string>(),
+        };
+    }
+
+    private static float? Float(JsonNode? n) => n is null ? null : (float)n.GetValue<double>();
+
+    private string ResolvePath(string path, string? dataDirectory, string key, bool checkFiles, bool folder)
+    {
+        string full = Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(dataDirectory ?? ".", path));
+        if (checkFiles && (folder ? !Directory.Exists(full) : !File.Exists(full)))
+        {
+            throw Error(key, $"{(folder ? "folder" : "file")} '{full}' does not exist{(Path.IsPathRooted(path) ? "" : " (relative paths resolve against --data)")}");
+        }
+
+        return full;
+    }
+
+    private DataSource ReadData(JsonObject d, string? dataDir, bool checkFiles)
+    {
+        switch (d["type"]!.GetValue<string>())
+        {
+            case "csv":
+            {
+                var split = d["split"] as JsonObject;
+                double Fraction(string key, double dflt)
+                {
+                    var n = split?[key];
+                    if (n is null || n.GetValueKind() == JsonValueKind.String)
+                    {
+                        return n is null ? dflt : 0;
+                    }
+
+                    double f = n.GetValue<double>();
+                    return f is >= 0 and < 1 ? f : throw Error($"data.split.{key}", string.Create(CultureInfo.InvariantCulture, $"expected a fraction in [0, 1), got {f}"));
+                }
+
+                string? File(string key) => split?[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String
+                    ? ResolvePath(v.GetValue<string>(), dataDir, $"data.split.{key}", checkFiles, folder: false) : null;
+                double test = Fraction("test", 0.2), valid = Fraction("valid", 0.1);
+                if (test + valid >= 1)
+                {
+                    throw Error("data.split", "the test and validation fractions leave no training rows");
+                }
+
+                if (split?["train"] is not null)
+                {
+                    throw Error("data.split.train", "the training rows are data.path; give test (and valid) as files");
+                }
+
+                var encoding = d["categorical"]?.GetValue<string>() == "embedded" ? CategoricalEncoding.Embedded : CategoricalEncoding.OneHot;
+                return new CsvSource
+                {
+                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, "data.path", checkFiles, folder: false),
+                    Join = (d["join"] as JsonArray)?.Select((j, i) => ResolvePath(j!.GetValue<string>(), dataDir, $"data.join[{i}]", checkFiles, folder: false)).ToArray() ?? [],
+                    Features = (d["features"] as JsonArray)?.Select(f => new FeatureSpec(f!["column"]!.GetValue<string>())
+                    {
+                        Type = f["type"]?.GetValue<string>() switch { null => null, "numeric" => ColumnType.Numeric, _ => ColumnType.Categorical },
+                        // The file-wide defaults apply where they can: the encoding to categorical columns, indicators to numeric ones.
+                        Encoding = f["encoding"]?.GetValue<string>() switch { null => f["type"]?.GetValue<string>() == "categorical" ? encoding : CategoricalEncoding.OneHot, "embedded" => CategoricalEncoding.Embedded, _ => CategoricalEncoding.OneHot },
+                        MissingIndicator = f["missingIndicator"]?.GetValue<bool>() ?? (f["type"]?.GetValue<string>() == "numeric" && (d["missingIndicators"]?.GetValue<bool>() ?? false)),
+                    }).ToArray(),
+                    Exclude = (d["exclude"] as JsonArray)?.Select(x => x!.GetValue<string>()).ToArray() ?? [],
+                    Categorical = encoding,
+                    EmbeddingSize = d["embeddingSize"]?.GetValue<int>() ?? 4,
+                    MissingIndicators = d["missingIndicators"]?.GetValue<bool>() ?? false,
+                    TestFraction = test,
+                    ValidFraction = valid,
+                    TestFile = File("test"),
+                    ValidFile = File("valid"),
+                    SplitSeed = (ulong)(split?["seed"]?.GetValue<long>() ?? 0),
+                };
+            }
+
+            case "idx-images":
+                return new IdxImageSource
+                {
+                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, "data.path", checkFiles, folder: true),
+                    Rotate = (d["rotate"] as JsonObject)?.ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>() switch
+                    {
+                        "ccw90" => (RotationDirection?)RotationDirection.CounterClockwise,
+                        "cw90" => RotationDirection.Clockwise,
+                        _ => null,
+                    }, StringComparer.Ordinal) ?? new Dictionary<string, RotationDirection?>(),
+                };
+            case "ud-english-ewt":
+                return new EwtSource
+                {
+                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, "data.path", checkFiles, folder: true),
+                    TrainGenre = d["trainGenre"]?.GetValue<string>() ?? "answers",
+                };
+            default:
+                return new SyntheticSource
+                {
+                    Clusters = (d["clusters"] as JsonArray)?.Select(x => x!.GetValue<int>()).ToArray() ?? [2, 2],
+                    Rho = d["rho"]?.GetValue<double>() ?? 1.0,
+                    Train = d["train"]?.GetValue<int>() ?? 100_000,
+                    Test = d["test"]?.GetValue<int>() ?? 10_000,
+                };
+        }
+    }
+
+    private TaskSpec ReadTask(JsonObject t, string path, DataSource data)
+    {
+        var kind = t["kind"]!.GetValue<string>() switch
+        {
+            "classification" => TaskKind.Classification,
+            "multi-label" => TaskKind.MultiLabel,
+            "regression" => TaskKind.Regression,
+            _ => TaskKind.SequenceTagging,
+        };
+        string? column = t["column"]?.GetValue<string>();
+        string[] columns = (t["columns"] as JsonArray)?.Select(c => c!.GetValue<string>()).ToArray() ?? [];
+        string kindName = t["kind"]!.GetValue<string>();
+        switch (data)
+        {
+            case CsvSource when kind == TaskKind.SequenceTagging:
+                throw Error($"{path}.kind", "sequence-tagging needs sentence data (ud-english-ewt), not csv");
+            case CsvSource when kind == TaskKind.MultiLabel && (columns.Length == 0 || column is not null):
+                throw Error(path, "a multi-label task names its 0/1 label columns in \"columns\" (and no \"column\")");
+            case CsvSource when kind != TaskKind.MultiLabel && (column is null || columns.Length > 0):
+                throw Error(path, $"a {kindName} task names its label column in \"column\"");
+            case EwtSource when kind != TaskKind.SequenceTagging:
+                throw Error($"{path}.kind", "ud-english-ewt data has sequence-tagging tasks");
+            case EwtSource when column is null || !TagColumns.Contains(column):
+                throw Error(column is null ? path : $"{path}.column", $"a tagging task's column is one of: {string.Join(", ", TagColumns)}");
+            case IdxImageSource when kind != TaskKind.Classification:
+                throw Error($"{path}.kind", "idx-images data has classification tasks (the digit classes)");
+            case SyntheticSource when kind != TaskKind.Regression:
+                throw Error($"{path}.kind", "synthetic data has regression tasks");
+        }
+
+        if (data is IdxImageSource or SyntheticSource && (column is not null || columns.Length > 0))
+        {
+            throw Error(path, $"{(data is IdxImageSource ? "idx-images" : "synthetic")} tasks take their labels from the data source; remove \"column\"/\"columns\"");
+        }
+
+        string expectedLoss = kind switch
+        {
+            TaskKind.MultiLabel => "binary-cross-entropy",
+            TaskKind.Regression => "mse",
+            _ => "cross-entropy",
+        };
+        if (t["loss"]?.GetValue<string>() is { } loss && loss != expectedLoss)
+        {
+            throw Error($"{path}.loss", $"a {kindName} task is trained with {expectedLoss}, not {loss}");
+        }
+
+        var allowed = kind switch
+        {
+            TaskKind.Classification => new[] { "accuracy", "macro-f1" },
+            TaskKind.MultiLabel => ["accuracy", "micro-f1"],
+            TaskKind.Regression => ["mse", "rmse", "mae"],
+            _ => ["accuracy"],
+        };
+        string metricName = t["metric"]?.GetValue<string>() ?? allowed[0];
+        if (!allowed.Contains(metricName))
+        {
+            throw Error($"{path}.metric", $"a {kindName} task is scored by one of: {string.Join(", ", allowed)}; not {metricName}");
+        }
+
+        var metric = metricName switch
+        {
+            "accuracy" => MetricKind.Accuracy,
+            "macro-f1" => MetricKind.MacroF1,
+            "micro-f1" => MetricKind.MicroF1,
+            "mse" => MetricKind.Mse,
+            "rmse" => MetricKind.Rmse,
+            _ => MetricKind.Mae,
+        };
+        if (t["direction"]?.GetValue<string>() is { } dir)
+        {
+            bool higher = TaskInfo.DirectionOf(metric) == MetricDirection.HigherIsBetter;
+            if ((dir == "higher") != higher)
+            {
+                throw Error($"{path}.direction", $"{metricName} is better when {(higher ? "higher" : "lower")}; the direction must be \"{(higher ? "higher" : "lower")}\"");
+            }
+        }
+
+        if (t["standardize"] is not null && kind != TaskKind.Regression)
+        {
+            throw Error($"{path}.standardize", "only regression targets are standardised");
+        }
+
+        return new TaskSpec
+        {
+            Name = t["name"]!.GetValue<string>(),
+            Kind = kind,
+            Column = column,
+            Columns = columns,
+            Metric = metric,
+            Standardize = t["standardize"]?.GetValue<bool>() ?? true,
+        };
+    }
+
+    private ModelSpec ReadModel(JsonObject m, DataSource data)
+    {
+        if (m["type"]!.GetValue<string>() == "tagger")
+        {
+            if (data is not EwtSource)
+            {
+                throw Error("model.type", "a tagger needs sentence data (ud-english-ewt)");
+            }
+
+            return new TaggerModelSpec
+            {
+                Method = m["method"]!.GetValue<string>() switch
+                {
+                    "single-task" => TaggingMethod.SingleTask,
+                    "hard-sharing" => TaggingMethod.HardSharing,
+                    "low-supervision" => TaggingMethod.LowSupervision,
+                    "cross-stitch" => TaggingMethod.CrossStitch,
+                    _ => TaggingMethod.Sluice,
+                },
+                Connection = m["connection"]?.GetValue<string>() switch
+                {
+                    null => null,
+                    "stitch" => LayerConnection.Stitch,
+                    "concat" => LayerConnection.Concat,
+                    "skip" => LayerConnection.Skip,
+                    _ => LayerConnection.Last,
+                },
+                AlphaInit = m["alphaInit"]?.GetValue<string>() switch { null => null, "balanced" => AlphaInit.Balanced, _ => AlphaInit.Imbalanced },
+                AlphaLearned = m["alphaLearned"]?.GetValue<bool>(),
+                Subspaces = m["subspaces"]?.GetValue<int>(),
+                Orthogonality = Float(m["orthogonality"]),
+                InputNoise = Float(m["inputNoise"]) ?? 0f,
+                WordDropout = Float(m["wordDropout"]) ?? 0f,
+            };
+        }
+
+        if (data is EwtSource)
+        {
+            throw Error("model.type", "sentence data (ud-english-ewt) needs the tagger model");
+        }
+
+        var router = m["router"]?.GetValue<string>() switch
+        {
+            null or "gumbel" => RouterKind.Gumbel,
+            "shared-bottom" => RouterKind.SharedBottom,
+            "no-sharing" => RouterKind.NoSharing,
+            _ => RouterKind.Fixed,
+        };
+        int[][]? allocation = (m["allocation"] as JsonArray)?.Select(r => ((JsonArray)r!).Select(v => v!.GetValue<int>()).ToArray()).ToArray();
+        if (router == RouterKind.Fixed && allocation is null)
+        {
+            throw Error("model.router", "router \"fixed\" needs \"allocation\" (tasks × components of 0/1)");
+        }
+
+        if (router != RouterKind.Fixed && allocation is not null)
+        {
+            throw Error("model.allocation", "an allocation is only used with router \"fixed\"");
+        }
+
+        var layers = ((JsonArray)m["layers"]!).Select((l, i) => ReadLayer((JsonObject)l!)).ToArray();
+        if (layers.All(l => l is PoolLayerSpec))
+        {
+            throw Error("model.layers", "expected at least one routed layer (mlp, conv or group)");
+        }
+
+        var temp = m["temperature"] as JsonObject;
+        return new RoutedModelSpec
+        {
+            Router = router,
+            Allocation = allocation,
+            PInit = Float(m["pInit"]) ?? 0.5f,
+            Budget = Float(m["budget"]),
+            BudgetLambda = Float(m["budgetLambda"]) ?? 1f,
+            Combine = m["combine"]?.GetValue<string>() == "sum" ? CombineMode.Sum : CombineMode.Mean,
+            Temperature = temp is null ? TemperatureSchedule.Annealed
+                : new TemperatureSchedule(Float(temp["initial"]) ?? TemperatureSchedule.Annealed.Initial, Float(temp["minimum"]) ?? TemperatureSchedule.Annealed.Minimum),
+            Layers = layers,
+            Heads = m["heads"]?.GetValue<bool>() ?? true,
+            Dropout = Float(m["dropout"]) ?? 0f,
+        };
+    }
+
+    private static LayerSpec ReadLayer(JsonObject l) => l["type"]!.GetValue<string>() switch
+    {
+        "mlp" => Mlp(l),
+        "conv" => new ConvLayerSpec(l["components"]!.GetValue<int>(), l["filters"]!.GetValue<int>(), l["kernel"]!.GetValue<int>()),
+        "group" => new GroupLayerSpec(((JsonArray)l["members"]!).Select(x => Mlp((JsonObject)x!)).ToArray()),
+        _ => new PoolLayerSpec(l["kernel"]!.GetValue<int>(), l["stride"]?.GetValue<int>() ?? l["kernel"]!.GetValue<int>()),
+    };
+
+    private static MlpLayerSpec Mlp(JsonObject l) =>
+        new(l["components"]!.GetValue<int>(), ((JsonArray)l["sizes"]!).Select(x => x!.GetValue<int>()).ToArray(), l["outputRelu"]?.GetValue<bool>() ?? true);
+
+    private StrategySpec ReadStrategy(JsonObject? s)
+    {
+        var sampler = s?["sampler"]?.GetValue<string>() switch
+        {
+            null => (SamplerKind?)null,
+            "rounds" => SamplerKind.Rounds,
+            "all" => SamplerKind.All,
+            "uniform" => SamplerKind.Uniform,
+            "proportional" => SamplerKind.Proportional,
+            _ => SamplerKind.Temperature,
+        };
+        var aggregator = s?["aggregator"]?.GetValue<string>() switch
+        {
+            null or "none" => AggregatorKind.None,
+            "mean" => AggregatorKind.Mean,
+            "pcgrad" => AggregatorKind.PcGrad,
+            "mgda" => AggregatorKind.Mgda,
+            "cagrad" => AggregatorKind.CaGrad,
+            "upgrad" => AggregatorKind.UpGrad,
+            "imtlg" => AggregatorKind.ImtlG,
+            "alignedmtl" => AggregatorKind.AlignedMtl,
+            "config" => AggregatorKind.Config,
+            _ => AggregatorKind.GradDrop,
+        };
+        var weighting = s?["weighting"]?.GetValue<string>() switch
+        {
+            null => (LossWeightingKind?)null,
+            "fixed" => LossWeightingKind.Fixed,
+            "uncertainty" => LossWeightingKind.Uncertainty,
+            "gls" => LossWeightingKind.Gls,
+            "imtl-l" => LossWeightingKind.ImtlL,
+            "rlw" => LossWeightingKind.Rlw,
+            "dwa" => LossWeightingKind.Dwa,
+            "dbmtl-log" => LossWeightingKind.DbMtlLog,
+            _ => LossWeightingKind.Stch,
+        };
+        if (aggregator != AggregatorKind.None && weighting is not null)
+        {
+            throw Error("strategy.aggregator", "a gradient aggregator combines the unweighted per-task gradients; it cannot be used with a loss weighting (choose one)");
+        }
+
+        if (aggregator != AggregatorKind.None && sampler is not null and not SamplerKind.All)
+        {
+            throw Error("strategy.aggregator", $"an aggregator combines the gradients of several tasks in one step, but sampler {s!["sampler"]!.GetValue<string>()} trains one task per step; use sampler \"all\"");
+        }
+
+        return new StrategySpec
+        {
+            Sampler = sampler,
+            SamplingTemperature = s?["samplingTemperature"]?.GetValue<double>() ?? 2.0,
+            Weighting = weighting,
+            Aggregator = aggregator,
+        };
+    }
+}

@@ -1,0 +1,386 @@
+using System.Globalization;
+using MtlSharp.Data.Images;
+using MtlSharp.Data.Synthetic;
+using MtlSharp.Data.Tasks;
+using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.NN;
+using MtlSharp.Tensors;
+
+namespace MtlSharp.MultiTask.Configuration;
+
+/// <summary>
+/// Builds the run a <see cref="RunConfig"/> describes as a <see cref="RunPlan"/> of the one loop: a routed network
+/// (Gumbel-Matrix, hard sharing, no sharing or a fixed allocation) over synthetic, IDX-image or CSV tasks, or the
+/// sluice-network tagger family over UD English-EWT. The built-in presets are configurations too, so a preset and its
+/// configuration file give exactly the same run.
+/// </summary>
+/// <remarks>
+/// Random streams (routed family, as the presets have always drawn them): the seed's root stream gives the
+/// initialisation stream, then the data stream (synthetic generation), then the training seed (sampler, data orders,
+/// noise, aggregator, weighting). CSV splits use their own <c>split.seed</c>, so every method and run seed sees the
+/// same rows.
+/// </remarks>
+public static class ConfigRunBuilder
+{
+    /// <summary>Builds the run of <paramref name="config"/> for <paramref name="seed"/>; <paramref name="scale"/> multiplies its length.</summary>
+    public static RunPlan Build(RunConfig config, int seed, double scale = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (!(scale > 0) || double.IsInfinity(scale))
+        {
+            throw new ArgumentException($"--scale must be a positive number, got {scale.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        return config.Model switch
+        {
+            TaggerModelSpec tagger => Tagger(config, tagger, seed, scale),
+            RoutedModelSpec routed => Routed(config, routed, seed, scale),
+            _ => throw new ArgumentException("Unknown model type."),
+        };
+    }
+
+    /// <summary>
+    /// The sampler of a configuration that names none: rounds (one task per step, each once per round — the
+    /// Gumbel-Matrix regime) for routed models over synthetic or image tasks, every task every step otherwise.
+    /// </summary>
+    public static SamplerKind DefaultSampler(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Model is RoutedModelSpec && config.Data is SyntheticSource or IdxImageSource ? SamplerKind.Rounds : SamplerKind.All;
+    }
+
+    private static RunPlan Tagger(RunConfig c, TaggerModelSpec m, int seed, double scale)
+    {
+        var data = (EwtSource)c.Data;
+        bool adam = c.Optimizer.Type == OptimizerKind.Adam;
+        var settings = new TaggingSettings
+        {
+            Seed = seed,
+            DataDirectory = data.Path,
+            TrainGenre = data.TrainGenre,
+            BatchSize = c.Schedule.BatchSize ?? TaggingExperiments.DefaultBatchSize,
+            LearningRate = c.Optimizer.LearningRate,
+            Adam = adam,
+            ClipNorm = c.Optimizer.ClipNorm ?? TaggingExperiments.ClipNorm,
+            MaxEpochs = c.Schedule.Epochs ?? 30,
+            Patience = c.Stopping.Patience ?? 2,
+            EpochFraction = Math.Min(1.0, scale),
+            WordDropout = m.WordDropout,
+            InputNoise = m.InputNoise,
+            AlphaInit = m.AlphaInit,
+            AlphaLearned = m.AlphaLearned,
+            Connection = m.Connection,
+            Subspaces = m.Subspaces,
+            OrthogonalityWeight = m.Orthogonality,
+            Weighting = c.Strategy.Weighting,
+            Sampler = c.Strategy.Sampler ?? SamplerKind.All,
+            SamplingTemperature = c.Strategy.SamplingTemperature,
+            Aggregator = c.Strategy.Aggregator,
+        };
+        if (c.Stopping.Select is { } sel && sel != c.Tasks[0].Name)
+        {
+            throw new ArgumentException($"The tagger stops and selects on its first (main) task, {c.Tasks[0].Name}; list '{sel}' first instead.");
+        }
+
+        if (c.Schedule.Rounds is not null || c.Schedule.Evaluations is not null || c.Optimizer.RouterLearningRate is not null)
+        {
+            throw new ArgumentException("The tagger trains by epochs and evaluates after each; schedule.rounds, schedule.evaluations and optimizer.routerLearningRate do not apply.");
+        }
+
+        var columns = c.Tasks.Select(t => (t.Name, Column(t.Column!))).ToArray();
+        return TaggingExperiments.Build(c.Name, columns, m.Method, settings);
+    }
+
+    private static string Column(string name) => name switch
+    {
+        "upos" => Data.Text.ConllUColumns.Upos,
+        "xpos" => Data.Text.ConllUColumns.Xpos,
+        _ => Data.Text.ConllUColumns.DeprelBase,
+    };
+
+    private static RunPlan Routed(RunConfig c, RoutedModelSpec m, int seed, double scale)
+    {
+        var root = new Rng((ulong)seed);
+        var initRng = root.Split();
+        var dataRng = root.Split();
+        ulong trainSeed = root.NextUInt64();
+        IReadOnlyList<TaskData> tasks;
+        int[] inputShape;
+        bool sharedRows = false;
+        CsvTaskSet? csv = null;
+        switch (c.Data)
+        {
+            case SyntheticSource s:
+                (tasks, inputShape) = Synthetic(s, c.Tasks, dataRng);
+                break;
+            case IdxImageSource idx:
+                (tasks, inputShape) = Images(idx, c.Tasks);
+                break;
+            case CsvSource csvSource:
+                csv = CsvTaskSet.Load(csvSource, c.Tasks);
+                tasks = csv.Tasks;
+                inputShape = [csv.InputWidth];
+                sharedRows = true;
+                break;
+            default:
+                throw new ArgumentException("A routed model needs synthetic, idx-images or csv data.");
+        }
+
+        var network = Network(m, tasks, inputShape, csv, initRng);
+        int batch = c.Schedule.BatchSize ?? 64;
+        long rounds;
+        long evaluateEvery;
+        if (csv is not null)
+        {
+            if (c.Schedule.Rounds is not null)
+            {
+                throw new ArgumentException("csv data trains by epochs (schedule.epochs), not rounds.");
+            }
+
+            long perEpoch = (tasks[0].Train.Count + batch - 1) / batch;
+            rounds = Math.Max(1, (long)Math.Round((c.Schedule.Epochs ?? 50) * perEpoch * scale));
+            evaluateEvery = c.Schedule.Evaluations is { } ev ? (ev == 0 ? 0 : Math.Max(1, rounds / ev)) : perEpoch;
+        }
+        else
+        {
+            if (c.Schedule.Epochs is not null)
+            {
+                throw new ArgumentException("Synthetic and image tasks train by rounds (schedule.rounds: one batch per task), not epochs.");
+            }
+
+            rounds = Math.Max(1, (long)Math.Round((c.Schedule.Rounds ?? 3000) * scale));
+            evaluateEvery = c.Schedule.Evaluations is > 0 ? Math.Max(1, rounds / c.Schedule.Evaluations.Value) : 0;
+        }
+
+        int? select = c.Stopping.Select is { } sel ? c.Tasks.Select(t => t.Name).ToList().IndexOf(sel) : null;
+        float lr = c.Optimizer.LearningRate ?? 1e-3f;
+        var schedule = new RoutedSchedule
+        {
+            Rounds = rounds,
+            BatchSize = batch,
+            ModelLearningRate = lr,
+            RouterLearningRate = c.Optimizer.RouterLearningRate ?? lr,
+            Sgd = c.Optimizer.Type == OptimizerKind.Sgd,
+            Budget = m.Budget,
+            BudgetLambda = m.BudgetLambda,
+            ClipNorm = c.Optimizer.ClipNorm ?? 0f,
+            Temperature = m.Temperature,
+            EvaluateEveryRounds = evaluateEvery,
+            Patience = c.Stopping.Patience ?? 0,
+            SelectionTask = select,
+        };
+        var sampler = c.Strategy.Sampler ?? DefaultSampler(c);
+        if (c.Strategy.Aggregator != Strategies.Aggregation.AggregatorKind.None && sampler != SamplerKind.All)
+        {
+            throw new ArgumentException($"The aggregator combines the gradients of several tasks in one step, but this run's sampler ({sampler}) trains one task per step; set strategy.sampler to \"all\".");
+        }
+
+        var settings = new ExperimentSettings
+        {
+            Seed = seed,
+            Combine = m.Combine,
+            Sampler = sampler,
+            SamplingTemperature = c.Strategy.SamplingTemperature,
+            Aggregator = c.Strategy.Aggregator,
+            Weighting = c.Strategy.Weighting,
+        };
+        var plan = GumbelExperiments.Plan(c.Name, c.Method, settings, network, tasks, schedule, trainSeed, sharedRows);
+        if (csv is null)
+        {
+            return plan;
+        }
+
+        var configuration = new Dictionary<string, string>(plan.Configuration) { ["epochs"] = (c.Schedule.Epochs ?? 50).ToString(CultureInfo.InvariantCulture) };
+        foreach (var (key, value) in csv.Describe())
+        {
+            configuration[key] = value;
+        }
+
+        return new RunPlan
+        {
+            Preset = plan.Preset,
+            Method = plan.Method,
+            Seed = plan.Seed,
+            Model = plan.Model,
+            Data = plan.Data,
+            Evaluator = plan.Evaluator,
+            Options = plan.Options,
+            LossCurves = plan.LossCurves,
+            MetricCurves = plan.MetricCurves,
+            Callbacks = plan.Callbacks,
+            Configuration = configuration,
+            BuildReport = plan.BuildReport,
+        };
+    }
+
+    private static (TaskData[] Tasks, int[] InputShape) Synthetic(SyntheticSource s, IReadOnlyList<TaskSpec> specs, Rng rng)
+    {
+        var options = new SyntheticRegressionOptions { ClusterSizes = [.. s.Clusters], Rho = s.Rho };
+        var all = SyntheticRegression.Generate(options, s.Train + s.Test, rng);
+        var train = all.Slice(0, s.Train);
+        var test = all.Slice(s.Train, s.Test);
+        var tasks = new TaskData[all.NumTasks];
+        for (int t = 0; t < tasks.Length; t++)
+        {
+            tasks[t] = new TaskData(
+                specs[t].Name,
+                TaskKind.Regression,
+                1,
+                new TaskSplit(train.Inputs[t], [all.Dim], null, train.Targets[t]),
+                new TaskSplit(test.Inputs[t], [all.Dim], null, test.Targets[t])) { Metric = specs[t].Metric };
+        }
+
+        return (tasks, [all.Dim]);
+    }
+
+    private static (TaskData[] Tasks, int[] InputShape) Images(IdxImageSource s, IReadOnlyList<TaskSpec> specs)
+    {
+        foreach (string name in s.Rotate.Keys)
+        {
+            if (specs.All(t => t.Name != name))
+            {
+                throw new ArgumentException($"data.rotate names '{name}', which is not a task; the tasks are: {string.Join(", ", specs.Select(t => t.Name))}.");
+            }
+        }
+
+        string dir = Directory.Exists(Path.Combine(s.Path, "mnist")) ? Path.Combine(s.Path, "mnist") : s.Path;
+        var train = Mnist.LoadTrain(dir);
+        var test = Mnist.LoadTest(dir);
+        int classes = train.Labels.Max() + 1;
+        var rotated = new Dictionary<RotationDirection, (LabeledImages Train, LabeledImages Test)>();
+        var tasks = new TaskData[specs.Count];
+        for (int t = 0; t < specs.Count; t++)
+        {
+            var (tr, te) = (train, test);
+            if (s.Rotate.TryGetValue(specs[t].Name, out var dirn) && dirn is { } d)
+            {
+                if (!rotated.TryGetValue(d, out var r))
+                {
+                    r = (train.Rotate90(d), test.Rotate90(d));
+                    rotated[d] = r;
+                }
+
+                (tr, te) = r;
+            }
+
+            tasks[t] = new TaskData(
+                specs[t].Name,
+                TaskKind.Classification,
+                classes,
+                new TaskSplit(tr.Pixels, [1, tr.Height, tr.Width], tr.Labels, null),
+                new TaskSplit(te.Pixels, [1, te.Height, te.Width], te.Labels, null)) { Metric = specs[t].Metric };
+        }
+
+        return (tasks, [1, train.Height, train.Width]);
+    }
+
+    private static RoutedNetwork Network(RoutedModelSpec m, IReadOnlyList<TaskData> tasks, int[] inputShape, CsvTaskSet? csv, Rng initRng)
+    {
+        int taskCount = tasks.Count;
+        var stages = new List<Module>();
+        int[] shape = inputShape;
+        if (csv is { Embedded.Count: > 0 })
+        {
+            var input = new EmbeddedInput(csv.DenseWidth, csv.Embedded.Select(e => e.Levels + 1).ToArray(), csv.EmbeddingSize, initRng);
+            stages.Add(input);
+            shape = [input.OutputWidth];
+        }
+
+        for (int i = 0; i < m.Layers.Count; i++)
+        {
+            string where = $"model.layers[{i}]";
+            switch (m.Layers[i])
+            {
+                case MlpLayerSpec mlp:
+                {
+                    if (shape.Length != 1)
+                    {
+                        throw new ArgumentException($"{where}: an mlp layer needs flat inputs, but its input has shape [{string.Join(", ", shape)}].");
+                    }
+
+                    var comps = new MlpComponents(mlp.Components, [shape[0], .. mlp.Sizes], mlp.OutputRelu, initRng);
+                    stages.Add(new RoutedLayer(comps, Router(m, taskCount, mlp.Components, where), m.Combine));
+                    shape = [mlp.Sizes[^1]];
+                    break;
+                }
+
+                case GroupLayerSpec group:
+                {
+                    if (shape.Length != 1)
+                    {
+                        throw new ArgumentException($"{where}: a group of mlps needs flat inputs, but its input has shape [{string.Join(", ", shape)}].");
+                    }
+
+                    int width = group.Members[0].Sizes[^1];
+                    if (group.Members.Any(g => g.Sizes[^1] != width))
+                    {
+                        throw new ArgumentException($"{where}: the members of a group must end in the same width.");
+                    }
+
+                    var members = group.Members.Select(g => (IComponentStack)new MlpComponents(g.Components, [shape[0], .. g.Sizes], g.OutputRelu, initRng)).ToArray();
+                    int count = group.Members.Sum(g => g.Components);
+                    stages.Add(new RoutedLayer(new ComponentGroup(members), Router(m, taskCount, count, where), m.Combine));
+                    shape = [width];
+                    break;
+                }
+
+                case ConvLayerSpec conv:
+                {
+                    if (shape.Length != 3 || shape[1] < conv.Kernel || shape[2] < conv.Kernel)
+                    {
+                        throw new ArgumentException($"{where}: a {conv.Kernel}×{conv.Kernel} convolution needs image inputs [channels, height, width] at least that large, got [{string.Join(", ", shape)}].");
+                    }
+
+                    var comps = new ConvComponents(conv.Components, shape[0], conv.Filters, conv.Kernel, initRng);
+                    stages.Add(new RoutedLayer(comps, Router(m, taskCount, conv.Components, where), m.Combine));
+                    shape = [conv.Filters, shape[1] - conv.Kernel + 1, shape[2] - conv.Kernel + 1];
+                    break;
+                }
+
+                case PoolLayerSpec pool:
+                {
+                    if (shape.Length != 3 || shape[1] < pool.Kernel || shape[2] < pool.Kernel)
+                    {
+                        throw new ArgumentException($"{where}: pooling needs image inputs at least {pool.Kernel} high and wide, got [{string.Join(", ", shape)}].");
+                    }
+
+                    stages.Add(FunctionStage.AvgPool(pool.Kernel, pool.Stride));
+                    shape = [shape[0], (shape[1] - pool.Kernel) / pool.Stride + 1, (shape[2] - pool.Kernel) / pool.Stride + 1];
+                    break;
+                }
+            }
+        }
+
+        int flat = shape.Aggregate(1, (a, b) => a * b);
+        TaskHeads? heads = null;
+        if (m.Heads)
+        {
+            heads = new TaskHeads(flat, tasks.Select(t => t.Outputs).ToArray(), initRng);
+        }
+        else
+        {
+            var wrong = tasks.FirstOrDefault(t => t.Outputs != flat);
+            if (wrong is not null)
+            {
+                throw new ArgumentException($"model.heads is false, so the last layer's {flat} outputs are the predictions, but task '{wrong.Name}' needs {wrong.Outputs}.");
+            }
+        }
+
+        return new RoutedNetwork(stages, heads, m.Dropout, taskCount);
+    }
+
+    private static IRouter Router(RoutedModelSpec m, int tasks, int components, string where) => m.Router switch
+    {
+        RouterKind.Gumbel => new GumbelMatrixRouter(tasks, components, m.PInit),
+        RouterKind.SharedBottom => FixedRouter.SharedBottom(tasks, components),
+        RouterKind.NoSharing when components < tasks =>
+            throw new ArgumentException($"{where}: router no-sharing gives each task its own component, but the layer has {components} components for {tasks} tasks."),
+        RouterKind.NoSharing => FixedRouter.NoSharing(tasks, components),
+        _ when m.Allocation!.Length != tasks || m.Allocation.Any(r => r.Length != components) =>
+            throw new ArgumentException($"model.allocation must be {tasks} tasks × {components} components (as {where}), got {m.Allocation.Length} × {(m.Allocation.Length > 0 ? m.Allocation[0].Length : 0)}."),
+        _ => new FixedRouter(m.Allocation),
+    };
+}

@@ -1,0 +1,4 @@
+namespace MtlSharp.MultiTask.Configuration;
+
+/// <summary>Shared average pooling.</summary>
+public sealed record PoolLayerSpec(int Kernel, int Stride) : LayerSpec;

@@ -1,0 +1,42 @@
+using MtlSharp.MultiTask.Models.Routing;
+
+namespace MtlSharp.MultiTask.Configuration;
+
+/// <summary>
+/// A routed network (Gumbel-Matrix paper, Fig. 3): routed layers of components (MLPs, convolutions, or groups of
+/// MLPs of different depths) with shared pooling between them, then optionally per-task linear heads. With
+/// <see cref="RouterKind.SharedBottom"/> it is a hard-sharing network, with <see cref="RouterKind.NoSharing"/> one
+/// network per task.
+/// </summary>
+public sealed record RoutedModelSpec : ModelSpec
+{
+    /// <summary>The allocation of every routed layer.</summary>
+    public RouterKind Router { get; init; } = RouterKind.Gumbel;
+
+    /// <summary>With <see cref="RouterKind.Fixed"/>: tasks × components of 0/1.</summary>
+    public int[][]? Allocation { get; init; }
+
+    /// <summary>Initial connection probability of a Gumbel router.</summary>
+    public float PInit { get; init; } = 0.5f;
+
+    /// <summary>Budget b (null: no budget penalty).</summary>
+    public float? Budget { get; init; }
+
+    /// <summary>Budget penalty weight λ.</summary>
+    public float BudgetLambda { get; init; } = 1f;
+
+    /// <summary>How active components are combined.</summary>
+    public CombineMode Combine { get; init; } = CombineMode.Mean;
+
+    /// <summary>Gumbel-Softmax temperature schedule.</summary>
+    public TemperatureSchedule Temperature { get; init; } = TemperatureSchedule.Annealed;
+
+    /// <summary>The stages, in order.</summary>
+    public required IReadOnlyList<LayerSpec> Layers { get; init; }
+
+    /// <summary>A linear head per task after the last stage.</summary>
+    public bool Heads { get; init; } = true;
+
+    /// <summary>Dropout before the heads.</summary>
+    public float Dropout { get; init; }
+}
