@@ -177,7 +177,7 @@ internal sealed class TrainCommand
         var methods = doc.Methods.Count > 0 ? doc.Methods : [ConfigDocument.NoMethod];
         if (!methods.Contains(method))
         {
-            throw new UsageException($"{doc.Name} has no method '{method}'; expected one of: {string.Join(", ", methods)}");
+            throw new UsageException($"unknown method '{method}' for {doc.Name}; expected one of: {string.Join(", ", methods)}");
         }
 
         return method;
@@ -236,9 +236,8 @@ internal sealed class TrainCommand
         var doc = Document(r);
         string method = Method(doc, r);
         string data = r.GetValue(Run.Data)!;
-        var plain = doc.Resolve(method, null, data);
-        var overrides = Overrides(r, plain);
-        return (doc, overrides.Count > 0 ? doc.Resolve(method, overrides, data) : plain);
+        var overrides = Overrides(r, doc.ResolveWithoutFiles(method, null));   // usage errors before data errors
+        return (doc, doc.Resolve(method, overrides.Count > 0 ? overrides : null, data));
     }
 
     /// <summary>The command line's options as a merge patch of the configuration (usage errors for misplaced options).</summary>

@@ -113,6 +113,10 @@ public sealed class ConfigDocument
     public RunConfig Resolve(string? method, JsonObject? overrides, string? dataDirectory) =>
         ResolveChecked(method, overrides, dataDirectory, checkFiles: true);
 
+    /// <summary>As <see cref="Resolve"/> without checking that data files exist (relative paths stay relative to the working folder).</summary>
+    public RunConfig ResolveWithoutFiles(string? method, JsonObject? overrides) =>
+        ResolveChecked(method, overrides, dataDirectory: null, checkFiles: false);
+
     private RunConfig ResolveChecked(string? method, JsonObject? overrides, string? dataDirectory, bool checkFiles)
     {
         string m = method ?? DefaultMethod;

@@ -94,8 +94,11 @@ public static class TaskLoss
 
                 var y = Tensor.Scratch(output.Shape);
                 values.CopyTo(y.Span);
-                var softplusNeg = Ops.Log(Ops.AddScalar(Ops.Exp(Ops.Neg(Ops.Abs(output))), 1f));
-                var perEntry = Ops.Add(Ops.Sub(Ops.Relu(output), Ops.Mul(output, y)), softplusNeg);
+                // max(x, 0) written as (x + |x|)/2: its derivative and that of log(1 + e^(−|x|)) cancel their kinks at
+                // x = 0 for any subgradient of |x|, so d/dx = σ(x) − y there too (as PyTorch).
+                var abs = Ops.Abs(output);
+                var softplusNeg = Ops.Log(Ops.AddScalar(Ops.Exp(Ops.Neg(abs)), 1f));
+                var perEntry = Ops.Add(Ops.Sub(Ops.Scale(Ops.Add(output, abs), 0.5f), Ops.Mul(output, y)), softplusNeg);
                 if (targets.Mask is { } entryMask)
                 {
                     var m = Tensor.Scratch(output.Shape);

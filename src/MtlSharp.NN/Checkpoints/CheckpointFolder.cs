@@ -74,6 +74,8 @@ public static class CheckpointFolder
         {
             if (Directory.Exists(dir))
             {
+                // The metadata goes first: a delete cut short by a kill leaves no folder that looks complete.
+                File.Delete(Path.Combine(dir, Checkpoint.MetadataFile));
                 Directory.Delete(dir, recursive: true);
             }
         }

@@ -22,7 +22,7 @@ internal sealed class ConfigFiles : IDisposable
     /// A two-task table of 40 rows: x (numeric), c (categorical a/b), label y (classes p/q from x), target z (2x + 1
     /// when c = a, else x) with z missing in every row whose index is below 16 (so early batches have no z label).
     /// </summary>
-    public string Table(string name = "t.csv", int rows = 40)
+    public string Table(string name = "t.csv", int rows = 40, int missingBelow = 16)
     {
         var lines = new List<string> { "x,c,y,z" };
         for (int i = 0; i < rows; i++)
@@ -30,7 +30,7 @@ internal sealed class ConfigFiles : IDisposable
             double x = (i % 10) - 4.5;
             string c = i % 3 == 0 ? "a" : "b";
             string y = x > 0 ? "p" : "q";
-            string z = i < 16 ? "" : (c == "a" ? 2 * x + 1 : x).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string z = i < missingBelow ? "" : (c == "a" ? 2 * x + 1 : x).ToString(System.Globalization.CultureInfo.InvariantCulture);
             lines.Add($"{x.ToString(System.Globalization.CultureInfo.InvariantCulture)},{c},{y},{z}");
         }
 

@@ -157,6 +157,36 @@ public sealed class CsvTasksTests
         Assert.All(report.Tasks, t => Assert.True(double.IsFinite(t.Test)));
     }
 
+    [Theory]
+    [InlineData("\"weighting\": \"uncertainty\"")]
+    [InlineData("\"weighting\": \"dwa\"")]
+    [InlineData("\"weighting\": \"gls\"")]
+    [InlineData("\"weighting\": \"stch\"")]
+    [InlineData("\"weighting\": \"imtl-l\"")]
+    [InlineData("\"weighting\": \"rlw\"")]
+    [InlineData("\"weighting\": \"dbmtl-log\"")]
+    [InlineData("\"aggregator\": \"pcgrad\"")]
+    [InlineData("\"aggregator\": \"mgda\"")]
+    [InlineData("\"aggregator\": \"cagrad\"")]
+    [InlineData("\"aggregator\": \"upgrad\"")]
+    [InlineData("\"aggregator\": \"imtlg\"")]
+    [InlineData("\"aggregator\": \"alignedmtl\"")]
+    [InlineData("\"aggregator\": \"config\"")]
+    [InlineData("\"aggregator\": \"graddrop\"")]
+    public void EveryStrategyTrainsWithBatchesWhereATaskHasNoLabel(string strategy)
+    {
+        using var f = new ConfigFiles();
+        f.Table(missingBelow: 30);
+        var c = Resolve(f, ConfigFiles.Config(extra: $$""", "strategy": { "sampler": "all", {{strategy}} }"""), "gumbel");
+        var probe = ConfigRunBuilder.Build(c, seed: 1).Data;   // the same batches the run below trains on
+        int unlabelled = Enumerable.Range(0, 15).Count(_ => probe.Next([0, 1]).Parts[1].Targets.Labelled == 0f);
+        Assert.True(unlabelled > 0, "no batch without a label for the regression task");
+        var report = ExperimentRunner.Run(ConfigRunBuilder.Build(c, seed: 1), new RunOptions { TensorBoard = false });
+        Assert.Equal(15, report.Updates);
+        Assert.All(report.Tasks, t => Assert.True(double.IsFinite(t.Test), $"{t.Name}: {t.Test}"));
+        Assert.All(report.LossCurves, curve => Assert.All(curve.Y, y => Assert.False(double.IsInfinity(y))));
+    }
+
     [Fact]
     public void ATinyConfigurationTrainsDeterministically()
     {
