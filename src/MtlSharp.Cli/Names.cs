@@ -1,3 +1,4 @@
+using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Models.Tagging;
@@ -22,46 +23,13 @@ internal static class Names
     public static readonly IReadOnlyDictionary<string, TaggingMethod> TaggingMethods =
         Enum.GetValues<TaggingMethod>().ToDictionary(TaggingExperiments.Name, m => m, StringComparer.Ordinal);
 
-    public static readonly IReadOnlyDictionary<string, CombineMode> Combines = new Dictionary<string, CombineMode>(StringComparer.Ordinal)
-    {
-        ["mean"] = CombineMode.Mean,
-        ["sum"] = CombineMode.Sum,
-    };
+    public static readonly IReadOnlyDictionary<string, CombineMode> Combines = ConfigNames.Combines;
 
-    public static readonly IReadOnlyDictionary<string, SamplerKind> Samplers = new Dictionary<string, SamplerKind>(StringComparer.Ordinal)
-    {
-        ["rounds"] = SamplerKind.Rounds,
-        ["all"] = SamplerKind.All,
-        ["uniform"] = SamplerKind.Uniform,
-        ["proportional"] = SamplerKind.Proportional,
-        ["temperature"] = SamplerKind.Temperature,
-    };
+    public static readonly IReadOnlyDictionary<string, SamplerKind> Samplers = ConfigNames.Samplers;
 
-    public static readonly IReadOnlyDictionary<string, AggregatorKind> Aggregators = new Dictionary<string, AggregatorKind>(StringComparer.Ordinal)
-    {
-        ["none"] = AggregatorKind.None,
-        ["mean"] = AggregatorKind.Mean,
-        ["pcgrad"] = AggregatorKind.PcGrad,
-        ["mgda"] = AggregatorKind.Mgda,
-        ["cagrad"] = AggregatorKind.CaGrad,
-        ["upgrad"] = AggregatorKind.UpGrad,
-        ["imtlg"] = AggregatorKind.ImtlG,
-        ["alignedmtl"] = AggregatorKind.AlignedMtl,
-        ["config"] = AggregatorKind.Config,
-        ["graddrop"] = AggregatorKind.GradDrop,
-    };
+    public static readonly IReadOnlyDictionary<string, AggregatorKind> Aggregators = ConfigNames.Aggregators;
 
-    public static readonly IReadOnlyDictionary<string, LossWeightingKind> Weightings = new Dictionary<string, LossWeightingKind>(StringComparer.Ordinal)
-    {
-        ["fixed"] = LossWeightingKind.Fixed,
-        ["uncertainty"] = LossWeightingKind.Uncertainty,
-        ["gls"] = LossWeightingKind.Gls,
-        ["imtl-l"] = LossWeightingKind.ImtlL,
-        ["rlw"] = LossWeightingKind.Rlw,
-        ["dwa"] = LossWeightingKind.Dwa,
-        ["dbmtl-log"] = LossWeightingKind.DbMtlLog,
-        ["stch"] = LossWeightingKind.Stch,
-    };
+    public static readonly IReadOnlyDictionary<string, LossWeightingKind> Weightings = ConfigNames.Weightings;
 
     /// <summary>Every preset name, routed presets first.</summary>
     public static IEnumerable<string> AllPresets => RoutedPresets.Keys.Concat(TaggingPresets.Keys);

@@ -372,7 +372,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             PInit = Float(m["pInit"]) ?? 0.5f,
             Budget = Float(m["budget"]),
             BudgetLambda = Float(m["budgetLambda"]) ?? 1f,
-            Combine = m["combine"]?.GetValue<string>() == "sum" ? CombineMode.Sum : CombineMode.Mean,
+            Combine = m["combine"]?.GetValue<string>() is { } cn ? ConfigNames.Combines[cn] : CombineMode.Mean,
             Temperature = temp is null ? TemperatureSchedule.Annealed
                 : new TemperatureSchedule(Float(temp["initial"]) ?? TemperatureSchedule.Annealed.Initial, Float(temp["minimum"]) ?? TemperatureSchedule.Annealed.Minimum),
             Layers = layers,
@@ -394,40 +394,9 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
 
     private StrategySpec ReadStrategy(JsonObject? s)
     {
-        var sampler = s?["sampler"]?.GetValue<string>() switch
-        {
-            null => (SamplerKind?)null,
-            "rounds" => SamplerKind.Rounds,
-            "all" => SamplerKind.All,
-            "uniform" => SamplerKind.Uniform,
-            "proportional" => SamplerKind.Proportional,
-            _ => SamplerKind.Temperature,
-        };
-        var aggregator = s?["aggregator"]?.GetValue<string>() switch
-        {
-            null or "none" => AggregatorKind.None,
-            "mean" => AggregatorKind.Mean,
-            "pcgrad" => AggregatorKind.PcGrad,
-            "mgda" => AggregatorKind.Mgda,
-            "cagrad" => AggregatorKind.CaGrad,
-            "upgrad" => AggregatorKind.UpGrad,
-            "imtlg" => AggregatorKind.ImtlG,
-            "alignedmtl" => AggregatorKind.AlignedMtl,
-            "config" => AggregatorKind.Config,
-            _ => AggregatorKind.GradDrop,
-        };
-        var weighting = s?["weighting"]?.GetValue<string>() switch
-        {
-            null => (LossWeightingKind?)null,
-            "fixed" => LossWeightingKind.Fixed,
-            "uncertainty" => LossWeightingKind.Uncertainty,
-            "gls" => LossWeightingKind.Gls,
-            "imtl-l" => LossWeightingKind.ImtlL,
-            "rlw" => LossWeightingKind.Rlw,
-            "dwa" => LossWeightingKind.Dwa,
-            "dbmtl-log" => LossWeightingKind.DbMtlLog,
-            _ => LossWeightingKind.Stch,
-        };
+        var sampler = s?["sampler"]?.GetValue<string>() is { } sn ? ConfigNames.Samplers[sn] : (SamplerKind?)null;
+        var aggregator = s?["aggregator"]?.GetValue<string>() is { } an ? ConfigNames.Aggregators[an] : AggregatorKind.None;
+        var weighting = s?["weighting"]?.GetValue<string>() is { } wn ? ConfigNames.Weightings[wn] : (LossWeightingKind?)null;
         if (aggregator != AggregatorKind.None && weighting is not null)
         {
             throw Error("strategy.aggregator", "a gradient aggregator combines the unweighted per-task gradients; it cannot be used with a loss weighting (choose one)");

@@ -129,7 +129,7 @@ public static class ConfigRunBuilder
                 throw new ArgumentException("A routed model needs synthetic, idx-images or csv data.");
         }
 
-        var network = Network(m, tasks, inputShape, csv, initRng);
+        var network = Network(m, tasks.Select(t => t.Name).ToArray(), tasks.Select(t => t.Outputs).ToArray(), inputShape, csv, initRng);
         int batch = c.Schedule.BatchSize ?? 64;
         long rounds;
         long evaluateEvery;
@@ -277,9 +277,19 @@ public static class ConfigRunBuilder
         return (tasks, [1, train.Height, train.Width]);
     }
 
-    private static RoutedNetwork Network(RoutedModelSpec m, IReadOnlyList<TaskData> tasks, int[] inputShape, CsvTaskSet? csv, Rng initRng)
+    /// <summary>
+    /// The routed network of <paramref name="m"/> for tasks with output widths <paramref name="outputs"/> on inputs of
+    /// shape <paramref name="inputShape"/> (without the batch axis), initialised from <paramref name="initRng"/> in
+    /// stage order; <paramref name="csv"/> adds the embedded-categorical input stage where it has one.
+    /// </summary>
+    public static RoutedNetwork Network(RoutedModelSpec m, IReadOnlyList<string> names, IReadOnlyList<int> outputs, int[] inputShape, CsvTaskSet? csv, Rng initRng)
     {
-        int taskCount = tasks.Count;
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(initRng);
+        int taskCount = outputs.Count;
         var stages = new List<Module>();
         int[] shape = inputShape;
         if (csv is { Embedded.Count: > 0 })
@@ -358,14 +368,16 @@ public static class ConfigRunBuilder
         TaskHeads? heads = null;
         if (m.Heads)
         {
-            heads = new TaskHeads(flat, tasks.Select(t => t.Outputs).ToArray(), initRng);
+            heads = new TaskHeads(flat, outputs, initRng);
         }
         else
         {
-            var wrong = tasks.FirstOrDefault(t => t.Outputs != flat);
-            if (wrong is not null)
+            for (int t = 0; t < taskCount; t++)
             {
-                throw new ArgumentException($"model.heads is false, so the last layer's {flat} outputs are the predictions, but task '{wrong.Name}' needs {wrong.Outputs}.");
+                if (outputs[t] != flat)
+                {
+                    throw new ArgumentException($"model.heads is false, so the last layer's {flat} outputs are the predictions, but task '{names[t]}' needs {outputs[t]}.");
+                }
             }
         }
 
