@@ -199,21 +199,7 @@ public static class ConfigRunBuilder
             configuration[key] = value;
         }
 
-        return new RunPlan
-        {
-            Preset = plan.Preset,
-            Method = plan.Method,
-            Seed = plan.Seed,
-            Model = plan.Model,
-            Data = plan.Data,
-            Evaluator = plan.Evaluator,
-            Options = plan.Options,
-            LossCurves = plan.LossCurves,
-            MetricCurves = plan.MetricCurves,
-            Callbacks = plan.Callbacks,
-            Configuration = configuration,
-            BuildReport = plan.BuildReport,
-        };
+        return plan with { Configuration = configuration };
     }
 
     private static (TaskData[] Tasks, int[] InputShape) Synthetic(SyntheticSource s, IReadOnlyList<TaskSpec> specs, Rng rng)

@@ -12,24 +12,15 @@ namespace MtlSharp.MultiTask.Experiments;
 /// </summary>
 public static class ConfigTable
 {
-    /// <summary>One method's row.</summary>
-    /// <param name="Method">Method name.</param>
-    /// <param name="Runs">Seeds.</param>
-    /// <param name="Means">Per task (by name): mean test metric.</param>
-    /// <param name="Deviations">Per task: sample standard deviation (0 for one run).</param>
-    /// <param name="DeltaM">Mean Δm in percent against the baseline (null without one).</param>
-    /// <param name="DeltaMDeviation">Its standard deviation over seeds.</param>
-    public sealed record Row(string Method, int Runs, IReadOnlyDictionary<string, double> Means, IReadOnlyDictionary<string, double> Deviations, double? DeltaM, double? DeltaMDeviation);
-
     /// <summary>Rows in first-seen method order; Δm against <paramref name="baseline"/> when it has runs.</summary>
-    public static IReadOnlyList<Row> Aggregate(IReadOnlyList<RunReport> runs, string? baseline)
+    public static IReadOnlyList<ConfigTableRow> Aggregate(IReadOnlyList<RunReport> runs, string? baseline)
     {
         ArgumentNullException.ThrowIfNull(runs);
         var methods = runs.Select(r => r.Method).Distinct().ToArray();
         var baseMeans = baseline is not null && runs.Any(r => r.Method == baseline)
             ? Means(runs.Where(r => r.Method == baseline).ToArray()).Select(kv => (kv.Key, kv.Value.Mean)).ToArray()
             : null;
-        var rows = new List<Row>();
+        var rows = new List<ConfigTableRow>();
         foreach (string m in methods)
         {
             var of = runs.Where(r => r.Method == m).ToArray();
@@ -46,7 +37,7 @@ public static class ConfigTable
                 }
             }
 
-            rows.Add(new Row(m, of.Length, stats.ToDictionary(kv => kv.Key, kv => kv.Value.Mean), stats.ToDictionary(kv => kv.Key, kv => kv.Value.Sd), dm, dmSd));
+            rows.Add(new ConfigTableRow(m, of.Length, stats.ToDictionary(kv => kv.Key, kv => kv.Value.Mean), stats.ToDictionary(kv => kv.Key, kv => kv.Value.Sd), dm, dmSd));
         }
 
         return rows;
@@ -91,6 +82,18 @@ public static class ConfigTable
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>Writes <c>table.md</c> and <c>table.json</c> (the rows) into <paramref name="directory"/>; returns the Markdown.</summary>
+    public static string Save(string directory, string name, IReadOnlyList<RunReport> runs, string? baseline)
+    {
+        Directory.CreateDirectory(directory);
+        var utf8 = new UTF8Encoding(false);
+        string md = ToMarkdown(name, runs, baseline);
+        var json = System.Text.Json.JsonSerializer.Serialize(Aggregate(runs, baseline), ReproductionJsonContext.Default.IReadOnlyListConfigTableRow);
+        MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(directory, "table.json"), utf8.GetBytes(json));
+        MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(directory, "table.md"), utf8.GetBytes(md));
+        return md;
     }
 
     private static Dictionary<string, (double Mean, double Sd)> Means(IReadOnlyList<RunReport> runs)

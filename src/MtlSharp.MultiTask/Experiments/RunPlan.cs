@@ -12,7 +12,7 @@ namespace MtlSharp.MultiTask.Experiments;
 /// how to turn the outcome into a <see cref="RunReport"/>. Presets build plans; <see cref="ExperimentRunner"/> runs
 /// them through the one loop.
 /// </summary>
-public sealed class RunPlan
+public sealed record RunPlan
 {
     /// <summary>Preset name.</summary>
     public required string Preset { get; init; }

@@ -188,6 +188,32 @@ public sealed class CsvTasksTests
     }
 
     [Fact]
+    public void AMultiLabelTaskWithMissingEntriesTrainsAndIsScored()
+    {
+        using var f = new ConfigFiles();
+        var lines = new List<string> { "x,l1,l2,l3" };
+        for (int i = 0; i < 48; i++)
+        {
+            double x = (i % 12) - 5.5;
+            string l3 = i % 5 == 0 ? "" : (x > 2 ? "TRUE" : "FALSE");   // some entries missing
+            lines.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{x},{(x > 0 ? 1 : 0)},{(i % 2)},{l3}"));
+        }
+
+        f.Write("t.csv", string.Join("\n", lines));
+        string tasks = """{ "name": "labels", "kind": "multi-label", "columns": ["l1", "l2", "l3"], "metric": "micro-f1" }""";
+        var c = Resolve(f, ConfigFiles.Config(tasks: tasks), "gumbel");
+        Assert.Equal(TaskKind.MultiLabel, c.Tasks[0].Kind);
+        var plan = ConfigRunBuilder.Build(c, seed: 0);
+        Assert.Equal(3, plan.Data.Tasks[0].Outputs);
+        var split = ((MtlSharp.MultiTask.Evaluation.SplitEvaluator)plan.Evaluator).Splits[0].Train;
+        Assert.Equal(3, split.TargetWidth);
+        Assert.Contains(0f, split.Mask!);
+        var report = ExperimentRunner.Run(plan, new RunOptions { TensorBoard = false });
+        Assert.Equal("micro-f1", report.Tasks[0].Metric);
+        Assert.InRange(report.Tasks[0].Test, 0.0, 1.0);
+    }
+
+    [Fact]
     public void ATinyConfigurationTrainsDeterministically()
     {
         using var f = new ConfigFiles();
