@@ -57,4 +57,27 @@ public sealed class ReadmeExampleTests
             new TaskSplit(train.Inputs[t], [all.Dim], null, train.Targets[t]),
             new TaskSplit(test.Inputs[t], [all.Dim], null, test.Targets[t]))).ToArray();
     }
+
+    [Fact]
+    public void TheConfigurationExampleTrainsAPreset()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "mtl-readme-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var doc = MtlSharp.MultiTask.Configuration.BuiltInConfigs.Load("olive");
+            MtlSharp.MultiTask.Configuration.RunConfig config = doc.Resolve("gumbel", overrides: null, dataDirectory: MtlSharp.Testing.Fixtures.DatasetsDir);
+            MtlSharp.MultiTask.Experiments.RunPlan plan = MtlSharp.MultiTask.Configuration.ConfigRunBuilder.Build(config, seed: 0, scale: 0.1);
+            var report = MtlSharp.MultiTask.Experiments.ExperimentRunner.Run(plan, new MtlSharp.MultiTask.Experiments.RunOptions { OutputDirectory = dir, TensorBoard = false });
+            Assert.Equal(["region", "area"], report.Tasks.Select(t => t.Name));
+            Assert.True(report.Tasks[0].Test > 0.8, $"region accuracy {report.Tasks[0].Test}");   // 3 classes; the majority is 56%
+            Assert.True(File.Exists(Path.Combine(dir, "report.json")));
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
 }
