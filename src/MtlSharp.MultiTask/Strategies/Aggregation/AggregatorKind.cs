@@ -32,4 +32,16 @@ public enum AggregatorKind
 
     /// <summary><see cref="GradDropAggregator"/>.</summary>
     GradDrop,
+
+    /// <summary><see cref="NashMtlAggregator"/>.</summary>
+    NashMtl,
+
+    /// <summary><see cref="FairGradAggregator"/>.</summary>
+    FairGrad,
+
+    /// <summary><see cref="GradVacAggregator"/>.</summary>
+    GradVac,
+
+    /// <summary><see cref="GradNormAggregator"/>.</summary>
+    GradNorm,
 }

@@ -13,8 +13,11 @@ namespace MtlSharp.MultiTask.Strategies.Aggregation;
 /// </summary>
 public sealed class CaGradAggregator : IGradientAggregator
 {
+    /// <summary>The paper's and LibMTL's default c.</summary>
+    public const double DefaultC = 0.5;
+
     /// <summary>Creates CAGrad with radius factor <paramref name="c"/> (paper and LibMTL default 0.5) and the 1/(1 + c²) rescaling.</summary>
-    public CaGradAggregator(double c = 0.5, bool rescale = true)
+    public CaGradAggregator(double c = DefaultC, bool rescale = true)
     {
         if (!(c >= 0) || !double.IsFinite(c))
         {

@@ -26,4 +26,7 @@ public enum LossWeightingKind
 
     /// <summary>Smooth Tchebycheff scalarisation, Lin et al. 2024 (<see cref="SmoothTchebycheffWeighting"/>).</summary>
     Stch,
+
+    /// <summary>Fast adaptive multitask optimisation, Liu et al. 2023 (<see cref="FamoWeighting"/>).</summary>
+    Famo,
 }

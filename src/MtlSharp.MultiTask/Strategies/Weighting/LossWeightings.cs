@@ -10,20 +10,24 @@ public static class LossWeightings
     /// <see cref="LossWeightingKind.Rlw"/> draws from it); <paramref name="stepsPerEpoch"/> is DWA's epoch length
     /// (null: <see cref="DwaWeighting.DefaultEpochSteps"/>).
     /// </summary>
-    public static ILossWeighting Create(LossWeightingKind kind, int tasks, Rng rng, long? stepsPerEpoch = null)
+    public static ILossWeighting Create(LossWeightingKind kind, int tasks, Rng rng, long? stepsPerEpoch = null, StrategyOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        return kind switch
+        var o = options ?? StrategyOptions.None;
+        ILossWeighting weighting = kind switch
         {
             LossWeightingKind.Fixed => FixedWeighting.Equal(tasks),
             LossWeightingKind.Uncertainty => new UncertaintyWeighting(tasks),
             LossWeightingKind.Gls => new GeometricLossWeighting(tasks),
             LossWeightingKind.ImtlL => new ImtlLossWeighting(tasks),
             LossWeightingKind.Rlw => new RandomLossWeighting(tasks, rng),
-            LossWeightingKind.Dwa => new DwaWeighting(tasks, stepsPerEpoch ?? DwaWeighting.DefaultEpochSteps),
+            LossWeightingKind.Dwa => new DwaWeighting(tasks, stepsPerEpoch ?? DwaWeighting.DefaultEpochSteps, o.Get("temperature", DwaWeighting.DefaultTemperature)),
             LossWeightingKind.DbMtlLog => new LogLossWeighting(tasks),
-            LossWeightingKind.Stch => new SmoothTchebycheffWeighting(tasks),
+            LossWeightingKind.Stch => new SmoothTchebycheffWeighting(tasks, (float)o.Get("mu", SmoothTchebycheffWeighting.DefaultMu)),
+            LossWeightingKind.Famo => new FamoWeighting(tasks, o.Get("lr", FamoWeighting.DefaultLearningRate), o.Get("gamma", FamoWeighting.DefaultWeightDecay)),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown loss weighting."),
         };
+        o.CheckAllRead(weighting.Name);
+        return weighting;
     }
 }
