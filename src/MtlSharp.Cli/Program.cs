@@ -13,6 +13,7 @@ public static class Program
         {
             TrainCommand.Instance.Command,
             EvalCommand.Create(),
+            ExportCommand.Create(),
             ReproduceCommand.Create(),
             DownloadCommand.Create(),
             ListCommand.Create(),

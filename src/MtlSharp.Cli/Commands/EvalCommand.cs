@@ -55,7 +55,8 @@ internal static class EvalCommand
         return cmd;
     }
 
-    private static string[] StoredArgs(CheckpointMetadata meta, string dir)
+    /// <summary>The run command line stored in a checkpoint's metadata (by 'mtl train').</summary>
+    public static string[] StoredArgs(CheckpointMetadata meta, string dir)
     {
         string path = Path.Combine(dir, Checkpoint.MetadataFile);
         if (meta.Config is not { ValueKind: JsonValueKind.Object } config

@@ -39,6 +39,9 @@ public sealed class ComponentGroup : Module, IComponentStack
     /// <inheritdoc />
     public int Count => _first[^1];
 
+    /// <summary>The member stacks; component indices run through them in order (for exporters).</summary>
+    internal IReadOnlyList<IComponentStack> Members => _members;
+
     /// <inheritdoc />
     public StackedOutput Forward(Tensor x, ReadOnlySpan<int> components)
     {

@@ -38,6 +38,27 @@ public sealed class ConvComponents : Module, IComponentStack
     /// <inheritdoc />
     public int Count { get; }
 
+    /// <summary>Weight [C·filters, in, k, k] (for exporters).</summary>
+    internal Parameter Weight => _weight;
+
+    /// <summary>Bias [C·filters] (for exporters).</summary>
+    internal Parameter Bias => _bias;
+
+    /// <summary>Output channels of each component (for exporters).</summary>
+    internal int Filters => _filters;
+
+    /// <summary>Input channels (for exporters).</summary>
+    internal int InChannels => _inChannels;
+
+    /// <summary>Kernel size (for exporters).</summary>
+    internal int Kernel => _kernel;
+
+    /// <summary>Stride (for exporters).</summary>
+    internal int Stride => _stride;
+
+    /// <summary>Padding (for exporters).</summary>
+    internal PaddingMode Padding => _padding;
+
     /// <inheritdoc />
     public StackedOutput Forward(Tensor x, ReadOnlySpan<int> components)
     {

@@ -30,6 +30,12 @@ public sealed class EmbeddedInput : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Dense values at the start of a row (for exporters).</summary>
+    internal int Dense => _dense;
+
+    /// <summary>The embedding tables [levels, size], one per code column (for exporters).</summary>
+    internal IReadOnlyList<Parameter> Tables => _tables;
+
     /// <summary>Width of each embedding.</summary>
     public int EmbeddingSize { get; }
 

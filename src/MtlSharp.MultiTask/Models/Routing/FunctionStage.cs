@@ -18,10 +18,13 @@ public sealed class FunctionStage : Module<Tensor, Tensor>
     /// <summary>What the stage does.</summary>
     public string Description { get; }
 
+    /// <summary>The average pooling this stage computes (from <see cref="AvgPool"/>), or null (for exporters).</summary>
+    internal (int Kernel, int Stride, PaddingMode Padding)? AvgPooling { get; private init; }
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => _f(input);
 
     /// <summary>2-D average pooling.</summary>
     public static FunctionStage AvgPool(int kernel, int stride, PaddingMode padding = PaddingMode.Valid) =>
-        new($"avgpool{kernel}x{kernel}/{stride}", x => Ops.AvgPool2d(x, kernel, stride, padding));
+        new($"avgpool{kernel}x{kernel}/{stride}", x => Ops.AvgPool2d(x, kernel, stride, padding)) { AvgPooling = (kernel, stride, padding) };
 }

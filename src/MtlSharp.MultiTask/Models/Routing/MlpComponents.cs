@@ -44,6 +44,18 @@ public sealed class MlpComponents : Module, IComponentStack
     /// <inheritdoc />
     public int Count { get; }
 
+    /// <summary>Layer widths, input first (for exporters).</summary>
+    internal IReadOnlyList<int> Dims => _dims;
+
+    /// <summary>Whether the last layer has a ReLU too (for exporters).</summary>
+    internal bool OutputRelu => _outputRelu;
+
+    /// <summary>Weights [C, in, out] per depth (for exporters).</summary>
+    internal IReadOnlyList<Parameter> Weights => _weights;
+
+    /// <summary>Biases [C, out] per depth (for exporters).</summary>
+    internal IReadOnlyList<Parameter> Biases => _biases;
+
     /// <inheritdoc />
     public StackedOutput Forward(Tensor x, ReadOnlySpan<int> components)
     {

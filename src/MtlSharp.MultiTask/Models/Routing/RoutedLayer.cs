@@ -53,6 +53,9 @@ public sealed class RoutedLayer : Module
     /// <summary>How active components are combined.</summary>
     public CombineMode Combine { get; }
 
+    /// <summary>The components (for exporters).</summary>
+    internal IComponentStack Components => _components;
+
     /// <summary>Number of components.</summary>
     public int Count => _components.Count;
 

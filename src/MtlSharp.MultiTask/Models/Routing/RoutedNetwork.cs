@@ -53,6 +53,12 @@ public sealed class RoutedNetwork : Module
     /// <summary>The learned routers' logits (empty for fixed allocations), for the budget penalty.</summary>
     public IReadOnlyList<Tensor> RouterLogits { get; }
 
+    /// <summary>The stages, in order (for exporters).</summary>
+    internal IReadOnlyList<Module> Stages => _stages;
+
+    /// <summary>The per-task heads, or null (for exporters).</summary>
+    internal TaskHeads? Heads => _heads;
+
     /// <summary>Whether any layer learns its allocation.</summary>
     public bool LearnsAllocation => RouterLogits.Count > 0;
 

@@ -36,6 +36,12 @@ public sealed class TaskHeads : Module
         InFeatures = inFeatures;
     }
 
+    /// <summary>Task <paramref name="task"/>'s weight [out, in] (for exporters).</summary>
+    internal Parameter Weight(int task) => _weights[task];
+
+    /// <summary>Task <paramref name="task"/>'s bias [out] (for exporters).</summary>
+    internal Parameter Bias(int task) => _biases[task];
+
     /// <summary>Input width.</summary>
     public int InFeatures { get; }
 

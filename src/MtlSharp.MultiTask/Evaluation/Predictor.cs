@@ -1,0 +1,141 @@
+using MtlSharp.Data.Tasks;
+using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.NN.Checkpoints;
+using MtlSharp.Tensors;
+using MtlSharp.Tensors.Autodiff;
+
+namespace MtlSharp.MultiTask.Evaluation;
+
+/// <summary>
+/// Batch prediction with a trained routed model, safe to call from many threads at once: the weights are loaded once
+/// and only read afterwards; each call runs in evaluation mode (no dropout, no gradient tape) with the
+/// maximum-likelihood allocation of every routed layer, as <c>mtl export</c>'s ONNX graph does.
+/// </summary>
+/// <remarks>
+/// Inputs are rows of the run's example shape (<see cref="InputShape"/>), in the run's encoding (e.g. encoded CSV rows);
+/// outputs are logits (classification, multi-label) or predicted values (regression; for CSV regression tasks in the
+/// standardised units the model was trained on), <see cref="TaskInfo.Outputs"/> per row. Calls copy their input and
+/// return fresh arrays. Nothing may change the model's weights while predictions run.
+/// </remarks>
+public sealed class Predictor
+{
+    private const int ChunkRows = 256;
+
+    private readonly RoutedNetwork _network;
+    private readonly int _rowSize;
+    private readonly int[] _shape;
+
+    /// <summary>Predicts with <paramref name="plan"/>'s routed model as it is (its current weights).</summary>
+    /// <exception cref="NotSupportedException">The model is not a routed network (e.g. a tagger), or the run's example shape is unknown.</exception>
+    public Predictor(RunPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.Model is not RoutedModel routed)
+        {
+            throw new NotSupportedException($"The predictor takes routed models; {plan.Preset}/{plan.Method} is a {plan.Model.GetType().Name}.");
+        }
+
+        if (plan.Evaluator is not SplitEvaluator { Splits.Count: > 0 } splits)
+        {
+            throw new NotSupportedException($"{plan.Preset}/{plan.Method}: the run's example shape is unknown (its evaluator holds no test split).");
+        }
+
+        _network = routed.Network;
+        _network.Eval();
+        _shape = (int[])splits.Splits[0].Test.SampleShape.Clone();
+        _rowSize = splits.Splits[0].Test.SampleSize;
+        Tasks = plan.Data.Tasks;
+    }
+
+    /// <summary>
+    /// Loads the weights of <paramref name="checkpoint"/> (a checkpoint folder, e.g. <c>runs/…/checkpoints/last</c>,
+    /// or its <c>model.safetensors</c>) into <paramref name="plan"/>'s model, once, and predicts with it.
+    /// <paramref name="plan"/> must be the checkpoint's run (e.g. rebuilt with <c>ConfigRunBuilder.Build</c>).
+    /// </summary>
+    public static Predictor Load(RunPlan plan, string checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentException.ThrowIfNullOrEmpty(checkpoint);
+        string file = checkpoint;
+        if (Directory.Exists(checkpoint))
+        {
+            string dir = CheckpointFolder.Resolve(checkpoint)
+                ?? throw new FileNotFoundException($"No complete checkpoint in '{checkpoint}': {Checkpoint.MetadataFile} is missing.");
+            file = Path.Combine(dir, Checkpoint.ModelFile);
+        }
+
+        Checkpoint.LoadModel(plan.Model.Module, file);
+        return new Predictor(plan);
+    }
+
+    /// <summary>The run's tasks, in model order.</summary>
+    public IReadOnlyList<TaskInfo> Tasks { get; }
+
+    /// <summary>Shape of one example (input rows are this many values: the product of its dimensions).</summary>
+    public IReadOnlyList<int> InputShape => _shape;
+
+    /// <summary>The index of the task named <paramref name="task"/>.</summary>
+    /// <exception cref="ArgumentException">No such task.</exception>
+    public int TaskIndex(string task)
+    {
+        for (int t = 0; t < Tasks.Count; t++)
+        {
+            if (string.Equals(Tasks[t].Name, task, StringComparison.Ordinal))
+            {
+                return t;
+            }
+        }
+
+        throw new ArgumentException($"Unknown task '{task}'; the tasks are: {string.Join(", ", Tasks.Select(i => i.Name))}.", nameof(task));
+    }
+
+    /// <summary>Task <paramref name="task"/>'s outputs for the rows of <paramref name="inputs"/>: [rows × outputs], row-major.</summary>
+    public float[] Predict(string task, ReadOnlySpan<float> inputs) => Predict(TaskIndex(task), inputs);
+
+    /// <summary>Task <paramref name="task"/>'s outputs for the rows of <paramref name="inputs"/>: [rows × outputs], row-major.</summary>
+    public float[] Predict(int task, ReadOnlySpan<float> inputs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(task);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(task, Tasks.Count);
+        if (inputs.Length % _rowSize != 0)
+        {
+            throw new ArgumentException($"{inputs.Length} values are not whole rows of shape [{string.Join(", ", _shape)}] ({_rowSize} values each).", nameof(inputs));
+        }
+
+        int rows = inputs.Length / _rowSize;
+        int width = Tasks[task].Outputs;
+        var result = new float[rows * width];
+        var dims = new int[_shape.Length + 1];
+        _shape.CopyTo(dims, 1);
+        var ctx = new RoutingContext(task, false, 1f, new Rng(0));
+        using var noGrad = Autograd.NoGrad();
+        for (int start = 0; start < rows; start += ChunkRows)
+        {
+            int n = Math.Min(ChunkRows, rows - start);
+            dims[0] = n;
+            var x = Tensor.FromArray(inputs.Slice(start * _rowSize, n * _rowSize), dims);
+            ReadOnlySpan<float> y = _network.Forward(x, ctx).Span;
+            if (y.Length != n * width)
+            {
+                throw new InvalidOperationException($"Task '{Tasks[task].Name}' gave {y.Length} values for {n} rows; expected {width} per row.");
+            }
+
+            y.CopyTo(result.AsSpan(start * width));
+        }
+
+        return result;
+    }
+
+    /// <summary>Every task's outputs for the rows of <paramref name="inputs"/>, in model order.</summary>
+    public float[][] PredictAll(ReadOnlySpan<float> inputs)
+    {
+        var all = new float[Tasks.Count][];
+        for (int t = 0; t < all.Length; t++)
+        {
+            all[t] = Predict(t, inputs);
+        }
+
+        return all;
+    }
+}
