@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MtlSharp.Data.Download;
 using MtlSharp.MultiTask.Configuration;
+using MtlSharp.MultiTask.Strategies;
 
 namespace MtlSharp.Cli.Commands;
 
@@ -22,8 +23,18 @@ internal static class ListCommand
 
             Console.WriteLine("  (* = default method)");
             Console.WriteLine("task samplers (--sampler): " + string.Join(", ", Names.Samplers.Keys) + "  (default: rounds for routed presets, all for taggers; --sampling-temperature T, default 2)");
-            Console.WriteLine("gradient aggregators (--aggregator, with --sampler all): " + string.Join(", ", Names.Aggregators.Keys));
-            Console.WriteLine("loss weightings (--weighting, not with --aggregator): " + string.Join(", ", Names.Weightings.Keys) + "  (default: fixed for taggers, the plain sum for routed presets)");
+            foreach (string family in new[] { "weighting", "aggregator" })
+            {
+                Console.WriteLine(family == "weighting"
+                    ? "loss weightings (--weighting NAME[:key=value,…]; not with --aggregator; default: fixed for taggers, the plain sum for routed presets):"
+                    : "gradient aggregators (--aggregator NAME[:key=value,…], with --sampler all):");
+                foreach (var s in StrategyCatalog.All.Where(s => s.Family == family))
+                {
+                    string options = s.Options.Count == 0 ? "" : " [" + string.Join(", ", s.Options.Select(o => $"{o.Key}={o.Default.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {o.Meaning}")) + "]";
+                    Console.WriteLine($"  {s.Name,-12} {s.Summary}{options}{(s.Citation == "—" ? "" : $" — {s.Citation}")}");
+                }
+            }
+
             Console.WriteLine("datasets (mtl download NAME):");
             foreach (var d in KnownDatasets.All)
             {

@@ -30,9 +30,9 @@ internal sealed class RunOptionSet
 
     public Option<double> SamplingTemperature { get; } = new("--sampling-temperature") { Description = "T of --sampler temperature (default 2).", DefaultValueFactory = _ => 2.0 };
 
-    public Option<string> Aggregator { get; } = new("--aggregator") { Description = "Combine the per-task gradients of the shared parameters instead of summing the losses: none (default), mean, pcgrad, mgda, cagrad, upgrad, imtlg, alignedmtl, config or graddrop; needs --sampler all.", DefaultValueFactory = _ => "none" };
+    public Option<string> Aggregator { get; } = new("--aggregator") { Description = "Combine the per-task gradients of the shared parameters instead of summing the losses: none (default), mean, pcgrad, mgda, cagrad, upgrad, imtlg, alignedmtl, config, graddrop, nashmtl, fairgrad, gradvac or gradnorm, with options as NAME:key=value,… (see 'mtl list'); needs --sampler all.", DefaultValueFactory = _ => "none" };
 
-    public Option<string?> Weighting { get; } = new("--weighting") { Description = "Scalarise the task losses with a loss weighting: fixed (λ = 1; taggers' default), uncertainty, gls, imtl-l, rlw, dwa, dbmtl-log or stch (routed presets' default: the plain sum, as fixed); not with --aggregator." };
+    public Option<string?> Weighting { get; } = new("--weighting") { Description = "Scalarise the task losses with a loss weighting: fixed (λ = 1; taggers' default), uncertainty, gls, imtl-l, rlw, dwa, dbmtl-log, stch or famo, with options as NAME:key=value,… (see 'mtl list'); the routed presets' default is the plain sum (as fixed); not with --aggregator." };
 
     public TaggingOptions Tagging { get; } = new();
 
@@ -90,18 +90,41 @@ internal sealed class RunOptionSet
     public (SamplerKind Sampler, AggregatorKind Aggregator, LossWeightingKind? Weighting) Strategies(ParseResult r, SamplerKind defaultSampler)
     {
         var sampler = r.GetValue(Sampler) is { } name ? Names.Parse(Names.Samplers, name, "sampler") : defaultSampler;
-        var aggregator = Names.Parse(Names.Aggregators, r.GetValue(Aggregator)!, "aggregator");
+        var aggregator = Names.Parse(Names.Aggregators, NameAndOptions(r.GetValue(Aggregator)!).Name, "aggregator");
         if (aggregator != AggregatorKind.None && sampler != SamplerKind.All)
         {
             throw new UsageException($"--aggregator {r.GetValue(Aggregator)} combines the gradients of several tasks in one step, but --sampler {Names.Samplers.First(kv => kv.Value == sampler).Key} trains one task per step; use --sampler all");
         }
 
-        LossWeightingKind? weighting = r.GetValue(Weighting) is { } w ? Names.Parse(Names.Weightings, w, "loss weighting") : null;
+        LossWeightingKind? weighting = r.GetValue(Weighting) is { } w ? Names.Parse(Names.Weightings, NameAndOptions(w).Name, "loss weighting") : null;
         if (weighting is not null && aggregator != AggregatorKind.None)
         {
             throw new UsageException($"--weighting {r.GetValue(Weighting)} and --aggregator {r.GetValue(Aggregator)} are exclusive: an aggregator combines the unweighted per-task gradients; choose one");
         }
 
         return (sampler, aggregator, weighting);
+    }
+
+    /// <summary>
+    /// Splits "name:key=value,key=value" into the strategy's name and its options (a usage error when an option is
+    /// not key=number; unknown keys are rejected when the strategy is built, naming the ones it takes).
+    /// </summary>
+    public static (string Name, IReadOnlyDictionary<string, double> Options) NameAndOptions(string value)
+    {
+        int colon = value.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return (value, new Dictionary<string, double>());
+        }
+
+        string name = value[..colon];
+        try
+        {
+            return (name, MtlSharp.MultiTask.Strategies.StrategyOptions.Parse(value[(colon + 1)..], name).Values);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 }

@@ -260,7 +260,9 @@ internal sealed class TrainCommand
 
         if (Given(Run.Aggregator))
         {
-            Section("strategy")["aggregator"] = r.GetValue(Run.Aggregator);
+            var (name, options) = RunOptionSet.NameAndOptions(r.GetValue(Run.Aggregator)!);
+            Section("strategy")["aggregator"] = name;
+            Section("strategy")["aggregatorOptions"] = Numbers(options);
             if (r.GetValue(Run.Aggregator) != "none" && config.Strategy.Weighting is not null && !Given(Run.Weighting))
             {
                 Section("strategy")["weighting"] = null;
@@ -269,7 +271,9 @@ internal sealed class TrainCommand
 
         if (Given(Run.Weighting))
         {
-            Section("strategy")["weighting"] = r.GetValue(Run.Weighting);
+            var (name, options) = RunOptionSet.NameAndOptions(r.GetValue(Run.Weighting)!);
+            Section("strategy")["weighting"] = name;
+            Section("strategy")["weightingOptions"] = Numbers(options);
         }
 
         bool tagger = config.Model is TaggerModelSpec;
@@ -321,6 +325,17 @@ internal sealed class TrainCommand
         }
 
         return patch;
+    }
+
+    private static JsonObject Numbers(IReadOnlyDictionary<string, double> values)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in values)
+        {
+            o[k] = v;
+        }
+
+        return o;
     }
 
     /// <summary>A fresh run: its command line is written into the (new or reused) run folder.</summary>

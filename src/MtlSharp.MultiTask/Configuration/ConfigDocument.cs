@@ -129,7 +129,7 @@ public sealed class ConfigDocument
                 throw new ArgumentException($"{Source}: no method '{m}'; the methods are: {string.Join(", ", Methods)}");
             }
 
-            MergePatch.Apply(merged, _root["methods"]![m]!.DeepClone());
+            ApplyPatch(merged, (JsonObject)_root["methods"]![m]!.DeepClone());
             stage = $" (method '{m}')";
         }
         else if (m != NoMethod)
@@ -139,7 +139,7 @@ public sealed class ConfigDocument
 
         if (overrides is not null)
         {
-            MergePatch.Apply(merged, overrides.DeepClone());
+            ApplyPatch(merged, (JsonObject)overrides.DeepClone());
             stage += " (with the command-line options)";
         }
 
@@ -148,8 +148,29 @@ public sealed class ConfigDocument
 
         // Re-parse so every value is element-backed (patches may hold CLR values).
         var clean = JsonNode.Parse(merged.ToJsonString())!;
-        Check(clean, Source + stage, _lines, _root);
-        return new ConfigReader(Source + stage, _lines).Read((JsonObject)clean, m, dataDirectory, checkFiles);
+        var lines = overrides is null ? _lines : _lines.Without(overrides);
+        Check(clean, Source + stage, lines, _root);
+        return new ConfigReader(Source + stage, lines).Read((JsonObject)clean, m, dataDirectory, checkFiles);
+    }
+
+    /// <summary>
+    /// A merge patch, except that a patch naming a strategy replaces that strategy's options instead of merging into
+    /// the options of the strategy it replaces.
+    /// </summary>
+    private static void ApplyPatch(JsonObject target, JsonObject patch)
+    {
+        if (patch["strategy"] is JsonObject ps && target["strategy"] is JsonObject ts)
+        {
+            foreach (string key in new[] { "aggregator", "weighting" })
+            {
+                if (ps.ContainsKey(key))
+                {
+                    ts.Remove(key + "Options");
+                }
+            }
+        }
+
+        MergePatch.Apply(target, patch);
     }
 
     internal InvalidDataException Error(string path, string message) => ConfigReader.Error(Source, _lines, path, message);

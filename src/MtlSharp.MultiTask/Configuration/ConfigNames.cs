@@ -34,6 +34,10 @@ public static class ConfigNames
         ["alignedmtl"] = AggregatorKind.AlignedMtl,
         ["config"] = AggregatorKind.Config,
         ["graddrop"] = AggregatorKind.GradDrop,
+        ["nashmtl"] = AggregatorKind.NashMtl,
+        ["fairgrad"] = AggregatorKind.FairGrad,
+        ["gradvac"] = AggregatorKind.GradVac,
+        ["gradnorm"] = AggregatorKind.GradNorm,
     };
 
     /// <summary>Loss weightings.</summary>
@@ -47,6 +51,7 @@ public static class ConfigNames
         ["dwa"] = LossWeightingKind.Dwa,
         ["dbmtl-log"] = LossWeightingKind.DbMtlLog,
         ["stch"] = LossWeightingKind.Stch,
+        ["famo"] = LossWeightingKind.Famo,
     };
 
     /// <summary>How a routed layer combines its active components.</summary>

@@ -7,6 +7,7 @@ using MtlSharp.Data.Tasks;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Models.Sluice;
 using MtlSharp.MultiTask.Models.Tagging;
+using MtlSharp.MultiTask.Strategies;
 using MtlSharp.MultiTask.Strategies.Aggregation;
 using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.MultiTask.Strategies.Weighting;
@@ -392,6 +393,9 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
     private static MlpLayerSpec Mlp(JsonObject l) =>
         new(l["components"]!.GetValue<int>(), ((JsonArray)l["sizes"]!).Select(x => x!.GetValue<int>()).ToArray(), l["outputRelu"]?.GetValue<bool>() ?? true);
 
+    private static Dictionary<string, double> Numbers(JsonObject? o) =>
+        o?.ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>(), StringComparer.Ordinal) ?? new Dictionary<string, double>(StringComparer.Ordinal);
+
     private StrategySpec ReadStrategy(JsonObject? s)
     {
         var sampler = s?["sampler"]?.GetValue<string>() is { } sn ? ConfigNames.Samplers[sn] : (SamplerKind?)null;
@@ -407,12 +411,41 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             throw Error("strategy.aggregator", $"an aggregator combines the gradients of several tasks in one step, but sampler {s!["sampler"]!.GetValue<string>()} trains one task per step; use sampler \"all\"");
         }
 
+        var aggregatorOptions = Numbers(s?["aggregatorOptions"] as JsonObject);
+        var weightingOptions = Numbers(s?["weightingOptions"] as JsonObject);
+        try
+        {
+            Aggregators.Create(aggregator, new Tensors.Rng(0), new StrategyOptions(aggregatorOptions));
+        }
+        catch (ArgumentException e)
+        {
+            throw Error("strategy.aggregatorOptions", e.Message);
+        }
+
+        try
+        {
+            if (weighting is { } wk)
+            {
+                LossWeightings.Create(wk, 2, new Tensors.Rng(0), options: new StrategyOptions(weightingOptions));
+            }
+            else if (weightingOptions.Count > 0)
+            {
+                throw new ArgumentException("options without a weighting");
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw Error("strategy.weightingOptions", e.Message);
+        }
+
         return new StrategySpec
         {
             Sampler = sampler,
             SamplingTemperature = s?["samplingTemperature"]?.GetValue<double>() ?? 2.0,
             Weighting = weighting,
             Aggregator = aggregator,
+            AggregatorOptions = aggregatorOptions,
+            WeightingOptions = weightingOptions,
         };
     }
 }

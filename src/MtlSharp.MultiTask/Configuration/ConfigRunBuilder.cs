@@ -79,6 +79,8 @@ public static class ConfigRunBuilder
             Sampler = c.Strategy.Sampler ?? SamplerKind.All,
             SamplingTemperature = c.Strategy.SamplingTemperature,
             Aggregator = c.Strategy.Aggregator,
+            AggregatorOptions = c.Strategy.AggregatorOptions,
+            WeightingOptions = c.Strategy.WeightingOptions,
         };
         if (c.Stopping.Select is { } sel && sel != c.Tasks[0].Name)
         {
@@ -186,6 +188,8 @@ public static class ConfigRunBuilder
             SamplingTemperature = c.Strategy.SamplingTemperature,
             Aggregator = c.Strategy.Aggregator,
             Weighting = c.Strategy.Weighting,
+            AggregatorOptions = c.Strategy.AggregatorOptions,
+            WeightingOptions = c.Strategy.WeightingOptions,
         };
         var plan = GumbelExperiments.Plan(c.Name, c.Method, settings, network, tasks, schedule, trainSeed, sharedRows);
         if (csv is null)

@@ -10,9 +10,43 @@ namespace MtlSharp.MultiTask.Configuration;
 internal sealed class JsonLineMap
 {
     private readonly Dictionary<string, int> _lines = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unlined = new(StringComparer.Ordinal);
 
     private JsonLineMap()
     {
+    }
+
+    /// <summary>
+    /// The map with the values a merge patch sets (and anything below them) unlined: their text is no longer what the
+    /// file shows, so messages about them name no line.
+    /// </summary>
+    public JsonLineMap Without(System.Text.Json.Nodes.JsonObject patch)
+    {
+        var copy = new JsonLineMap();
+        foreach (var (path, line) in _lines)
+        {
+            copy._lines[path] = line;
+        }
+
+        copy._unlined.UnionWith(_unlined);
+        void Walk(System.Text.Json.Nodes.JsonObject o, string at)
+        {
+            foreach (var (key, value) in o)
+            {
+                string child = JsonPaths.Child(at, key);
+                if (value is System.Text.Json.Nodes.JsonObject { Count: > 0 } inner && copy._lines.ContainsKey(child))
+                {
+                    Walk(inner, child);   // merged key by key: the object's other keys are as written
+                }
+                else
+                {
+                    copy._unlined.Add(child);
+                }
+            }
+        }
+
+        Walk(patch, string.Empty);
+        return copy;
     }
 
     /// <summary>The line of <paramref name="path"/>, or of its nearest ancestor present in the text; null when none is.</summary>
@@ -21,6 +55,11 @@ internal sealed class JsonLineMap
         string p = path;
         while (true)
         {
+            if (_unlined.Contains(p))
+            {
+                return null;
+            }
+
             if (_lines.TryGetValue(p, out int line))
             {
                 return line;

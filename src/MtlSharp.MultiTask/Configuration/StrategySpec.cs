@@ -18,4 +18,10 @@ public sealed record StrategySpec
 
     /// <summary>Gradient aggregator.</summary>
     public AggregatorKind Aggregator { get; init; } = AggregatorKind.None;
+
+    /// <summary>Hyperparameters of <see cref="Aggregator"/> (e.g. c of CAGrad).</summary>
+    public IReadOnlyDictionary<string, double> AggregatorOptions { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Hyperparameters of the loss weighting (e.g. DWA's temperature).</summary>
+    public IReadOnlyDictionary<string, double> WeightingOptions { get; init; } = new Dictionary<string, double>();
 }

@@ -55,4 +55,10 @@ public sealed record ExperimentSettings
     /// losses (all weights 1, the same as <see cref="LossWeightingKind.Fixed"/>).
     /// </summary>
     public LossWeightingKind? Weighting { get; init; }
+
+    /// <summary>Hyperparameters of <see cref="Aggregator"/> (e.g. c of CAGrad).</summary>
+    public IReadOnlyDictionary<string, double> AggregatorOptions { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Hyperparameters of the loss weighting (e.g. DWA's temperature).</summary>
+    public IReadOnlyDictionary<string, double> WeightingOptions { get; init; } = new Dictionary<string, double>();
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MtlSharp.MultiTask.Configuration;
+using MtlSharp.MultiTask.Strategies;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Analysis;
 using MtlSharp.MultiTask.Objectives;
@@ -101,7 +102,10 @@ public static class GumbelExperiments
         if (s.Weighting is { } w)
         {
             strategy["weighting"] = ConfigNames.NameOf(ConfigNames.Weightings, w);
+            strategy["weightingOptions"] = Numbers(s.WeightingOptions);
         }
+
+        strategy["aggregatorOptions"] = Numbers(s.AggregatorOptions);
 
         var patch = new JsonObject { ["model"] = model, ["strategy"] = strategy };
         if (preset != PresetId.Mnist4)
@@ -142,12 +146,12 @@ public static class GumbelExperiments
         var model = new RoutedModel(network, o.Budget, o.BudgetLambda);
         var modelParams = network.Parameters(k => k.Role != ParameterRole.Routing);
         var routerParams = network.Parameters(ParameterRole.Routing);
-        var aggregator = Aggregators.Create(settings.Aggregator, rng.Split());
+        var aggregator = Aggregators.Create(settings.Aggregator, rng.Split(), new StrategyOptions(settings.AggregatorOptions));
 
         // A weighting's stream is split after every other one, so runs without a weighting are unchanged. Learned
         // weighting parameters get one more Adam at the model's learning rate; DWA's epoch is DefaultEpochSteps updates
         // (the task streams here have no epochs).
-        var weighting = settings.Weighting is { } kind ? LossWeightings.Create(kind, taskCount, rng.Split()) : null;
+        var weighting = settings.Weighting is { } kind ? LossWeightings.Create(kind, taskCount, rng.Split(), options: new StrategyOptions(settings.WeightingOptions)) : null;
         IOptimizer[] optimizers = routerParams.Count > 0
             ? [new Adam(modelParams, o.ModelLearningRate), new Adam(routerParams, o.RouterLearningRate)]
             : [new Adam(modelParams, o.ModelLearningRate)];
@@ -213,6 +217,17 @@ public static class GumbelExperiments
             Configuration = config,
             BuildReport = outcome => RoutedReports.Build(preset, method, settings.Seed, network, outcome, losses, metrics, history),
         };
+    }
+
+    private static JsonObject Numbers(IReadOnlyDictionary<string, double> values)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in values)
+        {
+            o[k] = v;
+        }
+
+        return o;
     }
 
     /// <summary>The App. A3 network (one routed layer of 4 MLPs 128→16→16→1, no heads), built from the preset's configuration.</summary>

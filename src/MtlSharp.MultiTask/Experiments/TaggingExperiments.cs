@@ -143,7 +143,7 @@ public static class TaggingExperiments
         var infos = tasks.Select(t => t.Info).ToArray();
         var data = new SentenceTrainingData(train, batcher, infos, settings.BatchSize, settings.EpochFraction, rng);
         long perEpoch = data.StepsPerEpoch!.Value;
-        ILossWeighting weighting = LossWeightings.Create(settings.Weighting ?? LossWeightingKind.Fixed, tasks.Length, new Rng(root.NextUInt64()), perEpoch);
+        ILossWeighting weighting = LossWeightings.Create(settings.Weighting ?? LossWeightingKind.Fixed, tasks.Length, new Rng(root.NextUInt64()), perEpoch, new Strategies.StrategyOptions(settings.WeightingOptions));
         float lr = settings.LearningRate ?? (settings.Adam ? 1e-3f : settings.BatchSize == 1 ? 0.1f : DefaultLearningRate);
         var groups = new List<OptimizerGroup> { new(tagger.Parameters(), lr) };
         if (weighting.Parameters.Count > 0)
@@ -158,7 +158,7 @@ public static class TaggingExperiments
             Optimizers = [optimizer],
             Sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature),
             Weighting = settings.Aggregator == AggregatorKind.None ? weighting : null,
-            Aggregator = Aggregators.Create(settings.Aggregator, aggregatorRng),
+            Aggregator = Aggregators.Create(settings.Aggregator, aggregatorRng, new Strategies.StrategyOptions(settings.AggregatorOptions)),
             ClipNorm = settings.ClipNorm,
             EvaluateEvery = perEpoch,
             Patience = settings.Patience,

@@ -50,6 +50,9 @@ public sealed class DwaWeighting : IStepAwareWeighting, IStatefulPart
     /// <inheritdoc/>
     public string Name => "dwa";
 
+    /// <summary>The softmax temperature T.</summary>
+    public double Temperature => _temperature;
+
     /// <summary>Updates per epoch.</summary>
     public long EpochSteps { get; }
 

@@ -113,6 +113,84 @@ public sealed class AggregatorFixtureTests
         Close(Doubles(expected.GetProperty("direction")), d, Tolerance, what);
     }
 
+    [Theory]
+    [MemberData(nameof(CaseIndices))]
+    public void NashMtlMatchesTheReference(int index) => Check(index, "nashmtl", new NashMtlAggregator());
+
+    [Theory]
+    [MemberData(nameof(CaseIndices))]
+    public void FairGradMatchesTheReference(int index)
+    {
+        var c = Cases.Value[index];
+        Check(index, "fairgrad", new FairGradAggregator(c.GetProperty("fairgrad").GetProperty("alpha").GetDouble()));
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseIndices))]
+    public void GradVacMatchesTheReferenceForTheGivenOrdersAndTargets(int index)
+    {
+        var c = Cases.Value[index];
+        var m = Matrix(c.GetProperty("gradients"));
+        var r = c.GetProperty("gradvac");
+        int t = m.Rows;
+        int[][] orders = c.GetProperty("pcgrad").GetProperty("orders").EnumerateArray().Select(o => o.EnumerateArray().Select(x => x.GetInt32()).ToArray()).ToArray();
+        double[] flat = Doubles(r.GetProperty("targets").GetProperty("data"));
+        var targets = new double[t, t];
+        for (int i = 0; i < t; i++)
+        {
+            for (int j = 0; j < t; j++)
+            {
+                targets[i, j] = flat[(i * t) + j];
+            }
+        }
+
+        int[] tasks = Enumerable.Range(0, t).ToArray();
+        var coefficients = GradVacAggregator.Adjust(m.Gram(), tasks, orders, targets, r.GetProperty("beta").GetDouble());
+        var w = new double[t];
+        for (int i = 0; i < t; i++)
+        {
+            for (int k = 0; k < t; k++)
+            {
+                w[k] += coefficients[i, k];
+            }
+        }
+
+        var d = new float[m.Columns];
+        for (int i = 0; i < t; i++)
+        {
+            for (int k = 0; k < m.Columns; k++)
+            {
+                d[k] += (float)w[i] * m.Row(i)[k];
+            }
+        }
+
+        string name = c.GetProperty("name").GetString() + " gradvac";
+        Close(Doubles(r.GetProperty("direction")), d, Tolerance, name);
+        Close(Doubles(r.GetProperty("newTargets").GetProperty("data")), targets.Cast<double>().ToArray(), 1e-9, name + " targets");
+    }
+
+    [Fact]
+    public void GradNormMatchesTheReferenceStep()
+    {
+        foreach (var c in Cases.Value.Where(c => c.TryGetProperty("gradnorm", out _)))
+        {
+            var m = Matrix(c.GetProperty("gradients"));
+            var r = c.GetProperty("gradnorm");
+            var g = new GradNormAggregator(r.GetProperty("alpha").GetDouble(), r.GetProperty("lr").GetDouble());
+            double[] w0 = Doubles(r.GetProperty("weights")), initial = Doubles(r.GetProperty("initialLosses")), losses = Doubles(r.GetProperty("losses"));
+            var bag = new MtlSharp.MultiTask.Training.State.StateBag();
+            bag.SetDoubles("weights", w0);
+            bag.SetDoubles("initialLosses", initial);
+            g.LoadState(bag);
+            var d = new float[m.Columns];
+            double[] used = g.Aggregate(m, [0, 1, 2], losses.Select(x => (float)x).ToArray(), d);
+            string name = c.GetProperty("name").GetString() + " gradnorm";
+            Close(w0, used, 1e-12, name + " weights used");
+            Close(Doubles(r.GetProperty("direction")), d, Tolerance, name);
+            Close(Doubles(r.GetProperty("newWeights")), Enumerable.Range(0, 3).Select(g.Weight).ToArray(), 1e-6, name + " new weights");
+        }
+    }
+
     [Fact]
     public void TheRegistryAndNamesCoverEveryKind()
     {

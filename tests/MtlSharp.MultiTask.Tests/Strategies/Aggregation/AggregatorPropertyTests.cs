@@ -527,16 +527,20 @@ public sealed class AggregatorDegenerateInputTests
     }
 }
 
-public sealed class PcGradResumeTests
+public sealed class StatefulAggregatorResumeTests
 {
-    [Fact]
-    public void APcGradRunCancelledAndResumedEndsExactlyLikeTheUninterruptedRun()
+    [Theory]
+    [InlineData(AggregatorKind.PcGrad)]
+    [InlineData(AggregatorKind.GradVac)]
+    [InlineData(AggregatorKind.GradNorm)]
+    [InlineData(AggregatorKind.GradDrop)]
+    public void AStatefulAggregatorsRunCancelledAndResumedEndsExactlyLikeTheUninterruptedRun(AggregatorKind kind)
     {
         // Four tasks, so the projection orders matter (with two, each row has one other to be projected against).
-        RunTwice();
+        RunTwice(kind);
     }
 
-    private static void RunTwice()
+    private static void RunTwice(AggregatorKind kind)
     {
         using var a = new MtlSharp.MultiTask.Tests.Training.TempFolder();
         using var b = new MtlSharp.MultiTask.Tests.Training.TempFolder();
@@ -544,7 +548,7 @@ public sealed class PcGradResumeTests
         {
             Seed = 6,
             Sampler = SamplerKind.All,
-            Aggregator = AggregatorKind.PcGrad,
+            Aggregator = kind,
             ScheduleScale = 0.05,
             SyntheticTrainSize = 2000,
             SyntheticTestSize = 500,

@@ -29,6 +29,7 @@ public sealed class WeightingLoopTests
     [InlineData(LossWeightingKind.Dwa)]
     [InlineData(LossWeightingKind.DbMtlLog)]
     [InlineData(LossWeightingKind.Stch)]
+    [InlineData(LossWeightingKind.Famo)]
     public void EveryWeightingTrainsTheSyntheticPresetToFiniteResults(LossWeightingKind kind)
     {
         var plan = GumbelExperiments.Build(PresetId.SyntheticTransfer, RoutingMethod.SharedBottom, Settings(kind, 0.01));
@@ -52,6 +53,7 @@ public sealed class WeightingLoopTests
     [Theory]
     [InlineData(LossWeightingKind.Rlw)]
     [InlineData(LossWeightingKind.Dwa)]
+    [InlineData(LossWeightingKind.Famo)]
     public void ACancelledAndResumedRunEndsExactlyLikeTheUninterruptedOne(LossWeightingKind kind)
     {
         // 300 updates; DWA's epochs are 100 updates, so the cut at 250 falls after two epochs, mid-way through the third.
