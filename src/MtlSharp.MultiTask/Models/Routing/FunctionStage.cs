@@ -24,4 +24,14 @@ public sealed class FunctionStage : Module<Tensor, Tensor>
     /// <summary>2-D average pooling.</summary>
     public static FunctionStage AvgPool(int kernel, int stride, PaddingMode padding = PaddingMode.Valid) =>
         new($"avgpool{kernel}x{kernel}/{stride}", x => Ops.AvgPool2d(x, kernel, stride, padding));
+
+    /// <summary>
+    /// 2-D max pooling. After a convolution with ReLU it equals pooling before the ReLU (max-pooling and the
+    /// monotone ReLU commute), so conv + ReLU → max-pool is LeNet's conv → max-pool → ReLU.
+    /// </summary>
+    public static FunctionStage MaxPool(int kernel, int stride, PaddingMode padding = PaddingMode.Valid) =>
+        new($"maxpool{kernel}x{kernel}/{stride}", x => Ops.MaxPool2d(x, kernel, stride, padding));
+
+    /// <summary>Flattens [N, ...] to [N, features] (row-major, channel first: PyTorch's <c>x.view(N, -1)</c>).</summary>
+    public static FunctionStage Flatten() => new("flatten", x => Ops.Flatten(x, 1));
 }
