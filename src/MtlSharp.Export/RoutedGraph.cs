@@ -82,8 +82,31 @@ internal static class RoutedGraph
                     shape = [shape[0], Out(shape[1], pool.Kernel, pool.Stride, pool.Padding), Out(shape[2], pool.Kernel, pool.Stride, pool.Padding)];
                     break;
 
+                case FunctionStage { MaxPooling: { } pool }:
+                    if (shape.Length != 3)
+                    {
+                        throw new NotSupportedException($"Stage {s} ({pool.Kernel}×{pool.Kernel} max pooling) needs [channels, height, width] inputs, got [{string.Join(", ", shape)}].");
+                    }
+
+                    foreach (int t in selected)
+                    {
+                        current[t] = g.Node("MaxPool", stage + "/MaxPool", [current[t]], PoolAttributes(pool.Kernel, pool.Stride, pool.Padding, average: false));
+                    }
+
+                    shape = [shape[0], Out(shape[1], pool.Kernel, pool.Stride, pool.Padding), Out(shape[2], pool.Kernel, pool.Stride, pool.Padding)];
+                    break;
+
+                case FunctionStage { IsFlatten: true }:
+                    foreach (int t in selected)
+                    {
+                        current[t] = g.Node("Flatten", stage + "/Flatten", [current[t]], GraphBuilder.Attr("axis", 1L));
+                    }
+
+                    shape = [shape.Aggregate(1, (a, b) => a * b)];
+                    break;
+
                 case FunctionStage f:
-                    throw new NotSupportedException($"Stage {s} ({f.Description}) has no ONNX translation; only average pooling stages are exported.");
+                    throw new NotSupportedException($"Stage {s} ({f.Description}) has no ONNX translation; only pooling and flatten stages are exported.");
                 default:
                     throw new NotSupportedException($"Stage {s} ({network.Stages[s].GetType().Name}) has no ONNX translation.");
             }
@@ -107,6 +130,20 @@ internal static class RoutedGraph
                 }
 
                 int width = shape.Aggregate(1, (a, b) => a * b);
+                for (int l = 0; l < heads.HiddenSizes.Count; l++)
+                {
+                    var (hw, hb) = heads.Hidden(t, l);
+                    if (hw.Shape[1] != width)
+                    {
+                        throw new NotSupportedException($"Task '{info.Name}': its head's layer {l} takes {hw.Shape[1]} features, but gets {width}.");
+                    }
+
+                    string hwi = g.Floats(hw.Name, hw.Value.Span, hw.Shape[0], hw.Shape[1]);
+                    string hbi = g.Floats(hb.Name, hb.Value.Span, hb.Shape[0]);
+                    x = g.Node("Relu", $"/heads/{info.Name}/hidden{l}/Relu", [g.Node("Gemm", $"/heads/{info.Name}/hidden{l}/Gemm", [x, hwi, hbi], GraphBuilder.Attr("transB", 1L))]);
+                    width = hw.Shape[0];
+                }
+
                 var w = heads.Weight(t);
                 var b = heads.Bias(t);
                 if (w.Shape.Rank != 2 || w.Shape[1] != width)
@@ -204,12 +241,12 @@ internal static class RoutedGraph
     private static int Out(int size, int kernel, int stride, PaddingMode padding) =>
         padding == PaddingMode.Same ? (size + stride - 1) / stride : ((size - kernel) / stride) + 1;
 
-    private static AttributeProto[] PoolAttributes(int kernel, int stride, PaddingMode padding) =>
+    private static AttributeProto[] PoolAttributes(int kernel, int stride, PaddingMode padding, bool average = true) =>
     [
         GraphBuilder.Attr("kernel_shape", [kernel, kernel]),
         GraphBuilder.Attr("strides", [stride, stride]),
         padding == PaddingMode.Same ? GraphBuilder.Attr("auto_pad", "SAME_UPPER") : GraphBuilder.Attr("pads", [0L, 0, 0, 0]),
-        GraphBuilder.Attr("count_include_pad", 0L),
+        .. average ? new[] { GraphBuilder.Attr("count_include_pad", 0L) } : [],
     ];
 
     /// <summary>Σ outputs (sum), or Σ outputs · 1/a (mean of the a active components), as <see cref="ComponentCombiner"/>.</summary>

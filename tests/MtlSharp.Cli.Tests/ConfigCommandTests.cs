@@ -85,7 +85,7 @@ public sealed class ConfigCommandTests
 
         (code, output) = Mtl.Run("list");
         Assert.Equal(0, code);
-        foreach (string p in new[] { "income", "boys", "olive", "mnist4", "ewt-domains" })
+        foreach (string p in new[] { "income", "boys", "olive", "mnist4", "multimnist", "multifashion-mnist", "ewt-domains" })
         {
             Assert.Contains(p, output, StringComparison.Ordinal);
         }

@@ -174,4 +174,25 @@ public sealed class RoutedExportTests(ITestOutputHelper log)
         Assert.Equal(12, Count(model, "Conv"));
         Assert.Equal(3, Count(model, "Sum"));
     }
+
+    [DatasetFact("mnist")]
+    public void MultiMnistLeNetWithMaxPoolingAndHeadMlpsMatches()
+    {
+        var plan = Preset("multimnist", "hard-sharing", """{"data": {"train": 64, "test": 32}}""");
+        Perturb(Network(plan), 33);
+        var (model, _) = ExportAndCompare(plan, log, rows: 32);
+        Assert.Equal(2, Count(model, "Conv"));
+        Assert.Equal(2, Count(model, "MaxPool"));
+        Assert.Equal(1 + 2 + 2, Count(model, "Gemm"));   // the shared fc 50, then per task hidden 50 and output 10
+    }
+
+    [DatasetFact("mnist")]
+    public void MultiMnistSingleTaskKeepsEachTrunkToItsTask()
+    {
+        var plan = Preset("multimnist", "single-task", """{"data": {"train": 64, "test": 32}}""");
+        Perturb(Network(plan), 34);
+        var (model, _) = ExportAndCompare(plan, log, rows: 16);
+        Assert.Equal(4, Count(model, "Conv"));
+        Assert.Equal(0, Count(model, "Sum"));
+    }
 }

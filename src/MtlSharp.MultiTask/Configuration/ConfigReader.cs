@@ -190,6 +190,22 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                         _ => null,
                     }, StringComparer.Ordinal) ?? new Dictionary<string, RotationDirection?>(),
                 };
+            case "multi-mnist":
+            {
+                string upLeft = ResolvePath(d["path"]!.GetValue<string>(), dataDir, "data.path", checkFiles, folder: true);
+                return new MultiDigitsSource
+                {
+                    Path = upLeft,
+                    DownRightPath = d["downRight"] is { } dr ? ResolvePath(dr.GetValue<string>(), dataDir, "data.downRight", checkFiles, folder: true) : upLeft,
+                    Train = d["train"]?.GetValue<int>(),
+                    Test = d["test"]?.GetValue<int>(),
+                    ValidFraction = d["valid"]?.GetValue<double>() ?? 0,
+                    Seed = (ulong)(d["seed"]?.GetValue<long>() ?? 0),
+                    DistinctClasses = d["distinctClasses"]?.GetValue<bool>() ?? false,
+                    Resize = d["resize"]?.GetValue<bool>() ?? true,
+                };
+            }
+
             case "ud-english-ewt":
                 return new EwtSource
                 {
@@ -233,6 +249,10 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                 throw Error(column is null ? path : $"{path}.column", $"a tagging task's column is one of: {string.Join(", ", TagColumns)}");
             case IdxImageSource when kind != TaskKind.Classification:
                 throw Error($"{path}.kind", "idx-images data has classification tasks (the digit classes)");
+            case MultiDigitsSource when kind != TaskKind.Classification:
+                throw Error($"{path}.kind", "multi-mnist data has classification tasks (the class of one item)");
+            case MultiDigitsSource when column is not ("up-left" or "down-right") || columns.Length > 0:
+                throw Error(column is null || columns.Length > 0 ? path : $"{path}.column", "a multi-mnist task names its item in \"column\": up-left or down-right");
             case SyntheticSource when kind != TaskKind.Regression:
                 throw Error($"{path}.kind", "synthetic data has regression tasks");
         }
@@ -360,6 +380,12 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
         }
 
         var layers = ((JsonArray)m["layers"]!).Select((l, i) => ReadLayer((JsonObject)l!)).ToArray();
+        int[] headSizes = (m["headSizes"] as JsonArray)?.Select(x => x!.GetValue<int>()).ToArray() ?? [];
+        if (headSizes.Length > 0 && m["heads"]?.GetValue<bool>() == false)
+        {
+            throw Error("model.headSizes", "head hidden layers need heads; remove headSizes or set heads to true");
+        }
+
         if (layers.All(l => l is PoolLayerSpec))
         {
             throw Error("model.layers", "expected at least one routed layer (mlp, conv or group)");
@@ -378,6 +404,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                 : new TemperatureSchedule(Float(temp["initial"]) ?? TemperatureSchedule.Annealed.Initial, Float(temp["minimum"]) ?? TemperatureSchedule.Annealed.Minimum),
             Layers = layers,
             Heads = m["heads"]?.GetValue<bool>() ?? true,
+            HeadSizes = headSizes,
             Dropout = Float(m["dropout"]) ?? 0f,
         };
     }
@@ -387,6 +414,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
         "mlp" => Mlp(l),
         "conv" => new ConvLayerSpec(l["components"]!.GetValue<int>(), l["filters"]!.GetValue<int>(), l["kernel"]!.GetValue<int>()),
         "group" => new GroupLayerSpec(((JsonArray)l["members"]!).Select(x => Mlp((JsonObject)x!)).ToArray()),
+        "maxpool" => new PoolLayerSpec(l["kernel"]!.GetValue<int>(), l["stride"]?.GetValue<int>() ?? l["kernel"]!.GetValue<int>(), PoolingKind.Max),
         _ => new PoolLayerSpec(l["kernel"]!.GetValue<int>(), l["stride"]?.GetValue<int>() ?? l["kernel"]!.GetValue<int>()),
     };
 

@@ -121,6 +121,11 @@ public static class ConfigRunBuilder
             case IdxImageSource idx:
                 (tasks, inputShape) = Images(idx, c.Tasks);
                 break;
+            case MultiDigitsSource md:
+                tasks = MultiDigitTasks(md, c.Tasks);
+                inputShape = [.. tasks[0].Train.SampleShape];
+                sharedRows = true;
+                break;
             case CsvSource csvSource:
                 csv = CsvTaskSet.Load(csvSource, c.Tasks);
                 tasks = csv.Tasks;
@@ -128,18 +133,18 @@ public static class ConfigRunBuilder
                 sharedRows = true;
                 break;
             default:
-                throw new ArgumentException("A routed model needs synthetic, idx-images or csv data.");
+                throw new ArgumentException("A routed model needs synthetic, idx-images, multi-mnist or csv data.");
         }
 
         var network = Network(m, tasks.Select(t => t.Name).ToArray(), tasks.Select(t => t.Outputs).ToArray(), inputShape, csv, initRng);
         int batch = c.Schedule.BatchSize ?? 64;
         long rounds;
         long evaluateEvery;
-        if (csv is not null)
+        if (sharedRows)
         {
             if (c.Schedule.Rounds is not null)
             {
-                throw new ArgumentException("csv data trains by epochs (schedule.epochs), not rounds.");
+                throw new ArgumentException($"{(csv is null ? "multi-mnist" : "csv")} data trains by epochs (schedule.epochs), not rounds.");
             }
 
             long perEpoch = (tasks[0].Train.Count + batch - 1) / batch;
@@ -192,15 +197,24 @@ public static class ConfigRunBuilder
             WeightingOptions = c.Strategy.WeightingOptions,
         };
         var plan = GumbelExperiments.Plan(c.Name, c.Method, settings, network, tasks, schedule, trainSeed, sharedRows);
-        if (csv is null)
+        if (!sharedRows)
         {
             return plan;
         }
 
-        var configuration = new Dictionary<string, string>(plan.Configuration) { ["epochs"] = (c.Schedule.Epochs ?? 50).ToString(CultureInfo.InvariantCulture) };
-        foreach (var (key, value) in csv.Describe())
+        var ci = CultureInfo.InvariantCulture;
+        var configuration = new Dictionary<string, string>(plan.Configuration) { ["epochs"] = (c.Schedule.Epochs ?? 50).ToString(ci) };
+        foreach (var (key, value) in csv?.Describe() ?? [])
         {
             configuration[key] = value;
+        }
+
+        if (c.Data is MultiDigitsSource mds)
+        {
+            configuration["data"] = $"multi-mnist up-left {Path.GetFileName(mds.Path)}, down-right {Path.GetFileName(mds.DownRightPath)}, seed {mds.Seed.ToString(ci)}{(mds.DistinctClasses ? ", distinct classes" : "")}{(mds.Resize ? "" : ", 36x36")}";
+            configuration["trainRows"] = tasks[0].Train.Count.ToString(ci);
+            configuration["validRows"] = (tasks[0].Valid?.Count ?? 0).ToString(ci);
+            configuration["testRows"] = tasks[0].Test.Count.ToString(ci);
         }
 
         return plan with { Configuration = configuration };
@@ -224,6 +238,49 @@ public static class ConfigRunBuilder
         }
 
         return (tasks, [all.Dim]);
+    }
+
+    /// <summary>
+    /// The tasks of a multi-mnist source: training composites from the training images (the last
+    /// <see cref="MultiDigitsSource.ValidFraction"/> of them held out), test composites from the test images, partners
+    /// drawn from the source's own seed (first the training stream, then the test stream); every task shares each
+    /// split's one input array and labels its item.
+    /// </summary>
+    public static IReadOnlyList<TaskData> MultiDigitTasks(MultiDigitsSource s, IReadOnlyList<TaskSpec> specs)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(specs);
+        var upTrain = Mnist.LoadTrain(s.Path);
+        var upTest = Mnist.LoadTest(s.Path);
+        bool same = string.Equals(Path.GetFullPath(s.Path), Path.GetFullPath(s.DownRightPath), StringComparison.Ordinal);
+        var downTrain = same ? upTrain : Mnist.LoadTrain(s.DownRightPath);
+        var downTest = same ? upTest : Mnist.LoadTest(s.DownRightPath);
+        var root = new Rng(s.Seed);
+        var trainRng = root.Split();
+        var testRng = root.Split();
+        var all = MultiDigits.Compose(upTrain, downTrain, s.Train ?? upTrain.Count, trainRng, s.DistinctClasses, s.Resize);
+        var test = MultiDigits.Compose(upTest, downTest, s.Test ?? upTest.Count, testRng, s.DistinctClasses, s.Resize);
+        int validCount = (int)Math.Round(all.Count * s.ValidFraction);
+        if (validCount >= all.Count)
+        {
+            throw new ArgumentException($"data.valid: a validation fraction of {s.ValidFraction.ToString(CultureInfo.InvariantCulture)} leaves no training composites out of {all.Count}.");
+        }
+
+        var (train, valid) = all.SplitAt(all.Count - validCount);
+        int classes = Math.Max(Math.Max(upTrain.Labels.Max(), downTrain.Labels.Max()), Math.Max(upTest.Labels.Max(), downTest.Labels.Max())) + 1;
+        int[] shape = [1, train.Height, train.Width];
+        var tasks = new TaskData[specs.Count];
+        for (int t = 0; t < specs.Count; t++)
+        {
+            bool upLeft = specs[t].Column == "up-left";
+            TaskSplit Split(MultiDigitSet set) => new(set.Pixels, shape, upLeft ? set.UpLeftLabels : set.DownRightLabels, null);
+            tasks[t] = new TaskData(specs[t].Name, TaskKind.Classification, classes, Split(train), Split(test), validCount > 0 ? Split(valid) : null)
+            {
+                Metric = specs[t].Metric,
+            };
+        }
+
+        return tasks;
     }
 
     private static (TaskData[] Tasks, int[] InputShape) Images(IdxImageSource s, IReadOnlyList<TaskSpec> specs)
@@ -298,7 +355,9 @@ public static class ConfigRunBuilder
                 {
                     if (shape.Length != 1)
                     {
-                        throw new ArgumentException($"{where}: an mlp layer needs flat inputs, but its input has shape [{string.Join(", ", shape)}].");
+                        // Image features (after conv/pool stages) are flattened channel-major, as PyTorch's x.view(N, -1).
+                        stages.Add(FunctionStage.Flatten());
+                        shape = [shape.Aggregate(1, (a, b) => a * b)];
                     }
 
                     var comps = new MlpComponents(mlp.Components, [shape[0], .. mlp.Sizes], mlp.OutputRelu, initRng);
@@ -347,7 +406,7 @@ public static class ConfigRunBuilder
                         throw new ArgumentException($"{where}: pooling needs image inputs at least {pool.Kernel} high and wide, got [{string.Join(", ", shape)}].");
                     }
 
-                    stages.Add(FunctionStage.AvgPool(pool.Kernel, pool.Stride));
+                    stages.Add(pool.Kind == PoolingKind.Max ? FunctionStage.MaxPool(pool.Kernel, pool.Stride) : FunctionStage.AvgPool(pool.Kernel, pool.Stride));
                     shape = [shape[0], (shape[1] - pool.Kernel) / pool.Stride + 1, (shape[2] - pool.Kernel) / pool.Stride + 1];
                     break;
                 }
@@ -358,7 +417,7 @@ public static class ConfigRunBuilder
         TaskHeads? heads = null;
         if (m.Heads)
         {
-            heads = new TaskHeads(flat, outputs, initRng);
+            heads = new TaskHeads(flat, m.HeadSizes, outputs, initRng);
         }
         else
         {

@@ -1,4 +1,4 @@
 namespace MtlSharp.MultiTask.Configuration;
 
-/// <summary>Shared average pooling.</summary>
-public sealed record PoolLayerSpec(int Kernel, int Stride) : LayerSpec;
+/// <summary>Shared (parameter-free) average or max pooling, valid padding.</summary>
+public sealed record PoolLayerSpec(int Kernel, int Stride, PoolingKind Kind = PoolingKind.Average) : LayerSpec;

@@ -4,7 +4,8 @@ namespace MtlSharp.MultiTask.Configuration;
 
 /// <summary>
 /// A routed network (Gumbel-Matrix paper, Fig. 3): routed layers of components (MLPs, convolutions, or groups of
-/// MLPs of different depths) with shared pooling between them, then optionally per-task linear heads. With
+/// MLPs of different depths) with shared pooling between them, then optionally per-task heads (linear, or MLPs
+/// with <see cref="HeadSizes"/>). With
 /// <see cref="RouterKind.SharedBottom"/> it is a hard-sharing network, with <see cref="RouterKind.NoSharing"/> one
 /// network per task.
 /// </summary>
@@ -34,8 +35,13 @@ public sealed record RoutedModelSpec : ModelSpec
     /// <summary>The stages, in order.</summary>
     public required IReadOnlyList<LayerSpec> Layers { get; init; }
 
-    /// <summary>A linear head per task after the last stage.</summary>
+    /// <summary>A head per task after the last stage.</summary>
     public bool Heads { get; init; } = true;
+
+    /// <summary>
+    /// Widths of each head's hidden layers (linear + ReLU, per task) before its output layer; empty: linear heads.
+    /// </summary>
+    public IReadOnlyList<int> HeadSizes { get; init; } = [];
 
     /// <summary>Dropout before the heads.</summary>
     public float Dropout { get; init; }

@@ -52,7 +52,7 @@ public sealed class ConfigDocumentTests
     [InlineData("\"components\": 2", "\"components\": \"2\"", "model.layers[0].components: expected an integer, got '2'")]
     [InlineData("\"learningRate\": 0.01", "\"learningRate\": -1", "optimizer.learningRate: expected a number > 0, got -1")]
     [InlineData("\"batchSize\": 4", "\"batchSize\": 4.5", "schedule.batchSize: expected an integer")]
-    [InlineData("\"type\": \"mlp\"", "\"type\": \"lstm\"", "model.layers[0].type: 'lstm' is not one of: mlp, conv, group, avgpool")]
+    [InlineData("\"type\": \"mlp\"", "\"type\": \"lstm\"", "model.layers[0].type: 'lstm' is not one of: mlp, conv, group, avgpool, maxpool")]
     [InlineData("\"name\": \"tiny\",", "", "missing required key \"name\"")]
     public void SchemaViolationsNameTheFileLineKeyAndExpectation(string from, string to, string expected)
     {
