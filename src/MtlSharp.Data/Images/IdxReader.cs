@@ -35,11 +35,14 @@ public static class IdxReader
             throw new InvalidDataException($"{path}: invalid IDX image dimensions {count} x {rows} x {cols} (count must be >= 0, rows and cols > 0).");
         }
 
-        long payload = (long)count * rows * cols;
-        if (payload > Array.MaxLength)
+        long perImage = (long)rows * cols;   // < 2^62: no overflow
+        if (count > 0 && perImage > Array.MaxLength / count)
         {
-            throw new InvalidDataException($"{path}: IDX header declares {count} x {rows} x {cols} = {payload} pixels, more than one array can hold.");
+            throw new InvalidDataException(
+                $"{path}: IDX header declares {count} images of {rows}x{cols} = {(System.Numerics.BigInteger)perImage * count} pixels, more than one array can hold.");
         }
+
+        long payload = perImage * count;
 
         byte[] raw = ReadPayload(s, (int)payload, path, header.Length, $"{count} images of {rows}x{cols}");
         var pixels = new float[payload];

@@ -161,6 +161,12 @@ public static class SafeTensors
 
     private static JsonDocument ParseHeader(ReadOnlySpan<byte> header)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            // JsonDocument checks UTF-8 inside strings only when they are read; names are read below.
+            throw new FormatException("safetensors: the header is not valid UTF-8.");
+        }
+
         JsonDocument doc;
         try
         {
