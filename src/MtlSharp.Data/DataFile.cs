@@ -13,6 +13,8 @@ namespace MtlSharp.Data;
 /// </summary>
 public static class DataFile
 {
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>True when the file starts with the gzip magic bytes <c>1f 8b</c>.</summary>
@@ -69,7 +71,7 @@ public static class DataFile
     public static string ReadAllText(string path)
     {
         byte[] bytes = ReadAllBytes(path);
-        int start = bytes.AsSpan().StartsWith("\xEF\xBB\xBF"u8) ? 3 : 0;
+        int start = bytes.AsSpan().StartsWith(Utf8ByteOrderMark) ? 3 : 0;
         ReadOnlySpan<byte> text = bytes.AsSpan(start);
         if (!Utf8.IsValid(text))
         {
