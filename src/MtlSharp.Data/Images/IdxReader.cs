@@ -8,6 +8,11 @@ namespace MtlSharp.Data.Images;
 /// count, rows, cols), labels 2049 (0x00000801, 1 dimension: count). Files may be gzip-compressed (detected by
 /// the magic bytes <c>1f 8b</c>) or raw. Every error names the file.
 /// </summary>
+/// <remarks>
+/// The sizes a header declares are checked against what the file really holds before they are trusted: a raw file's
+/// length is compared up front, and a gzip file is read in chunks, so a header declaring billions of items costs only
+/// the bytes that are there and ends with a "truncated" error. Malformed files throw <see cref="InvalidDataException"/>.
+/// </remarks>
 public static class IdxReader
 {
     /// <summary>Magic number of an IDX image file (unsigned bytes, 3 dimensions).</summary>
