@@ -83,4 +83,14 @@ public sealed class ColumnReaderTests
         Assert.Contains("CHUNK in column 2", e.Message);
         Assert.Contains("found 2", e.Message);
     }
+
+    [Fact]
+    public void InvalidUtf8IsRejectedWithFileAndLine()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("bad.txt");
+        File.WriteAllBytes(path, [.. "Confidence NN B-NP\nin IN B-PP\n\nthe"u8, 0xE2, 0x82, .. " DT B-NP\n"u8]);
+        var e = Assert.Throws<InvalidDataException>(() => ColumnReader.Read(path, ColumnFormat.Conll2000));
+        Assert.StartsWith($"{path}:4: invalid UTF-8: byte 0xE2 at byte 4 of the line", e.Message);
+    }
 }

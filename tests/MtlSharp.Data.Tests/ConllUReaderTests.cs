@@ -75,6 +75,10 @@ public sealed class ConllUReaderTests
     [InlineData("1-x\tI\tI\tPRON\tPRP\t_\t0\troot\t_\t_\n", "invalid ID '1-x'", "empty node like 8.1")]
     [InlineData("2\tI\tI\tPRON\tPRP\t_\t0\troot\t_\t_\n", "word ID 2 is out of sequence", "expected 1")]
     [InlineData("1\tI\tI\tPRON\tPRP\t_\tzero\troot\t_\t_\n", "invalid HEAD 'zero'", "non-negative integer")]
+    [InlineData("1\tI\tI\t_\tPRP\t_\t0\troot\t_\t_\n", "word 1 has no UPOS tag (_)", "only multiword-token lines and empty nodes")]
+    [InlineData("1\tI\tI\t\tPRP\t_\t0\troot\t_\t_\n", "column 4 (UPOS) is empty", "empty value as _")]
+    [InlineData("1\t\tI\tPRON\tPRP\t_\t0\troot\t_\t_\n", "column 2 (FORM) is empty", "empty value as _")]
+    [InlineData("1\tI\tI\tPRON\tPRP\t_\t2\troot\t_\t_\n", "HEAD 2 of word 1 is beyond the sentence, which has 1 words", "1..1")]
     public void MalformedLinesNameFileLineAndExpectation(string badLine, string what, string expectation)
     {
         string text = "# sent_id = a-1\n1\tOk\tok\tINTJ\tUH\t_\t0\troot\t_\t_\n\n# c\n" + badLine;
@@ -173,5 +177,38 @@ public sealed class ConllUReaderTests
             using Stream s = DataFile.OpenRead(Path.Combine(EwtData.Dir, f.FileName + ".gz"));
             Assert.Equal(f.Sha256, Convert.ToHexStringLower(SHA256.HashData(s)));
         }
+    }
+
+    [Fact]
+    public void HeadBeyondTheSentenceNamesTheWordsLineNotTheSentenceEnd()
+    {
+        const string text = "1\tA\ta\tDET\tDT\t_\t2\tdet\t_\t_\n2\tcat\tcat\tNOUN\tNN\t_\t0\troot\t_\t_\n3\tsat\tsit\tVERB\tVBD\t_\t7\tacl\t_\t_\n\n";
+        var e = Assert.Throws<InvalidDataException>(() => Parse(text));
+        Assert.StartsWith("mem.conllu:3: HEAD 7 of word 3", e.Message);
+        Assert.Equal(2, Parse(text.Replace("\t7\t", "\t2\t", StringComparison.Ordinal))[0].Tokens[2].Head);
+    }
+
+    [Fact]
+    public void InvalidUtf8IsRejectedWithFileAndLine()
+    {
+        using var dir = new TempDir();
+        string plain = dir.File("bad.conllu"), gz = dir.File("bad.conllu.gz");
+        byte[] bytes = [.. System.Text.Encoding.UTF8.GetBytes(Sample[..Sample.IndexOf("4\tgo", StringComparison.Ordinal)]), (byte)'4', (byte)'\t', 0xC3, 0x28, .. System.Text.Encoding.UTF8.GetBytes(Sample[(Sample.IndexOf("4\tgo", StringComparison.Ordinal) + 4)..])];
+        File.WriteAllBytes(plain, bytes);
+        using (var fs = File.Create(gz))
+        using (var z = new GZipStream(fs, CompressionLevel.Fastest))
+        {
+            z.Write(bytes);
+        }
+
+        foreach (string path in new[] { plain, gz })
+        {
+            var e = Assert.Throws<InvalidDataException>(() => ConllUReader.Read(path));
+            Assert.StartsWith($"{path}:8: invalid UTF-8: byte 0xC3 at byte 3 of the line", e.Message);
+        }
+
+        // Valid UTF-8 beyond ASCII (and a byte-order mark) still reads.
+        File.WriteAllText(plain, Sample.Replace("\tgo\tgo\t", "\tgö\tgo\t", StringComparison.Ordinal), new System.Text.UTF8Encoding(true));
+        Assert.Equal("gö", ConllUReader.Read(plain)[0].Tokens[3].Form);
     }
 }

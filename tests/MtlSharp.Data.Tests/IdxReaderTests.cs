@@ -180,4 +180,94 @@ public sealed class IdxReaderTests
         Assert.Equal(two, r);
         Assert.Throws<ArgumentException>(() => ImageTransforms.Rot90(x, 2, 2, 3));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AbsurdDeclaredCountsAreRejectedWithoutAllocatingThem(bool gzip)
+    {
+        using var dir = new TempDir();
+        string lab = dir.File("labels"), img = dir.File("images");
+        Write(lab, [.. Header(2049, int.MaxValue - 100), 1, 2, 3], gzip);
+        Write(img, Images(2_000_000_000, 1, 1, [1, 2, 3]), gzip);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => IdxReader.ReadLabels(lab));
+        var e2 = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(img));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 16 << 20, $"{allocated} bytes allocated for files of a few bytes");
+        Assert.Contains(lab, e.Message);
+        Assert.Contains("truncated", e.Message);
+        Assert.Contains($"{int.MaxValue - 100} labels", e.Message);
+        Assert.Contains(img, e2.Message);
+        Assert.Contains("truncated", e2.Message);
+        Assert.Contains("2000000000 images of 1x1", e2.Message);
+    }
+
+    [Fact]
+    public void HeadersWhoseSizeOverflowsAreRejected()
+    {
+        using var dir = new TempDir();
+        string img = dir.File("huge");
+        File.WriteAllBytes(img, Images(int.MaxValue, int.MaxValue, int.MaxValue, [0]));
+        var e = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(img));
+        Assert.Contains(img, e.Message);
+        Assert.Contains("more than one array can hold", e.Message);
+    }
+
+    [Fact]
+    public void AFolderWhereAFileIsExpectedIsNamedAsAFolder()
+    {
+        using var dir = new TempDir();
+        string folder = dir.File("train-images-idx3-ubyte.gz");
+        Directory.CreateDirectory(folder);
+        var e = Assert.Throws<IOException>(() => IdxReader.ReadImages(folder));
+        Assert.Contains($"{folder} is a directory", e.Message);
+        var e2 = Assert.Throws<IOException>(() => Mnist.LoadTrain(dir.Path));
+        Assert.Contains($"{folder} is a directory", e2.Message);
+        string file = dir.File("plain");
+        File.WriteAllText(file, "x");
+        Assert.Contains("is a file; expected the folder", Assert.Throws<IOException>(() => Mnist.LoadTrain(file)).Message);
+    }
+
+    [Fact]
+    public void DamagedGzipSaysCorruptAndCutGzipSaysTruncated()
+    {
+        using var dir = new TempDir();
+        string good = dir.File("good"), crc = dir.File("crc"), cut = dir.File("cut");
+        Write(good, Images(2, 2, 3, [0, 255, 51, 1, 2, 3, 4, 5, 6, 7, 8, 9]), gzip: true);
+        byte[] bytes = File.ReadAllBytes(good);
+        byte[] badCrc = (byte[])bytes.Clone();
+        badCrc[^8] ^= 0xFF;   // the CRC-32 of the trailer
+        File.WriteAllBytes(crc, badCrc);
+        var e = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(crc));
+        Assert.Contains(crc, e.Message);
+        Assert.Contains("corrupt gzip data", e.Message);
+        Assert.DoesNotContain("unsupported compression method", e.Message);
+
+        File.WriteAllBytes(cut, bytes[..^4]);   // all the data, the trailer cut short
+        var e2 = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(cut));
+        Assert.Contains(cut, e2.Message);
+        Assert.Contains("truncated gzip file", e2.Message);
+        Assert.Equal(2, IdxReader.ReadImages(good).Count);
+    }
+
+    [Fact]
+    public void MnistRejectsEmptySplitsAndImagesThatAreNot28x28NamingTheFile()
+    {
+        using var dir = new TempDir();
+        string images = dir.File(Mnist.TrainImagesFile), labels = dir.File(Mnist.TrainLabelsFile);
+        Write(labels, Labels(1, 2), gzip: true);
+        Write(images, Images(0, 28, 28, []), gzip: true);
+        var e = Assert.Throws<InvalidDataException>(() => Mnist.LoadTrain(dir.Path));
+        Assert.Contains(images, e.Message);
+        Assert.Contains("holds no images", e.Message);
+
+        Write(images, Images(2, 2, 3, new byte[12]), gzip: true);
+        var e2 = Assert.Throws<InvalidDataException>(() => Mnist.LoadTrain(dir.Path));
+        Assert.Contains(images, e2.Message);
+        Assert.Contains("2x3 pixels; MNIST-format data must be 28x28", e2.Message);
+
+        Write(images, Images(2, 28, 28, new byte[2 * 784]), gzip: true);
+        Assert.Equal(2, Mnist.LoadTrain(dir.Path).Count);
+    }
 }

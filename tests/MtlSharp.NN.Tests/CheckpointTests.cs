@@ -112,4 +112,33 @@ public sealed class CheckpointTests : IDisposable
         Checkpoint.SaveModel(Model(1), Path.Combine(_dir, Checkpoint.ModelFile));
         Assert.Throws<FileNotFoundException>(() => Checkpoint.Load(_dir, Model(1)));
     }
+
+    [Theory]
+    [InlineData("{\"step\": 3")]
+    [InlineData("{\"step\": \"three\"}")]
+    [InlineData("null")]
+    [InlineData("")]
+    public void DamagedMetadataIsAFormatErrorNamingTheFile(string json)
+    {
+        Checkpoint.Save(_dir, Model(1), null, new CheckpointMetadata { Step = 3 });
+        string path = Path.Combine(_dir, Checkpoint.MetadataFile);
+        File.WriteAllText(path, json);
+        var e = Assert.Throws<FormatException>(() => Checkpoint.ReadMetadata(_dir));
+        Assert.StartsWith(path + ":", e.Message);
+    }
+
+    [Fact]
+    public void AFailedWriteNamesTheDestinationAndLeavesTheOldFile()
+    {
+        string path = Path.Combine(_dir, "x.bin");
+        AtomicFile.WriteAllBytes(path, [1, 2, 3]);
+        var e = Assert.Throws<IOException>(() => AtomicFile.Write(path, s =>
+        {
+            s.Write([9, 9]);
+            throw new IOException("No space left on device : '/somewhere/.x.bin.1234.tmp'");
+        }));
+        Assert.StartsWith($"Cannot write {path}: No space left on device", e.Message);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(path));
+        Assert.Single(Directory.GetFiles(_dir));
+    }
 }

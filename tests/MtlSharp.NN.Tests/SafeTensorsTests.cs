@@ -109,4 +109,70 @@ public sealed class SafeTensorsTests
         f16.CopyTo(withF16, 8);
         Assert.Contains("F16", Assert.Throws<NotSupportedException>(() => SafeTensors.Parse(withF16)).Message);
     }
+
+    private static byte[] WithHeader(string header, int dataBytes)
+    {
+        byte[] h = Encoding.UTF8.GetBytes(header);
+        byte[] file = new byte[8 + h.Length + dataBytes];
+        BinaryPrimitives.WriteUInt64LittleEndian(file, (ulong)h.Length);
+        h.CopyTo(file, 8);
+        return file;
+    }
+
+    [Fact]
+    public void DeclaredShapesAreCheckedAgainstTheDataBeforeAnythingIsAllocated()
+    {
+        byte[] absurd = WithHeader("""{"w":{"dtype":"F32","shape":[46340,46340],"data_offsets":[0,128]}}""", 128);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<FormatException>(() => SafeTensors.Parse(absurd));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "a tensor was allocated for a 128-byte data section");
+        Assert.Contains("tensor 'w' of shape [46340, 46340] needs 8589582400 bytes, data_offsets give 128", e.Message);
+
+        // Offsets that agree with the absurd shape but point past the data: rejected as well, still without allocating.
+        byte[] agreeing = WithHeader("""{"w":{"dtype":"F32","shape":[46340,46340],"data_offsets":[0,8589582400]}}""", 128);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Contains("ends at byte 8589582400 but the data section has 128", Assert.Throws<FormatException>(() => SafeTensors.Parse(agreeing)).Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
+    }
+
+    [Theory]
+    [InlineData("""{"w":{"dtype":"F32","shape":[100000,100000],"data_offsets":[0,4]}}""", "tensor 'w' has shape [100000, 100000], more than 2147483647 elements")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}""", "tensor 'w' has shape dimension -1")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}""", "tensor 'w' has shape dimension 1.5")]
+    [InlineData("""{"w":{"dtype":"F32","shape":["1"],"data_offsets":[0,4]}}""", "tensor 'w' has shape dimension \"1\"")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":["0",4]}}""", "tensor 'w' has invalid data_offsets")]
+    [InlineData("""{"w":{"dtype":32,"shape":[1],"data_offsets":[0,4]}}""", "tensor 'w' has a dtype that is not a string")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}""", "tensor 'w' appears twice")]
+    public void MalformedHeadersAreFormatErrorsNamingTheTensor(string header, string expected)
+    {
+        var e = Assert.Throws<FormatException>(() => SafeTensors.Parse(WithHeader(header, 4)));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void FileErrorsNameTheFile()
+    {
+        string dir = Directory.CreateTempSubdirectory("mtlsharp-st").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "model.safetensors");
+            File.WriteAllBytes(path, WithHeader("""{"layer.w":{"dtype":"F32","shape":[65536,65536],"data_offsets":[0,4]}}""", 4));
+            var e = Assert.Throws<FormatException>(() => SafeTensors.Read(path));
+            Assert.StartsWith($"{path}: safetensors: tensor 'layer.w' has shape [65536, 65536], more than", e.Message);
+
+            File.WriteAllBytes(path, WithHeader("""{"w":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}""", 4));
+            Assert.StartsWith($"{path}: safetensors: tensor 'w' has dtype BF16", Assert.Throws<NotSupportedException>(() => SafeTensors.Read(path)).Message);
+
+            byte[] header = [.. "{\"w"u8, 0xFF, .. "\":{}}"u8];
+            byte[] file = new byte[8 + header.Length];
+            BinaryPrimitives.WriteUInt64LittleEndian(file, (ulong)header.Length);
+            header.CopyTo(file, 8);
+            File.WriteAllBytes(path, file);
+            Assert.StartsWith($"{path}: safetensors: the header is not valid UTF-8", Assert.Throws<FormatException>(() => SafeTensors.Read(path)).Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

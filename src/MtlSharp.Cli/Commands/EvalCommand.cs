@@ -32,9 +32,12 @@ internal static class EvalCommand
                 args = [.. args, "--data", Path.GetFullPath(d)];
             }
 
+            // The weights are read (and checked) before the run's data is loaded: a damaged file fails fast.
+            string weightsPath = Path.Combine(dir, Checkpoint.ModelFile);
+            var weights = SafeTensors.Read(weightsPath);
             var train = TrainCommand.Instance;
             var plan = train.BuildPlan(train.ParseStored(args, Path.Combine(dir, Checkpoint.MetadataFile)));
-            Checkpoint.LoadModel(plan.Model.Module, Path.Combine(dir, Checkpoint.ModelFile));
+            Checkpoint.LoadModel(plan.Model.Module, weights, strict: true, source: weightsPath);
             var ci = CultureInfo.InvariantCulture;
             Console.WriteLine($"{plan.Preset}/{plan.Method} seed {plan.Seed}, checkpoint step {meta.Step}");
             double[] test = plan.Evaluator.Evaluate(plan.Model, EvaluationSplit.Test);

@@ -86,7 +86,7 @@ internal sealed class TrainCommand
         var (doc, config) = Resolve(r);
         string outDir = r.GetValue(_output) ?? DefaultFolder(config, r.GetValue(_seed));
         var args = StoredArgs(r, outDir, doc);
-        var plan = Build(r, config);
+        var plan = Build(r, doc, config);
         PrepareFresh(outDir, args, doc);
         return Execute(plan, r, outDir, args, resume: false, label: null);
     }
@@ -112,7 +112,7 @@ internal sealed class TrainCommand
     {
         var r = ParseStored([.. args], "mtl reproduce");
         var (doc, config) = Resolve(r);
-        var plan = Build(r, config);
+        var plan = Build(r, doc, config);
         PrepareFresh(outDir, [.. args], doc);
         return Execute(plan, r, outDir, [.. args], resume: false, label);
     }
@@ -213,19 +213,30 @@ internal sealed class TrainCommand
     /// <summary>Builds the run (strings become types here): configuration, method, command-line overrides.</summary>
     public RunPlan BuildPlan(ParseResult r)
     {
-        var (_, config) = Resolve(r);
-        return Build(r, config);
+        var (doc, config) = Resolve(r);
+        return Build(r, doc, config);
     }
 
-    private RunPlan Build(ParseResult r, RunConfig config)
+    private RunPlan Build(ParseResult r, ConfigDocument doc, RunConfig config)
     {
+        // A configuration file is named by its path, a preset by its name.
+        string source = r.GetValue(_config) is not null ? doc.Source : config.Name;
         try
         {
             return ConfigRunBuilder.Build(config, r.GetValue(_seed), r.GetValue(Run.Scale));
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{config.Name}: {e.Message}", e);
+            throw new InvalidDataException($"{source}: {e.Message}", e);
+        }
+        catch (OverflowException e)
+        {
+            throw new InvalidDataException($"{source}: a size in the configuration is too large ({e.Message})", e);
+        }
+        catch (OutOfMemoryException e)
+        {
+            // Sizes come from the configuration; an allocation it asks for that cannot be had is its error, not a crash.
+            throw new InvalidDataException($"{source}: the run needs more memory than is available; check the data and model sizes ({e.Message})", e);
         }
     }
 

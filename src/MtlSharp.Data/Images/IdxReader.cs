@@ -8,6 +8,11 @@ namespace MtlSharp.Data.Images;
 /// count, rows, cols), labels 2049 (0x00000801, 1 dimension: count). Files may be gzip-compressed (detected by
 /// the magic bytes <c>1f 8b</c>) or raw. Every error names the file.
 /// </summary>
+/// <remarks>
+/// The sizes a header declares are checked against what the file really holds before they are trusted: a raw file's
+/// length is compared up front, and a gzip file is read in chunks, so a header declaring billions of items costs only
+/// the bytes that are there and ends with a "truncated" error. Malformed files throw <see cref="InvalidDataException"/>.
+/// </remarks>
 public static class IdxReader
 {
     /// <summary>Magic number of an IDX image file (unsigned bytes, 3 dimensions).</summary>
@@ -15,6 +20,9 @@ public static class IdxReader
 
     /// <summary>Magic number of an IDX label file (unsigned bytes, 1 dimension).</summary>
     public const int LabelsMagic = 2049;
+
+    /// <summary>The first allocation for a payload read from a gzip file; it doubles as data arrives.</summary>
+    private const int PayloadChunk = 1 << 20;
 
     private static readonly float[] ByteToUnit = MakeTable();
 
@@ -32,14 +40,16 @@ public static class IdxReader
             throw new InvalidDataException($"{path}: invalid IDX image dimensions {count} x {rows} x {cols} (count must be >= 0, rows and cols > 0).");
         }
 
-        long payload = (long)count * rows * cols;
-        if (payload > Array.MaxLength)
+        long perImage = (long)rows * cols;   // < 2^62: no overflow
+        if (count > 0 && perImage > Array.MaxLength / count)
         {
-            throw new InvalidDataException($"{path}: IDX header declares {count} x {rows} x {cols} = {payload} pixels, more than one array can hold.");
+            throw new InvalidDataException(
+                $"{path}: IDX header declares {count} images of {rows}x{cols} = {(System.Numerics.BigInteger)perImage * count} pixels, more than one array can hold.");
         }
 
-        var raw = new byte[payload];
-        ReadPayload(s, raw, path, header.Length, $"{count} images of {rows}x{cols}");
+        long payload = perImage * count;
+
+        byte[] raw = ReadPayload(s, (int)payload, path, header.Length, $"{count} images of {rows}x{cols}");
         var pixels = new float[payload];
         float[] table = ByteToUnit;
         for (int i = 0; i < raw.Length; i++)
@@ -70,8 +80,12 @@ public static class IdxReader
             throw new InvalidDataException($"{path}: invalid IDX label count {count}.");
         }
 
-        var raw = new byte[count];
-        ReadPayload(s, raw, path, header.Length, $"{count} labels");
+        if (count > Array.MaxLength)
+        {
+            throw new InvalidDataException($"{path}: IDX header declares {count} labels, more than one array can hold.");
+        }
+
+        byte[] raw = ReadPayload(s, count, path, header.Length, $"{count} labels");
         var labels = new int[count];
         for (int i = 0; i < raw.Length; i++)
         {
@@ -90,10 +104,12 @@ public static class IdxReader
     /// <summary>
     /// Reads an image file and its label file and checks that their counts agree (an error names both files).
     /// </summary>
-    public static LabeledImages Load(string imagesPath, string labelsPath, int numClasses = 10)
+    public static LabeledImages Load(string imagesPath, string labelsPath, int numClasses = 10) =>
+        Combine(ReadImages(imagesPath), imagesPath, ReadLabels(labelsPath, numClasses), labelsPath);
+
+    /// <summary>Pairs images with their labels, checking that the counts agree (an error names both files).</summary>
+    internal static LabeledImages Combine(IdxImages images, string imagesPath, int[] labels, string labelsPath)
     {
-        IdxImages images = ReadImages(imagesPath);
-        int[] labels = ReadLabels(labelsPath, numClasses);
         if (labels.Length != images.Count)
         {
             throw new InvalidDataException(
@@ -105,7 +121,7 @@ public static class IdxReader
 
     private static void ReadHeader(Stream s, Span<byte> header, string path, int magic, string kind)
     {
-        int got = DataFile.ReadFully(s, header, path);
+        int got = DataFile.ReadFully(s, header);
         if (got >= 4)
         {
             int actual = BinaryPrimitives.ReadInt32BigEndian(header);
@@ -125,29 +141,57 @@ public static class IdxReader
         }
     }
 
-    private static void ReadPayload(Stream s, byte[] buffer, string path, int headerBytes, string what)
+    /// <summary>
+    /// Reads the <paramref name="length"/> payload bytes the header declares, checking the declared size against what
+    /// the file really holds before trusting it: a plain file's length is compared up front, and a gzip file (whose
+    /// decompressed size is unknown) is read in chunks, so a header that declares gigabytes costs only what is there.
+    /// </summary>
+    private static byte[] ReadPayload(Stream s, int length, string path, int headerBytes, string what)
     {
-        long expected = headerBytes + (long)buffer.Length;
-        int got = DataFile.ReadFully(s, buffer, path);
-        if (got < buffer.Length)
+        long expected = headerBytes + (long)length;
+        if (s is FileStream fs && fs.Length != expected)
         {
-            throw new InvalidDataException(
-                $"{path}: truncated IDX file: the header declares {what}, so {expected} bytes are expected (after decompression), but the file has {headerBytes + (long)got} bytes.");
+            throw fs.Length < expected ? Truncated(fs.Length) : TooLong(fs.Length);
+        }
+
+        byte[] buffer = new byte[Math.Min(length, PayloadChunk)];
+        int got = 0;
+        while (got < length)
+        {
+            if (got == buffer.Length)
+            {
+                Array.Resize(ref buffer, (int)Math.Min(length, 2L * buffer.Length));
+            }
+
+            int n = DataFile.ReadFully(s, buffer.AsSpan(got));
+            if (n == 0)
+            {
+                throw Truncated(headerBytes + (long)got);
+            }
+
+            got += n;
         }
 
         Span<byte> probe = stackalloc byte[4096];
         long extra = 0;
-        int n;
-        while ((n = DataFile.ReadFully(s, probe, path)) > 0)
+        int k;
+        while ((k = DataFile.ReadFully(s, probe)) > 0)
         {
-            extra += n;
+            extra += k;
         }
 
         if (extra > 0)
         {
-            throw new InvalidDataException(
-                $"{path}: IDX file too long: the header declares {what}, so {expected} bytes are expected (after decompression), but the file has {expected + extra} bytes.");
+            throw TooLong(expected + extra);
         }
+
+        return buffer;
+
+        InvalidDataException Truncated(long actual) => new(
+            $"{path}: truncated IDX file: the header declares {what}, so {expected} bytes are expected (after decompression), but the file has {actual} bytes.");
+
+        InvalidDataException TooLong(long actual) => new(
+            $"{path}: IDX file too long: the header declares {what}, so {expected} bytes are expected (after decompression), but the file has {actual} bytes.");
     }
 
     private static float[] MakeTable()

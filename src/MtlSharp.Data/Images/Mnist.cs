@@ -3,7 +3,8 @@ namespace MtlSharp.Data.Images;
 /// <summary>
 /// Loads MNIST (or Fashion-MNIST, which uses the same file names and format) from a folder holding the four
 /// official IDX files, gzip-compressed (<c>train-images-idx3-ubyte.gz</c>…) or already unpacked (same names
-/// without <c>.gz</c>).
+/// without <c>.gz</c>). The images must be 28×28 and each split must hold at least one; otherwise the error names the
+/// file.
 /// </summary>
 public static class Mnist
 {
@@ -19,13 +20,14 @@ public static class Mnist
     /// <summary>Test labels file name.</summary>
     public const string TestLabelsFile = "t10k-labels-idx1-ubyte.gz";
 
+    /// <summary>The side of an MNIST image, in pixels.</summary>
+    public const int ImageSide = 28;
+
     /// <summary>The 60,000 training images (28×28, /255) and labels.</summary>
-    public static LabeledImages LoadTrain(string directory) =>
-        IdxReader.Load(Locate(directory, TrainImagesFile), Locate(directory, TrainLabelsFile));
+    public static LabeledImages LoadTrain(string directory) => Load(directory, TrainImagesFile, TrainLabelsFile);
 
     /// <summary>The 10,000 test images (28×28, /255) and labels.</summary>
-    public static LabeledImages LoadTest(string directory) =>
-        IdxReader.Load(Locate(directory, TestImagesFile), Locate(directory, TestLabelsFile));
+    public static LabeledImages LoadTest(string directory) => Load(directory, TestImagesFile, TestLabelsFile);
 
     /// <summary>
     /// The path of <paramref name="fileName"/> in <paramref name="directory"/>, or of its unpacked variant (without
@@ -33,7 +35,18 @@ public static class Mnist
     /// </summary>
     public static string Locate(string directory, string fileName)
     {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (File.Exists(directory))
+        {
+            throw new IOException($"{directory} is a file; expected the folder holding the MNIST files ({fileName}…).");
+        }
+
         string path = Path.Combine(directory, fileName);
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"{path} is a directory, not an IDX file.");
+        }
+
         if (File.Exists(path))
         {
             return path;
@@ -52,5 +65,23 @@ public static class Mnist
         }
 
         throw new FileNotFoundException($"MNIST file not found: {path}.", path);
+    }
+
+    private static LabeledImages Load(string directory, string imagesFile, string labelsFile)
+    {
+        string images = Locate(directory, imagesFile), labels = Locate(directory, labelsFile);
+        IdxImages read = IdxReader.ReadImages(images);
+        if (read.Count == 0)
+        {
+            throw new InvalidDataException($"{images}: the file holds no images (its header declares a count of 0); MNIST data needs at least one.");
+        }
+
+        if (read.Rows != ImageSide || read.Cols != ImageSide)
+        {
+            throw new InvalidDataException(
+                $"{images}: the images are {read.Rows}x{read.Cols} pixels; MNIST-format data must be {ImageSide}x{ImageSide}.");
+        }
+
+        return IdxReader.Combine(read, images, IdxReader.ReadLabels(labels), labels);
     }
 }

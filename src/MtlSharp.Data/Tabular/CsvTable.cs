@@ -47,24 +47,11 @@ public sealed class CsvTable
     /// <summary>The number of data rows (the header is not a row).</summary>
     public int RowCount { get; }
 
-    /// <summary>Reads and parses <paramref name="path"/> (plain or gzip-compressed UTF-8); messages name the path.</summary>
-    public static CsvTable Read(string path)
-    {
-        string text;
-        using (StreamReader reader = DataFile.OpenText(path))
-        {
-            try
-            {
-                text = reader.ReadToEnd();
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"{path}: corrupt compressed data: {e.Message}", e);
-            }
-        }
-
-        return Parse(text, path);
-    }
+    /// <summary>
+    /// Reads and parses <paramref name="path"/> (plain or gzip-compressed UTF-8; invalid UTF-8 is an error naming the
+    /// line); messages name the path.
+    /// </summary>
+    public static CsvTable Read(string path) => Parse(DataFile.ReadAllText(path), path);
 
     /// <summary>Parses CSV <paramref name="text"/>; <paramref name="source"/> names it in messages.</summary>
     public static CsvTable Parse(string text, string source)

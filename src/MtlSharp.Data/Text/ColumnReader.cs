@@ -2,22 +2,16 @@ namespace MtlSharp.Data.Text;
 
 /// <summary>
 /// Reader for column-format files (one token per line, blank lines between sentences), plain or gzip-compressed,
-/// laid out as described by a <see cref="ColumnFormat"/>. Errors name the file and line.
+/// laid out as described by a <see cref="ColumnFormat"/>. Files must be UTF-8. Malformed input throws
+/// <see cref="InvalidDataException"/> naming the file and line.
 /// </summary>
 public static class ColumnReader
 {
     /// <summary>Reads every sentence of <paramref name="path"/>.</summary>
     public static List<TaggedSentence> Read(string path, ColumnFormat format)
     {
-        using StreamReader reader = DataFile.OpenText(path);
-        try
-        {
-            return Read(reader, path, format);
-        }
-        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException($"{path}: corrupt compressed data: {e.Message}", e);
-        }
+        using var reader = new StringReader(DataFile.ReadAllText(path));
+        return Read(reader, path, format);
     }
 
     /// <summary>Reads every sentence from <paramref name="reader"/>; <paramref name="sourceName"/> is used in messages.</summary>

@@ -9,29 +9,33 @@ namespace MtlSharp.Data.Text;
 /// (ID like <c>8.1</c>) are skipped, so a sentence holds its syntactic words with IDs 1..n. Errors name the file
 /// and line.
 /// </summary>
+/// <remarks>
+/// Checked as the format requires: a file must be UTF-8; a line has ten tab-separated fields, none empty (<c>_</c>
+/// is the empty value); word IDs run 1..n; a word's UPOS is a tag, not <c>_</c> (which only multiword-token lines
+/// and empty nodes may leave there); HEAD is <c>_</c> or a word ID of the sentence (0 for the root, at most n).
+/// Malformed input throws <see cref="InvalidDataException"/> naming the file and line.
+/// </remarks>
 public static class ConllUReader
 {
     private const int NumColumns = 10;
 
+    private static readonly string[] ColumnNames = ["ID", "FORM", "LEMMA", "UPOS", "XPOS", "FEATS", "HEAD", "DEPREL", "DEPS", "MISC"];
+
     /// <summary>Reads every sentence of <paramref name="path"/>.</summary>
     public static IReadOnlyList<ConllUSentence> Read(string path)
     {
-        using StreamReader reader = DataFile.OpenText(path);
-        try
-        {
-            return Read(reader, path);
-        }
-        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException($"{path}: corrupt compressed data: {e.Message}", e);
-        }
+        using var reader = new StringReader(DataFile.ReadAllText(path));
+        return Read(reader, path);
     }
 
     /// <summary>Reads every sentence from <paramref name="reader"/>; <paramref name="sourceName"/> is used in messages.</summary>
     public static IReadOnlyList<ConllUSentence> Read(TextReader reader, string sourceName)
     {
         var sentences = new List<ConllUSentence>();
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(sourceName);
         var tokens = new List<ConllUToken>();
+        var tokenLines = new List<int>();
         string? sentId = null, text = null;
         int lineNo = 0, firstLine = 0;
         var pool = new StringPool();
@@ -64,6 +68,15 @@ public static class ConllUReader
                     $"{sourceName}:{lineNo}: expected {NumColumns} tab-separated columns (ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC), found {found}.");
             }
 
+            for (int k = 0; k < NumColumns; k++)
+            {
+                if (line.AsSpan(ranges[k]).IsEmpty)
+                {
+                    throw new InvalidDataException(
+                        $"{sourceName}:{lineNo}: column {k + 1} ({ColumnNames[k]}) is empty; CoNLL-U writes an empty value as _.");
+                }
+            }
+
             ReadOnlySpan<char> id = line.AsSpan(ranges[0]);
             if (id.Contains('-') || id.Contains('.'))
             {
@@ -89,6 +102,13 @@ public static class ConllUReader
                 throw new InvalidDataException($"{sourceName}:{lineNo}: invalid HEAD '{headField}'; expected a non-negative integer or _.");
             }
 
+            if (line.AsSpan(ranges[3]).SequenceEqual("_"))
+            {
+                throw new InvalidDataException(
+                    $"{sourceName}:{lineNo}: word {idValue} has no UPOS tag (_); only multiword-token lines and empty nodes may leave UPOS empty.");
+            }
+
+            tokenLines.Add(lineNo);
             tokens.Add(new ConllUToken(
                 idValue, Field(1), Field(2), Field(3), Field(4), Field(5), head, Field(7), Field(8), Field(9)));
         }
@@ -100,12 +120,22 @@ public static class ConllUReader
 
         void Flush()
         {
+            for (int k = 0; k < tokens.Count; k++)
+            {
+                if (tokens[k].Head > tokens.Count)
+                {
+                    throw new InvalidDataException(
+                        $"{sourceName}:{tokenLines[k]}: HEAD {tokens[k].Head} of word {k + 1} is beyond the sentence, which has {tokens.Count} words; HEAD must be 0 (root) or a word ID 1..{tokens.Count}.");
+                }
+            }
+
             if (tokens.Count > 0)
             {
                 sentences.Add(new ConllUSentence(sentId, text, tokens.ToArray(), $"{sourceName}:{firstLine}"));
             }
 
             tokens.Clear();
+            tokenLines.Clear();
             sentId = null;
             text = null;
             firstLine = 0;

@@ -51,19 +51,31 @@ public sealed class ConfigDocument
     /// <summary>The method Δm is measured against, if named.</summary>
     public string? Baseline { get; }
 
-    /// <summary>Reads and checks a configuration file.</summary>
+    /// <summary>
+    /// Reads and checks a configuration file (UTF-8; invalid bytes are an error naming the line). Errors throw
+    /// <see cref="InvalidDataException"/> (or <see cref="ArgumentException"/>) naming the file.
+    /// </summary>
     public static ConfigDocument Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"{path} is a directory, not a configuration file.");
+        }
+
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path}: no such configuration file.", path);
         }
 
-        return Parse(File.ReadAllText(path, Encoding.UTF8), path);
+        return Parse(MtlSharp.Data.DataFile.ReadAllText(path), path);
     }
 
-    /// <summary>Parses and checks configuration text; <paramref name="source"/> names it in messages.</summary>
+    /// <summary>
+    /// Parses and checks configuration text; <paramref name="source"/> names it in messages. Any text that is not a
+    /// valid configuration throws <see cref="InvalidDataException"/> (or <see cref="ArgumentException"/>), never
+    /// another exception.
+    /// </summary>
     public static ConfigDocument Parse(string text, string source)
     {
         ArgumentNullException.ThrowIfNull(text);

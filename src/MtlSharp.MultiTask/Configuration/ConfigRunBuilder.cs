@@ -296,7 +296,7 @@ public static class ConfigRunBuilder
         string dir = Directory.Exists(Path.Combine(s.Path, "mnist")) ? Path.Combine(s.Path, "mnist") : s.Path;
         var train = Mnist.LoadTrain(dir);
         var test = Mnist.LoadTest(dir);
-        int classes = train.Labels.Max() + 1;
+        int classes = Math.Max(train.Labels.Max(), test.Labels.Max()) + 1;   // both splits hold at least one image (Mnist checks)
         var rotated = new Dictionary<RotationDirection, (LabeledImages Train, LabeledImages Test)>();
         var tasks = new TaskData[specs.Count];
         for (int t = 0; t < specs.Count; t++)

@@ -3,7 +3,8 @@ namespace MtlSharp.NN.Checkpoints;
 /// <summary>
 /// Crash-safe file replacement: the content is written to a temporary file in the destination's folder, flushed
 /// to disk, then moved over the destination in one rename. A failure (or crash) at any point leaves the previous
-/// file intact; on failure the temporary file is removed.
+/// file intact; on failure the temporary file is removed, and an I/O error (such as a full disk) is rethrown as an
+/// <see cref="IOException"/> that names the destination.
 /// </summary>
 public static class AtomicFile
 {
@@ -28,6 +29,12 @@ public static class AtomicFile
             }
 
             File.Move(tmp, full, overwrite: true);
+        }
+        catch (IOException e)
+        {
+            // The temporary file's name means nothing to the user: name the file that could not be written.
+            TryDelete(tmp);
+            throw new IOException($"Cannot write {full}: {e.Message}", e);
         }
         catch
         {

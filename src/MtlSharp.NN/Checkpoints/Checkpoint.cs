@@ -142,7 +142,10 @@ public static class Checkpoint
         AtomicFile.WriteAllBytes(Path.Combine(directory, MetadataFile), json);
     }
 
-    /// <summary>Reads a checkpoint folder's metadata.</summary>
+    /// <summary>
+    /// Reads a checkpoint folder's metadata; a missing file throws <see cref="FileNotFoundException"/>, a damaged one
+    /// <see cref="FormatException"/> naming it.
+    /// </summary>
     public static CheckpointMetadata ReadMetadata(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -152,8 +155,15 @@ public static class Checkpoint
             throw new FileNotFoundException($"No complete checkpoint in '{directory}': {MetadataFile} is missing.", path);
         }
 
-        return JsonSerializer.Deserialize(File.ReadAllBytes(path), CheckpointJsonContext.Default.CheckpointMetadata)
-            ?? throw new FormatException($"{path}: empty checkpoint metadata.");
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), CheckpointJsonContext.Default.CheckpointMetadata)
+                ?? throw new FormatException($"{path}: empty checkpoint metadata (null).");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{path}: damaged checkpoint metadata: {e.Message}", e);
+        }
     }
 
     /// <summary>

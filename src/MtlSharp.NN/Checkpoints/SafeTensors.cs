@@ -15,7 +15,9 @@ namespace MtlSharp.NN.Checkpoints;
 /// data starts 8-byte aligned) mapping each tensor name to <c>{"dtype":"F32","shape":[..],"data_offsets":[begin,end]}</c>
 /// (offsets into the data section) plus an optional <c>"__metadata__"</c> string→string map; then the tensors'
 /// little-endian bytes back to back, in the order given, with no gaps. The reader checks that the offsets tile the
-/// data section exactly and that each span matches its shape.
+/// data section exactly and that each span matches its shape, all before allocating any tensor, so a header that
+/// declares more data than the file holds costs nothing. Malformed input throws <see cref="FormatException"/> (from
+/// <see cref="Read"/>: naming the file and the tensor); a dtype other than F32 throws <see cref="NotSupportedException"/>.
 /// </remarks>
 public static class SafeTensors
 {
@@ -51,6 +53,10 @@ public static class SafeTensors
         {
             throw new FormatException($"{path}: {e.Message}", e);
         }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException($"{path}: {e.Message}", e);
+        }
     }
 
     /// <summary>Parses safetensors bytes.</summary>
@@ -71,6 +77,7 @@ public static class SafeTensors
         using var doc = ParseHeader(bytes.Slice(8, (int)n));
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var entries = new List<(string Name, int[] Shape, long Begin, long End)>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var prop in doc.RootElement.EnumerateObject())
         {
             if (prop.Name == MetadataKey)
@@ -79,12 +86,17 @@ public static class SafeTensors
                 continue;
             }
 
-            entries.Add(ReadEntry(prop));
+            var entry = ReadEntry(prop);
+            if (!names.Add(entry.Name))
+            {
+                throw new FormatException($"safetensors: tensor '{entry.Name}' appears twice in the header.");
+            }
+
+            entries.Add(entry);
         }
 
         entries.Sort((a, b) => a.Begin.CompareTo(b.Begin));
         long expected = 0;
-        var tensors = new List<(string, Tensor)>(entries.Count);
         foreach (var (name, shape, begin, end) in entries)
         {
             if (begin != expected)
@@ -92,10 +104,10 @@ public static class SafeTensors
                 throw new FormatException($"safetensors: tensor '{name}' starts at byte {begin}, expected {expected} (gap or overlap in data_offsets).");
             }
 
-            var t = Tensor.Zeros(shape);
-            if (end - begin != 4L * t.Length)
+            long elements = ElementCount(name, shape);
+            if (end - begin != 4 * elements)
             {
-                throw new FormatException($"safetensors: tensor '{name}' of shape {t.Shape} needs {4L * t.Length} bytes, data_offsets give {end - begin}.");
+                throw new FormatException($"safetensors: tensor '{name}' of shape [{string.Join(", ", shape)}] needs {4 * elements} bytes, data_offsets give {end - begin}.");
             }
 
             if (end > data.Length)
@@ -103,10 +115,17 @@ public static class SafeTensors
                 throw new FormatException($"safetensors: tensor '{name}' ends at byte {end} but the data section has {data.Length}.");
             }
 
+            expected = end;
+        }
+
+        // Every size is now known to fit the bytes at hand; only then are tensors allocated.
+        var tensors = new List<(string, Tensor)>(entries.Count);
+        foreach (var (name, shape, begin, end) in entries)
+        {
+            var t = Tensor.Zeros(shape);
             CopyLittleEndian(data.Slice((int)begin, (int)(end - begin)), t.Span);
             t.Name = name;
             tensors.Add((name, t));
-            expected = end;
         }
 
         if (expected != data.Length)
@@ -117,8 +136,37 @@ public static class SafeTensors
         return new SafeTensorsFile(tensors, metadata);
     }
 
+    /// <summary>The number of elements of <paramref name="shape"/>; more than a tensor can hold is an error naming the tensor.</summary>
+    private static long ElementCount(string name, int[] shape)
+    {
+        long n = 1;
+        bool zero = Array.IndexOf(shape, 0) >= 0;
+        foreach (int d in shape)
+        {
+            n = Math.Min(n * Math.Max(d, 1), 1L + int.MaxValue);
+        }
+
+        if (zero)
+        {
+            return 0;
+        }
+
+        if (n > int.MaxValue)
+        {
+            throw new FormatException($"safetensors: tensor '{name}' has shape [{string.Join(", ", shape)}], more than {int.MaxValue} elements (the most a tensor can hold).");
+        }
+
+        return n;
+    }
+
     private static JsonDocument ParseHeader(ReadOnlySpan<byte> header)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            // JsonDocument checks UTF-8 inside strings only when they are read; names are read below.
+            throw new FormatException("safetensors: the header is not valid UTF-8.");
+        }
+
         JsonDocument doc;
         try
         {
@@ -171,6 +219,11 @@ public static class SafeTensors
             throw new FormatException($"safetensors: entry '{name}' needs dtype, shape and two data_offsets.");
         }
 
+        if (dtype.ValueKind != JsonValueKind.String)
+        {
+            throw new FormatException($"safetensors: tensor '{name}' has a dtype that is not a string.");
+        }
+
         if (dtype.GetString() != "F32")
         {
             throw new NotSupportedException($"safetensors: tensor '{name}' has dtype {dtype.GetString()}; only F32 is supported.");
@@ -180,13 +233,18 @@ public static class SafeTensors
         int i = 0;
         foreach (var d in shapeE.EnumerateArray())
         {
-            shape[i++] = d.GetInt32();
+            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int dim) || dim < 0)
+            {
+                throw new FormatException($"safetensors: tensor '{name}' has shape dimension {d.GetRawText()}; expected an integer from 0 to {int.MaxValue}.");
+            }
+
+            shape[i++] = dim;
         }
 
-        long begin = offE[0].GetInt64(), end = offE[1].GetInt64();
-        if (begin < 0 || end < begin)
+        if (offE[0].ValueKind != JsonValueKind.Number || offE[1].ValueKind != JsonValueKind.Number
+            || !offE[0].TryGetInt64(out long begin) || !offE[1].TryGetInt64(out long end) || begin < 0 || end < begin)
         {
-            throw new FormatException($"safetensors: tensor '{name}' has invalid data_offsets [{begin}, {end}].");
+            throw new FormatException($"safetensors: tensor '{name}' has invalid data_offsets {offE.GetRawText()}.");
         }
 
         return (name, shape, begin, end);

@@ -209,4 +209,27 @@ public sealed class CsvTableTests
         Assert.Equal(ColumnType.Numeric, t.Infer(2, firstFour)); // nothing but missing values
         Assert.Equal(ColumnType.Categorical, CsvTable.Parse("v\n\"1,5\"\n", "x.csv").Infer(0, [0])); // a decimal comma is not invariant
     }
+
+    [Fact]
+    public void InvalidUtf8NamesFileAndLineAndAGzipCutShortIsTruncated()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("bad.csv"), gz = dir.File("cut.csv.gz");
+        File.WriteAllBytes(path, [.. "a,b\n1,2\n3,"u8, 0xFF, .. "\n"u8]);
+        var e = Assert.Throws<InvalidDataException>(() => CsvTable.Read(path));
+        Assert.StartsWith($"{path}:3: invalid UTF-8: byte 0xFF at byte 3 of the line", e.Message);
+
+        using (var ms = new MemoryStream())
+        {
+            using (var z = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                z.Write(Encoding.UTF8.GetBytes("a,b\n" + string.Concat(Enumerable.Range(0, 2000).Select(i => $"{i},{i * 7}\n"))));
+            }
+
+            File.WriteAllBytes(gz, ms.ToArray()[..(int)(ms.Length / 2)]);
+        }
+
+        var e2 = Assert.Throws<InvalidDataException>(() => CsvTable.Read(gz));
+        Assert.StartsWith($"{gz}: truncated gzip file", e2.Message);
+    }
 }
