@@ -399,6 +399,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             PInit = Float(m["pInit"]) ?? 0.5f,
             Budget = Float(m["budget"]),
             BudgetLambda = Float(m["budgetLambda"]) ?? 1f,
+            SoftSharing = Float(m["softSharing"]) ?? 0f,
             Combine = m["combine"]?.GetValue<string>() is { } cn ? ConfigNames.Combines[cn] : CombineMode.Mean,
             Temperature = temp is null ? TemperatureSchedule.Annealed
                 : new TemperatureSchedule(Float(temp["initial"]) ?? TemperatureSchedule.Annealed.Initial, Float(temp["minimum"]) ?? TemperatureSchedule.Annealed.Minimum),

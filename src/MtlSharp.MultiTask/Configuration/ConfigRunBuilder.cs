@@ -173,6 +173,7 @@ public static class ConfigRunBuilder
             Sgd = c.Optimizer.Type == OptimizerKind.Sgd,
             Budget = m.Budget,
             BudgetLambda = m.BudgetLambda,
+            SoftSharing = m.SoftSharing,
             ClipNorm = c.Optimizer.ClipNorm ?? 0f,
             Temperature = m.Temperature,
             EvaluateEveryRounds = evaluateEvery,

@@ -23,6 +23,9 @@ public sealed record RoutedModelSpec : ModelSpec
     /// <summary>Budget b (null: no budget penalty).</summary>
     public float? Budget { get; init; }
 
+    /// <summary>Soft parameter sharing: λ of the L2 tie between each layer's components (0: none).</summary>
+    public float SoftSharing { get; init; }
+
     /// <summary>Budget penalty weight λ.</summary>
     public float BudgetLambda { get; init; } = 1f;
 

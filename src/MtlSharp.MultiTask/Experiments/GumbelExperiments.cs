@@ -143,7 +143,7 @@ public static class GumbelExperiments
         ITrainingData data = sharedRows ? new SharedRowsTrainingData(tasks, o.BatchSize, orders[0]) : new SplitTrainingData(tasks, o.BatchSize, orders);
         var sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature);
         long stepsPerRound = sampler.OneTaskPerStep ? taskCount : 1;
-        var model = new RoutedModel(network, o.Budget, o.BudgetLambda);
+        var model = new RoutedModel(network, o.Budget, o.BudgetLambda, softSharing: o.SoftSharing);
         var modelParams = network.Parameters(k => k.Role != ParameterRole.Routing);
         var routerParams = network.Parameters(ParameterRole.Routing);
         var aggregator = Aggregators.Create(settings.Aggregator, rng.Split(), new StrategyOptions(settings.AggregatorOptions));
@@ -202,6 +202,10 @@ public static class GumbelExperiments
             ["weighting"] = weighting?.Name ?? "none",
             ["parameters"] = network.ParameterCount().ToString(ci),
         };
+        if (o.SoftSharing > 0)
+        {
+            config["softSharing"] = o.SoftSharing.ToString(ci);
+        }
         return new RunPlan
         {
             Preset = preset,

@@ -32,6 +32,9 @@ public sealed record RoutedSchedule
     /// <summary>Evaluate (and checkpoint) every this many rounds; 0 evaluates only at the end.</summary>
     public long EvaluateEveryRounds { get; init; }
 
+    /// <summary>Soft-sharing weight λ tying each layer's components (0: none).</summary>
+    public float SoftSharing { get; init; }
+
     /// <summary>Plain SGD instead of Adam.</summary>
     public bool Sgd { get; init; }
 

@@ -14,12 +14,26 @@ public sealed class RoutedModel : IMultiTaskModel
 {
     private readonly IRegularizer[] _regularizers;
 
-    /// <summary>Wraps <paramref name="network"/>; <paramref name="budget"/> adds λ·max(0, e_t − b) for each batch task.</summary>
-    public RoutedModel(RoutedNetwork network, float? budget = null, float budgetLambda = 1f, bool sampleAtEvaluation = false)
+    /// <summary>
+    /// Wraps <paramref name="network"/>; <paramref name="budget"/> adds λ·max(0, e_t − b) for each batch task;
+    /// <paramref name="softSharing"/> &gt; 0 ties each layer's components by an L2 penalty (<see cref="SoftSharingRegularizer"/>).
+    /// </summary>
+    public RoutedModel(RoutedNetwork network, float? budget = null, float budgetLambda = 1f, bool sampleAtEvaluation = false, float softSharing = 0f)
     {
         Network = network ?? throw new ArgumentNullException(nameof(network));
         SampleAtEvaluation = sampleAtEvaluation;
-        _regularizers = budget is { } b && network.LearnsAllocation ? [new BudgetRegularizer(network.RouterLogits, b, budgetLambda)] : [];
+        var regularizers = new List<IRegularizer>();
+        if (budget is { } b && network.LearnsAllocation)
+        {
+            regularizers.Add(new BudgetRegularizer(network.RouterLogits, b, budgetLambda));
+        }
+
+        if (softSharing > 0)
+        {
+            regularizers.Add(new SoftSharingRegularizer(network, softSharing));
+        }
+
+        _regularizers = [.. regularizers];
         SharedParameters = network.Parameters(k => k.Role == ParameterRole.Shared);
     }
 
