@@ -8,7 +8,8 @@ namespace MtlSharp.MultiTask.Experiments;
 /// <summary>
 /// The table of a configuration sweep (<c>mtl reproduce</c>): per method, each task's test metric as mean ± sample
 /// standard deviation over seeds, and the multi-task gain Δm (<see cref="DeltaM"/>, positive = better than the
-/// baseline) against the baseline method's per-task means, averaged over the method's seeds.
+/// baseline) against the baseline method's per-task means, averaged over the method's seeds, and the mean training
+/// time per update (ms; wall time of the loop over its updates, so evaluations are included).
 /// </summary>
 public static class ConfigTable
 {
@@ -58,8 +59,8 @@ public static class ConfigTable
             sb.Append(ci, $"{task} ({metric}{(DeltaM.HigherIsBetter(metric) ? " ↑" : " ↓")}) | ");
         }
 
-        sb.Append(baseline is null ? "\n" : $"Δm vs {baseline} (%) |\n");
-        sb.Append("|---|---|").Append(string.Concat(Enumerable.Repeat("---|", tasks.Length + (baseline is null ? 0 : 1)))).Append('\n');
+        sb.Append(baseline is null ? "ms/step |\n" : $"Δm vs {baseline} (%) | ms/step |\n");
+        sb.Append("|---|---|").Append(string.Concat(Enumerable.Repeat("---|", tasks.Length + (baseline is null ? 1 : 2)))).Append('\n');
         foreach (var row in rows)
         {
             sb.Append(ci, $"| {row.Method} | {row.Runs} | ");
@@ -70,10 +71,11 @@ public static class ConfigTable
 
             if (baseline is not null)
             {
-                sb.Append(row.DeltaM is { } d ? string.Create(ci, $"{d:+0.00;-0.00;0.00} ± {row.DeltaMDeviation:0.00}") : "–").Append(" |");
+                sb.Append(row.DeltaM is { } d ? string.Create(ci, $"{d:+0.00;-0.00;0.00} ± {row.DeltaMDeviation:0.00}") : "–").Append(" | ");
             }
 
-            sb.Append('\n');
+            var of = runs.Where(r => r.Method == row.Method && r.UpdatesPerSecond > 0).ToArray();
+            sb.Append(of.Length > 0 ? string.Create(ci, $"{of.Average(r => 1000.0 / r.UpdatesPerSecond):0.###}") : "–").Append(" |\n");
         }
 
         if (baseline is not null)

@@ -96,7 +96,7 @@ public sealed class MetricsAndDeltaMTests
         Assert.Equal(Math.Sqrt(2 * 17.5 * 17.5), rows[1].DeltaMDeviation!.Value, 10);
         Assert.Equal(0.8, rows[1].Means["a"], 12);
         string md = ConfigTable.ToMarkdown("p", runs, "single");
-        Assert.Contains("| multi | 2 | 0.8 ± 0.11 | 4 ± 1.4 | 0.00 ± 24.75 |", md, StringComparison.Ordinal);
+        Assert.Contains("| multi | 2 | 0.8 ± 0.11 | 4 ± 1.4 | 0.00 ± 24.75 | – |", md, StringComparison.Ordinal);
         Assert.Contains("positive = better than single", md, StringComparison.Ordinal);
     }
 }
