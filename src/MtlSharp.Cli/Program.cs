@@ -18,6 +18,7 @@ public static class Program
             DownloadCommand.Create(),
             ListCommand.Create(),
             ConfigCommand.Create(),
+            PredictCommand.Create(),
         };
         try
         {

@@ -243,19 +243,29 @@ public sealed class CsvTable
             return null;
         }
 
-        if (!TryParseNumber(v, out double x))
+        return NumberProblem(v, role, out double x) is { } problem
+            ? throw new InvalidDataException($"{Locate(row, column)}: column '{_columns[column]}': {problem}")
+            : x;
+    }
+
+    /// <summary>
+    /// Null when <paramref name="value"/> is a finite number (in <paramref name="result"/>); otherwise what is wrong
+    /// with it, for a message that goes on after <c>PATH:LINE: column 'C': </c>.
+    /// </summary>
+    internal static string? NumberProblem(string value, string role, out double result)
+    {
+        if (!TryParseNumber(value, out result))
         {
-            throw new InvalidDataException($"{Locate(row, column)}: column '{_columns[column]}': '{v}' is not a number");
+            return $"'{value}' is not a number";
         }
 
-        if (!double.IsFinite(x))
+        if (!double.IsFinite(result))
         {
-            string what = double.IsNaN(x) ? "NaN" : $"an infinite value '{v}'";
-            throw new InvalidDataException(
-                $"{Locate(row, column)}: column '{_columns[column]}': {what} in a {role} (leave the field empty for a missing value)");
+            string what = double.IsNaN(result) ? "NaN" : $"an infinite value '{value}'";
+            return $"{what} in a {role} (leave the field empty for a missing value)";
         }
 
-        return x;
+        return null;
     }
 
     private static string Rows(int n) => n == 1 ? "1 row" : $"{n.ToString(CultureInfo.InvariantCulture)} rows";

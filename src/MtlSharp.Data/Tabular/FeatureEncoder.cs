@@ -170,6 +170,34 @@ public sealed class FeatureEncoder
     }
 
     /// <summary>
+    /// Binds the fitted encoding to another CSV input whose header is <paramref name="columns"/> (e.g. new rows to
+    /// predict on): every feature column must be there, in any order; other columns are ignored. A missing feature
+    /// column throws <see cref="InvalidDataException"/> naming <paramref name="source"/>.
+    /// </summary>
+    public CsvRecordEncoder Bind(IReadOnlyList<string> columns, string source)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(source);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < columns.Count; c++)
+        {
+            index.TryAdd(columns[c], c);
+        }
+
+        int[] map = new int[_features.Length];
+        for (int f = 0; f < _features.Length; f++)
+        {
+            if (!index.TryGetValue(_features[f].Column, out map[f]))
+            {
+                throw new InvalidDataException(
+                    $"{source}: no column '{_features[f].Column}', an input of the model; the inputs are: {string.Join(", ", _features.Select(x => x.Column))} (the file has: {string.Join(", ", columns)})");
+            }
+        }
+
+        return new CsvRecordEncoder(_features, map, Width, _embedded.Length);
+    }
+
+    /// <summary>
     /// Mean and population standard deviation of the non-missing values of <paramref name="column"/> over
     /// <paramref name="rows"/>; the deviation is replaced by 1 when it is 0 or there are no values (mean 0 then).
     /// </summary>

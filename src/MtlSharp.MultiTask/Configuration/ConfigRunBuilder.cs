@@ -218,7 +218,7 @@ public static class ConfigRunBuilder
             configuration["testRows"] = tasks[0].Test.Count.ToString(ci);
         }
 
-        return plan with { Configuration = configuration };
+        return plan with { Configuration = configuration, Tabular = csv };
     }
 
     private static (TaskData[] Tasks, int[] InputShape) Synthetic(SyntheticSource s, IReadOnlyList<TaskSpec> specs, Rng rng)

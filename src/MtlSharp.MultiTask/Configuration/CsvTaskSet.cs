@@ -13,12 +13,14 @@ namespace MtlSharp.MultiTask.Configuration;
 public sealed class CsvTaskSet
 {
     private readonly List<(string Key, string Value)> _description = [];
+    private readonly CsvTaskLabels[] _labels;
 
     private CsvTaskSet(IReadOnlyList<TaskData> tasks, FeatureEncoder encoder, int embeddingSize)
     {
         Tasks = tasks;
         Encoder = encoder;
         EmbeddingSize = embeddingSize;
+        _labels = new CsvTaskLabels[tasks.Count];
     }
 
     /// <summary>The tasks, in configuration order.</summary>
@@ -38,6 +40,37 @@ public sealed class CsvTaskSet
 
     /// <summary>Values per input row (dense values and codes).</summary>
     public int InputWidth => DenseWidth + Embedded.Count;
+
+    /// <summary>What each task's outputs mean (class names, label columns, standardisation), in configuration order.</summary>
+    public IReadOnlyList<CsvTaskLabels> Labels => _labels;
+
+    /// <summary>
+    /// Binds the fitted input encoding to a CSV input with header <paramref name="columns"/> (new rows to predict on; the
+    /// label columns may be absent). See <see cref="FeatureEncoder.Bind"/>.
+    /// </summary>
+    public CsvRecordEncoder BindInputs(IReadOnlyList<string> columns, string source) => Encoder.Bind(columns, source);
+
+    /// <summary>
+    /// Encodes one record of a bound input into a model input row of <see cref="InputWidth"/> values (the dense values,
+    /// then the embedding codes as numbers), exactly as the training rows were encoded. Errors as
+    /// <see cref="CsvRecordEncoder.Encode"/>.
+    /// </summary>
+    public void EncodeInput(CsvRecordEncoder encoder, IReadOnlyList<string?> fields, Span<float> row, string location)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        if (row.Length != InputWidth || encoder.Width != DenseWidth || encoder.EmbeddedCount != Embedded.Count)
+        {
+            throw new ArgumentException($"Expected a row of {InputWidth} values and an encoder bound by this task set.", nameof(row));
+        }
+
+        int k = Embedded.Count;
+        Span<int> codes = k <= 256 ? stackalloc int[k] : new int[k];
+        encoder.Encode(fields, row[..DenseWidth], codes, location);
+        for (int j = 0; j < k; j++)
+        {
+            row[DenseWidth + j] = codes[j];
+        }
+    }
 
     /// <summary>What was loaded, for the report's configuration.</summary>
     public IEnumerable<(string Key, string Value)> Describe() => _description;
@@ -181,6 +214,7 @@ public sealed class CsvTaskSet
                     data = new TaskData(spec.Name, TaskKind.Classification, classes.Classes.Count, Split(xTrain, trainRows, Enc, 1), Split(xTest, testRows, Enc, 1),
                         xValid is null ? null : Split(xValid, validRows, Enc, 1)) { Metric = spec.Metric };
                     set._description.Add(($"task.{spec.Name}", $"classes {string.Join("|", classes.Classes)}"));
+                    set._labels[i] = new CsvTaskLabels(spec.Name, TaskKind.Classification, classes.Classes, [spec.Column!], 0, 1);
                     break;
                 }
 
@@ -196,6 +230,7 @@ public sealed class CsvTaskSet
                     data = new TaskData(spec.Name, TaskKind.Regression, 1, Split(xTrain, trainRows, Enc, 1), Split(xTest, testRows, Enc, 1),
                         xValid is null ? null : Split(xValid, validRows, Enc, 1)) { Metric = spec.Metric, TargetScale = reg.Std };
                     set._description.Add(($"task.{spec.Name}", string.Create(CultureInfo.InvariantCulture, $"mean {reg.Mean:G6} std {reg.Std:G6}")));
+                    set._labels[i] = new CsvTaskLabels(spec.Name, TaskKind.Regression, [], [spec.Column!], reg.Mean, reg.Std);
                     break;
                 }
 
@@ -211,6 +246,7 @@ public sealed class CsvTaskSet
                     int labels = spec.Columns.Count;
                     data = new TaskData(spec.Name, TaskKind.MultiLabel, labels, Split(xTrain, trainRows, Enc, labels), Split(xTest, testRows, Enc, labels),
                         xValid is null ? null : Split(xValid, validRows, Enc, labels)) { Metric = spec.Metric };
+                    set._labels[i] = new CsvTaskLabels(spec.Name, TaskKind.MultiLabel, [], [.. ml.Columns], 0, 1);
                     break;
                 }
             }

@@ -47,6 +47,12 @@ public sealed record RunPlan
     /// <summary>The resolved configuration for the report (display strings).</summary>
     public IReadOnlyDictionary<string, string> Configuration { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// For runs over CSV data: the tasks with their fitted input encoding and label meanings (what prediction on new
+    /// rows needs); null for other data.
+    /// </summary>
+    public Configuration.CsvTaskSet? Tabular { get; init; }
+
     /// <summary>Builds the family's report from the outcome (after the best parameters are restored).</summary>
     public required Func<TrainingOutcome, RunReport> BuildReport { get; init; }
 
