@@ -432,7 +432,17 @@ internal sealed class TrainCommand
         }
         else
         {
-            Console.WriteLine(string.Create(ci, $"  mean test {report.MeanTest:G5}; active connections {report.ActiveFraction * 100:F1}%; {report.UpdatesPerSecond:F0} updates/s over {report.TrainSeconds:F1} s"));
+            string active = report.ActiveFraction is { } a ? string.Create(ci, $"active connections {a * 100:F1}%; ") : "";
+            Console.WriteLine(string.Create(ci, $"  mean test {report.MeanTest:G5}; {active}{report.UpdatesPerSecond:F0} updates/s over {report.TrainSeconds:F1} s"));
+            foreach (var mat in report.Matrices)
+            {
+                // Expert mixtures: the mean gate weights on the test rows, one line per gate (experts it can choose).
+                Console.WriteLine($"  {mat.Name}, test mean:");
+                for (int i = 0; i < mat.Values.Length; i++)
+                {
+                    Console.WriteLine($"    {mat.RowLabels[i],-16} {string.Join(" ", mat.Values[i].Select((v, j) => (v, j)).Where(c => c.v != 0).Select(c => mat.ColumnLabels[c.j] + " " + c.v.ToString("F3", ci)))}");
+                }
+            }
         }
 
         if (report.Allocation is { } alloc)

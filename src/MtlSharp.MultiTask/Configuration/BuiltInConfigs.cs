@@ -21,6 +21,7 @@ public static class BuiltInConfigs
         "income",
         "boys",
         "olive",
+        "yeast",
     ];
 
     /// <summary>Whether <paramref name="name"/> is a preset.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using MtlSharp.Data.Images;
 using MtlSharp.Data.Tabular;
 using MtlSharp.Data.Tasks;
+using MtlSharp.MultiTask.Models.Experts;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Models.Sluice;
 using MtlSharp.MultiTask.Models.Tagging;
@@ -361,6 +362,27 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             throw Error("model.type", "sentence data (ud-english-ewt) needs the tagger model");
         }
 
+        switch (m["type"]!.GetValue<string>())
+        {
+            case "mmoe":
+                return new MmoeModelSpec
+                {
+                    Experts = m["experts"]!.GetValue<int>(),
+                    ExpertSizes = Ints(m["expertSizes"]),
+                    Gates = m["gates"]?.GetValue<string>() == "one" ? GateMode.One : GateMode.PerTask,
+                    TowerSizes = Ints(m["towerSizes"]),
+                };
+            case "ple":
+                return new PleModelSpec
+                {
+                    Levels = m["levels"]?.GetValue<int>() ?? 1,
+                    SharedExperts = m["sharedExperts"]!.GetValue<int>(),
+                    TaskExperts = m["taskExperts"]!.GetValue<int>(),
+                    ExpertSizes = Ints(m["expertSizes"]),
+                    TowerSizes = Ints(m["towerSizes"]),
+                };
+        }
+
         var router = m["router"]?.GetValue<string>() switch
         {
             null or "gumbel" => RouterKind.Gumbel,
@@ -409,6 +431,8 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             Dropout = Float(m["dropout"]) ?? 0f,
         };
     }
+
+    private static int[] Ints(JsonNode? n) => (n as JsonArray)?.Select(x => x!.GetValue<int>()).ToArray() ?? [];
 
     private static LayerSpec ReadLayer(JsonObject l) => l["type"]!.GetValue<string>() switch
     {

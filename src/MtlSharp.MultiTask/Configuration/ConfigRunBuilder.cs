@@ -3,6 +3,7 @@ using MtlSharp.Data.Images;
 using MtlSharp.Data.Synthetic;
 using MtlSharp.Data.Tasks;
 using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models.Experts;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.MultiTask.Tasks;
@@ -38,6 +39,7 @@ public static class ConfigRunBuilder
         {
             TaggerModelSpec tagger => Tagger(config, tagger, seed, scale),
             RoutedModelSpec routed => Routed(config, routed, seed, scale),
+            ExpertModelSpec experts => Experts(config, experts, seed, scale),
             _ => throw new ArgumentException("Unknown model type."),
         };
     }
@@ -49,7 +51,7 @@ public static class ConfigRunBuilder
     public static SamplerKind DefaultSampler(RunConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return config.Model is RoutedModelSpec && config.Data is SyntheticSource or IdxImageSource ? SamplerKind.Rounds : SamplerKind.All;
+        return config.Model is RoutedModelSpec or ExpertModelSpec && config.Data is SyntheticSource or IdxImageSource ? SamplerKind.Rounds : SamplerKind.All;
     }
 
     private static RunPlan Tagger(RunConfig c, TaggerModelSpec m, int seed, double scale)
@@ -105,120 +107,196 @@ public static class ConfigRunBuilder
 
     private static RunPlan Routed(RunConfig c, RoutedModelSpec m, int seed, double scale)
     {
-        var root = new Rng((ulong)seed);
-        var initRng = root.Split();
-        var dataRng = root.Split();
-        ulong trainSeed = root.NextUInt64();
-        IReadOnlyList<TaskData> tasks;
-        int[] inputShape;
-        bool sharedRows = false;
-        CsvTaskSet? csv = null;
-        switch (c.Data)
-        {
-            case SyntheticSource s:
-                (tasks, inputShape) = Synthetic(s, c.Tasks, dataRng);
-                break;
-            case IdxImageSource idx:
-                (tasks, inputShape) = Images(idx, c.Tasks);
-                break;
-            case MultiDigitsSource md:
-                tasks = MultiDigitTasks(md, c.Tasks);
-                inputShape = [.. tasks[0].Train.SampleShape];
-                sharedRows = true;
-                break;
-            case CsvSource csvSource:
-                csv = CsvTaskSet.Load(csvSource, c.Tasks);
-                tasks = csv.Tasks;
-                inputShape = [csv.InputWidth];
-                sharedRows = true;
-                break;
-            default:
-                throw new ArgumentException("A routed model needs synthetic, idx-images, multi-mnist or csv data.");
-        }
+        var run = FlatRun.Load(c, seed, scale, m);
+        var network = Network(m, run.Tasks.Select(t => t.Name).ToArray(), run.Tasks.Select(t => t.Outputs).ToArray(), run.InputShape, run.Csv, run.InitRng);
+        var plan = GumbelExperiments.Plan(c.Name, c.Method, run.Settings, network, run.Tasks, run.Schedule, run.TrainSeed, run.SharedRows);
+        return run.Describe(c, plan);
+    }
 
-        var network = Network(m, tasks.Select(t => t.Name).ToArray(), tasks.Select(t => t.Outputs).ToArray(), inputShape, csv, initRng);
-        int batch = c.Schedule.BatchSize ?? 64;
-        long rounds;
-        long evaluateEvery;
-        if (sharedRows)
-        {
-            if (c.Schedule.Rounds is not null)
-            {
-                throw new ArgumentException($"{(csv is null ? "multi-mnist" : "csv")} data trains by epochs (schedule.epochs), not rounds.");
-            }
-
-            long perEpoch = (tasks[0].Train.Count + batch - 1) / batch;
-            rounds = Math.Max(1, (long)Math.Round((c.Schedule.Epochs ?? 50) * perEpoch * scale));
-            evaluateEvery = c.Schedule.Evaluations is { } ev ? (ev == 0 ? 0 : Math.Max(1, rounds / ev)) : perEpoch;
-        }
-        else
-        {
-            if (c.Schedule.Epochs is not null)
-            {
-                throw new ArgumentException("Synthetic and image tasks train by rounds (schedule.rounds: one batch per task), not epochs.");
-            }
-
-            rounds = Math.Max(1, (long)Math.Round((c.Schedule.Rounds ?? 3000) * scale));
-            evaluateEvery = c.Schedule.Evaluations is > 0 ? Math.Max(1, rounds / c.Schedule.Evaluations.Value) : 0;
-        }
-
-        int? select = c.Stopping.Select is { } sel ? c.Tasks.Select(t => t.Name).ToList().IndexOf(sel) : null;
-        float lr = c.Optimizer.LearningRate ?? 1e-3f;
-        var schedule = new RoutedSchedule
-        {
-            Rounds = rounds,
-            BatchSize = batch,
-            ModelLearningRate = lr,
-            RouterLearningRate = c.Optimizer.RouterLearningRate ?? lr,
-            Sgd = c.Optimizer.Type == OptimizerKind.Sgd,
-            Budget = m.Budget,
-            BudgetLambda = m.BudgetLambda,
-            SoftSharing = m.SoftSharing,
-            ClipNorm = c.Optimizer.ClipNorm ?? 0f,
-            Temperature = m.Temperature,
-            EvaluateEveryRounds = evaluateEvery,
-            Patience = c.Stopping.Patience ?? 0,
-            SelectionTask = select,
-        };
-        var sampler = c.Strategy.Sampler ?? DefaultSampler(c);
-        if (c.Strategy.Aggregator != Strategies.Aggregation.AggregatorKind.None && sampler != SamplerKind.All)
-        {
-            throw new ArgumentException($"The aggregator combines the gradients of several tasks in one step, but this run's sampler ({sampler}) trains one task per step; set strategy.sampler to \"all\".");
-        }
-
-        var settings = new ExperimentSettings
-        {
-            Seed = seed,
-            Combine = m.Combine,
-            Sampler = sampler,
-            SamplingTemperature = c.Strategy.SamplingTemperature,
-            Aggregator = c.Strategy.Aggregator,
-            Weighting = c.Strategy.Weighting,
-            AggregatorOptions = c.Strategy.AggregatorOptions,
-            WeightingOptions = c.Strategy.WeightingOptions,
-        };
-        var plan = GumbelExperiments.Plan(c.Name, c.Method, settings, network, tasks, schedule, trainSeed, sharedRows);
-        if (!sharedRows)
-        {
-            return plan;
-        }
-
+    private static RunPlan Experts(RunConfig c, ExpertModelSpec m, int seed, double scale)
+    {
+        // Gates are ordinary weights, trained with optimizer.learningRate (routerLearningRate does not apply).
+        var run = FlatRun.Load(c, seed, scale, null);
+        string[] names = run.Tasks.Select(t => t.Name).ToArray();
+        var network = ExpertNetwork(m, run.Tasks.Select(t => t.Outputs).ToArray(), run.InputShape, run.Csv, run.InitRng);
+        var model = new ExpertModel(network, names);
+        var tasks = run.Tasks;
+        var settings = run.Settings;
+        var plan = GumbelExperiments.Plan(c.Name, c.Method, settings, model, tasks, run.Schedule, run.TrainSeed, run.SharedRows, null,
+            _ => ([], (outcome, losses, metrics) => ExpertReports.Build(c.Name, c.Method, settings.Seed, model, tasks, outcome, losses, metrics)));
         var ci = CultureInfo.InvariantCulture;
-        var configuration = new Dictionary<string, string>(plan.Configuration) { ["epochs"] = (c.Schedule.Epochs ?? 50).ToString(ci) };
-        foreach (var (key, value) in csv?.Describe() ?? [])
+        var configuration = new Dictionary<string, string>(plan.Configuration);
+        switch (m)
         {
-            configuration[key] = value;
+            case MmoeModelSpec mm:
+                configuration["model"] = $"{(mm.Gates == GateMode.PerTask ? "mmoe" : "one-gate moe")}: {mm.Experts.ToString(ci)} experts [{Widths(mm.ExpertSizes)}], towers [{Widths(mm.TowerSizes)}]";
+                break;
+            case PleModelSpec p:
+                configuration["model"] = $"ple: {p.Levels.ToString(ci)} level(s) of {p.SharedExperts.ToString(ci)} shared + {p.TaskExperts.ToString(ci)} per-task experts [{Widths(p.ExpertSizes)}], towers [{Widths(p.TowerSizes)}]";
+                break;
         }
 
-        if (c.Data is MultiDigitsSource mds)
+        return run.Describe(c, plan with { Configuration = configuration });
+    }
+
+    private static string Widths(IReadOnlyList<int> sizes) => string.Join(", ", sizes.Select(s => s.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>
+    /// The expert network of <paramref name="m"/> for tasks with output widths <paramref name="outputs"/> on inputs of
+    /// shape <paramref name="inputShape"/> (without the batch axis; image inputs are flattened), initialised from
+    /// <paramref name="initRng"/>; <paramref name="csv"/> adds the embedded-categorical input stage where it has one.
+    /// </summary>
+    public static ExpertNetwork ExpertNetwork(ExpertModelSpec m, IReadOnlyList<int> outputs, int[] inputShape, CsvTaskSet? csv, Rng initRng)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(initRng);
+        Module<Tensor, Tensor>? input = null;
+        int width = inputShape.Aggregate(1, (a, b) => a * b);
+        if (csv is { Embedded.Count: > 0 })
         {
-            configuration["data"] = $"multi-mnist up-left {Path.GetFileName(mds.Path)}, down-right {Path.GetFileName(mds.DownRightPath)}, seed {mds.Seed.ToString(ci)}{(mds.DistinctClasses ? ", distinct classes" : "")}{(mds.Resize ? "" : ", 36x36")}";
-            configuration["trainRows"] = tasks[0].Train.Count.ToString(ci);
-            configuration["validRows"] = (tasks[0].Valid?.Count ?? 0).ToString(ci);
-            configuration["testRows"] = tasks[0].Test.Count.ToString(ci);
+            var embedded = new EmbeddedInput(csv.DenseWidth, csv.Embedded.Select(e => e.Levels + 1).ToArray(), csv.EmbeddingSize, initRng);
+            input = embedded;
+            width = embedded.OutputWidth;
         }
 
-        return plan with { Configuration = configuration, Tabular = csv };
+        return m switch
+        {
+            MmoeModelSpec mm => new MixtureOfExperts(width, mm.Experts, mm.ExpertSizes, mm.Gates, mm.TowerSizes, outputs, initRng, input),
+            PleModelSpec p => new ProgressiveLayeredExtraction(width, p.Levels, p.SharedExperts, p.TaskExperts, p.ExpertSizes, p.TowerSizes, outputs, initRng, input),
+            _ => throw new ArgumentException("Unknown expert model."),
+        };
+    }
+
+    /// <summary>
+    /// What every flat-input family (routed networks, expert mixtures) shares: the data, the random streams, the
+    /// schedule and the strategy settings of a configuration.
+    /// </summary>
+    private sealed record FlatRun(IReadOnlyList<TaskData> Tasks, int[] InputShape, bool SharedRows, CsvTaskSet? Csv, Rng InitRng, ulong TrainSeed, RoutedSchedule Schedule, ExperimentSettings Settings)
+    {
+        /// <summary>Loads the data and resolves the schedule; <paramref name="routed"/> supplies budget, temperature and combine mode.</summary>
+        public static FlatRun Load(RunConfig c, int seed, double scale, RoutedModelSpec? routed)
+        {
+            var root = new Rng((ulong)seed);
+            var initRng = root.Split();
+            var dataRng = root.Split();
+            ulong trainSeed = root.NextUInt64();
+            IReadOnlyList<TaskData> tasks;
+            int[] inputShape;
+            bool sharedRows = false;
+            CsvTaskSet? csv = null;
+            switch (c.Data)
+            {
+                case SyntheticSource s:
+                    (tasks, inputShape) = Synthetic(s, c.Tasks, dataRng);
+                    break;
+                case IdxImageSource idx:
+                    (tasks, inputShape) = Images(idx, c.Tasks);
+                    break;
+                case MultiDigitsSource md:
+                    tasks = MultiDigitTasks(md, c.Tasks);
+                    inputShape = [.. tasks[0].Train.SampleShape];
+                    sharedRows = true;
+                    break;
+                case CsvSource csvSource:
+                    csv = CsvTaskSet.Load(csvSource, c.Tasks);
+                    tasks = csv.Tasks;
+                    inputShape = [csv.InputWidth];
+                    sharedRows = true;
+                    break;
+                default:
+                    throw new ArgumentException($"A {(routed is null ? "mixture-of-experts" : "routed")} model needs synthetic, idx-images, multi-mnist or csv data.");
+            }
+
+            int batch = c.Schedule.BatchSize ?? 64;
+            long rounds;
+            long evaluateEvery;
+            if (sharedRows)
+            {
+                if (c.Schedule.Rounds is not null)
+                {
+                    throw new ArgumentException($"{(csv is null ? "multi-mnist" : "csv")} data trains by epochs (schedule.epochs), not rounds.");
+                }
+
+                long perEpoch = (tasks[0].Train.Count + batch - 1) / batch;
+                rounds = Math.Max(1, (long)Math.Round((c.Schedule.Epochs ?? 50) * perEpoch * scale));
+                evaluateEvery = c.Schedule.Evaluations is { } ev ? (ev == 0 ? 0 : Math.Max(1, rounds / ev)) : perEpoch;
+            }
+            else
+            {
+                if (c.Schedule.Epochs is not null)
+                {
+                    throw new ArgumentException("Synthetic and image tasks train by rounds (schedule.rounds: one batch per task), not epochs.");
+                }
+
+                rounds = Math.Max(1, (long)Math.Round((c.Schedule.Rounds ?? 3000) * scale));
+                evaluateEvery = c.Schedule.Evaluations is > 0 ? Math.Max(1, rounds / c.Schedule.Evaluations.Value) : 0;
+            }
+
+            int? select = c.Stopping.Select is { } sel ? c.Tasks.Select(t => t.Name).ToList().IndexOf(sel) : null;
+            float lr = c.Optimizer.LearningRate ?? 1e-3f;
+            var schedule = new RoutedSchedule
+            {
+                Rounds = rounds,
+                BatchSize = batch,
+                ModelLearningRate = lr,
+                RouterLearningRate = c.Optimizer.RouterLearningRate ?? lr,
+                Sgd = c.Optimizer.Type == OptimizerKind.Sgd,
+                Budget = routed?.Budget,
+                BudgetLambda = routed?.BudgetLambda ?? 1f,
+                SoftSharing = routed?.SoftSharing ?? 0f,
+                ClipNorm = c.Optimizer.ClipNorm ?? 0f,
+                Temperature = routed?.Temperature ?? TemperatureSchedule.Annealed,
+                EvaluateEveryRounds = evaluateEvery,
+                Patience = c.Stopping.Patience ?? 0,
+                SelectionTask = select,
+            };
+            var sampler = c.Strategy.Sampler ?? DefaultSampler(c);
+            if (c.Strategy.Aggregator != Strategies.Aggregation.AggregatorKind.None && sampler != SamplerKind.All)
+            {
+                throw new ArgumentException($"The aggregator combines the gradients of several tasks in one step, but this run's sampler ({sampler}) trains one task per step; set strategy.sampler to \"all\".");
+            }
+
+            var settings = new ExperimentSettings
+            {
+                Seed = seed,
+                Combine = routed?.Combine ?? CombineMode.Mean,
+                Sampler = sampler,
+                SamplingTemperature = c.Strategy.SamplingTemperature,
+                Aggregator = c.Strategy.Aggregator,
+                Weighting = c.Strategy.Weighting,
+                AggregatorOptions = c.Strategy.AggregatorOptions,
+                WeightingOptions = c.Strategy.WeightingOptions,
+            };
+            return new FlatRun(tasks, inputShape, sharedRows, csv, initRng, trainSeed, schedule, settings);
+        }
+
+        /// <summary>Adds the epochs and the data description of shared-row data to the plan's configuration.</summary>
+        public RunPlan Describe(RunConfig c, RunPlan plan)
+        {
+            if (!SharedRows)
+            {
+                return plan;
+            }
+
+            var ci = CultureInfo.InvariantCulture;
+            var configuration = new Dictionary<string, string>(plan.Configuration) { ["epochs"] = (c.Schedule.Epochs ?? 50).ToString(ci) };
+            foreach (var (key, value) in Csv?.Describe() ?? [])
+            {
+                configuration[key] = value;
+            }
+
+            if (c.Data is MultiDigitsSource mds)
+            {
+                configuration["data"] = $"multi-mnist up-left {Path.GetFileName(mds.Path)}, down-right {Path.GetFileName(mds.DownRightPath)}, seed {mds.Seed.ToString(ci)}{(mds.DistinctClasses ? ", distinct classes" : "")}{(mds.Resize ? "" : ", 36x36")}";
+                configuration["trainRows"] = Tasks[0].Train.Count.ToString(ci);
+                configuration["validRows"] = (Tasks[0].Valid?.Count ?? 0).ToString(ci);
+                configuration["testRows"] = Tasks[0].Test.Count.ToString(ci);
+            }
+
+            return plan with { Configuration = configuration, Tabular = Csv };
+        }
     }
 
     private static (TaskData[] Tasks, int[] InputShape) Synthetic(SyntheticSource s, IReadOnlyList<TaskSpec> specs, Rng rng)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Strategies;
+using MtlSharp.MultiTask.Models;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Analysis;
 using MtlSharp.MultiTask.Objectives;
@@ -130,6 +131,31 @@ public static class GumbelExperiments
     /// </summary>
     internal static RunPlan Plan(string preset, string method, ExperimentSettings settings, RoutedNetwork network, IReadOnlyList<TaskData> tasks, RoutedSchedule o, ulong trainSeed, bool sharedRows)
     {
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        var model = new RoutedModel(network, o.Budget, o.BudgetLambda, softSharing: o.SoftSharing);
+        var routed = new RoutedEntries(
+            o.RouterLearningRate.ToString(ci),
+            o.Budget?.ToString(ci) ?? "none",
+            $"max({o.Temperature.Minimum.ToString(ci)}, {o.Temperature.Initial.ToString(ci)}/sqrt(n+1))",
+            network.RoutedLayers.Count > 0 ? network.RoutedLayers[0].Combine.ToString() : "n/a");
+        return Plan(preset, method, settings, model, tasks, o, trainSeed, sharedRows, routed, total =>
+        {
+            var history = new AllocationHistoryCallback(network, Math.Max(1, total / Math.Max(1, o.AllocationSnapshots)));
+            return ([history], (outcome, losses, metrics) => RoutedReports.Build(preset, method, settings.Seed, network, outcome, losses, metrics, history));
+        });
+    }
+
+    /// <summary>
+    /// The plan of any flat-input model of the routed family's regime (routed networks, expert mixtures): sampler,
+    /// per-task data orders and noise from <paramref name="trainSeed"/> (in that order, then the aggregator's and the
+    /// weighting's streams), Adam (or SGD) for the model's weights and one for its routing parameters where it has
+    /// any, evaluation and keep-best as <paramref name="o"/> says. <paramref name="routed"/> adds the routed
+    /// family's configuration entries; <paramref name="family"/> gives the family's callbacks and report from the
+    /// run's total steps.
+    /// </summary>
+    internal static RunPlan Plan(string preset, string method, ExperimentSettings settings, IMultiTaskModel model, IReadOnlyList<TaskData> tasks, RoutedSchedule o, ulong trainSeed, bool sharedRows,
+        RoutedEntries? routed, Func<long, (IReadOnlyList<ITrainingCallback> Callbacks, Func<TrainingOutcome, LossCurveCallback, MetricCurveCallback, Reporting.RunReport> Report)> family)
+    {
         int taskCount = tasks.Count;
         var rng = new Rng(trainSeed);
         var samplerRng = rng.Split();
@@ -143,7 +169,7 @@ public static class GumbelExperiments
         ITrainingData data = sharedRows ? new SharedRowsTrainingData(tasks, o.BatchSize, orders[0]) : new SplitTrainingData(tasks, o.BatchSize, orders);
         var sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature);
         long stepsPerRound = sampler.OneTaskPerStep ? taskCount : 1;
-        var model = new RoutedModel(network, o.Budget, o.BudgetLambda, softSharing: o.SoftSharing);
+        var network = model.Module;
         var modelParams = network.Parameters(k => k.Role != ParameterRole.Routing);
         var routerParams = network.Parameters(ParameterRole.Routing);
         var aggregator = Aggregators.Create(settings.Aggregator, rng.Split(), new StrategyOptions(settings.AggregatorOptions));
@@ -185,23 +211,31 @@ public static class GumbelExperiments
         string[] names = tasks.Select(t => t.Name).ToArray();
         var losses = new LossCurveCallback(names, Math.Max(1, total / Math.Max(1, o.CurvePoints)));
         var metrics = new MetricCurveCallback();
-        var history = new AllocationHistoryCallback(network, Math.Max(1, total / Math.Max(1, o.AllocationSnapshots)));
+        var (callbacks, report) = family(total);
         var ci = System.Globalization.CultureInfo.InvariantCulture;
         var config = new Dictionary<string, string>
         {
             ["rounds"] = o.Rounds.ToString(ci),
             ["batchSize"] = o.BatchSize.ToString(ci),
             ["modelLearningRate"] = o.ModelLearningRate.ToString(ci),
-            ["routerLearningRate"] = o.RouterLearningRate.ToString(ci),
-            ["budget"] = o.Budget?.ToString(ci) ?? "none",
-            ["clipNorm"] = o.ClipNorm.ToString(ci),
-            ["temperature"] = $"max({o.Temperature.Minimum.ToString(ci)}, {o.Temperature.Initial.ToString(ci)}/sqrt(n+1))",
-            ["combine"] = network.RoutedLayers.Count > 0 ? network.RoutedLayers[0].Combine.ToString() : "n/a",
-            ["sampler"] = sampler.Name,
-            ["aggregator"] = settings.Aggregator == AggregatorKind.None ? "none" : settings.Aggregator.ToString().ToLowerInvariant(),
-            ["weighting"] = weighting?.Name ?? "none",
-            ["parameters"] = network.ParameterCount().ToString(ci),
         };
+        if (routed is { } r)
+        {
+            config["routerLearningRate"] = r.RouterLearningRate;
+            config["budget"] = r.Budget;
+        }
+
+        config["clipNorm"] = o.ClipNorm.ToString(ci);
+        if (routed is { } r2)
+        {
+            config["temperature"] = r2.Temperature;
+            config["combine"] = r2.Combine;
+        }
+
+        config["sampler"] = sampler.Name;
+        config["aggregator"] = settings.Aggregator == AggregatorKind.None ? "none" : settings.Aggregator.ToString().ToLowerInvariant();
+        config["weighting"] = weighting?.Name ?? "none";
+        config["parameters"] = network.ParameterCount().ToString(ci);
         if (o.SoftSharing > 0)
         {
             config["softSharing"] = o.SoftSharing.ToString(ci);
@@ -217,9 +251,9 @@ public static class GumbelExperiments
             Options = options,
             LossCurves = losses,
             MetricCurves = metrics,
-            Callbacks = [history],
+            Callbacks = callbacks,
             Configuration = config,
-            BuildReport = outcome => RoutedReports.Build(preset, method, settings.Seed, network, outcome, losses, metrics, history),
+            BuildReport = outcome => report(outcome, losses, metrics),
         };
     }
 
