@@ -30,7 +30,7 @@ public sealed class ExpertPresetTests
     public void IncomeAndYeastListTheExpertMethods()
     {
         var income = BuiltInConfigs.Load("income");
-        Assert.Equal(["no-sharing", "shared-bottom", "gumbel", "mmoe", "one-gate-moe", "ple"], income.Methods);
+        Assert.Equal(["no-sharing", "shared-bottom", "soft-sharing", "gumbel", "mmoe", "one-gate-moe", "ple"], income.Methods);
         var mmoe = (MmoeModelSpec)income.ResolveWithoutFiles("mmoe", null).Model;
         Assert.Equal((4, GateMode.PerTask), (mmoe.Experts, mmoe.Gates));
         Assert.Equal(GateMode.One, ((MmoeModelSpec)income.ResolveWithoutFiles("one-gate-moe", null).Model).Gates);
