@@ -26,7 +26,7 @@ internal sealed class RunOptionSet
 
     public Option<bool> NoTensorBoard { get; } = new("--no-tensorboard") { Description = "Do not write TensorBoard event files." };
 
-    public Option<string?> Sampler { get; } = new("--sampler") { Description = "Tasks per step: rounds (one task per step, each once per round; routed presets' default), all (every task every step; taggers' default), uniform, proportional (to training-set size), temperature (p ∝ n^(1/T))." };
+    public Option<string?> Sampler { get; } = new("--sampler") { Description = "Tasks per step: rounds (one task per step, each once per round; routed presets' default), all (every task every step; taggers' default), uniform, proportional (to training-set size), temperature (p ∝ n^(1/T)), adaptive (tasks lagging their validation target drawn more; adaptive:tau=0.1,target.TASK=value)." };
 
     public Option<double> SamplingTemperature { get; } = new("--sampling-temperature") { Description = "T of --sampler temperature (default 2).", DefaultValueFactory = _ => 2.0 };
 
@@ -89,7 +89,7 @@ internal sealed class RunOptionSet
     /// </summary>
     public (SamplerKind Sampler, AggregatorKind Aggregator, LossWeightingKind? Weighting) Strategies(ParseResult r, SamplerKind defaultSampler)
     {
-        var sampler = r.GetValue(Sampler) is { } name ? Names.Parse(Names.Samplers, name, "sampler") : defaultSampler;
+        var sampler = r.GetValue(Sampler) is { } name ? Names.Parse(Names.Samplers, NameAndOptions(name).Name, "sampler") : defaultSampler;
         var aggregator = Names.Parse(Names.Aggregators, NameAndOptions(r.GetValue(Aggregator)!).Name, "aggregator");
         if (aggregator != AggregatorKind.None && sampler != SamplerKind.All)
         {

@@ -261,7 +261,12 @@ internal sealed class TrainCommand
         Run.Strategies(r, defaultSampler);
         if (Given(Run.Sampler))
         {
-            Section("strategy")["sampler"] = r.GetValue(Run.Sampler);
+            var (name, options) = RunOptionSet.NameAndOptions(r.GetValue(Run.Sampler)!);
+            Section("strategy")["sampler"] = name;
+            if (options.Count > 0)
+            {
+                Section("strategy")["samplerOptions"] = Numbers(options);
+            }
         }
 
         if (Given(Run.SamplingTemperature))

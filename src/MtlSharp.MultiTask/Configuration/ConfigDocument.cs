@@ -173,7 +173,7 @@ public sealed class ConfigDocument
     {
         if (patch["strategy"] is JsonObject ps && target["strategy"] is JsonObject ts)
         {
-            foreach (string key in new[] { "aggregator", "weighting" })
+            foreach (string key in new[] { "aggregator", "weighting", "sampler" })
             {
                 if (ps.ContainsKey(key))
                 {

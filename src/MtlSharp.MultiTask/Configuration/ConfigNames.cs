@@ -19,6 +19,7 @@ public static class ConfigNames
         ["uniform"] = SamplerKind.Uniform,
         ["proportional"] = SamplerKind.Proportional,
         ["temperature"] = SamplerKind.Temperature,
+        ["adaptive"] = SamplerKind.Adaptive,
     };
 
     /// <summary>Gradient aggregators ("none": the weighted loss sum).</summary>

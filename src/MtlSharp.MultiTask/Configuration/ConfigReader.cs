@@ -464,7 +464,20 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             throw Error("strategy.aggregator", $"an aggregator combines the gradients of several tasks in one step, but sampler {s!["sampler"]!.GetValue<string>()} trains one task per step; use sampler \"all\"");
         }
 
+        var samplerOptions = Numbers(s?["samplerOptions"] as JsonObject);
         var aggregatorOptions = Numbers(s?["aggregatorOptions"] as JsonObject);
+        if (samplerOptions.Count > 0 && sampler != SamplerKind.Adaptive)
+        {
+            throw Error("strategy.samplerOptions", "only the adaptive sampler takes options (tau, target.TASK)");
+        }
+
+        foreach (string key in samplerOptions.Keys)
+        {
+            if (key != "tau" && !key.StartsWith("target.", StringComparison.Ordinal))
+            {
+                throw Error("strategy.samplerOptions", $"adaptive has no option {key}; it takes tau and target.TASK");
+            }
+        }
         var weightingOptions = Numbers(s?["weightingOptions"] as JsonObject);
         try
         {
@@ -498,6 +511,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             Weighting = weighting,
             Aggregator = aggregator,
             AggregatorOptions = aggregatorOptions,
+            SamplerOptions = samplerOptions,
             WeightingOptions = weightingOptions,
         };
     }

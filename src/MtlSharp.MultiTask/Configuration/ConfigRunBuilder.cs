@@ -82,6 +82,7 @@ public static class ConfigRunBuilder
             SamplingTemperature = c.Strategy.SamplingTemperature,
             Aggregator = c.Strategy.Aggregator,
             AggregatorOptions = c.Strategy.AggregatorOptions,
+            SamplerOptions = c.Strategy.SamplerOptions,
             WeightingOptions = c.Strategy.WeightingOptions,
         };
         if (c.Stopping.Select is { } sel && sel != c.Tasks[0].Name)
@@ -267,6 +268,7 @@ public static class ConfigRunBuilder
                 Aggregator = c.Strategy.Aggregator,
                 Weighting = c.Strategy.Weighting,
                 AggregatorOptions = c.Strategy.AggregatorOptions,
+            SamplerOptions = c.Strategy.SamplerOptions,
                 WeightingOptions = c.Strategy.WeightingOptions,
             };
             return new FlatRun(tasks, inputShape, sharedRows, csv, initRng, trainSeed, schedule, settings);

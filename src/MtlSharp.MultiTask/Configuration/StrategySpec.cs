@@ -22,6 +22,9 @@ public sealed record StrategySpec
     /// <summary>Hyperparameters of <see cref="Aggregator"/> (e.g. c of CAGrad).</summary>
     public IReadOnlyDictionary<string, double> AggregatorOptions { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>Hyperparameters of the sampler (the adaptive sampler's tau and target.TASK values).</summary>
+    public IReadOnlyDictionary<string, double> SamplerOptions { get; init; } = new Dictionary<string, double>();
+
     /// <summary>Hyperparameters of the loss weighting (e.g. DWA's temperature).</summary>
     public IReadOnlyDictionary<string, double> WeightingOptions { get; init; } = new Dictionary<string, double>();
 }

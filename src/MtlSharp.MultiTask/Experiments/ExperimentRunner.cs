@@ -19,6 +19,23 @@ public static class ExperimentRunner
     /// <summary>The metrics log in a run folder.</summary>
     public const string MetricsFile = "metrics.jsonl";
 
+    /// <summary>An adaptive sampler's probabilities at each validation, as a report matrix (validations × tasks).</summary>
+    private static RunReport WithSamplerDecisions(RunPlan plan, RunReport report)
+    {
+        if (plan.Options.Sampler is not Strategies.Sampling.IEvaluationAwareSampler { History.Count: > 0 } adaptive)
+        {
+            return report;
+        }
+
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        var matrix = new Reporting.NamedMatrix(
+            $"{adaptive.Name} sampler: task probabilities after each validation",
+            [.. adaptive.History.Select(h => "update " + h.Step.ToString(ci))],
+            [.. plan.Data.Tasks.Select(t => t.Name)],
+            [.. adaptive.History.Select(h => h.Probabilities)]);
+        return report with { Matrices = [.. report.Matrices, matrix] };
+    }
+
     /// <summary>Whether <paramref name="runDirectory"/> holds a finished run.</summary>
     public static bool IsComplete(string runDirectory) => File.Exists(Path.Combine(runDirectory, CompleteFile));
 
@@ -54,7 +71,7 @@ public static class ExperimentRunner
             env[k] = v;
         }
 
-        var reporter = new ReportCallback(dir, plan.BuildReport, env);
+        var reporter = new ReportCallback(dir, outcome => WithSamplerDecisions(plan, plan.BuildReport(outcome)), env);
         extra.Add(reporter);
         var trainer = plan.CreateTrainer(extra);
         try

@@ -107,6 +107,10 @@ public static class GumbelExperiments
         }
 
         strategy["aggregatorOptions"] = Numbers(s.AggregatorOptions);
+        if (s.SamplerOptions.Count > 0)
+        {
+            strategy["samplerOptions"] = Numbers(s.SamplerOptions);
+        }
 
         var patch = new JsonObject { ["model"] = model, ["strategy"] = strategy };
         if (preset != PresetId.Mnist4)
@@ -167,7 +171,7 @@ public static class GumbelExperiments
 
         var noise = rng.Split();
         ITrainingData data = sharedRows ? new SharedRowsTrainingData(tasks, o.BatchSize, orders[0]) : new SplitTrainingData(tasks, o.BatchSize, orders);
-        var sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature);
+        var sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature, new StrategyOptions(settings.SamplerOptions));
         long stepsPerRound = sampler.OneTaskPerStep ? taskCount : 1;
         var network = model.Module;
         var modelParams = network.Parameters(k => k.Role != ParameterRole.Routing);

@@ -156,7 +156,7 @@ public static class TaggingExperiments
         {
             TotalSteps = settings.MaxEpochs * perEpoch,
             Optimizers = [optimizer],
-            Sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature),
+            Sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature, new Strategies.StrategyOptions(settings.SamplerOptions)),
             Weighting = settings.Aggregator == AggregatorKind.None ? weighting : null,
             Aggregator = Aggregators.Create(settings.Aggregator, aggregatorRng, new Strategies.StrategyOptions(settings.AggregatorOptions)),
             ClipNorm = settings.ClipNorm,

@@ -246,6 +246,11 @@ public sealed class Trainer
     {
         var split = Evaluator.HasValidation ? EvaluationSplit.Validation : EvaluationSplit.Test;
         double[] metrics = Evaluator.Evaluate(Model, split);
+        if (split == EvaluationSplit.Validation && Options.Sampler is Strategies.Sampling.IEvaluationAwareSampler adaptive)
+        {
+            adaptive.OnValidation(Data.Tasks, metrics, _run.Step);
+        }
+
         double score = SelectionScore(metrics);
         bool best = split == EvaluationSplit.Validation && (score > _run.BestScore || !_hasBest);
         if (best)

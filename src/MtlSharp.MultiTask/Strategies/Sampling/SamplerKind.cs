@@ -17,4 +17,7 @@ public enum SamplerKind
 
     /// <summary><see cref="ProbabilitySampler"/>, p ∝ n^(1/T).</summary>
     Temperature,
+
+    /// <summary>Performance-adaptive: tasks that lag their target on validation are drawn more (<see cref="AdaptiveSampler"/>).</summary>
+    Adaptive,
 }
