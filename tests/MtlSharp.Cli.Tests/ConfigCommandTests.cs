@@ -41,6 +41,11 @@ public sealed class ConfigCommandTests
         (code, output) = Mtl.Run("eval", "--checkpoint", Path.Combine(run, "checkpoints", "last"));
         Assert.True(code == 0, output);
         Assert.Contains("mine/shared seed 0", output, StringComparison.Ordinal);
+
+        // --data replaces the run's data folder (it is in the stored command line already).
+        (code, output) = Mtl.Run("eval", "--checkpoint", Path.Combine(run, "checkpoints", "last"), "--data", tmp.Path);
+        Assert.True(code == 0, output);
+        Assert.Contains("mine/shared seed 0", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ internal static class EvalCommand
             string[] args = StoredArgs(meta, dir);
             if (r.GetValue(data) is { } d)
             {
-                args = [.. args, "--data", Path.GetFullPath(d)];
+                args = WithData(args, d);
             }
 
             // The weights are read (and checked) before the run's data is loaded: a damaged file fails fast.
@@ -69,5 +69,23 @@ internal static class EvalCommand
         }
 
         return args.EnumerateArray().Select(a => a.ValueKind == JsonValueKind.String ? a.GetString()! : throw new InvalidDataException($"{path}: \"config.args\" holds a non-string.")).ToArray();
+    }
+
+    /// <summary>A stored command line with its data folder replaced by <paramref name="data"/> (or added).</summary>
+    public static string[] WithData(string[] args, string data)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var list = args.ToList();
+        int at = list.IndexOf("--data");
+        if (at >= 0 && at + 1 < list.Count)
+        {
+            list[at + 1] = Path.GetFullPath(data);
+        }
+        else
+        {
+            list.AddRange(["--data", Path.GetFullPath(data)]);
+        }
+
+        return [.. list];
     }
 }

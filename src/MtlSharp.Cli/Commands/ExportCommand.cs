@@ -36,7 +36,7 @@ internal static class ExportCommand
             string[] args = EvalCommand.StoredArgs(meta, dir);
             if (r.GetValue(data) is { } d)
             {
-                args = [.. args, "--data", Path.GetFullPath(d)];
+                args = EvalCommand.WithData(args, d);
             }
 
             var train = TrainCommand.Instance;

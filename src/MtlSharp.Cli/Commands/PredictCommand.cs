@@ -83,7 +83,7 @@ internal static class PredictCommand
         string[] args = EvalCommand.StoredArgs(meta, dir);
         if (data is not null)
         {
-            args = [.. args, "--data", Path.GetFullPath(data)];
+            args = EvalCommand.WithData(args, data);
         }
 
         var train = TrainCommand.Instance;
