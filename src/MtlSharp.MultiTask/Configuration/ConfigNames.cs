@@ -39,6 +39,7 @@ public static class ConfigNames
         ["fairgrad"] = AggregatorKind.FairGrad,
         ["gradvac"] = AggregatorKind.GradVac,
         ["gradnorm"] = AggregatorKind.GradNorm,
+        ["dbmtl"] = AggregatorKind.DbMtl,
     };
 
     /// <summary>Loss weightings.</summary>

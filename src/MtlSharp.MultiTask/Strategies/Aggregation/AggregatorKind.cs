@@ -44,4 +44,7 @@ public enum AggregatorKind
 
     /// <summary><see cref="GradNormAggregator"/>.</summary>
     GradNorm,
+
+    /// <summary><see cref="DbMtlAggregator"/>.</summary>
+    DbMtl,
 }

@@ -169,6 +169,25 @@ public sealed class AggregatorFixtureTests
         Close(Doubles(r.GetProperty("newTargets").GetProperty("data")), targets.Cast<double>().ToArray(), 1e-9, name + " targets");
     }
 
+    [Theory]
+    [MemberData(nameof(CaseIndices))]
+    public void DbMtlMatchesTheReferenceOverTwoSteps(int index)
+    {
+        var c = Cases.Value[index];
+        var r = c.GetProperty("dbmtl");
+        var m1 = Matrix(c.GetProperty("gradients"));
+        var m2 = Matrix(r.GetProperty("gradients2"));
+        int[] tasks = Enumerable.Range(0, m1.Rows).ToArray();
+        var db = new DbMtlAggregator();
+        var d1 = new float[m1.Columns];
+        var d2 = new float[m1.Columns];
+        db.Aggregate(m1, tasks, Doubles(r.GetProperty("losses1")).Select(x => (float)x).ToArray(), d1);
+        db.Aggregate(m2, tasks, Doubles(r.GetProperty("losses2")).Select(x => (float)x).ToArray(), d2);
+        string name = c.GetProperty("name").GetString() + " dbmtl";
+        Close(Doubles(r.GetProperty("direction1")), d1, 1e-5, name + " step 1");
+        Close(Doubles(r.GetProperty("direction2")), d2, 1e-5, name + " step 2");
+    }
+
     [Fact]
     public void GradNormMatchesTheReferenceStep()
     {

@@ -534,6 +534,7 @@ public sealed class StatefulAggregatorResumeTests
     [InlineData(AggregatorKind.GradVac)]
     [InlineData(AggregatorKind.GradNorm)]
     [InlineData(AggregatorKind.GradDrop)]
+    [InlineData(AggregatorKind.DbMtl)]
     public void AStatefulAggregatorsRunCancelledAndResumedEndsExactlyLikeTheUninterruptedRun(AggregatorKind kind)
     {
         // Four tasks, so the projection orders matter (with two, each row has one other to be projected against).
