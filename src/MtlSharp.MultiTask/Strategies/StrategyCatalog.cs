@@ -21,7 +21,7 @@ public static class StrategyCatalog
         new("rlw", "weighting", "random softmax weights each step", "Lin et al. 2022, Reasonable Effectiveness of Random Weighting", NoOptions),
         new("dwa", "weighting", "weights from each task's loss ratio over the last two epochs", "Liu et al. 2019, End-to-End Multi-Task Learning with Attention", [("temperature", DwaWeighting.DefaultTemperature, "softmax temperature")]),
         new("dbmtl-log", "weighting", "Σ log(L_i + ε)", "Lin et al. 2023, Dual-Balancing for Multi-Task Learning", NoOptions),
-        new("stch", "weighting", "smooth Tchebycheff μ log Σ exp(L_i/μ)", "Lin et al. 2024, Smooth Tchebycheff Scalarization for Multi-Objective Optimization", [("mu", SmoothTchebycheffWeighting.DefaultMu, "smoothing μ")]),
+        new("stch", "weighting", "smooth Tchebycheff μ log Σ exp(L_i/μ)", "Lin et al. 2024, Smooth Tchebycheff Scalarization for Multi-Objective Optimization", [("mu", SmoothTchebycheffWeighting.DefaultMu, "smoothing μ"), ("warmup", 0, "updates of plain-sum training that estimate the nadir point the losses are then normalised by (0: none)")]),
         new("famo", "weighting", "softmax(ξ)-weighted log-losses, ξ learned from the observed loss decreases", "Liu et al. 2023, FAMO: Fast Adaptive Multitask Optimization", [("lr", FamoWeighting.DefaultLearningRate, "Adam learning rate of ξ"), ("gamma", FamoWeighting.DefaultWeightDecay, "weight decay of ξ")]),
         new("mean", "aggregator", "the mean gradient", "—", NoOptions),
         new("pcgrad", "aggregator", "projects conflicting gradients off each other (random order) and sums", "Yu et al. 2020, Gradient Surgery for Multi-Task Learning", NoOptions),

@@ -23,7 +23,7 @@ public static class LossWeightings
             LossWeightingKind.Rlw => new RandomLossWeighting(tasks, rng),
             LossWeightingKind.Dwa => new DwaWeighting(tasks, stepsPerEpoch ?? DwaWeighting.DefaultEpochSteps, o.Get("temperature", DwaWeighting.DefaultTemperature)),
             LossWeightingKind.DbMtlLog => new LogLossWeighting(tasks),
-            LossWeightingKind.Stch => new SmoothTchebycheffWeighting(tasks, (float)o.Get("mu", SmoothTchebycheffWeighting.DefaultMu)),
+            LossWeightingKind.Stch => new SmoothTchebycheffWeighting(tasks, (float)o.Get("mu", SmoothTchebycheffWeighting.DefaultMu), (long)o.Get("warmup", 0)),
             LossWeightingKind.Famo => new FamoWeighting(tasks, o.Get("lr", FamoWeighting.DefaultLearningRate), o.Get("gamma", FamoWeighting.DefaultWeightDecay)),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown loss weighting."),
         };
