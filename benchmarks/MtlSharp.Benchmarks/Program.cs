@@ -18,6 +18,7 @@ internal static class Program
         new Cases.TrainStepCase(),
         new Cases.ConvCase(),
         new Cases.TaggerCase(),
+        new Cases.InferenceCase(),
     ];
 
     public static int Main(string[] args)
