@@ -23,6 +23,7 @@ public sealed class Predictor
     private const int ChunkRows = 256;
 
     private readonly RoutedNetwork _network;
+    private readonly ThreadLocal<TensorArena> _arenas = new(() => new TensorArena());
     private readonly int _rowSize;
     private readonly int[] _shape;
 
@@ -114,6 +115,7 @@ public sealed class Predictor
         {
             int n = Math.Min(ChunkRows, rows - start);
             dims[0] = n;
+            using var scope = _arenas.Value!.Enter();   // one buffer pool per calling thread, reused chunk after chunk
             var x = Tensor.FromArray(inputs.Slice(start * _rowSize, n * _rowSize), dims);
             ReadOnlySpan<float> y = _network.Forward(x, ctx).Span;
             if (y.Length != n * width)
