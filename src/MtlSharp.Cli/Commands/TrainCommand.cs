@@ -259,13 +259,20 @@ internal sealed class TrainCommand
         bool Given(Option o) => r.GetResult(o) is System.CommandLine.Parsing.OptionResult { Implicit: false };
         var defaultSampler = config.Strategy.Sampler ?? ConfigRunBuilder.DefaultSampler(config);
         Run.Strategies(r, defaultSampler);
-        if (Given(Run.Sampler))
+        // A named strategy replaces the configuration's (and its options, ConfigDocument.ApplyPatch).
+        (Option Option, string? Value, string Key)[] named =
+        [
+            (Run.Sampler, r.GetValue(Run.Sampler), "sampler"),
+            (Run.Aggregator, r.GetValue(Run.Aggregator), "aggregator"),
+            (Run.Weighting, r.GetValue(Run.Weighting), "weighting"),
+        ];
+        foreach (var (option, value, key) in named)
         {
-            var (name, options) = RunOptionSet.NameAndOptions(r.GetValue(Run.Sampler)!);
-            Section("strategy")["sampler"] = name;
-            if (options.Count > 0)
+            if (Given(option))
             {
-                Section("strategy")["samplerOptions"] = Numbers(options);
+                var (name, options) = RunOptionSet.NameAndOptions(value!);
+                Section("strategy")[key] = name;
+                Section("strategy")[key + "Options"] = MergePatch.Numbers(options);
             }
         }
 
@@ -274,22 +281,9 @@ internal sealed class TrainCommand
             Section("strategy")["samplingTemperature"] = r.GetValue(Run.SamplingTemperature);
         }
 
-        if (Given(Run.Aggregator))
+        if (Given(Run.Aggregator) && r.GetValue(Run.Aggregator) != "none" && config.Strategy.Weighting is not null && !Given(Run.Weighting))
         {
-            var (name, options) = RunOptionSet.NameAndOptions(r.GetValue(Run.Aggregator)!);
-            Section("strategy")["aggregator"] = name;
-            Section("strategy")["aggregatorOptions"] = Numbers(options);
-            if (r.GetValue(Run.Aggregator) != "none" && config.Strategy.Weighting is not null && !Given(Run.Weighting))
-            {
-                Section("strategy")["weighting"] = null;
-            }
-        }
-
-        if (Given(Run.Weighting))
-        {
-            var (name, options) = RunOptionSet.NameAndOptions(r.GetValue(Run.Weighting)!);
-            Section("strategy")["weighting"] = name;
-            Section("strategy")["weightingOptions"] = Numbers(options);
+            Section("strategy")["weighting"] = null;
         }
 
         bool tagger = config.Model is TaggerModelSpec;
@@ -341,17 +335,6 @@ internal sealed class TrainCommand
         }
 
         return patch;
-    }
-
-    private static JsonObject Numbers(IReadOnlyDictionary<string, double> values)
-    {
-        var o = new JsonObject();
-        foreach (var (k, v) in values)
-        {
-            o[k] = v;
-        }
-
-        return o;
     }
 
     /// <summary>A fresh run: its command line is written into the (new or reused) run folder.</summary>

@@ -31,4 +31,17 @@ public static class MergePatch
             }
         }
     }
+
+    /// <summary>Named numbers (a strategy's options) as a JSON object for a patch.</summary>
+    public static JsonObject Numbers(IReadOnlyDictionary<string, double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var o = new JsonObject();
+        foreach (var (k, v) in values)
+        {
+            o[k] = v;
+        }
+
+        return o;
+    }
 }

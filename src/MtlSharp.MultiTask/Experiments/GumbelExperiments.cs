@@ -103,13 +103,13 @@ public static class GumbelExperiments
         if (s.Weighting is { } w)
         {
             strategy["weighting"] = ConfigNames.NameOf(ConfigNames.Weightings, w);
-            strategy["weightingOptions"] = Numbers(s.WeightingOptions);
+            strategy["weightingOptions"] = MergePatch.Numbers(s.WeightingOptions);
         }
 
-        strategy["aggregatorOptions"] = Numbers(s.AggregatorOptions);
+        strategy["aggregatorOptions"] = MergePatch.Numbers(s.AggregatorOptions);
         if (s.SamplerOptions.Count > 0)
         {
-            strategy["samplerOptions"] = Numbers(s.SamplerOptions);
+            strategy["samplerOptions"] = MergePatch.Numbers(s.SamplerOptions);
         }
 
         var patch = new JsonObject { ["model"] = model, ["strategy"] = strategy };
@@ -259,17 +259,6 @@ public static class GumbelExperiments
             Configuration = config,
             BuildReport = outcome => report(outcome, losses, metrics),
         };
-    }
-
-    private static JsonObject Numbers(IReadOnlyDictionary<string, double> values)
-    {
-        var o = new JsonObject();
-        foreach (var (k, v) in values)
-        {
-            o[k] = v;
-        }
-
-        return o;
     }
 
     /// <summary>The App. A3 network (one routed layer of 4 MLPs 128→16→16→1, no heads), built from the preset's configuration.</summary>
