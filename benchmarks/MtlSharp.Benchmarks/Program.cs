@@ -19,6 +19,7 @@ internal static class Program
         new Cases.ConvCase(),
         new Cases.TaggerCase(),
         new Cases.InferenceCase(),
+        new Cases.AggregatorCase(),
     ];
 
     public static int Main(string[] args)

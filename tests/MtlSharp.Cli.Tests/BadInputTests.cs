@@ -20,6 +20,7 @@ public sealed class BadInputTests
     [InlineData("--sampler all --aggregator pcgrad --weighting rlw", "are exclusive")]
     [InlineData("--preset ewt-domains --aggregator mean --weighting uncertainty", "are exclusive")]
     [InlineData("--sampler temperature --sampling-temperature 0", "--sampling-temperature")]
+    [InlineData("--sampler all --aggregator mgda --gradients sideways", "--gradients must be parameters or representation")]
     public void BadTrainArgumentsAreUsageErrors(string args, string expected)
     {
         using var tmp = new TempFolder();

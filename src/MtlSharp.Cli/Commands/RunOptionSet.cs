@@ -30,13 +30,16 @@ internal sealed class RunOptionSet
 
     public Option<double> SamplingTemperature { get; } = new("--sampling-temperature") { Description = "T of --sampler temperature (default 2).", DefaultValueFactory = _ => 2.0 };
 
-    public Option<string> Aggregator { get; } = new("--aggregator") { Description = "Combine the per-task gradients of the shared parameters instead of summing the losses: none (default), mean, pcgrad, mgda, cagrad, upgrad, imtlg, alignedmtl, config, graddrop, nashmtl, fairgrad, gradvac or gradnorm, with options as NAME:key=value,… (see 'mtl list'); needs --sampler all.", DefaultValueFactory = _ => "none" };
+    public Option<string> Aggregator { get; } = new("--aggregator") { Description = "Combine the per-task gradients of the shared parameters instead of summing the losses: none (default), mean, pcgrad, mgda, cagrad, upgrad, imtlg, alignedmtl, config, graddrop, nashmtl, fairgrad, gradvac, gradnorm, dbmtl or great, with options as NAME:key=value,… (see 'mtl list'); needs --sampler all; --gradients representation takes them over the shared representation.", DefaultValueFactory = _ => "none" };
 
     public Option<string?> Weighting { get; } = new("--weighting") { Description = "Scalarise the task losses with a loss weighting: fixed (λ = 1; taggers' default), uncertainty, gls, imtl-l, rlw, dwa, dbmtl-log, stch or famo, with options as NAME:key=value,… (see 'mtl list'); the routed presets' default is the plain sum (as fixed); not with --aggregator." };
 
     public TaggingOptions Tagging { get; } = new();
 
-    private Option[] Shared => [Scale, Budget, CheckpointEvery, CheckpointSeconds, NoTensorBoard, Sampler, SamplingTemperature, Aggregator, Weighting, .. Tagging.All];
+    /// <summary>--gradients.</summary>
+    public Option<string?> Gradients { get; } = new("--gradients") { Description = "Where the aggregator's per-task gradients are taken: parameters (default: the shared parameters) or representation (the shared representation every head reads; with --aggregator mgda this is MGDA-UB; needs a shared-bottom model and tasks over the same rows)." };
+
+    private Option[] Shared => [Scale, Budget, CheckpointEvery, CheckpointSeconds, NoTensorBoard, Sampler, SamplingTemperature, Aggregator, Weighting, Gradients, .. Tagging.All];
 
     public void AddTo(Command command)
     {

@@ -276,6 +276,17 @@ internal sealed class TrainCommand
             }
         }
 
+        if (Given(Run.Gradients))
+        {
+            string g = r.GetValue(Run.Gradients)!;
+            if (g is not ("parameters" or "representation"))
+            {
+                throw new UsageException($"--gradients must be parameters or representation, got '{g}'");
+            }
+
+            Section("strategy")["gradients"] = g;
+        }
+
         if (Given(Run.SamplingTemperature))
         {
             Section("strategy")["samplingTemperature"] = r.GetValue(Run.SamplingTemperature);

@@ -40,6 +40,7 @@ public static class ConfigNames
         ["gradvac"] = AggregatorKind.GradVac,
         ["gradnorm"] = AggregatorKind.GradNorm,
         ["dbmtl"] = AggregatorKind.DbMtl,
+        ["great"] = AggregatorKind.Great,
     };
 
     /// <summary>Loss weightings.</summary>

@@ -464,6 +464,12 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             throw Error("strategy.aggregator", $"an aggregator combines the gradients of several tasks in one step, but sampler {s!["sampler"]!.GetValue<string>()} trains one task per step; use sampler \"all\"");
         }
 
+        var gradients = s?["gradients"]?.GetValue<string>() == "representation" ? GradientSpace.Representation : GradientSpace.Parameters;
+        if (gradients == GradientSpace.Representation && aggregator == AggregatorKind.None)
+        {
+            throw Error("strategy.gradients", "representation gradients are combined by a gradient aggregator; name one in strategy.aggregator (e.g. \"mgda\" for MGDA-UB)");
+        }
+
         var samplerOptions = Numbers(s?["samplerOptions"] as JsonObject);
         var aggregatorOptions = Numbers(s?["aggregatorOptions"] as JsonObject);
         if (samplerOptions.Count > 0 && sampler != SamplerKind.Adaptive)
@@ -511,6 +517,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             Weighting = weighting,
             Aggregator = aggregator,
             AggregatorOptions = aggregatorOptions,
+            Gradients = gradients,
             SamplerOptions = samplerOptions,
             WeightingOptions = weightingOptions,
         };

@@ -1,3 +1,4 @@
+using MtlSharp.MultiTask.Strategies.Aggregation;
 using System.Globalization;
 using MtlSharp.Data.Images;
 using MtlSharp.Data.Synthetic;
@@ -85,6 +86,11 @@ public static class ConfigRunBuilder
             SamplerOptions = c.Strategy.SamplerOptions,
             WeightingOptions = c.Strategy.WeightingOptions,
         };
+        if (c.Strategy.Gradients == GradientSpace.Representation)
+        {
+            throw new ArgumentException("strategy.gradients \"representation\" needs one shared representation read by every task on the same rows; the taggers' tasks read their own sentences (use parameter gradients).");
+        }
+
         if (c.Stopping.Select is { } sel && sel != c.Tasks[0].Name)
         {
             throw new ArgumentException($"The tagger stops and selects on its first (main) task, {c.Tasks[0].Name}; list '{sel}' first instead.");
@@ -268,7 +274,8 @@ public static class ConfigRunBuilder
                 Aggregator = c.Strategy.Aggregator,
                 Weighting = c.Strategy.Weighting,
                 AggregatorOptions = c.Strategy.AggregatorOptions,
-            SamplerOptions = c.Strategy.SamplerOptions,
+                Gradients = c.Strategy.Gradients,
+                SamplerOptions = c.Strategy.SamplerOptions,
                 WeightingOptions = c.Strategy.WeightingOptions,
             };
             return new FlatRun(tasks, inputShape, sharedRows, csv, initRng, trainSeed, schedule, settings);

@@ -19,6 +19,9 @@ public sealed record StrategySpec
     /// <summary>Gradient aggregator.</summary>
     public AggregatorKind Aggregator { get; init; } = AggregatorKind.None;
 
+    /// <summary>Where the aggregator's per-task gradients are taken (parameters, or the shared representation: MGDA-UB).</summary>
+    public GradientSpace Gradients { get; init; } = GradientSpace.Parameters;
+
     /// <summary>Hyperparameters of <see cref="Aggregator"/> (e.g. c of CAGrad).</summary>
     public IReadOnlyDictionary<string, double> AggregatorOptions { get; init; } = new Dictionary<string, double>();
 

@@ -56,6 +56,9 @@ public sealed record ExperimentSettings
     /// </summary>
     public LossWeightingKind? Weighting { get; init; }
 
+    /// <summary>Where the aggregator's per-task gradients are taken (parameters, or the shared representation: MGDA-UB).</summary>
+    public GradientSpace Gradients { get; init; } = GradientSpace.Parameters;
+
     /// <summary>Hyperparameters of <see cref="Aggregator"/> (e.g. c of CAGrad).</summary>
     public IReadOnlyDictionary<string, double> AggregatorOptions { get; init; } = new Dictionary<string, double>();
 

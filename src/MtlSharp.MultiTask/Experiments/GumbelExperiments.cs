@@ -107,6 +107,10 @@ public static class GumbelExperiments
         }
 
         strategy["aggregatorOptions"] = MergePatch.Numbers(s.AggregatorOptions);
+        if (s.Gradients == GradientSpace.Representation)
+        {
+            strategy["gradients"] = "representation";
+        }
         if (s.SamplerOptions.Count > 0)
         {
             strategy["samplerOptions"] = MergePatch.Numbers(s.SamplerOptions);
@@ -161,6 +165,21 @@ public static class GumbelExperiments
         RoutedEntries? routed, Func<long, (IReadOnlyList<ITrainingCallback> Callbacks, Func<TrainingOutcome, LossCurveCallback, MetricCurveCallback, Reporting.RunReport> Report)> family)
     {
         int taskCount = tasks.Count;
+        if (settings.Gradients == GradientSpace.Representation)
+        {
+            // The loop checks this too; here the configuration's error comes before any data is batched.
+            string? why = model is Models.IRepresentationModel rep ? rep.RepresentationUnavailable : $"the {model.GetType().Name} has no single shared representation";
+            if (why is null && !sharedRows)
+            {
+                why = "its tasks read their own examples (representation gradients need tasks over the same rows: one CSV table, MultiMNIST)";
+            }
+
+            if (why is not null)
+            {
+                throw new ArgumentException($"strategy.gradients \"representation\" needs one shared representation, but {why}.");
+            }
+        }
+
         var rng = new Rng(trainSeed);
         var samplerRng = rng.Split();
         var orders = new Rng[taskCount];
@@ -206,6 +225,7 @@ public static class GumbelExperiments
             ClipNorm = o.ClipNorm,
             EvaluateEvery = o.EvaluateEveryRounds > 0 ? o.EvaluateEveryRounds * stepsPerRound : 0,
             Aggregator = aggregator,
+            GradientSpace = settings.Gradients,
             Weighting = weighting,
             Temperature = o.Temperature,
             Noise = noise,
@@ -237,6 +257,11 @@ public static class GumbelExperiments
         }
 
         config["sampler"] = sampler.Name;
+        if (settings.Gradients == GradientSpace.Representation)
+        {
+            config["gradients"] = "representation";
+        }
+
         config["aggregator"] = settings.Aggregator == AggregatorKind.None ? "none" : settings.Aggregator.ToString().ToLowerInvariant();
         config["weighting"] = weighting?.Name ?? "none";
         config["parameters"] = network.ParameterCount().ToString(ci);

@@ -36,6 +36,7 @@ public static class StrategyCatalog
         new("fairgrad", "aggregator", "α-fair utilities: G Gᵀ w = w^(−1/α)", "Ban & Ji 2024, Fair Resource Allocation in Multi-Task Learning", [("alpha", FairGradAggregator.DefaultAlpha, "fairness exponent (1 = Nash-MTL)")]),
         new("gradvac", "aggregator", "raises each pair's cosine to its moving-average target", "Wang et al. 2021, Gradient Vaccine", [("beta", GradVacAggregator.DefaultBeta, "EMA rate of the targets")]),
         new("dbmtl", "aggregator", "log-loss gradients, EMA-smoothed, normalised and scaled to the largest norm", "Lin et al. 2023, Dual-Balancing for Multi-Task Learning", [("beta", DbMtlAggregator.DefaultBeta, "EMA rate"), ("sigma", DbMtlAggregator.DefaultSigma, "decay exponent of β / k^σ")]),
+        new("great", "aggregator", "task-alignment vectors trained against a classifier of which task a gradient came from", "Sinha et al. 2018, Gradient Adversarial Training of Neural Networks", [("lr", GreatAggregator.DefaultLearningRate, "Adam learning rate of the classifier and the alignment vectors")]),
         new("gradnorm", "aggregator", "learned weights equalising weighted gradient norms by training rate", "Chen et al. 2018, GradNorm", [("alpha", GradNormAggregator.DefaultAlpha, "asymmetry α"), ("lr", GradNormAggregator.DefaultLearningRate, "learning rate of the weights")]),
     ];
 }

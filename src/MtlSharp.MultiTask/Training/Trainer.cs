@@ -37,6 +37,9 @@ public sealed class Trainer
     private long _lastEvaluationStep = -1;
     private bool _hasBest;
     private GradientMatrix? _matrix;
+    private Tensor? _representation;
+    private List<Tensor>? _representationWrt;
+    private (Parameter[] Others, List<Tensor> Wrt, int Length)? _representationLayout;
     private float[]? _row;
     private float[]? _aggregated;
     private Terms? _terms;
@@ -84,6 +87,24 @@ public sealed class Trainer
             throw new ArgumentException(
                 $"The gradient aggregator '{options.Aggregator.Name}' combines the gradients of several tasks per step, but the sampler '{options.Sampler.Name}' puts one task in each step; use a sampler that draws every task per step (e.g. 'all').",
                 nameof(options));
+        }
+
+        if (options.GradientSpace == GradientSpace.Representation)
+        {
+            if (options.Aggregator is null)
+            {
+                throw new ArgumentException("Representation gradients are a way to aggregate per-task gradients: choose a gradient aggregator (e.g. mgda for MGDA-UB).", nameof(options));
+            }
+
+            if (model is not IRepresentationModel rep)
+            {
+                throw new ArgumentException($"Representation gradients need a model with one shared representation; {model.GetType().Name} has none.", nameof(options));
+            }
+
+            if (rep.RepresentationUnavailable is { } why)
+            {
+                throw new ArgumentException($"Representation gradients need one shared representation, but {why}; use parameter gradients or a shared-bottom model.", nameof(options));
+            }
         }
 
         _weighting = options.Weighting ?? FixedWeighting.Equal(model.TaskCount);
@@ -310,7 +331,18 @@ public sealed class Trainer
 
     private Terms ComputeTerms(MultiTaskBatch batch, in ForwardContext ctx, long step)
     {
-        var outputs = Model.Forward(batch, ctx);
+        IReadOnlyList<Tensor> outputs;
+        _representation = null;
+        if (Options.GradientSpace == GradientSpace.Representation && ctx.Training && Options.Aggregator is not null)
+        {
+            outputs = ((IRepresentationModel)Model).ForwardWithRepresentation(batch, ctx, out var z);
+            _representation = z;
+        }
+        else
+        {
+            outputs = Model.Forward(batch, ctx);
+        }
+
         int parts = batch.Parts.Count;
         var t = _terms is { } cached && cached.Tasks.Length == parts ? cached : new Terms(parts);
         _terms = t;
@@ -369,9 +401,13 @@ public sealed class Trainer
             opt.ZeroGrad();
         }
 
-        if (Options.Aggregator is { } aggregator && terms.Count > 0)
+        if (Options.Aggregator is { } aggregator && terms.Count > 0 && _representation is { } z)
         {
-            Aggregate(aggregator, terms.PresentTasks[..terms.Count], terms.Losses.AsSpan(0, terms.Count), terms.Regularization);
+            AggregateRepresentation(aggregator, z, terms.PresentTasks[..terms.Count], terms.Losses.AsSpan(0, terms.Count), terms.Regularization);
+        }
+        else if (Options.Aggregator is { } aggregator2 && terms.Count > 0)
+        {
+            Aggregate(aggregator2, terms.PresentTasks[..terms.Count], terms.Losses.AsSpan(0, terms.Count), terms.Regularization);
         }
         else if (Scalarise(terms) is { } objective)
         {
@@ -441,6 +477,63 @@ public sealed class Trainer
             System.Numerics.Tensors.TensorPrimitives.Add(g, d.Slice(k, p.Length), g);
             k += p.Length;
         }
+    }
+
+    /// <summary>
+    /// Representation mode (MGDA-UB, LibMTL's rep_grad): per-task gradients with respect to the shared representation
+    /// <paramref name="z"/> (each backward pass stops at z; the heads' parameters get their ordinary per-task
+    /// gradients, summed), combined by the aggregator into one direction over z, which is then back-propagated once
+    /// through the shared part. Regularisers add their gradient to everything.
+    /// </summary>
+    private void AggregateRepresentation(IGradientAggregator aggregator, Tensor z, int[] tasks, ReadOnlySpan<Tensor> losses, Tensor? regularization)
+    {
+        var (others, wrtOthers, pOthers) = _representationLayout ??= RepresentationLayout();
+        int pz = z.Length;
+        int rows = z.Shape[0];
+        _matrix = _matrix is { } m && m.Columns == pz ? m : new GradientMatrix(losses.Length, pz);
+        _matrix.Resize(losses.Length);
+        _matrix.SampleWidth = rows > 0 ? pz / rows : pz;
+        if (_row is null || _row.Length != pz + pOthers)
+        {
+            _row = new float[pz + pOthers];
+            _aggregated = new float[pz];
+        }
+
+        var wrt = _representationWrt ??= new List<Tensor>(wrtOthers.Count + 1);
+        wrt.Clear();
+        wrt.Add(z);
+        wrt.AddRange(wrtOthers);
+        var lossValues = new float[losses.Length];
+        for (int i = 0; i < losses.Length; i++)
+        {
+            lossValues[i] = losses[i].Span[0];
+            Autograd.Grad(losses[i], wrt, _row);
+            _row.AsSpan(0, pz).CopyTo(_matrix.Row(i));
+            int at = pz;
+            foreach (var p in others)
+            {
+                var g = p.Grad;
+                System.Numerics.Tensors.TensorPrimitives.Add(g, _row.AsSpan(at, p.Length), g);
+                at += p.Length;
+            }
+        }
+
+        if (regularization is not null)
+        {
+            Autograd.Backward(regularization);
+        }
+
+        var d = _aggregated.AsSpan(0, pz);
+        aggregator.Aggregate(_matrix, tasks, lossValues, d);
+        Autograd.Backward(z, d);
+    }
+
+    /// <summary>The parameters outside the shared representation's part (heads), for representation mode.</summary>
+    private (Parameter[] Others, List<Tensor> Wrt, int Length) RepresentationLayout()
+    {
+        var repSet = new HashSet<Parameter>(((IRepresentationModel)Model).RepresentationParameters);
+        var others = _allParameters.Where(p => !repSet.Contains(p)).ToArray();
+        return (others, others.Select(p => p.Value).ToList(), others.Sum(p => p.Length));
     }
 
     /// <summary>

@@ -38,6 +38,12 @@ public sealed record TrainerOptions
     /// </summary>
     public IGradientAggregator? Aggregator { get; init; }
 
+    /// <summary>
+    /// Where the aggregator's per-task gradients are taken: the shared parameters (default) or the shared
+    /// representation (MGDA-UB, LibMTL's <c>rep_grad</c>; the model must be an <see cref="Models.IRepresentationModel"/>).
+    /// </summary>
+    public GradientSpace GradientSpace { get; init; } = GradientSpace.Parameters;
+
     /// <summary>Global-norm gradient clipping over every parameter (model, then strategy); 0 turns it off.</summary>
     public float ClipNorm { get; init; }
 

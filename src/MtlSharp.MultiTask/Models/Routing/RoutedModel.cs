@@ -10,9 +10,10 @@ namespace MtlSharp.MultiTask.Models.Routing;
 /// model of the one training loop. Each batch part runs through the network with its task's allocation; the
 /// optional budget penalty (spec A4) is the model's regulariser.
 /// </summary>
-public sealed class RoutedModel : IMultiTaskModel
+public sealed class RoutedModel : IMultiTaskModel, IRepresentationModel
 {
     private readonly IRegularizer[] _regularizers;
+    private Parameter[]? _representationParameters;
 
     /// <summary>
     /// Wraps <paramref name="network"/>; <paramref name="budget"/> adds λ·max(0, e_t − b) for each batch task;
@@ -53,7 +54,14 @@ public sealed class RoutedModel : IMultiTaskModel
     public IReadOnlyList<Parameter> SharedParameters { get; }
 
     /// <inheritdoc/>
-    public Tensor? SharedRepresentation => null;
+    public Tensor? SharedRepresentation { get; private set; }
+
+    /// <inheritdoc/>
+    public string? RepresentationUnavailable => Network.TrunkUnavailable;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> RepresentationParameters =>
+        _representationParameters ??= Network.Parameters().Except(Network.Heads is { } h ? h.Parameters() : []).ToArray();
 
     /// <inheritdoc/>
     public IReadOnlyList<IRegularizer> Regularizers => _regularizers;
@@ -73,6 +81,42 @@ public sealed class RoutedModel : IMultiTaskModel
 
             var ctx = new RoutingContext(part.Task, context.Training, context.Temperature, context.Rng, SampleAtEvaluation);
             outputs[i] = Network.Forward(x.Value, ctx);
+        }
+
+        return outputs;
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Tensor> ForwardWithRepresentation(MultiTaskBatch batch, in ForwardContext context, out Tensor representation)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (Network.TrunkUnavailable is { } why)
+        {
+            throw new InvalidOperationException($"No shared representation: {why}.");
+        }
+
+        if (batch.Parts.Count == 0 || batch.Parts[0].Input is not TensorInput x)
+        {
+            throw new ArgumentException("A routed network takes dense inputs.");
+        }
+
+        for (int i = 1; i < batch.Parts.Count; i++)
+        {
+            if (!ReferenceEquals(batch.Parts[i].Input, x))
+            {
+                throw new ArgumentException(
+                    $"Representation gradients need every task of a step to read the same inputs, but task {batch.Parts[i].Task} has its own batch (use data whose tasks share their rows: one CSV table, MultiMNIST).");
+            }
+        }
+
+        var first = new RoutingContext(batch.Parts[0].Task, context.Training, context.Temperature, context.Rng, SampleAtEvaluation);
+        representation = Network.ForwardTrunk(x.Value, first);
+        SharedRepresentation = representation;
+        var outputs = new Tensor[batch.Parts.Count];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            var ctx = new RoutingContext(batch.Parts[i].Task, context.Training, context.Temperature, context.Rng, SampleAtEvaluation);
+            outputs[i] = Network.ForwardHead(representation, ctx);
         }
 
         return outputs;

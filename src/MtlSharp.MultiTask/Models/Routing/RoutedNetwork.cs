@@ -84,6 +84,71 @@ public sealed class RoutedNetwork : Module
         return _heads.Forward(x, ctx.Task);
     }
 
+    /// <summary>
+    /// Why the network has no trunk shared by every task (null when it has one): it needs heads, and every routed layer
+    /// a fixed allocation giving all tasks the same components (shared bottom).
+    /// </summary>
+    public string? TrunkUnavailable
+    {
+        get
+        {
+            if (_heads is null)
+            {
+                return "the network has no task heads, so its last layer is the prediction, not a shared representation";
+            }
+
+            for (int l = 0; l < RoutedLayers.Count; l++)
+            {
+                var router = RoutedLayers[l].Router;
+                if (router.Logits is not null)
+                {
+                    return $"routed layer {l} learns its allocation, so each task reads its own representation";
+                }
+
+                var a = router.MaximumLikelihood();
+                for (int t = 1; t < a.Length; t++)
+                {
+                    if (!a[t].AsSpan().SequenceEqual(a[0]))
+                    {
+                        return $"in routed layer {l} tasks use different components (only a shared bottom has one shared representation)";
+                    }
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The shared trunk (every stage, then flatten to [rows, features]) — the representation the heads read. Valid
+    /// only where <see cref="TrunkUnavailable"/> is null; <paramref name="ctx"/>'s task picks the (identical) allocation.
+    /// </summary>
+    public Tensor ForwardTrunk(Tensor x, in RoutingContext ctx)
+    {
+        foreach (var stage in _stages)
+        {
+            x = stage is RoutedLayer r ? r.Forward(x, ctx) : ((Module<Tensor, Tensor>)stage).Forward(x);
+        }
+
+        return Ops.Flatten(x, 1);
+    }
+
+    /// <summary>The context's task's predictions from the trunk's output <paramref name="z"/>: dropout, then its head.</summary>
+    public Tensor ForwardHead(Tensor z, in RoutingContext ctx)
+    {
+        if (_heads is null)
+        {
+            throw new InvalidOperationException("The network has no task heads.");
+        }
+
+        if (_dropout > 0)
+        {
+            z = Ops.Dropout(z, _dropout, ctx.Rng, ctx.Training);
+        }
+
+        return _heads.Forward(z, ctx.Task);
+    }
+
     /// <summary>Maximum-likelihood allocation of every routed layer: [layer][task][component].</summary>
     public IReadOnlyList<int[][]> Allocations() => RoutedLayers.Select(l => l.Router.MaximumLikelihood()).ToArray();
 

@@ -47,4 +47,7 @@ public enum AggregatorKind
 
     /// <summary><see cref="DbMtlAggregator"/>.</summary>
     DbMtl,
+
+    /// <summary><see cref="GreatAggregator"/>.</summary>
+    Great,
 }

@@ -29,6 +29,7 @@ public static class Aggregators
             AggregatorKind.GradVac => new GradVacAggregator(rng, o.Get("beta", GradVacAggregator.DefaultBeta)),
             AggregatorKind.GradNorm => new GradNormAggregator(o.Get("alpha", GradNormAggregator.DefaultAlpha), o.Get("lr", GradNormAggregator.DefaultLearningRate)),
             AggregatorKind.DbMtl => new DbMtlAggregator(o.Get("beta", DbMtlAggregator.DefaultBeta), o.Get("sigma", DbMtlAggregator.DefaultSigma)),
+            AggregatorKind.Great => new GreatAggregator(o.Get("lr", GreatAggregator.DefaultLearningRate)),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown aggregator."),
         };
         o.CheckAllRead(aggregator?.Name ?? "none");

@@ -7,6 +7,7 @@ namespace MtlSharp.MultiTask.Strategies.Aggregation;
 public sealed class GradientMatrix
 {
     private float[] _data;
+    private int _sampleWidth;
 
     /// <summary>Creates a matrix of <paramref name="rows"/> × <paramref name="columns"/> zeros.</summary>
     public GradientMatrix(int rows, int columns)
@@ -21,8 +22,28 @@ public sealed class GradientMatrix
     /// <summary>Tasks T (one row each).</summary>
     public int Rows { get; private set; }
 
-    /// <summary>Shared parameters P.</summary>
+    /// <summary>Shared parameters P (or, in representation mode, the representation's size B·|z|).</summary>
     public int Columns { get; }
+
+    /// <summary>
+    /// Columns per example: in representation mode a row holds the gradient of every example's representation
+    /// (rows of this width, one per example); with parameter gradients the whole row is one sample (= <see cref="Columns"/>).
+    /// Aggregators that look at per-example structure (GREAT) read it.
+    /// </summary>
+    public int SampleWidth
+    {
+        get => _sampleWidth > 0 ? _sampleWidth : Columns;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            if (Columns % value != 0)
+            {
+                throw new ArgumentException($"A sample width of {value} does not divide the {Columns} columns.", nameof(value));
+            }
+
+            _sampleWidth = value;
+        }
+    }
 
     /// <summary>Row <paramref name="i"/>.</summary>
     public Span<float> Row(int i)

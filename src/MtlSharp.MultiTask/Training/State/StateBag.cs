@@ -110,6 +110,49 @@ public sealed class StateBag
         _arrays.TryGetValue(_prefix + key, out var a) ? a : throw Missing(key);
 
     /// <summary>
+    /// Stores a double array exactly in the array file (each value's 64 bits as four 16-bit pieces, which float32
+    /// holds exactly): long double-precision state — learned vectors of a strategy — too long for the JSON part.
+    /// </summary>
+    public void SetDoubleArray(string key, ReadOnlySpan<double> values)
+    {
+        var f = new float[values.Length * 4];
+        for (int i = 0; i < values.Length; i++)
+        {
+            ulong bits = BitConverter.DoubleToUInt64Bits(values[i]);
+            for (int k = 0; k < 4; k++)
+            {
+                f[(i * 4) + k] = (bits >> (16 * k)) & 0xFFFF;
+            }
+        }
+
+        _arrays[_prefix + key] = f;
+    }
+
+    /// <summary>Reads a double array stored by <see cref="SetDoubleArray"/>.</summary>
+    public double[] GetDoubleArray(string key)
+    {
+        float[] f = GetArray(key);
+        if (f.Length % 4 != 0)
+        {
+            throw new InvalidDataException($"State '{_prefix + key}': {f.Length} pieces are not whole doubles.");
+        }
+
+        var r = new double[f.Length / 4];
+        for (int i = 0; i < r.Length; i++)
+        {
+            ulong bits = 0;
+            for (int k = 0; k < 4; k++)
+            {
+                bits |= (ulong)f[(i * 4) + k] << (16 * k);
+            }
+
+            r[i] = BitConverter.UInt64BitsToDouble(bits);
+        }
+
+        return r;
+    }
+
+    /// <summary>
     /// Stores a permutation or index list (values below 2²⁴, exactly representable) in the array file: data orders
     /// of large datasets are too long for the JSON part.
     /// </summary>

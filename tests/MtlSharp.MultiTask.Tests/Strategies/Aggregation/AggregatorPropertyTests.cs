@@ -535,6 +535,7 @@ public sealed class StatefulAggregatorResumeTests
     [InlineData(AggregatorKind.GradNorm)]
     [InlineData(AggregatorKind.GradDrop)]
     [InlineData(AggregatorKind.DbMtl)]
+    [InlineData(AggregatorKind.Great)]
     public void AStatefulAggregatorsRunCancelledAndResumedEndsExactlyLikeTheUninterruptedRun(AggregatorKind kind)
     {
         // Four tasks, so the projection orders matter (with two, each row has one other to be projected against).

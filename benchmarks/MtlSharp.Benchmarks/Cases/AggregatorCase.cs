@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using MtlSharp.Data.Tasks;
+using MtlSharp.MultiTask.Configuration;
+using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Models;
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Objectives;
+using MtlSharp.MultiTask.Strategies.Aggregation;
+using MtlSharp.MultiTask.Strategies.Sampling;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.MultiTask.Training;
+using MtlSharp.NN;
+using MtlSharp.NN.Optim;
+using MtlSharp.Tensors;
+using MtlSharp.Tensors.Autodiff;
+
+namespace MtlSharp.Benchmarks.Cases;
+
+/// <summary>
+/// The cost of gradient aggregation (issue 10's speed criteria) on a ~110k-parameter shared trunk (MLP 784 → 128 → 64,
+/// hard sharing) with T = 2 and 4 ten-way heads over the same batch of 256 rows:
+/// <list type="bullet">
+/// <item>a printed line per T: the per-task gradient matrix's cost in backward passes — (time of a forward pass plus T
+/// per-task <see cref="Autograd.Grad"/> passes − forward) / (T × (forward + one backward of the summed loss −
+/// forward)); at most 1 means "no more than T backward passes".</item>
+/// <item><c>aggregators/T{T}/NAME</c>: whole training updates (Adam) with the plain loss sum ("equal"), each
+/// aggregator over the shared parameters, and mean/MGDA/GREAT over the shared representation ("NAME@rep"); the
+/// per-step overhead of an aggregator is its time minus "mean"'s (which pays for the T backward passes but combines
+/// trivially).</item>
+/// </list>
+/// </summary>
+internal sealed class AggregatorCase : IBenchCase
+{
+    private const int Rows = 256, Input = 784;
+
+    public string Name => "aggregators";
+
+    public IEnumerable<BenchResult> Run(BenchOptions options)
+    {
+        foreach (int t in new[] { 2, 4 })
+        {
+            var tasks = RandomTasks(t);
+            JacobianFactor(tasks, options);
+            yield return Step(tasks, "equal", null, GradientSpace.Parameters, options);
+            foreach (var (name, kind) in ConfigNames.Aggregators.Where(kv => kv.Value != AggregatorKind.None))
+            {
+                yield return Step(tasks, name, kind, GradientSpace.Parameters, options);
+            }
+
+            foreach (var (name, kind) in new[] { ("mean", AggregatorKind.Mean), ("mgda", AggregatorKind.Mgda), ("great", AggregatorKind.Great) })
+            {
+                yield return Step(tasks, name + "@rep", kind, GradientSpace.Representation, options);
+            }
+        }
+    }
+
+    private static RoutedModel Model(int tasks)
+    {
+        var rng = new Rng(3);
+        var trunk = new RoutedLayer(new MlpComponents(1, [Input, 128, 64], outputRelu: true, rng.Split()), FixedRouter.SharedBottom(tasks, 1), CombineMode.Mean);
+        return new RoutedModel(new RoutedNetwork([trunk], new TaskHeads(64, Enumerable.Repeat(10, tasks).ToArray(), rng.Split()), 0f, tasks));
+    }
+
+    private static BenchResult Step(TaskData[] tasks, string name, AggregatorKind? kind, GradientSpace space, BenchOptions o)
+    {
+        var model = Model(tasks.Length);
+        TrainingOutcome Train(long steps)
+        {
+            var rng = new Rng(0);
+            var options = new TrainerOptions
+            {
+                TotalSteps = steps,
+                Optimizers = [new Adam(model.Module.Parameters(), 1e-3f)],
+                Sampler = new AllTasksSampler(tasks.Length),
+                Aggregator = kind is { } k ? Aggregators.Create(k, rng.Split()) : null,
+                GradientSpace = space,
+                Noise = rng.Split(),
+            };
+            var data = new SharedRowsTrainingData(tasks, Rows, rng.Split());
+            return new Trainer(model, data, new SplitEvaluator(tasks, 0), options).Train();
+        }
+
+        var (seconds, alloc) = LoopTiming.Measure(Train, 5, 10, 100_000, o);
+        return new BenchResult("aggregators", $"aggregators/T{tasks.Length}/{name}", Threading.ThreadCount, seconds, null, alloc, "update");
+    }
+
+    /// <summary>(forward + T per-task gradient passes − forward) / (T × (forward + one backward − forward)), medians of timed repeats.</summary>
+    private static void JacobianFactor(TaskData[] tasks, BenchOptions o)
+    {
+        var model = Model(tasks.Length);
+        var parameters = model.Module.Parameters();
+        var wrt = parameters.Select(p => p.Value).ToList();
+        var row = new float[wrt.Sum(x => x.Length)];
+        var data = new SharedRowsTrainingData(tasks, Rows, new Rng(1));
+        var batch = data.Next(Enumerable.Range(0, tasks.Length).ToArray());
+        var infos = tasks.Select(t => t.Info).ToArray();
+        var arena = new TensorArena();
+
+        Tensor[] Losses()
+        {
+            var outputs = model.Forward(batch, new ForwardContext(0, true, new Rng(2), 1f));
+            return outputs.Select((y, t) => TaskLoss.Compute(infos[t], y, batch.Parts[t].Targets)!.Value.Loss).ToArray();
+        }
+
+        double Time(Action<Tensor[]> after)
+        {
+            var times = new List<double>();
+            int repeats = Math.Max(5, (int)(20 * o.WindowSeconds));
+            for (int r = -2; r < repeats; r++)
+            {
+                using var scope = arena.Enter();
+                var sw = Stopwatch.StartNew();
+                after(Losses());
+                sw.Stop();
+                if (r >= 0)
+                {
+                    times.Add(sw.Elapsed.TotalSeconds);
+                }
+            }
+
+            times.Sort();
+            return times[times.Count / 2];
+        }
+
+        double forward = Time(_ => { });
+        double one = Time(l =>
+        {
+            var sum = l[0];
+            for (int t = 1; t < l.Length; t++)
+            {
+                sum = Ops.Add(sum, l[t]);
+            }
+
+            foreach (var p in parameters)
+            {
+                p.ZeroGrad();
+            }
+
+            Autograd.Backward(sum);
+        });
+        double each = Time(l =>
+        {
+            foreach (var loss in l)
+            {
+                Autograd.Grad(loss, wrt, row);
+            }
+        });
+        double factor = (each - forward) / (tasks.Length * (one - forward));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"aggregators/T{tasks.Length}: forward {forward * 1e3:F3} ms, + one backward {(one - forward) * 1e3:F3} ms, + {tasks.Length} per-task gradients {(each - forward) * 1e3:F3} ms: {factor:F2} backward passes per task"));
+    }
+
+    private static TaskData[] RandomTasks(int count)
+    {
+        var rng = new Rng(7);
+        var x = new float[Rows * 4 * Input];
+        rng.FillNormal(x, 0, 1);
+        int[] shape = [Input];
+        return Enumerable.Range(0, count).Select(t =>
+        {
+            var labels = Enumerable.Range(0, Rows * 4).Select(i => (i * (t + 3)) % 10).ToArray();
+            return new TaskData($"t{t}", TaskKind.Classification, 10, new TaskSplit(x, shape, labels, null), new TaskSplit(x[..(16 * Input)], shape, labels[..16], null));
+        }).ToArray();
+    }
+}
