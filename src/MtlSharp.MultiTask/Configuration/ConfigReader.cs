@@ -372,6 +372,14 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                     Gates = m["gates"]?.GetValue<string>() == "one" ? GateMode.One : GateMode.PerTask,
                     TowerSizes = Ints(m["towerSizes"]),
                 };
+            case "soft-order":
+                return new SoftOrderModelSpec
+                {
+                    Layers = m["layers"]!.GetValue<int>(),
+                    Depth = m["depth"]?.GetValue<int>() ?? m["layers"]!.GetValue<int>(),
+                    ExpertSizes = [m["width"]!.GetValue<int>()],
+                    TowerSizes = Ints(m["towerSizes"]),
+                };
             case "ple":
                 return new PleModelSpec
                 {
