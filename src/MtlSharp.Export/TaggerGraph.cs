@@ -19,9 +19,8 @@ namespace MtlSharp.Export;
 /// </summary>
 /// <remarks>
 /// Gate blocks: MtlSharp (as PyTorch) stores them in the order i, f, g, o; ONNX's <c>LSTM</c> wants i, o, f, c, and
-/// its bias B is [Wb; Rb] = [bias_ih; bias_hh] per direction. The character LSTM runs on every position of the
-/// padded [N, T] grid with its length raised to at least 1 (ONNX Runtime rejects zero lengths); positions whose
-/// character length is 0 get zero character features, as in MtlSharp.
+/// its bias B is [Wb; Rb] = [bias_ih; bias_hh] per direction. The character LSTM runs only on the positions of the
+/// padded [N, T] grid with at least one character; the others (padding) get zero character features, as in MtlSharp.
 /// </remarks>
 internal static class TaggerGraph
 {
@@ -98,24 +97,38 @@ internal static class TaggerGraph
         return g;
     }
 
-    /// <summary>[N, T, 2·CharHidden]: the character BiLSTM's final forward and reverse states per token, zero for tokens of no characters.</summary>
+    /// <summary>
+    /// [N, T, 2·CharHidden]: the character BiLSTM's final forward and reverse states per token, zero for tokens of no
+    /// characters (padding). Only the K tokens with characters go through the LSTM (NonZero, GatherND; their states
+    /// are scattered back with ScatterND), as MtlSharp runs only the real tokens.
+    /// </summary>
     private static string CharFeatures(GraphBuilder g, WordEncoder encoder, string chars, string charLengths, string nt)
     {
         var ce = encoder.Chars.Weight;
         var lstm = encoder.CharLstm;
         int hidden = lstm.HiddenSize;
         string flatIds = g.Node("Flatten", "/encoder/chars/Flatten", [chars], GraphBuilder.Attr("axis", 2L));   // [N·T, L]
-        string emb = g.Node("Gather", "/encoder/chars/Gather", [g.Floats(ce.Name, ce.Value.Span, ce.Shape[0], ce.Shape[1]), flatIds], GraphBuilder.Attr("axis", 0L));   // [N·T, L, C]
+        string flatLens = g.Node("Reshape", "/encoder/chars/lengths", [charLengths, g.Int64s(-1)]);   // [N·T]
+        string real = g.Node("Greater", "/encoder/chars/real", [flatLens, g.Int64Scalar(0)]);
+        string at = g.Node("Transpose", "/encoder/chars/positions", [g.Node("NonZero", "/encoder/chars/NonZero", [real])], GraphBuilder.Attr("perm", [1L, 0]));   // [K, 1]
+        string ids = g.Node("GatherND", "/encoder/chars/ids", [flatIds, at]);   // [K, L]
+        string lens = g.Node("Cast", "/encoder/chars/lengths_i32", [g.Node("GatherND", "/encoder/chars/real_lengths", [flatLens, at])], GraphBuilder.Attr("to", (long)DataType.Int32));
+        string emb = g.Node("Gather", "/encoder/chars/Gather", [g.Floats(ce.Name, ce.Value.Span, ce.Shape[0], ce.Shape[1]), ids], GraphBuilder.Attr("axis", 0L));   // [K, L, C]
         string embT = g.Node("Transpose", "/encoder/chars/to_time_major", [emb], GraphBuilder.Attr("perm", [1L, 0, 2]));
-        string flatLens = g.Node("Reshape", "/encoder/chars/lengths", [charLengths, g.Int64s(-1)]);
-        string lens = g.Node("Cast", "/encoder/chars/lengths_i32", [g.Node("Max", "/encoder/chars/lengths_at_least_1", [flatLens, g.Int64Scalar(1)])], GraphBuilder.Attr("to", (long)DataType.Int32));
         var (w, r, b) = LstmInitializers(g, lstm, 0, "encoder.char_lstm");
-        string yh = g.Node("LSTM", "/encoder/char_lstm/LSTM", [embT, w, r, b, lens], 1, LstmAttributes(hidden));   // Y_h [2, N·T, Hc]
-        string perToken = g.Node("Transpose", "/encoder/char_lstm/final_states", [yh], GraphBuilder.Attr("perm", [1L, 0, 2]));   // [N·T, 2, Hc]
+        string yh = g.Node("LSTM", "/encoder/char_lstm/LSTM", [embT, w, r, b, lens], 1, LstmAttributes(hidden));   // Y_h [2, K, Hc]
+        string perToken = g.Node("Reshape", "/encoder/char_lstm/final_states", [
+            g.Node("Transpose", "/encoder/char_lstm/Transpose", [yh], GraphBuilder.Attr("perm", [1L, 0, 2])),
+            g.Int64s(-1, 2L * hidden)]);   // [K, 2Hc]
+        var zero = new TensorProto { DataType = (int)DataType.Float };
+        zero.Dims.Add(1);
+        zero.FloatData.Add(0f);
+        string zeros = g.Node("ConstantOfShape", "/encoder/char_features/zeros", [
+            g.Node("Concat", "/encoder/char_features/zeros_shape", [g.Node("Shape", "/encoder/chars/count", [flatLens]), g.Int64s(2L * hidden)], GraphBuilder.Attr("axis", 0L))],
+            GraphBuilder.Attr("value", zero));   // [N·T, 2Hc]
+        string scattered = g.Node("ScatterND", "/encoder/char_features/ScatterND", [zeros, at, perToken]);
         string shape = g.Node("Concat", "/encoder/char_features_shape", [nt, g.Int64s(2L * hidden)], GraphBuilder.Attr("axis", 0L));
-        string features = g.Node("Reshape", "/encoder/char_features", [perToken, shape]);   // [N, T, 2Hc]
-        string empty = g.Node("Unsqueeze", "/encoder/no_chars", [g.Node("Equal", "/encoder/no_chars/Equal", [charLengths, g.Int64Scalar(0)]), g.Int64s(2)]);
-        return g.Node("Where", "/encoder/char_features/Where", [empty, g.FloatScalar(0f), features]);
+        return g.Node("Reshape", "/encoder/char_features", [scattered, shape]);   // [N, T, 2Hc]
     }
 
     /// <summary>One shared stack: layer l's output for every task that reads it.</summary>
