@@ -103,6 +103,33 @@ public sealed class ExportCommandTests(TrainedRun run, ITestOutputHelper log) : 
         Assert.Equal([blocker], Directory.GetFileSystemEntries(folder));   // no temporary file left
     }
 
+    [DatasetFact("income")]
+    public void AnExpertCheckpointExportsAndMatchesInOnnxRuntime()
+    {
+        // A PLE checkpoint of the income preset, moved off its initial weights, as 'mtl train' stores it.
+        string[] args = ["--preset", "income", "--method", "ple", "--seed", "0", "--data", Fixtures.DatasetsDir];
+        var plan = ConfigRunBuilder.Build(BuiltInConfigs.Load("income").Resolve("ple", null, Fixtures.DatasetsDir), 0, 1.0);
+        Perturb(plan.Model.Module, 62);
+        string ck = Directory.CreateDirectory(Path.Combine(run.Folder, "ple", "checkpoints", "last")).FullName;
+        Checkpoint.SaveModel(plan.Model.Module, Path.Combine(ck, Checkpoint.ModelFile));
+        string json = string.Join(", ", args.Select(a => System.Text.Json.JsonSerializer.Serialize(a)));
+        File.WriteAllText(Path.Combine(ck, Checkpoint.MetadataFile), $$"""{ "step": 1, "epoch": 0, "config": { "args": [{{json}}] }, "metrics": {}, "extra": {}, "optimizerCount": 1 }""");
+
+        string file = Path.Combine(run.Folder, "ple.onnx");
+        var (code, output) = Mtl.Run("export", "--checkpoint", ck, "--onnx", file);
+        Assert.True(code == 0, output);
+        Assert.Contains("outputs: income, married", output, StringComparison.Ordinal);
+        var x = ((SplitEvaluator)plan.Evaluator).Splits[0].Test.InputsRange(0, 40);
+        var outputs = Run(File.ReadAllBytes(file), "input", x.ToArray(), x.Shape.ToArray());
+        double max = 0;
+        for (int t = 0; t < 2; t++)
+        {
+            max = Math.Max(max, AssertClose(Reference(plan, x, t), outputs[plan.Data.Tasks[t].Name].Data, plan.Data.Tasks[t].Name));
+        }
+
+        log.WriteLine($"mtl export of an income PLE checkpoint: max |ONNX - MtlSharp| = {max:G3}");
+    }
+
     [DatasetFact("ud-english-ewt")]
     public void ATaggerCheckpointExportsWithItsVocabulariesAndMatchesInOnnxRuntime()
     {

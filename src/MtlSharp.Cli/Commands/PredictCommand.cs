@@ -56,59 +56,57 @@ internal static class PredictCommand
                 throw new FileNotFoundException($"{inputPath}: no such file or folder.");
             }
 
-            long written, bad;
             if (plan.Model is TaggerModel)
             {
-                var tagger = new TaggerPredictor(plan);
-                var tasks = Tasks(plan, tagger.Tasks, r.GetValue(task) ?? [], t => tagger.Labels(t));
-                if (Directory.Exists(inputPath))
-                {
-                    throw new UsageException($"--input {inputPath}: a tagger reads one CoNLL-U (.conllu) or plain-text file, not a folder");
-                }
-
-                var run = new TextPredictRun(tagger, tasks, r.GetValue(strict));
-                WriteAtomically(outPath, writer => run.Sentences(inputPath, json, writer));
-                string unit = $"{run.Written} sentences ({run.Tokens} tokens)";
-                Console.Error.WriteLine(run.Bad == 0
-                    ? $"mtl: {unit} predicted into {outPath ?? "standard output"}"
-                    : $"mtl: {unit} predicted into {outPath ?? "standard output"}; {run.Bad} bad sentences skipped");
-                if (run.Unknown > 0)
-                {
-                    Console.Error.WriteLine($"mtl: note: {run.Unknown} of {run.Tokens} tokens were not in the training vocabulary (read as <unk>, as in training)");
-                }
-
-                return 0;
+                return PredictSentences(plan, inputPath, outPath, json, r.GetValue(task) ?? [], r.GetValue(strict));
             }
+
+            var predictor = new Predictor(plan);
+            if (plan.Tabular is null && predictor.InputShape.Count != 3)
             {
-                var predictor = new Predictor(plan);
-                if (plan.Tabular is null && predictor.InputShape.Count != 3)
-                {
-                    throw new NotSupportedException($"{plan.Preset}/{plan.Method}: 'mtl predict' takes CSV runs, image runs and taggers; this run's inputs (shape [{string.Join(", ", predictor.InputShape)}]) are none of them.");
-                }
-
-                var tasks = Tasks(plan, predictor.Tasks, r.GetValue(task) ?? [], null);
-                var run = new PredictRun(predictor, tasks, r.GetValue(strict));
-                WriteAtomically(outPath, writer =>
-                {
-                    if (plan.Tabular is { } csv)
-                    {
-                        run.Csv(csv, inputPath, json, writer);
-                    }
-                    else
-                    {
-                        run.Images(inputPath, json, writer);
-                    }
-                });
-                (written, bad) = (run.Written, run.Bad);
+                throw new NotSupportedException($"{plan.Preset}/{plan.Method}: 'mtl predict' takes CSV runs, image runs and taggers; this run's inputs (shape [{string.Join(", ", predictor.InputShape)}]) are none of them.");
             }
 
+            var run = new PredictRun(predictor, Tasks(plan, predictor.Tasks, r.GetValue(task) ?? [], null), r.GetValue(strict));
+            WriteAtomically(outPath, writer =>
+            {
+                if (plan.Tabular is { } csv)
+                {
+                    run.Csv(csv, inputPath, json, writer);
+                }
+                else
+                {
+                    run.Images(inputPath, json, writer);
+                }
+            });
             string where = outPath ?? "standard output";
-            Console.Error.WriteLine(bad == 0
-                ? $"mtl: {written} records predicted into {where}"
-                : $"mtl: {written} records predicted into {where}; {bad} bad records skipped");
+            Console.Error.WriteLine(run.Bad == 0
+                ? $"mtl: {run.Written} records predicted into {where}"
+                : $"mtl: {run.Written} records predicted into {where}; {run.Bad} bad records skipped");
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>A tagger's predictions for the sentences of a CoNLL-U or plain-text file, one line per token.</summary>
+    private static int PredictSentences(RunPlan plan, string inputPath, string? outPath, bool json, string[] names, bool strict)
+    {
+        if (Directory.Exists(inputPath))
+        {
+            throw new UsageException($"--input {inputPath}: a tagger reads one CoNLL-U (.conllu) or plain-text file, not a folder");
+        }
+
+        var tagger = new TaggerPredictor(plan);
+        var run = new TextPredictRun(tagger, Tasks(plan, tagger.Tasks, names, t => tagger.Labels(t)), strict);
+        WriteAtomically(outPath, writer => run.Sentences(inputPath, json, writer));
+        string done = $"mtl: {run.Written} sentences ({run.Tokens} tokens) predicted into {outPath ?? "standard output"}";
+        Console.Error.WriteLine(run.Bad == 0 ? done : $"{done}; {run.Bad} bad sentences skipped");
+        if (run.Unknown > 0)
+        {
+            Console.Error.WriteLine($"mtl: note: {run.Unknown} of {run.Tokens} tokens were not in the training vocabulary (read as <unk>, as in training)");
+        }
+
+        return 0;
     }
 
     private static RunPlan Load(string given, string? data)
