@@ -133,8 +133,8 @@ public sealed class PredictCommandTests
         File.WriteAllText(Path.Combine(tmp.Path, "t.csv"), Table);
         string cfg = Path.Combine(tmp.Path, "moe.json");
         File.WriteAllText(cfg, Config.Replace(
-            """"methods": { "shared": { "model": { "router": "shared-bottom" } } },""",
-            """"methods": { "mmoe": { "model": { "type": "mmoe", "router": null, "layers": null, "heads": null, "experts": 2, "expertSizes": [3], "gates": "per-task" } } },""",
+            "\"methods\": { \"shared\": { \"model\": { \"router\": \"shared-bottom\" } } },",
+            "\"methods\": { \"mmoe\": { \"model\": { \"type\": \"mmoe\", \"router\": null, \"layers\": null, \"heads\": null, \"experts\": 2, \"expertSizes\": [3], \"gates\": \"per-task\" } } },",
             StringComparison.Ordinal));
         string run = Path.Combine(tmp.Path, "run");
         var (code, output) = Mtl.Run("train", "--config", cfg, "--method", "mmoe", "--data", tmp.Path, "--no-tensorboard", "--out", run);
