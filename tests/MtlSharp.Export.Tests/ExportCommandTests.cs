@@ -115,7 +115,7 @@ public sealed class ExportCommandTests(TrainedRun run, ITestOutputHelper log) : 
         string json = string.Join(", ", args.Select(a => System.Text.Json.JsonSerializer.Serialize(a)));
         File.WriteAllText(Path.Combine(ck, Checkpoint.MetadataFile), $$"""{ "step": 1, "epoch": 0, "config": { "args": [{{json}}] }, "metrics": {}, "extra": {}, "optimizerCount": 1 }""");
 
-        string file = Path.Combine(run.Folder, "ple.onnx");
+        string file = Path.Combine(run.Folder, "ple", "ple.onnx");   // beside the checkpoint: the folder's top level belongs to the first test
         var (code, output) = Mtl.Run("export", "--checkpoint", ck, "--onnx", file);
         Assert.True(code == 0, output);
         Assert.Contains("outputs: income, married", output, StringComparison.Ordinal);
@@ -143,7 +143,7 @@ public sealed class ExportCommandTests(TrainedRun run, ITestOutputHelper log) : 
         string json = string.Join(", ", args.Select(a => System.Text.Json.JsonSerializer.Serialize(a)));
         File.WriteAllText(Path.Combine(ck, Checkpoint.MetadataFile), $$"""{ "step": 1, "epoch": 0, "config": { "args": [{{json}}] }, "metrics": {}, "extra": {}, "optimizerCount": 1 }""");
 
-        string file = Path.Combine(run.Folder, "tagger.onnx");
+        string file = Path.Combine(run.Folder, "tagger", "tagger.onnx");
         var (code, output) = Mtl.Run("export", "--checkpoint", ck, "--onnx", file);
         Assert.True(code == 0, output);
         Assert.Contains("inputs 'words', 'lengths', 'chars', 'char_lengths' (int64)", output, StringComparison.Ordinal);
