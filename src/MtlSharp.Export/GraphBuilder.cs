@@ -39,9 +39,16 @@ internal sealed class GraphBuilder
     /// The output of <paramref name="op"/> on <paramref name="inputs"/>: an earlier identical node's output, or a new
     /// node's (named after <paramref name="hint"/>).
     /// </summary>
-    public string Node(string op, string hint, IReadOnlyList<string> inputs, params AttributeProto[] attributes)
+    public string Node(string op, string hint, IReadOnlyList<string> inputs, params AttributeProto[] attributes) =>
+        Node(op, hint, inputs, 0, attributes);
+
+    /// <summary>
+    /// Output <paramref name="outputIndex"/> of <paramref name="op"/> on <paramref name="inputs"/> (the earlier outputs
+    /// are left unnamed, i.e. not computed, as ONNX allows for optional outputs such as the LSTM's Y).
+    /// </summary>
+    public string Node(string op, string hint, IReadOnlyList<string> inputs, int outputIndex, params AttributeProto[] attributes)
     {
-        var key = new StringBuilder(op).Append('(');
+        var key = new StringBuilder(op).Append('#').Append(outputIndex.ToString(CultureInfo.InvariantCulture)).Append('(');
         foreach (string i in inputs)
         {
             key.Append(i.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(i);
@@ -60,7 +67,7 @@ internal sealed class GraphBuilder
         }
 
         string output = Unique(hint);
-        Add(op, output, inputs, attributes);
+        Add(op, output, inputs, attributes, outputIndex);
         _nodes[k] = output;
         return output;
     }
@@ -107,6 +114,20 @@ internal sealed class GraphBuilder
         {
             var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
             t.Int64Data.Add(value);
+            AddInitializer(t);
+        }
+
+        return name;
+    }
+
+    /// <summary>A constant int32 scalar.</summary>
+    public string Int32Scalar(int value)
+    {
+        string name = "/const/i32(" + value.ToString(CultureInfo.InvariantCulture) + ")";
+        if (!_initializers.Contains(name))
+        {
+            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int32 };
+            t.Int32Data.Add(value);
             AddInitializer(t);
         }
 
@@ -168,10 +189,37 @@ internal sealed class GraphBuilder
         return v;
     }
 
-    private void Add(string op, string output, IReadOnlyList<string> inputs, AttributeProto[] attributes)
+    /// <summary>
+    /// A tensor value description of element type <paramref name="type"/>; each of <paramref name="dims"/> is a
+    /// number (a fixed size) or a name (a symbolic size).
+    /// </summary>
+    public static ValueInfoProto Value(string name, TensorProto.Types.DataType type, string doc, params string[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (string d in dims)
+        {
+            shape.Dim.Add(long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out long v)
+                ? new TensorShapeProto.Types.Dimension { DimValue = v }
+                : new TensorShapeProto.Types.Dimension { DimParam = d });
+        }
+
+        return new ValueInfoProto
+        {
+            Name = name,
+            DocString = doc,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+        };
+    }
+
+    private void Add(string op, string output, IReadOnlyList<string> inputs, AttributeProto[] attributes, int outputIndex = 0)
     {
         var node = new NodeProto { OpType = op, Name = output };
         node.Input.AddRange(inputs);
+        for (int i = 0; i < outputIndex; i++)
+        {
+            node.Output.Add("");
+        }
+
         node.Output.Add(output);
         node.Attribute.AddRange(attributes);
         Graph.Node.Add(node);

@@ -3,12 +3,15 @@ using MtlSharp.Data.Tasks;
 using MtlSharp.Export.Onnx;
 using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models.Experts;
 using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Models.Tagging;
 
 namespace MtlSharp.Export;
 
 /// <summary>
-/// Exports a routed multi-task model (<see cref="RoutedNetwork"/>) as one standard ONNX graph (opset
+/// Exports a multi-task model (a <see cref="RoutedNetwork"/>, an <see cref="ExpertNetwork"/> or a
+/// <see cref="SequenceTagger"/>) as one standard ONNX graph (opset
 /// <see cref="OpsetVersion"/>, IR version <see cref="IrVersion"/>, producer <see cref="Producer"/>) for inference
 /// anywhere ONNX runs.
 /// </summary>
@@ -22,8 +25,10 @@ namespace MtlSharp.Export;
 /// a component several tasks use on the same input is computed once; components no exported task uses, and their
 /// weights, are not in the graph. Translated: MLP components (Gemm, ReLU), convolution components (Conv, ReLU), groups
 /// of MLPs, average pooling stages (AveragePool), the embedded-input stage of tabular data (Slice, Cast, Where, Gather,
-/// Concat), flatten and the linear task heads (Gemm). Other stages throw <see cref="NotSupportedException"/>, as do
-/// the tagger models.</para>
+/// Concat), flatten and the linear task heads (Gemm). Other stages throw <see cref="NotSupportedException"/>.</para>
+/// <para>Expert mixtures (MMoE, one-gate MoE, PLE/CGC) export their experts, per-example softmax gates and towers;
+/// BiLSTM taggers their embeddings, character and word BiLSTMs (ONNX <c>LSTM</c> with <c>sequence_lens</c>), α/β
+/// mixing and heads, with int64 inputs (<see cref="WordsInput"/>…) and logits [N, T, tags] per task.</para>
 /// <para>Inputs are what the run's model takes (e.g. encoded CSV rows: standardised numbers, one-hot and category
 /// codes); the encoders are not part of the graph.</para>
 /// </remarks>
@@ -41,38 +46,138 @@ public static class OnnxExporter
     /// <summary>The name of the graph input.</summary>
     public const string InputName = "input";
 
+    /// <summary>Tagger input: word ids, int64 [N, T] (padding 0).</summary>
+    public const string WordsInput = "words";
+
+    /// <summary>Tagger input: tokens per sentence, int64 [N], each in [1, T].</summary>
+    public const string LengthsInput = "lengths";
+
+    /// <summary>Tagger input: character ids per token, int64 [N, T, L] (padding 0).</summary>
+    public const string CharsInput = "chars";
+
+    /// <summary>Tagger input: characters per token, int64 [N, T] (0 for padding).</summary>
+    public const string CharLengthsInput = "char_lengths";
+
     /// <summary>
-    /// Exports the routed model of <paramref name="plan"/> (its current weights), for the tasks named in
-    /// <paramref name="tasks"/> (all when null or empty). The example shape comes from the run's test split.
+    /// Exports the model of <paramref name="plan"/> (its current weights), for the tasks named in
+    /// <paramref name="tasks"/> (all when null or empty): a routed network or an expert mixture (the example shape
+    /// comes from the run's test split), or a BiLSTM tagger (its vocabularies and tag names are written to the
+    /// model's metadata).
     /// </summary>
-    /// <exception cref="NotSupportedException">The model is not a routed network (e.g. a tagger) or holds a stage with no ONNX translation.</exception>
+    /// <exception cref="NotSupportedException">The model holds a stage with no ONNX translation.</exception>
     /// <exception cref="ArgumentException">A task name is unknown or given twice.</exception>
     public static OnnxModel Export(RunPlan plan, IReadOnlyList<string>? tasks = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        if (plan.Model is not RoutedModel routed)
+        OnnxModel model;
+        if (plan.Model is TaggerModel tagger)
         {
-            throw new NotSupportedException($"Only routed models can be exported to ONNX; {plan.Preset}/{plan.Method} is a {plan.Model.GetType().Name} (the BiLSTM taggers have no ONNX export yet).");
-        }
-
-        if (plan.Evaluator is not SplitEvaluator { Splits.Count: > 0 } splits)
-        {
-            throw new NotSupportedException($"{plan.Preset}/{plan.Method}: the run's example shape is unknown (its evaluator holds no test split).");
-        }
-
-        var model = Export(routed.Network, splits.Splits[0].Test.SampleShape, plan.Data.Tasks, tasks);
-        Metadata(model.Proto, "mtl.preset", plan.Preset);
-        Metadata(model.Proto, "mtl.method", plan.Method);
-        Metadata(model.Proto, "mtl.seed", plan.Seed.ToString(CultureInfo.InvariantCulture));
-        for (int t = 0; t < splits.Splits.Count; t++)
-        {
-            if (model.Tasks.Contains(splits.Splits[t].Name) && splits.Splits[t].TargetScale != 1.0)
+            if (plan.Evaluator is not TaggingEvaluator evaluator)
             {
-                Metadata(model.Proto, $"mtl.task.{splits.Splits[t].Name}.target_scale", splits.Splits[t].TargetScale.ToString("R", CultureInfo.InvariantCulture));
+                throw new NotSupportedException($"{plan.Preset}/{plan.Method}: the run's vocabularies are unknown (its evaluator is not a tagging evaluator).");
+            }
+
+            model = Export(tagger.Tagger, plan.Data.Tasks, tasks);
+            var batcher = evaluator.Batcher;
+            Metadata(model.Proto, "mtl.vocab.words", string.Join('\n', batcher.Words.Tokens));
+            if (batcher.Chars is { } chars)
+            {
+                Metadata(model.Proto, "mtl.vocab.chars", string.Join('\n', chars.Tokens));
+            }
+
+            Metadata(model.Proto, "mtl.vocab.lowercase", batcher.Words.Lowercase ? "true" : "false");
+            Metadata(model.Proto, "mtl.vocab.unknown_word_id", batcher.Words.UnknownId.ToString(CultureInfo.InvariantCulture));
+            Metadata(model.Proto, "mtl.max_word_chars", batcher.MaxWordChars.ToString(CultureInfo.InvariantCulture));
+            foreach (var task in batcher.Tasks.Where(t => model.Tasks.Contains(t.Name)))
+            {
+                Metadata(model.Proto, $"mtl.task.{task.Name}.labels", string.Join('\n', task.Tags.Tokens));
+            }
+        }
+        else
+        {
+            if (plan.Evaluator is not SplitEvaluator { Splits.Count: > 0 } splits)
+            {
+                throw new NotSupportedException($"{plan.Preset}/{plan.Method}: the run's example shape is unknown (its evaluator holds no test split).");
+            }
+
+            var shape = splits.Splits[0].Test.SampleShape;
+            model = plan.Model switch
+            {
+                RoutedModel routed => Export(routed.Network, shape, plan.Data.Tasks, tasks),
+                ExpertModel experts => Export(experts.Network, shape, plan.Data.Tasks, tasks),
+                _ => throw new NotSupportedException($"{plan.Preset}/{plan.Method}: models of type {plan.Model.GetType().Name} have no ONNX export."),
+            };
+            for (int t = 0; t < splits.Splits.Count; t++)
+            {
+                if (model.Tasks.Contains(splits.Splits[t].Name) && splits.Splits[t].TargetScale != 1.0)
+                {
+                    Metadata(model.Proto, $"mtl.task.{splits.Splits[t].Name}.target_scale", splits.Splits[t].TargetScale.ToString("R", CultureInfo.InvariantCulture));
+                }
             }
         }
 
+        Metadata(model.Proto, "mtl.preset", plan.Preset);
+        Metadata(model.Proto, "mtl.method", plan.Method);
+        Metadata(model.Proto, "mtl.seed", plan.Seed.ToString(CultureInfo.InvariantCulture));
         return model;
+    }
+
+    /// <summary>
+    /// Exports <paramref name="tagger"/> (its current weights; evaluation mode: no noise, no word dropout);
+    /// <paramref name="taskInfos"/> describes its tasks in order, <paramref name="tasks"/> names those to export (all
+    /// when null or empty). Inputs: <see cref="WordsInput"/>, <see cref="LengthsInput"/>, <see cref="CharsInput"/>,
+    /// <see cref="CharLengthsInput"/> (int64, as MtlSharp's padded sentence batches); one output per task, logits
+    /// float [N, T, tags].
+    /// </summary>
+    /// <exception cref="ArgumentException">A task name is unknown or given twice, or the task list does not fit the tagger.</exception>
+    public static OnnxModel Export(SequenceTagger tagger, IReadOnlyList<TaskInfo> taskInfos, IReadOnlyList<string>? tasks = null)
+    {
+        ArgumentNullException.ThrowIfNull(tagger);
+        ArgumentNullException.ThrowIfNull(taskInfos);
+        if (taskInfos.Count != tagger.Tasks)
+        {
+            throw new ArgumentException($"The tagger has {tagger.Tasks} tasks but {taskInfos.Count} task descriptions were given.", nameof(taskInfos));
+        }
+
+        int[] selected = Select(taskInfos, tasks);
+        var g = TaggerGraph.Build(tagger, taskInfos, selected);
+        var proto = Proto(g, "A BiLSTM sequence tagger exported by MtlSharp: evaluation mode; one output (logits per token) per task.");
+        var c = tagger.Config;
+        Metadata(proto, "mtl.tagger", $"layers={c.Layers}; hidden={c.Hidden}; per_task_networks={c.PerTaskNetworks}; subspaces={c.Subspaces}; connection={c.Connection}");
+        foreach (int t in selected)
+        {
+            Metadata(proto, $"mtl.task.{taskInfos[t].Name}.kind", taskInfos[t].Kind.ToString());
+        }
+
+        return new OnnxModel(proto, [WordsInput, LengthsInput, CharsInput, CharLengthsInput], [], selected.Select(t => taskInfos[t].Name).ToArray(), g.FloatCount);
+    }
+
+    /// <summary>
+    /// Exports the expert mixture <paramref name="network"/> (MMoE, one-gate MoE, PLE/CGC; its current weights) for
+    /// examples of shape <paramref name="sampleShape"/>; <paramref name="taskInfos"/> describes its tasks in order,
+    /// <paramref name="tasks"/> names those to export (all when null or empty).
+    /// </summary>
+    /// <exception cref="NotSupportedException">The network holds a stage with no ONNX translation.</exception>
+    /// <exception cref="ArgumentException">A task name is unknown or given twice, or the task list does not fit the network.</exception>
+    public static OnnxModel Export(ExpertNetwork network, IReadOnlyList<int> sampleShape, IReadOnlyList<TaskInfo> taskInfos, IReadOnlyList<string>? tasks = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(sampleShape);
+        ArgumentNullException.ThrowIfNull(taskInfos);
+        if (taskInfos.Count != network.Tasks)
+        {
+            throw new ArgumentException($"The network has {network.Tasks} tasks but {taskInfos.Count} task descriptions were given.", nameof(taskInfos));
+        }
+
+        int[] selected = Select(taskInfos, tasks);
+        var g = ExpertGraph.Build(network, sampleShape, taskInfos, selected, InputName);
+        var proto = Proto(g, "An expert-mixture multi-task network exported by MtlSharp: evaluation mode, per-example softmax gates; one output per task.");
+        foreach (int t in selected)
+        {
+            Metadata(proto, $"mtl.task.{taskInfos[t].Name}.kind", taskInfos[t].Kind.ToString());
+        }
+
+        return new OnnxModel(proto, InputName, [.. sampleShape], selected.Select(t => taskInfos[t].Name).ToArray(), g.FloatCount);
     }
 
     /// <summary>
@@ -94,16 +199,7 @@ public static class OnnxExporter
 
         int[] selected = Select(taskInfos, tasks);
         var g = RoutedGraph.Build(network, sampleShape, taskInfos, selected, InputName);
-        var proto = new ModelProto
-        {
-            IrVersion = IrVersion,
-            ProducerName = Producer,
-            Domain = "org.mtlsharp",
-            ModelVersion = 1,
-            DocString = "A routed multi-task network exported by MtlSharp: maximum-likelihood allocation, evaluation mode; one output per task.",
-            Graph = g.Graph,
-        };
-        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        var proto = Proto(g, "A routed multi-task network exported by MtlSharp: maximum-likelihood allocation, evaluation mode; one output per task.");
         var allocations = network.Allocations();
         for (int l = 0; l < allocations.Count; l++)
         {
@@ -151,6 +247,21 @@ public static class OnnxExporter
         }
 
         return [.. chosen];
+    }
+
+    private static ModelProto Proto(GraphBuilder g, string doc)
+    {
+        var proto = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = Producer,
+            Domain = "org.mtlsharp",
+            ModelVersion = 1,
+            DocString = doc,
+            Graph = g.Graph,
+        };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        return proto;
     }
 
     private static void Metadata(ModelProto proto, string key, string value) =>

@@ -5,14 +5,21 @@ using MtlSharp.NN.Checkpoints;
 namespace MtlSharp.Export;
 
 /// <summary>
-/// An exported ONNX model (one graph: one float input, one output per exported task), ready to be written.
+/// An exported ONNX model (one graph, one output per exported task), ready to be written. Routed and expert models
+/// take one float input; taggers take four int64 inputs (<see cref="InputNames"/>).
 /// </summary>
 public sealed class OnnxModel
 {
     internal OnnxModel(ModelProto proto, string inputName, IReadOnlyList<int> inputShape, IReadOnlyList<string> tasks, long weights)
+        : this(proto, [inputName], inputShape, tasks, weights)
+    {
+    }
+
+    internal OnnxModel(ModelProto proto, IReadOnlyList<string> inputNames, IReadOnlyList<int> inputShape, IReadOnlyList<string> tasks, long weights)
     {
         Proto = proto;
-        InputName = inputName;
+        InputNames = inputNames;
+        InputName = inputNames[0];
         InputShape = inputShape;
         Tasks = tasks;
         WeightCount = weights;
@@ -21,10 +28,16 @@ public sealed class OnnxModel
     /// <summary>The protobuf message (for tests and tools in this assembly).</summary>
     internal ModelProto Proto { get; }
 
-    /// <summary>Name of the graph input.</summary>
+    /// <summary>Name of the (first) graph input.</summary>
     public string InputName { get; }
 
-    /// <summary>Shape of one example; the input is float [N, InputShape…] with a symbolic batch size N.</summary>
+    /// <summary>Names of the graph inputs, in order (one for routed and expert models; words, lengths, chars, char_lengths for taggers).</summary>
+    public IReadOnlyList<string> InputNames { get; }
+
+    /// <summary>
+    /// Shape of one example; the input is float [N, InputShape…] with a symbolic batch size N. Empty for taggers,
+    /// whose inputs are int64 with symbolic sizes (see <see cref="OnnxExporter.WordsInput"/>).
+    /// </summary>
     public IReadOnlyList<int> InputShape { get; }
 
     /// <summary>The exported tasks, in model order; each is the name of one graph output.</summary>

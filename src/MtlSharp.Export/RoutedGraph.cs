@@ -115,46 +115,10 @@ internal static class RoutedGraph
         foreach (int t in selected)
         {
             var info = tasks[t];
-            string what = info.Kind switch
-            {
-                TaskKind.Classification => $"logits of task '{info.Name}' ({info.Outputs} classes; softmax for probabilities)",
-                TaskKind.MultiLabel => $"logits of task '{info.Name}' ({info.Outputs} labels; sigmoid for probabilities)",
-                _ => $"predicted values of task '{info.Name}'",
-            };
+            string what = Describe(info);
             if (network.Heads is { } heads)
             {
-                string x = current[t];
-                if (shape.Length != 1)
-                {
-                    x = g.Node("Flatten", "/heads/Flatten", [x], GraphBuilder.Attr("axis", 1L));
-                }
-
-                int width = shape.Aggregate(1, (a, b) => a * b);
-                for (int l = 0; l < heads.HiddenSizes.Count; l++)
-                {
-                    var (hw, hb) = heads.Hidden(t, l);
-                    if (hw.Shape[1] != width)
-                    {
-                        throw new NotSupportedException($"Task '{info.Name}': its head's layer {l} takes {hw.Shape[1]} features, but gets {width}.");
-                    }
-
-                    string hwi = g.Floats(hw.Name, hw.Value.Span, hw.Shape[0], hw.Shape[1]);
-                    string hbi = g.Floats(hb.Name, hb.Value.Span, hb.Shape[0]);
-                    x = g.Node("Relu", $"/heads/{info.Name}/hidden{l}/Relu", [g.Node("Gemm", $"/heads/{info.Name}/hidden{l}/Gemm", [x, hwi, hbi], GraphBuilder.Attr("transB", 1L))]);
-                    width = hw.Shape[0];
-                }
-
-                var w = heads.Weight(t);
-                var b = heads.Bias(t);
-                if (w.Shape.Rank != 2 || w.Shape[1] != width)
-                {
-                    throw new NotSupportedException($"Task '{info.Name}': its head takes {(w.Shape.Rank == 2 ? w.Shape[1] : 0)} features, but the last stage gives {width}.");
-                }
-
-                string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
-                string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
-                g.NodeTo(info.Name, "Gemm", [x, wi, bi], GraphBuilder.Attr("transB", 1L));
-                g.Graph.Output.Add(GraphBuilder.FloatValue(info.Name, Batch, [w.Shape[0]], what));
+                Head(g, heads, t, info, current[t], shape, what);
             }
             else
             {
@@ -166,7 +130,52 @@ internal static class RoutedGraph
         return g;
     }
 
-    private static string Component(GraphBuilder g, IComponentStack stack, int c, string x, string prefix, int stage)
+    /// <summary>The description of task <paramref name="info"/>'s graph output.</summary>
+    public static string Describe(TaskInfo info) => info.Kind switch
+    {
+        TaskKind.Classification => $"logits of task '{info.Name}' ({info.Outputs} classes; softmax for probabilities)",
+        TaskKind.MultiLabel => $"logits of task '{info.Name}' ({info.Outputs} labels; sigmoid for probabilities)",
+        _ => $"predicted values of task '{info.Name}'",
+    };
+
+    /// <summary>Task <paramref name="t"/>'s head (hidden Gemm + ReLU layers, then a Gemm) on x of shape [N, shape…], written to the graph output named after the task.</summary>
+    public static void Head(GraphBuilder g, TaskHeads heads, int t, TaskInfo info, string x, int[] shape, string what)
+    {
+        if (shape.Length != 1)
+        {
+            x = g.Node("Flatten", "/heads/Flatten", [x], GraphBuilder.Attr("axis", 1L));
+        }
+
+        int width = shape.Aggregate(1, (a, b) => a * b);
+        for (int l = 0; l < heads.HiddenSizes.Count; l++)
+        {
+            var (hw, hb) = heads.Hidden(t, l);
+            if (hw.Shape[1] != width)
+            {
+                throw new NotSupportedException($"Task '{info.Name}': its head's layer {l} takes {hw.Shape[1]} features, but gets {width}.");
+            }
+
+            string hwi = g.Floats(hw.Name, hw.Value.Span, hw.Shape[0], hw.Shape[1]);
+            string hbi = g.Floats(hb.Name, hb.Value.Span, hb.Shape[0]);
+            x = g.Node("Relu", $"/heads/{info.Name}/hidden{l}/Relu", [g.Node("Gemm", $"/heads/{info.Name}/hidden{l}/Gemm", [x, hwi, hbi], GraphBuilder.Attr("transB", 1L))]);
+            width = hw.Shape[0];
+        }
+
+        var w = heads.Weight(t);
+        var b = heads.Bias(t);
+        if (w.Shape.Rank != 2 || w.Shape[1] != width)
+        {
+            throw new NotSupportedException($"Task '{info.Name}': its head takes {(w.Shape.Rank == 2 ? w.Shape[1] : 0)} features, but the last stage gives {width}.");
+        }
+
+        string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
+        string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
+        g.NodeTo(info.Name, "Gemm", [x, wi, bi], GraphBuilder.Attr("transB", 1L));
+        g.Graph.Output.Add(GraphBuilder.FloatValue(info.Name, Batch, [w.Shape[0]], what));
+    }
+
+    /// <summary>Component <paramref name="c"/> of <paramref name="stack"/> on <paramref name="x"/>.</summary>
+    public static string Component(GraphBuilder g, IComponentStack stack, int c, string x, string prefix, int stage)
     {
         string ci = ".c" + c.ToString(CultureInfo.InvariantCulture);
         switch (stack)
@@ -276,7 +285,7 @@ internal static class RoutedGraph
     /// [dense values, codes…] → [dense values, embeddings…]: Slice for the dense part, and per code column Slice,
     /// Cast to int64 (truncation, as the C# cast), codes outside [0, levels) → 0 (Where), Gather, Flatten; Concat.
     /// </summary>
-    private static string Embedded(GraphBuilder g, EmbeddedInput e, string x, int[] shape, string stage)
+    public static string Embedded(GraphBuilder g, EmbeddedInput e, string x, int[] shape, string stage)
     {
         int codes = e.Tables.Count;
         if (shape.Length != 1 || shape[0] != e.Dense + codes)

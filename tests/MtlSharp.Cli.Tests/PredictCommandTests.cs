@@ -127,6 +127,39 @@ public sealed class PredictCommandTests
     }
 
     [Fact]
+    public void ExpertMixturePredictionsEqualThoseOfThePredictor()
+    {
+        using var tmp = new TempFolder();
+        File.WriteAllText(Path.Combine(tmp.Path, "t.csv"), Table);
+        string cfg = Path.Combine(tmp.Path, "moe.json");
+        File.WriteAllText(cfg, Config.Replace(
+            "\"methods\": { \"shared\": { \"model\": { \"router\": \"shared-bottom\" } } },",
+            "\"methods\": { \"mmoe\": { \"model\": { \"type\": \"mmoe\", \"router\": null, \"layers\": null, \"heads\": null, \"experts\": 2, \"expertSizes\": [3], \"gates\": \"per-task\" } } },",
+            StringComparison.Ordinal));
+        string run = Path.Combine(tmp.Path, "run");
+        var (code, output) = Mtl.Run("train", "--config", cfg, "--method", "mmoe", "--data", tmp.Path, "--no-tensorboard", "--out", run);
+        Assert.True(code == 0, output);
+        string ckpt = Path.Combine(run, "checkpoints", "last");
+        string outFile = Path.Combine(tmp.Path, "pred.csv");
+        (code, output) = Mtl.Run("predict", "--checkpoint", ckpt, "--input", Path.Combine(tmp.Path, "t.csv"), "--out", outFile, "--task", "kind");
+        Assert.True(code == 0, output);
+        Assert.Contains("12 records predicted", output, StringComparison.Ordinal);
+
+        var plan = ConfigRunBuilder.Build(ConfigDocument.Load(cfg).Resolve("mmoe", null, tmp.Path), 0);
+        Assert.IsType<MtlSharp.MultiTask.Models.Experts.ExpertModel>(plan.Model);
+        var predictor = Predictor.Load(plan, ckpt);
+        var x = plan.Tabular!.Encoder.Encode(Enumerable.Range(0, 12).ToArray()).Dense;
+        float[] kind = predictor.Predict("kind", x);
+        string[] rows = File.ReadAllLines(outFile);
+        Assert.Equal("record,kind,kind:u,kind:v,kind:w", rows[0]);
+        for (int r = 0; r < 12; r++)
+        {
+            string[] f = rows[r + 1].Split(',');
+            AssertSoftmax(kind.AsSpan(r * 3, 3), [double.Parse(f[2], Ci), double.Parse(f[3], Ci), double.Parse(f[4], Ci)]);
+        }
+    }
+
+    [Fact]
     public void ImagesPredictFromIdxAndPngAlike()
     {
         using var tmp = new TempFolder();

@@ -4,6 +4,7 @@ using MtlSharp.Export.Onnx;
 using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models.Experts;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.NN;
 using MtlSharp.Tensors;
@@ -13,7 +14,7 @@ using Xunit.Abstractions;
 
 namespace MtlSharp.Export.Tests;
 
-/// <summary>Exports routed models and checks them in ONNX Runtime against MtlSharp's own evaluation-mode outputs.</summary>
+/// <summary>Exports routed and expert models and checks them in ONNX Runtime against MtlSharp's own evaluation-mode outputs.</summary>
 internal static class OnnxHarness
 {
     /// <summary>|onnx − mtl| ≤ Tolerance · max(1, |mtl|): absolute for small values, relative for large ones.</summary>
@@ -70,6 +71,20 @@ internal static class OnnxHarness
         return network.Forward(x, new RoutingContext(task, false, 1f, new Rng(1))).ToArray();
     }
 
+    /// <summary>MtlSharp's evaluation-mode output of <paramref name="task"/> on <paramref name="x"/> (a routed or expert model).</summary>
+    public static float[] Reference(RunPlan plan, Tensor x, int task)
+    {
+        if (plan.Model is RoutedModel routed)
+        {
+            return Reference(routed.Network, x, task);
+        }
+
+        var experts = ((ExpertModel)plan.Model).Network;
+        experts.Eval();
+        using var _ = Autograd.NoGrad();
+        return experts.Forward(x, task).ToArray();
+    }
+
     /// <summary>Runs <paramref name="model"/> in ONNX Runtime on one batch; every output by name.</summary>
     public static Dictionary<string, (float[] Data, long[] Shape)> Run(byte[] model, string inputName, float[] input, int[] shape)
     {
@@ -113,7 +128,6 @@ internal static class OnnxHarness
     {
         var model = OnnxExporter.Export(plan, tasks);
         byte[] bytes = model.ToArray();
-        var network = Network(plan);
         var splits = ((SplitEvaluator)plan.Evaluator).Splits;
         var names = plan.Data.Tasks.Select(t => t.Name).ToList();
         double max = 0;
@@ -126,7 +140,7 @@ internal static class OnnxHarness
             foreach (string name in model.Tasks)
             {
                 int t = names.IndexOf(name);
-                float[] expected = Reference(network, x, t);
+                float[] expected = Reference(plan, x, t);
                 var (actual, shape) = outputs[name];
                 Assert.Equal(x.Shape[0], shape[0]);
                 max = Math.Max(max, AssertClose(expected, actual, $"{name} on {source}'s inputs"));

@@ -1,8 +1,10 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using MtlSharp.Data.Text;
 using MtlSharp.Export;
 using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Tasks;
 using MtlSharp.Tensors;
 
 namespace MtlSharp.Benchmarks.Cases;
@@ -11,7 +13,10 @@ namespace MtlSharp.Benchmarks.Cases;
 /// Inference of the mnist4 Gumbel-Matrix model (freshly initialised; the allocation is its maximum-likelihood one):
 /// <see cref="Predictor.PredictAll"/> against ONNX Runtime running the <see cref="OnnxExporter"/> export of the same
 /// model, every task's outputs, batch 1 and 64, the same thread count (ONNX Runtime: intra-op threads, one inter-op).
-/// Needs MNIST under <c>MTLSHARP_DATA</c> (default ../shared/datasets) for the run's shapes; skipped without it.
+/// Then the ewt-domains hard-sharing tagger (full size, freshly initialised): <see cref="TaggerPredictor.Predict"/>
+/// against ONNX Runtime on the export, both from the words of real EWT test sentences (ONNX Runtime's side includes
+/// the vocabulary look-up and padding, as the predictor's does), batch 1 (a 17-token sentence) and 64 sentences.
+/// Needs MNIST and UD English-EWT under <c>MTLSHARP_DATA</c> (default ../shared/datasets); a part is skipped without its data.
 /// </summary>
 internal sealed class InferenceCase : IBenchCase
 {
@@ -23,9 +28,64 @@ internal sealed class InferenceCase : IBenchCase
         if (!Directory.Exists(Path.Combine(data, "mnist")))
         {
             Console.Error.WriteLine($"inference: no mnist/ under {Path.GetFullPath(data)}; skipped (set MTLSHARP_DATA)");
-            yield break;
+        }
+        else
+        {
+            foreach (var r in Mnist4(data, options))
+            {
+                yield return r;
+            }
         }
 
+        if (!Directory.Exists(Path.Combine(data, "ud-english-ewt")))
+        {
+            Console.Error.WriteLine($"inference: no ud-english-ewt/ under {Path.GetFullPath(data)}; tagger skipped (set MTLSHARP_DATA)");
+        }
+        else
+        {
+            foreach (var r in Tagger(data, options))
+            {
+                yield return r;
+            }
+        }
+    }
+
+    private IEnumerable<BenchResult> Tagger(string data, BenchOptions options)
+    {
+        var plan = ConfigRunBuilder.Build(BuiltInConfigs.Load("ewt-domains").Resolve("hard-sharing", null, data), seed: 0);
+        var predictor = new TaggerPredictor(plan);
+        var model = OnnxExporter.Export(plan);
+        var batcher = ((TaggingEvaluator)plan.Evaluator).Batcher;
+        using var sessionOptions = new SessionOptions { IntraOpNumThreads = Threading.ThreadCount, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+        using var session = new InferenceSession(model.ToArray(), sessionOptions);
+        var test = EwtCorpus.Load(Path.Combine(data, "ud-english-ewt")).Of("test", "answers");
+        var empty = new Dictionary<string, string[]>();
+        foreach (int batch in new[] { 1, 64 })
+        {
+            var sentences = batch == 1 ? [test.First(s => s.Length == 17)] : test.Take(64).ToArray();
+            var words = sentences.Select(s => (IReadOnlyList<string>)s.Words).ToList();
+            var (ours, oursAlloc) = Measure.Time(() => predictor.Predict(words), options);
+            yield return new BenchResult(Name, $"infer/tagger/predictor/b{batch}", Threading.ThreadCount, ours, null, oursAlloc, "batch");
+            var (ort, ortAlloc) = Measure.Time(() =>
+            {
+                var tagged = words.Select(w => new TaggedSentence([.. w], empty, "bench")).ToArray();
+                var b = batcher.Create(tagged);
+                long n = b.BatchSize, t = b.MaxLength;
+                var inputs = new[]
+                {
+                    NamedOnnxValue.CreateFromTensor(OnnxExporter.WordsInput, new DenseTensor<long>(b.WordIds.Select(v => (long)v).ToArray(), [(int)n, (int)t])),
+                    NamedOnnxValue.CreateFromTensor(OnnxExporter.LengthsInput, new DenseTensor<long>(b.Lengths.Select(v => (long)v).ToArray(), [(int)n])),
+                    NamedOnnxValue.CreateFromTensor(OnnxExporter.CharsInput, new DenseTensor<long>(b.CharIds!.Select(v => (long)v).ToArray(), [(int)n, (int)t, b.MaxChars])),
+                    NamedOnnxValue.CreateFromTensor(OnnxExporter.CharLengthsInput, new DenseTensor<long>(b.CharLengths.Select(v => (long)v).ToArray(), [(int)n, (int)t])),
+                };
+                using var results = session.Run(inputs);
+            }, options);
+            yield return new BenchResult(Name, $"infer/tagger/onnxruntime/b{batch}", Threading.ThreadCount, ort, null, ortAlloc, "batch");
+        }
+    }
+
+    private IEnumerable<BenchResult> Mnist4(string data, BenchOptions options)
+    {
         var plan = ConfigRunBuilder.Build(BuiltInConfigs.Load("mnist4").Resolve("gumbel", null, data), seed: 0, scale: 0.001);
         var predictor = new Predictor(plan);
         var model = OnnxExporter.Export(plan);

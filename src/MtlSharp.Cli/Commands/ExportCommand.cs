@@ -2,17 +2,17 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using MtlSharp.Export;
-using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Models.Tagging;
 using MtlSharp.NN.Checkpoints;
 
 namespace MtlSharp.Cli.Commands;
 
 /// <summary>
 /// <c>mtl export --checkpoint DIR --onnx FILE [--task NAME]…</c>: rebuilds the checkpoint's run as <c>mtl eval</c>
-/// does, loads the weights and writes the routed model as one ONNX graph (maximum-likelihood allocation; one output
-/// per task, or per task asked for). Exit 1 for a model with no ONNX export (the taggers) or a file that cannot be
-/// written (nothing partial is left), 2 for an unknown task name.
+/// does, loads the weights and writes the model as one ONNX graph (routed models with their maximum-likelihood
+/// allocation, expert mixtures, BiLSTM taggers; one output per task, or per task asked for). Exit 1 for a model with
+/// no ONNX translation or a file that cannot be written (nothing partial is left), 2 for an unknown task name.
 /// </summary>
 internal static class ExportCommand
 {
@@ -23,7 +23,7 @@ internal static class ExportCommand
         var task = new Option<string[]>("--task") { Description = "Export this task (repeat for several; default: every task)." };
         var data = new Option<string?>("--data") { Description = "Data directory (default: the one the run was trained with); the run's data fixes the input shape." };
         var threads = CommonOptions.Threads();
-        var cmd = new Command("export", "Export a routed model's checkpoint as an ONNX model (opset 17): one input, one output per task.") { checkpoint, onnx, task, data, threads };
+        var cmd = new Command("export", "Export a checkpoint as an ONNX model (opset 17): routed, expert and tagger models; one output per task.") { checkpoint, onnx, task, data, threads };
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r.GetValue(threads));
@@ -41,18 +41,7 @@ internal static class ExportCommand
 
             var train = TrainCommand.Instance;
             var parsed = train.ParseStored(args, Path.Combine(dir, Checkpoint.MetadataFile));
-            var (_, config) = train.Resolve(parsed);
-            if (config.Model is TaggerModelSpec)
-            {
-                // Before the data is loaded: the tagger has no ONNX translation.
-                throw new NotSupportedException($"{config.Name}/{config.Method} is a tagger (BiLSTM) model; only routed models can be exported to ONNX.");
-            }
-
             var plan = train.BuildPlan(parsed);
-            if (plan.Model is not RoutedModel routed)
-            {
-                throw new NotSupportedException($"{plan.Preset}/{plan.Method} is not a routed model; only routed models can be exported to ONNX.");
-            }
 
             var names = plan.Data.Tasks.Select(t => t.Name).ToArray();
             foreach (string name in tasks)
@@ -73,9 +62,15 @@ internal static class ExportCommand
             model.Save(output);
             var ci = CultureInfo.InvariantCulture;
             Console.WriteLine($"{plan.Preset}/{plan.Method} seed {plan.Seed}, checkpoint step {meta.Step}");
-            Console.WriteLine(string.Create(ci, $"wrote {output}: ONNX opset {OnnxExporter.OpsetVersion}, input '{model.InputName}' float [N, {string.Join(", ", model.InputShape)}], {model.NodeCount} nodes, {model.WeightCount:N0} weights"));
-            Console.WriteLine($"  outputs: {string.Join(", ", model.Tasks)}");
-            TrainCommand.PrintAllocation(routed.Network.Allocations());
+            string inputs = model.InputNames.Count == 1
+                ? $"input '{model.InputName}' float [N, {string.Join(", ", model.InputShape)}]"
+                : $"inputs {string.Join(", ", model.InputNames.Select(n => $"'{n}'"))} (int64)";
+            Console.WriteLine(string.Create(ci, $"wrote {output}: ONNX opset {OnnxExporter.OpsetVersion}, {inputs}, {model.NodeCount} nodes, {model.WeightCount:N0} weights"));
+            Console.WriteLine($"  outputs: {string.Join(", ", model.Tasks)}{(plan.Model is TaggerModel ? " (logits [N, T, tags] per token)" : "")}");
+            if (plan.Model is RoutedModel routed)
+            {
+                TrainCommand.PrintAllocation(routed.Network.Allocations());
+            }
             return 0;
         });
         return cmd;

@@ -7,7 +7,9 @@ using MtlSharp.Data.Tasks;
 using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models.Experts;
 using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Models.Tagging;
 using MtlSharp.NN.Checkpoints;
 
 namespace MtlSharp.Cli.Commands;
@@ -17,7 +19,8 @@ namespace MtlSharp.Cli.Commands;
 /// rebuilds the checkpoint's run as <c>mtl eval</c> does (a CSV run refits its input encoding on the training split,
 /// deterministically, so new rows are encoded exactly as the training rows were), loads the weights and predicts, a
 /// chunk of records at a time: CSV rows for tabular runs (label columns may be absent), IDX image files, a PNG or a
-/// folder of PNGs for image runs. A bad record is reported on stderr with its line (or file) and skipped; with
+/// folder of PNGs for image runs, and for taggers CoNLL-U (<c>.conllu</c>) or plain text (a sentence per line,
+/// tokens split on whitespace; one output line per token). A bad record is reported on stderr with its line (or file) and skipped; with
 /// <c>--strict</c> the first one ends the command with exit 1 and no output file. <c>--out</c> is replaced atomically.
 /// </summary>
 internal static class PredictCommand
@@ -27,14 +30,14 @@ internal static class PredictCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder (e.g. runs/…/checkpoints/last or …/best).", Required = true };
-        var input = new Option<string>("--input") { Description = "What to predict on: a CSV file (tabular runs; gzip too), an IDX image file, a PNG file or a folder of PNGs (image runs).", Required = true };
+        var input = new Option<string>("--input") { Description = "What to predict on: a CSV file (tabular runs; gzip too), an IDX image file, a PNG file or a folder of PNGs (image runs), CoNLL-U (.conllu) or plain text with one sentence per line (taggers).", Required = true };
         var task = new Option<string[]>("--task") { Description = "Predict this task (repeat for several; default: every task)." };
         var output = new Option<string?>("--out") { Description = "The file to write (replaced atomically; default: standard output)." };
         var format = new Option<string?>("--format") { Description = "csv or jsonl (default: jsonl for an --out ending in .jsonl or .json, else csv)." };
         var strict = new Option<bool>("--strict") { Description = "Stop with exit 1 at the first bad record (default: report it on stderr and skip it)." };
         var data = new Option<string?>("--data") { Description = "Data directory (default: the one the run was trained with); a CSV run refits its encoding on its training rows." };
         var threads = CommonOptions.Threads();
-        var cmd = new Command("predict", "Predict with a checkpoint on new CSV rows or images.") { checkpoint, input, task, output, format, strict, data, threads };
+        var cmd = new Command("predict", "Predict with a checkpoint on new CSV rows, images or sentences.") { checkpoint, input, task, output, format, strict, data, threads };
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r.GetValue(threads));
@@ -47,14 +50,24 @@ internal static class PredictCommand
                 "jsonl" => true,
                 var f => throw new UsageException($"--format must be csv or jsonl, got '{f}'"),
             };
-            var (plan, predictor) = Load(r.GetValue(checkpoint)!, r.GetValue(data));
-            var tasks = Tasks(plan, predictor, r.GetValue(task) ?? []);
+            var plan = Load(r.GetValue(checkpoint)!, r.GetValue(data));
             if (!File.Exists(inputPath) && !Directory.Exists(inputPath))
             {
                 throw new FileNotFoundException($"{inputPath}: no such file or folder.");
             }
 
-            var run = new PredictRun(predictor, tasks, r.GetValue(strict));
+            if (plan.Model is TaggerModel)
+            {
+                return PredictSentences(plan, inputPath, outPath, json, r.GetValue(task) ?? [], r.GetValue(strict));
+            }
+
+            var predictor = new Predictor(plan);
+            if (plan.Tabular is null && predictor.InputShape.Count != 3)
+            {
+                throw new NotSupportedException($"{plan.Preset}/{plan.Method}: 'mtl predict' takes CSV runs, image runs and taggers; this run's inputs (shape [{string.Join(", ", predictor.InputShape)}]) are none of them.");
+            }
+
+            var run = new PredictRun(predictor, Tasks(plan, predictor.Tasks, r.GetValue(task) ?? [], null), r.GetValue(strict));
             WriteAtomically(outPath, writer =>
             {
                 if (plan.Tabular is { } csv)
@@ -75,7 +88,28 @@ internal static class PredictCommand
         return cmd;
     }
 
-    private static (RunPlan Plan, Predictor Predictor) Load(string given, string? data)
+    /// <summary>A tagger's predictions for the sentences of a CoNLL-U or plain-text file, one line per token.</summary>
+    private static int PredictSentences(RunPlan plan, string inputPath, string? outPath, bool json, string[] names, bool strict)
+    {
+        if (Directory.Exists(inputPath))
+        {
+            throw new UsageException($"--input {inputPath}: a tagger reads one CoNLL-U (.conllu) or plain-text file, not a folder");
+        }
+
+        var tagger = new TaggerPredictor(plan);
+        var run = new TextPredictRun(tagger, Tasks(plan, tagger.Tasks, names, t => tagger.Labels(t)), strict);
+        WriteAtomically(outPath, writer => run.Sentences(inputPath, json, writer));
+        string done = $"mtl: {run.Written} sentences ({run.Tokens} tokens) predicted into {outPath ?? "standard output"}";
+        Console.Error.WriteLine(run.Bad == 0 ? done : $"{done}; {run.Bad} bad sentences skipped");
+        if (run.Unknown > 0)
+        {
+            Console.Error.WriteLine($"mtl: note: {run.Unknown} of {run.Tokens} tokens were not in the training vocabulary (read as <unk>, as in training)");
+        }
+
+        return 0;
+    }
+
+    private static RunPlan Load(string given, string? data)
     {
         string dir = CheckpointFolder.Resolve(given)
             ?? throw new FileNotFoundException($"No complete checkpoint in '{given}': {Checkpoint.MetadataFile} is missing.");
@@ -88,34 +122,22 @@ internal static class PredictCommand
 
         var train = TrainCommand.Instance;
         var parsed = train.ParseStored(args, Path.Combine(dir, Checkpoint.MetadataFile));
-        var (_, config) = train.Resolve(parsed);
-        if (config.Model is TaggerModelSpec)
-        {
-            throw new NotSupportedException($"{config.Name}/{config.Method} is a tagger (BiLSTM) model; 'mtl predict' takes routed models over CSV or image data.");
-        }
 
         // The weights are read (and checked) before the run's data is loaded: a damaged file fails fast.
         string weightsPath = Path.Combine(dir, Checkpoint.ModelFile);
         var weights = SafeTensors.Read(weightsPath);
         var plan = train.BuildPlan(parsed);
-        if (plan.Model is not RoutedModel)
+        if (plan.Model is not (RoutedModel or ExpertModel or TaggerModel))
         {
-            throw new NotSupportedException($"{plan.Preset}/{plan.Method} is not a routed model; 'mtl predict' takes routed models over CSV or image data.");
+            throw new NotSupportedException($"{plan.Preset}/{plan.Method}: 'mtl predict' takes routed, expert and tagger models.");
         }
 
         Checkpoint.LoadModel(plan.Model.Module, weights, strict: true, source: weightsPath);
-        var predictor = new Predictor(plan);
-        if (plan.Tabular is null && predictor.InputShape.Count != 3)
-        {
-            throw new NotSupportedException($"{plan.Preset}/{plan.Method}: 'mtl predict' takes CSV runs and image runs; this run's inputs (shape [{string.Join(", ", predictor.InputShape)}]) are neither.");
-        }
-
-        return (plan, predictor);
+        return plan;
     }
 
-    private static List<PredictedTask> Tasks(RunPlan plan, Predictor predictor, string[] names)
+    private static List<PredictedTask> Tasks(RunPlan plan, IReadOnlyList<TaskInfo> all, string[] names, Func<int, IReadOnlyList<string>>? labels)
     {
-        var all = predictor.Tasks;
         var chosen = new List<int>();
         foreach (string name in names)
         {
@@ -143,6 +165,11 @@ internal static class PredictCommand
             {
                 var l = csv.Labels[t];
                 return new PredictedTask(info.Name, t, l.Kind, l.Kind == TaskKind.Classification ? l.Classes : l.Columns, l.Mean, l.Std);
+            }
+
+            if (labels is not null)
+            {
+                return new PredictedTask(info.Name, t, TaskKind.Classification, labels(t));
             }
 
             return new PredictedTask(info.Name, t, info.Kind, Enumerable.Range(0, info.Outputs).Select(k => k.ToString(CultureInfo.InvariantCulture)).ToArray());

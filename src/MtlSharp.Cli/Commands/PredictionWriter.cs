@@ -7,8 +7,8 @@ using MtlSharp.Data.Tasks;
 namespace MtlSharp.Cli.Commands;
 
 /// <summary>
-/// Writes <c>mtl predict</c>'s results, one line per input record: CSV (a header, then <c>record[,file],TASK…</c>) or
-/// JSON lines. Classification: the predicted class and the softmax probability of every class; multi-label: the
+/// Writes <c>mtl predict</c>'s results, one line per input record (per token for taggers): CSV (a header, then
+/// <c>record[,file],TASK…</c>, or <c>record,line,token,word,TASK…</c>) or JSON lines. Classification: the predicted class and the softmax probability of every class; multi-label: the
 /// sigmoid probability of every label; regression: the value in the label column's units.
 /// </summary>
 internal sealed class PredictionWriter
@@ -20,7 +20,8 @@ internal sealed class PredictionWriter
     private readonly bool _withFile;
     private readonly StringBuilder _line = new();
 
-    public PredictionWriter(TextWriter output, bool json, IReadOnlyList<PredictedTask> tasks, bool withFile)
+    /// <summary>A writer of one line per record (<paramref name="withFile"/>: with the record's file name), or per token (<paramref name="tokens"/>).</summary>
+    public PredictionWriter(TextWriter output, bool json, IReadOnlyList<PredictedTask> tasks, bool withFile, bool tokens = false)
     {
         _out = output;
         _json = json;
@@ -32,6 +33,11 @@ internal sealed class PredictionWriter
             if (withFile)
             {
                 header.Add("file");
+            }
+
+            if (tokens)
+            {
+                header.AddRange(["line", "token", "word"]);
             }
 
             foreach (var t in tasks)
@@ -75,6 +81,33 @@ internal sealed class PredictionWriter
             }
         }
 
+        AppendTasks(outputs, row);
+    }
+
+    /// <summary>
+    /// Writes token <paramref name="token"/> (1-based) of sentence <paramref name="record"/>, read at line
+    /// <paramref name="line"/>: row <paramref name="row"/> of every task's outputs.
+    /// </summary>
+    public void WriteToken(long record, long line, int token, string word, float[][] outputs, int row)
+    {
+        _line.Clear();
+        if (_json)
+        {
+            _line.Append("{\"record\":").Append(record.ToString(Ci))
+                .Append(",\"line\":").Append(line.ToString(Ci))
+                .Append(",\"token\":").Append(token.ToString(Ci))
+                .Append(",\"word\":").Append(Json(word));
+        }
+        else
+        {
+            _line.Append(record.ToString(Ci)).Append(',').Append(line.ToString(Ci)).Append(',').Append(token.ToString(Ci)).Append(',').Append(Csv(word));
+        }
+
+        AppendTasks(outputs, row);
+    }
+
+    private void AppendTasks(float[][] outputs, int row)
+    {
         for (int i = 0; i < _tasks.Count; i++)
         {
             var t = _tasks[i];

@@ -1,5 +1,6 @@
 using MtlSharp.Data.Tasks;
 using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models.Experts;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.NN.Checkpoints;
 using MtlSharp.Tensors;
@@ -8,9 +9,10 @@ using MtlSharp.Tensors.Autodiff;
 namespace MtlSharp.MultiTask.Evaluation;
 
 /// <summary>
-/// Batch prediction with a trained routed model, safe to call from many threads at once: the weights are loaded once
-/// and only read afterwards; each call runs in evaluation mode (no dropout, no gradient tape) with the
-/// maximum-likelihood allocation of every routed layer, as <c>mtl export</c>'s ONNX graph does.
+/// Batch prediction with a trained routed model or expert mixture (MMoE, one-gate MoE, PLE/CGC), safe to call from
+/// many threads at once: the weights are loaded once and only read afterwards; each call runs in evaluation mode (no
+/// dropout, no gradient tape) with the maximum-likelihood allocation of every routed layer, as <c>mtl export</c>'s
+/// ONNX graph does. BiLSTM taggers have their own, <see cref="TaggerPredictor"/>.
 /// </summary>
 /// <remarks>
 /// Inputs are rows of the run's example shape (<see cref="InputShape"/>), in the run's encoding (e.g. encoded CSV rows);
@@ -22,19 +24,29 @@ public sealed class Predictor
 {
     private const int ChunkRows = 256;
 
-    private readonly RoutedNetwork _network;
+    private readonly RoutedNetwork? _network;
+    private readonly ExpertNetwork? _experts;
     private readonly ThreadLocal<TensorArena> _arenas = new(() => new TensorArena());
     private readonly int _rowSize;
     private readonly int[] _shape;
 
     /// <summary>Predicts with <paramref name="plan"/>'s routed model as it is (its current weights).</summary>
-    /// <exception cref="NotSupportedException">The model is not a routed network (e.g. a tagger), or the run's example shape is unknown.</exception>
+    /// <exception cref="NotSupportedException">The model is not a routed network or expert mixture (e.g. a tagger), or the run's example shape is unknown.</exception>
     public Predictor(RunPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        if (plan.Model is not RoutedModel routed)
+        switch (plan.Model)
         {
-            throw new NotSupportedException($"The predictor takes routed models; {plan.Preset}/{plan.Method} is a {plan.Model.GetType().Name}.");
+            case RoutedModel routed:
+                _network = routed.Network;
+                _network.Eval();
+                break;
+            case ExpertModel experts:
+                _experts = experts.Network;
+                _experts.Eval();
+                break;
+            default:
+                throw new NotSupportedException($"The predictor takes routed and expert models; {plan.Preset}/{plan.Method} is a {plan.Model.GetType().Name} (taggers: TaggerPredictor).");
         }
 
         if (plan.Evaluator is not SplitEvaluator { Splits.Count: > 0 } splits)
@@ -42,8 +54,6 @@ public sealed class Predictor
             throw new NotSupportedException($"{plan.Preset}/{plan.Method}: the run's example shape is unknown (its evaluator holds no test split).");
         }
 
-        _network = routed.Network;
-        _network.Eval();
         _shape = (int[])splits.Splits[0].Test.SampleShape.Clone();
         _rowSize = splits.Splits[0].Test.SampleSize;
         Tasks = plan.Data.Tasks;
@@ -117,7 +127,7 @@ public sealed class Predictor
             dims[0] = n;
             using var scope = _arenas.Value!.Enter();   // one buffer pool per calling thread, reused chunk after chunk
             var x = Tensor.FromArray(inputs.Slice(start * _rowSize, n * _rowSize), dims);
-            ReadOnlySpan<float> y = _network.Forward(x, ctx).Span;
+            ReadOnlySpan<float> y = (_network is not null ? _network.Forward(x, ctx) : _experts!.Forward(x, task)).Span;
             if (y.Length != n * width)
             {
                 throw new InvalidOperationException($"Task '{Tasks[task].Name}' gave {y.Length} values for {n} rows; expected {width} per row.");

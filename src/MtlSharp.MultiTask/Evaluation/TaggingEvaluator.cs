@@ -7,6 +7,9 @@ namespace MtlSharp.MultiTask.Evaluation;
 /// <summary>Token accuracy of every tagging task on a dev and a test set of sentences (<see cref="TaggingMetrics"/>).</summary>
 public sealed class TaggingEvaluator(SentenceBatcher batcher, IReadOnlyList<TaggedSentence> dev, IReadOnlyList<TaggedSentence> test, int batchSize = 64) : IEvaluator
 {
+    /// <summary>How the run turns sentences into batches: its word and character vocabularies and tag sets.</summary>
+    public SentenceBatcher Batcher => batcher;
+
     /// <inheritdoc/>
     public bool HasValidation => dev.Count > 0;
 

@@ -120,4 +120,35 @@ public sealed class PredictorTests
 
         Assert.Equal(10 * 300, sequential[^1].Length);
     }
+
+    [DatasetFact("income")]
+    public void ExpertMixturesPredictAsTheirNetworks()
+    {
+        foreach (string method in new[] { "mmoe", "ple" })
+        {
+            var plan = Plan("income", method);
+            Scramble(plan, 7);
+            var predictor = new Predictor(plan);
+            var test = ((SplitEvaluator)plan.Evaluator).Splits[0].Test;
+            int width = test.SampleSize;
+            float[] inputs = test.Inputs.AsSpan(0, 300 * width).ToArray();
+            var network = ((MtlSharp.MultiTask.Models.Experts.ExpertModel)plan.Model).Network;
+            network.Eval();
+            for (int t = 0; t < 2; t++)
+            {
+                float[] expected;
+                using (Autograd.NoGrad())
+                {
+                    expected = network.Forward(Tensor.FromArray(inputs, 300, width), t).ToArray();
+                }
+
+                float[] actual = predictor.Predict(t, inputs);
+                Assert.Equal(expected.Length, actual.Length);
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i])), $"{method} task {t} value {i}: {actual[i]} vs {expected[i]}");
+                }
+            }
+        }
+    }
 }

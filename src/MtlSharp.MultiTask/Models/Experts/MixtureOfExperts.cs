@@ -86,6 +86,9 @@ public sealed class MixtureOfExperts : ExpertNetwork
     /// <summary>The towers (for tests and exporters).</summary>
     internal TaskHeads Towers => _towers;
 
+    /// <summary>The input stage (embedded categorical columns), or null (for exporters).</summary>
+    internal Module<Tensor, Tensor>? InputStage => _input;
+
     /// <summary>The gate task <paramref name="task"/> uses.</summary>
     internal SoftmaxGate GateOf(int task) => _gates[Gates == GateMode.PerTask ? task : 0];
 

@@ -127,6 +127,12 @@ public sealed class ProgressiveLayeredExtraction : ExpertNetwork
     /// <summary>The towers (for tests).</summary>
     internal TaskHeads Towers => _towers;
 
+    /// <summary>Level <paramref name="level"/>'s shared gate (null at the last level; for exporters).</summary>
+    internal SoftmaxGate? SharedGate(int level) => _sharedGates[level];
+
+    /// <summary>The input stage (embedded categorical columns), or null (for exporters).</summary>
+    internal Module<Tensor, Tensor>? InputStage => _input;
+
     /// <inheritdoc/>
     public override IReadOnlyList<Tensor> Forward(Tensor x, ReadOnlySpan<int> tasks, GateStatistics? gates = null)
     {

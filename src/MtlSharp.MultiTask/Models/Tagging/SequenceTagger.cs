@@ -102,6 +102,15 @@ public sealed class SequenceTagger : Module
     /// <summary>Number of tasks M.</summary>
     public int Tasks { get; }
 
+    /// <summary>The shared input layer (for exporters).</summary>
+    internal WordEncoder Encoder => _encoder;
+
+    /// <summary>The task heads, in task order (for exporters).</summary>
+    internal IReadOnlyList<TaskHead> Heads => _heads;
+
+    /// <summary>Per task, the number of BiLSTM layers its output reads (for exporters).</summary>
+    internal IReadOnlyList<int> PredictionLayers => _predLayers;
+
     /// <summary>The BiLSTM stacks (one shared, or one per task).</summary>
     public IReadOnlyList<BiLstm> Stacks => _stacks;
 

@@ -17,6 +17,12 @@ public sealed class TaskHead : Module
         _output = RegisterModule("output", new Linear(hiddenSize, tags, rng));
     }
 
+    /// <summary>Linear(in, hidden), followed by ReLU (for exporters).</summary>
+    internal Linear Hidden => _hidden;
+
+    /// <summary>Linear(hidden, tags) (for exporters).</summary>
+    internal Linear Output => _output;
+
     /// <summary>x [N, in] → logits [N, tags].</summary>
     public Tensor Forward(Tensor x) => _output.Forward(Ops.Relu(_hidden.Forward(x)));
 }

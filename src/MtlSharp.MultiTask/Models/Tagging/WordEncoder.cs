@@ -25,6 +25,15 @@ public sealed class WordEncoder : Module
         OutputSize = config.WordDim + (2 * config.CharHidden);
     }
 
+    /// <summary>The word embedding (for exporters).</summary>
+    internal Embedding Words => _words;
+
+    /// <summary>The character embedding (for exporters).</summary>
+    internal Embedding Chars => _chars;
+
+    /// <summary>The character BiLSTM (for exporters).</summary>
+    internal BiLstm CharLstm => _charLstm;
+
     /// <summary>Features per word.</summary>
     public int OutputSize { get; }
 

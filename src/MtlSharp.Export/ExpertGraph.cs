@@ -1,0 +1,142 @@
+using System.Globalization;
+using MtlSharp.Data.Tasks;
+using MtlSharp.MultiTask.Models.Experts;
+using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.NN;
+using MtlSharp.Tensors;
+
+namespace MtlSharp.Export;
+
+/// <summary>
+/// Translates an expert mixture at evaluation into one ONNX graph: the optional embedded-input stage, the experts
+/// (MLPs: Gemm, ReLU), per-example softmax gates (Gemm, Softmax), the gate-weighted sum of the experts (Unsqueeze,
+/// Concat, Mul, ReduceSum) and the task towers (Gemm). MMoE (<see cref="MixtureOfExperts"/>, one gate per task or one
+/// gate for all: then computed once) and PLE / CGC (<see cref="ProgressiveLayeredExtraction"/>: per level shared and
+/// task experts, task gates over shared + own experts, a shared gate over all experts between levels).
+/// </summary>
+internal static class ExpertGraph
+{
+    public static GraphBuilder Build(ExpertNetwork network, IReadOnlyList<int> sampleShape, IReadOnlyList<TaskInfo> tasks, IReadOnlyList<int> selected, string inputName)
+    {
+        var g = new GraphBuilder();
+        g.Reserve(inputName);
+        foreach (int t in selected)
+        {
+            g.Reserve(tasks[t].Name);
+        }
+
+        g.Graph.Name = "MtlSharp." + network.GetType().Name;
+        g.Graph.Input.Add(GraphBuilder.FloatValue(inputName, RoutedGraph.Batch, sampleShape, $"float [{RoutedGraph.Batch}, {string.Join(", ", sampleShape)}]: one example per row, as the run's test inputs"));
+        var (inputStage, towers) = network switch
+        {
+            MixtureOfExperts moe => (moe.InputStage, moe.Towers),
+            ProgressiveLayeredExtraction ple => (ple.InputStage, ple.Towers),
+            _ => throw new NotSupportedException($"Expert networks of type {network.GetType().Name} have no ONNX translation."),
+        };
+        string x = Input(g, inputStage, inputName, sampleShape);
+        var reps = network switch
+        {
+            MixtureOfExperts moe => Mmoe(g, moe, x, selected),
+            ProgressiveLayeredExtraction ple => Ple(g, ple, x, selected),
+            _ => throw new NotSupportedException(),
+        };
+        int width = towers.InFeatures;
+        foreach (int t in selected)
+        {
+            RoutedGraph.Head(g, towers, t, tasks[t], reps[t], [width], RoutedGraph.Describe(tasks[t]));
+        }
+
+        return g;
+    }
+
+    /// <summary>The rows the experts read: embedded categorical columns, or the input flattened to [N, features].</summary>
+    private static string Input(GraphBuilder g, Module<Tensor, Tensor>? stage, string input, IReadOnlyList<int> shape) => stage switch
+    {
+        null when shape.Count == 1 => input,
+        null => g.Node("Flatten", "/input/Flatten", [input], GraphBuilder.Attr("axis", 1L)),
+        EmbeddedInput embedded => RoutedGraph.Embedded(g, embedded, input, [.. shape], "/input"),
+        _ => throw new NotSupportedException($"The expert network's input stage ({stage.GetType().Name}) has no ONNX translation."),
+    };
+
+    private static Dictionary<int, string> Mmoe(GraphBuilder g, MixtureOfExperts moe, string x, IReadOnlyList<int> selected)
+    {
+        var experts = Experts(g, moe.Experts, x, "/experts");
+        return selected.ToDictionary(t => t, t => Mix(g, experts, Gate(g, moe.GateOf(t), x, "/gate"), "/mix"));
+    }
+
+    private static Dictionary<int, string> Ple(GraphBuilder g, ProgressiveLayeredExtraction ple, string x, IReadOnlyList<int> selected)
+    {
+        int tasks = ple.Tasks;
+        string shared = x;
+        var reps = Enumerable.Repeat(x, tasks).ToArray();
+        for (int k = 0; k < ple.Levels; k++)
+        {
+            bool last = k == ple.Levels - 1;
+            string level = "/level" + k.ToString(CultureInfo.InvariantCulture);
+            var hs = Experts(g, ple.SharedExpertsOf(k), shared, level + "/shared");
+            var own = new List<string>[tasks];
+            var next = new string[tasks];
+            for (int t = 0; t < tasks; t++)
+            {
+                // The last level only for the exported tasks; inner ones for every task (the shared gate mixes them all).
+                if (last && !selected.Contains(t))
+                {
+                    continue;
+                }
+
+                string task = level + "/task" + t.ToString(CultureInfo.InvariantCulture);
+                own[t] = Experts(g, ple.TaskExpertsOf(k, t), reps[t], task);
+                next[t] = Mix(g, [.. hs, .. own[t]], Gate(g, ple.TaskGate(k, t), reps[t], task + "/gate"), task + "/mix");
+            }
+
+            if (!last)
+            {
+                var all = new List<string>(hs);
+                for (int t = 0; t < tasks; t++)
+                {
+                    all.AddRange(own[t]);
+                }
+
+                var gate = ple.SharedGate(k) ?? throw new InvalidOperationException($"Level {k} has no shared gate.");
+                shared = Mix(g, all, Gate(g, gate, shared, level + "/shared_gate"), level + "/shared_mix");
+            }
+
+            reps = next;
+        }
+
+        return selected.ToDictionary(t => t, t => reps[t]);
+    }
+
+    /// <summary>Each expert's output [N, out] on <paramref name="x"/>.</summary>
+    private static List<string> Experts(GraphBuilder g, MlpComponents experts, string x, string prefix)
+    {
+        var outs = new List<string>();
+        for (int e = 0; e < experts.Count; e++)
+        {
+            outs.Add(RoutedGraph.Component(g, experts, e, x, prefix + "/e" + e.ToString(CultureInfo.InvariantCulture), 0));
+        }
+
+        return outs;
+    }
+
+    /// <summary>softmax(x Wᵀ + b) over the experts: [N, E].</summary>
+    private static string Gate(GraphBuilder g, SoftmaxGate gate, string x, string prefix)
+    {
+        Parameter w = gate.Weight, b = gate.Bias;
+        string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
+        string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
+        string z = g.Node("Gemm", prefix + "/Gemm", [x, wi, bi], GraphBuilder.Attr("transB", 1L));
+        return g.Node("Softmax", prefix + "/Softmax", [z], GraphBuilder.Attr("axis", 1L));
+    }
+
+    /// <summary>Σ_e w[:, e] · experts[e]: [N, out].</summary>
+    private static string Mix(GraphBuilder g, IReadOnlyList<string> experts, string weights, string prefix)
+    {
+        string axis1 = g.Int64s(1);
+        var parts = experts.Select(e => g.Node("Unsqueeze", prefix + "/Unsqueeze", [e, axis1])).ToList();
+        string stacked = parts.Count == 1 ? parts[0] : g.Node("Concat", prefix + "/Concat", parts, GraphBuilder.Attr("axis", 1L));   // [N, E, out]
+        string w = g.Node("Unsqueeze", prefix + "/weights", [weights, g.Int64s(2)]);   // [N, E, 1]
+        string weighted = g.Node("Mul", prefix + "/Mul", [stacked, w]);
+        return g.Node("ReduceSum", prefix + "/ReduceSum", [weighted, axis1], GraphBuilder.Attr("keepdims", 0L));
+    }
+}

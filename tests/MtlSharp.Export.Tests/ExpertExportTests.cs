@@ -1,0 +1,87 @@
+using System.Text.Json.Nodes;
+using MtlSharp.MultiTask.Configuration;
+using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models.Experts;
+using MtlSharp.Tensors;
+using MtlSharp.Testing;
+using Xunit.Abstractions;
+using static MtlSharp.Export.Tests.OnnxHarness;
+
+namespace MtlSharp.Export.Tests;
+
+/// <summary>
+/// Expert mixtures (MMoE, one-gate MoE, PLE/CGC) of the presets exported to ONNX and run in ONNX Runtime on real test
+/// rows: every task's output equals MtlSharp's evaluation-mode output (per-example softmax gates included).
+/// </summary>
+public sealed class ExpertExportTests(ITestOutputHelper log)
+{
+    private static RunPlan Plan(string preset, string method, string? overrides = null)
+    {
+        var o = overrides is null ? null : (JsonObject)JsonNode.Parse(overrides)!;
+        var plan = ConfigRunBuilder.Build(BuiltInConfigs.Load(preset).Resolve(method, o, Fixtures.DatasetsDir), seed: 3);
+        Perturb(((ExpertModel)plan.Model).Network, 51);   // biases and gates off their zero initial values
+        return plan;
+    }
+
+    // Expert Gemms: mmoe 4 experts × 2 layers; ple 2 levels × (2 shared + 2 × 1 task experts) × 1 layer.
+    // Gates: mmoe one per task, one-gate-moe one; ple 2 task gates per level and a shared gate between levels.
+    [DatasetTheory("income")]
+    [InlineData("mmoe", 8, 2, null)]
+    [InlineData("one-gate-moe", 8, 1, null)]
+    [InlineData("ple", 8, 5, null)]
+    [InlineData("mmoe", 8, 2, """{ "data": { "categorical": "embedded" } }""")]
+    [InlineData("ple", 8, 5, """{ "data": { "categorical": "embedded" } }""")]
+    public void IncomeExpertModelsMatchOnRealRows(string method, int expertGemms, int gates, string? overrides)
+    {
+        var plan = Plan("income", method, overrides);
+        var (model, _) = ExportAndCompare(plan, log, rows: 128);
+        Assert.Equal(["income", "married"], model.Tasks);
+        Assert.Equal(gates, Count(model, "Softmax"));
+        Assert.Equal(expertGemms + gates + 2, Count(model, "Gemm"));   // + one linear tower per task
+        Assert.Equal(overrides is not null, Count(model, "Gather") > 0);
+        Assert.Equal(((SplitEvaluator)plan.Evaluator).Splits[0].Test.SampleShape, model.InputShape);
+    }
+
+    [DatasetFact("yeast")]
+    public void YeastMmoeAndPleMatchForFourteenTasks()
+    {
+        foreach (string method in new[] { "mmoe", "ple" })
+        {
+            // Every task reads the same rows: one ONNX Runtime pass on 64 test rows checks all 14 outputs.
+            var plan = Plan("yeast", method);
+            var model = OnnxExporter.Export(plan);
+            Assert.Equal(14, model.Tasks.Count);
+            var x = ((SplitEvaluator)plan.Evaluator).Splits[0].Test.InputsRange(0, 64);
+            var outputs = Run(model.ToArray(), model.InputName, x.ToArray(), x.Shape.ToArray());
+            double max = 0;
+            for (int t = 0; t < 14; t++)
+            {
+                max = Math.Max(max, AssertClose(Reference(plan, x, t), outputs[model.Tasks[t]].Data, model.Tasks[t]));
+            }
+
+            log.WriteLine($"yeast/{method}: {model.NodeCount} nodes; max |ONNX - MtlSharp| = {max:G3}");
+        }
+    }
+
+    [DatasetFact("income")]
+    public void ExportingOneTaskOfPleKeepsTheInnerLevelsOfEveryTask()
+    {
+        var plan = Plan("income", "ple");
+        var (model, _) = ExportAndCompare(plan, log, rows: 32, tasks: ["married"]);
+        Assert.Equal(["married"], model.Tasks);
+        string[] init = Initializers(model);
+        Assert.Contains(init, n => n.StartsWith("level0.task0.", StringComparison.Ordinal));   // the shared gate mixes task 0's level-0 experts
+        Assert.DoesNotContain(init, n => n.StartsWith("level1.task0.", StringComparison.Ordinal) || n.StartsWith("level1.gate0.", StringComparison.Ordinal));
+        Assert.DoesNotContain(init, n => n.Contains("towers.weight0", StringComparison.Ordinal));
+    }
+
+    [DatasetFact("income")]
+    public void OneGateMixtureComputesItsGateOnce()
+    {
+        var plan = Plan("income", "one-gate-moe");
+        var (model, _) = ExportAndCompare(plan, log, rows: 16);
+        Assert.Equal(1, Count(model, "Softmax"));
+        Assert.Equal(1, Count(model, "ReduceSum"));
+    }
+}
