@@ -31,6 +31,7 @@ internal static class ExpertGraph
         {
             MixtureOfExperts moe => (moe.InputStage, moe.Towers),
             ProgressiveLayeredExtraction ple => (ple.InputStage, ple.Towers),
+            SoftOrderedNetwork so => (so.InputStage, so.Towers),
             _ => throw new NotSupportedException($"Expert networks of type {network.GetType().Name} have no ONNX translation."),
         };
         string x = Input(g, inputStage, inputName, sampleShape);
@@ -38,6 +39,7 @@ internal static class ExpertGraph
         {
             MixtureOfExperts moe => Mmoe(g, moe, x, selected),
             ProgressiveLayeredExtraction ple => Ple(g, ple, x, selected),
+            SoftOrderedNetwork so => SoftOrder(g, so, x, selected),
             _ => throw new NotSupportedException(),
         };
         int width = towers.InFeatures;
@@ -105,6 +107,33 @@ internal static class ExpertGraph
         }
 
         return selected.ToDictionary(t => t, t => reps[t]);
+    }
+
+    /// <summary>
+    /// Soft layer ordering: the shared encoder, then per task and depth every shared layer on the previous depth's
+    /// output mixed by the task's (constant) softmax weights.
+    /// </summary>
+    private static Dictionary<int, string> SoftOrder(GraphBuilder g, SoftOrderedNetwork so, string x, IReadOnlyList<int> selected)
+    {
+        string encoded = RoutedGraph.Component(g, so.Encoder, 0, x, "/encoder", 0);
+        var reps = new Dictionary<int, string>();
+        foreach (int t in selected)
+        {
+            string h = encoded;
+            var ordering = so.Ordering(t);
+            for (int d = 0; d < so.Depth; d++)
+            {
+                string prefix = "/task" + t.ToString(CultureInfo.InvariantCulture) + "/depth" + d.ToString(CultureInfo.InvariantCulture);
+                var layers = Experts(g, so.Layers, h, prefix);
+                float[] w = ordering[d].Select(v => (float)v).ToArray();
+                string weights = g.Floats($"order{t}_depth{d}", w, 1, w.Length);   // [1, J], broadcast over the rows
+                h = Mix(g, layers, weights, prefix + "/mix");
+            }
+
+            reps[t] = h;
+        }
+
+        return reps;
     }
 
     /// <summary>Each expert's output [N, out] on <paramref name="x"/>.</summary>

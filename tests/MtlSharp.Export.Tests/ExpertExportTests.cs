@@ -43,6 +43,25 @@ public sealed class ExpertExportTests(ITestOutputHelper log)
         Assert.Equal(((SplitEvaluator)plan.Evaluator).Splits[0].Test.SampleShape, model.InputShape);
     }
 
+    [DatasetFact("income")]
+    public void SoftLayerOrderingMatchesOnRealRows()
+    {
+        var plan = Plan("income", "soft-order");
+        var network = (SoftOrderedNetwork)((ExpertModel)plan.Model).Network;
+        var rng = new Rng(61);
+        foreach (var (name, p) in network.NamedParameters().Where(p => p.Name.StartsWith("order", StringComparison.Ordinal)))
+        {
+            Tensor.Uniform(p.Shape, -2f, 2f, rng).Span.CopyTo(p.Data);   // orderings far from uniform
+        }
+
+        var (model, _) = ExportAndCompare(plan, log, rows: 128);
+        Assert.Equal(["income", "married"], model.Tasks);
+        // Encoder, then 3 depths × 3 layers per task, then the towers; the orderings are constants, no Softmax
+        // (the depth-0 layers read the same encoder output for both tasks, so the graph computes them once).
+        Assert.Equal(1 + ((2 * 3 * 3) - 3) + 2, Count(model, "Gemm"));
+        Assert.Equal(0, Count(model, "Softmax"));
+    }
+
     [DatasetFact("yeast")]
     public void YeastMmoeAndPleMatchForFourteenTasks()
     {

@@ -82,6 +82,18 @@ public sealed class SoftOrderedNetwork : ExpertNetwork
     /// <inheritdoc/>
     public override IReadOnlyList<string> GateKeys { get; }
 
+    /// <summary>The optional input stage (for exporters).</summary>
+    internal Module<Tensor, Tensor>? InputStage => _input;
+
+    /// <summary>The shared encoder, one component (for exporters).</summary>
+    internal MlpComponents Encoder => _encoder;
+
+    /// <summary>The shared layers, one component each (for exporters).</summary>
+    internal MlpComponents Layers => _layers;
+
+    /// <summary>The towers (for exporters).</summary>
+    internal TaskHeads Towers => _towers;
+
     /// <summary>Task <paramref name="task"/>'s soft ordering: [depth][layer] weights, each row summing to one.</summary>
     public double[][] Ordering(int task)
     {
