@@ -32,6 +32,7 @@ internal static class ExpertGraph
             MixtureOfExperts moe => (moe.InputStage, moe.Towers),
             ProgressiveLayeredExtraction ple => (ple.InputStage, ple.Towers),
             SoftOrderedNetwork so => (so.InputStage, so.Towers),
+            CrossStitchNetwork cs => (cs.InputStage, cs.Towers),
             _ => throw new NotSupportedException($"Expert networks of type {network.GetType().Name} have no ONNX translation."),
         };
         string x = Input(g, inputStage, inputName, sampleShape);
@@ -40,6 +41,7 @@ internal static class ExpertGraph
             MixtureOfExperts moe => Mmoe(g, moe, x, selected),
             ProgressiveLayeredExtraction ple => Ple(g, ple, x, selected),
             SoftOrderedNetwork so => SoftOrder(g, so, x, selected),
+            CrossStitchNetwork cs => CrossStitch(g, cs, x, selected),
             _ => throw new NotSupportedException(),
         };
         int width = towers.InFeatures;
@@ -134,6 +136,34 @@ internal static class ExpertGraph
         }
 
         return reps;
+    }
+
+    /// <summary>
+    /// Cross-stitch: every task's column layer by layer (each reads its own mixed activations), then the learned T × T
+    /// units as constant mixtures; the columns of tasks not exported are kept, since the exported ones read them.
+    /// </summary>
+    private static Dictionary<int, string> CrossStitch(GraphBuilder g, CrossStitchNetwork cs, string x, IReadOnlyList<int> selected)
+    {
+        int tasks = cs.Tasks;
+        var h = Enumerable.Repeat(x, tasks).ToArray();
+        for (int l = 0; l < cs.Layers; l++)
+        {
+            string layer = "/layer" + l.ToString(CultureInfo.InvariantCulture);
+            var columns = Enumerable.Range(0, tasks)
+                .Select(t => RoutedGraph.Component(g, cs.Column(l), t, h[t], layer + "/task" + t.ToString(CultureInfo.InvariantCulture), 0)).ToList();
+            var alpha = cs.Alpha(l);
+            var next = new string[tasks];
+            for (int t = 0; t < tasks; t++)
+            {
+                float[] row = Enumerable.Range(0, tasks).Select(s => alpha[t, s]).ToArray();
+                string weights = g.Floats($"alpha{l}_row{t}", row, 1, tasks);   // [1, T], broadcast over the rows
+                next[t] = Mix(g, columns, weights, layer + "/stitch" + t.ToString(CultureInfo.InvariantCulture));
+            }
+
+            h = next;
+        }
+
+        return selected.ToDictionary(t => t, t => h[t]);
     }
 
     /// <summary>Each expert's output [N, out] on <paramref name="x"/>.</summary>

@@ -62,6 +62,21 @@ public sealed class ExpertExportTests(ITestOutputHelper log)
         Assert.Equal(0, Count(model, "Softmax"));
     }
 
+    [DatasetFact("income")]
+    public void CrossStitchMatchesOnRealRows()
+    {
+        var plan = Plan("income", "cross-stitch");
+        var network = (CrossStitchNetwork)((ExpertModel)plan.Model).Network;
+        var (model, _) = ExportAndCompare(plan, log, rows: 128);
+        Assert.Equal(["income", "married"], model.Tasks);
+        Assert.True(network.Alpha(1)[0, 1] != 0.1f, "the stitches were perturbed off their initial values");
+        Assert.Equal((2 * 2) + 2, Count(model, "Gemm"));   // 2 layers × 2 columns, then the towers
+
+        // One task exported still needs the other task's column (its stitches read it).
+        var (one, _) = ExportAndCompare(plan, log, rows: 32, tasks: ["married"]);
+        Assert.Equal((2 * 2) + 1, Count(one, "Gemm"));
+    }
+
     [DatasetFact("yeast")]
     public void YeastMmoeAndPleMatchForFourteenTasks()
     {

@@ -372,6 +372,13 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                     Gates = m["gates"]?.GetValue<string>() == "one" ? GateMode.One : GateMode.PerTask,
                     TowerSizes = Ints(m["towerSizes"]),
                 };
+            case "cross-stitch":
+                return new CrossStitchModelSpec
+                {
+                    ExpertSizes = Ints(m["sizes"]),
+                    SelfWeight = Float(m["selfWeight"]) ?? 0.9f,
+                    TowerSizes = Ints(m["towerSizes"]),
+                };
             case "soft-order":
                 return new SoftOrderModelSpec
                 {

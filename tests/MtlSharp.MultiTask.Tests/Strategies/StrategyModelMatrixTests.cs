@@ -11,12 +11,12 @@ namespace MtlSharp.MultiTask.Tests.Strategies;
 
 /// <summary>
 /// Every loss weighting and every gradient aggregator with every model family of the library — shared bottom,
-/// Gumbel-Matrix routing, MMoE, PLE, soft layer ordering (configured over a small CSV table) and the sluice tagger
+/// Gumbel-Matrix routing, MMoE, PLE, soft layer ordering, dense cross-stitch (configured over a small CSV table) and the sluice tagger
 /// (UD English-EWT) — trains a few updates to finite results through the one loop.
 /// </summary>
 public sealed class StrategyModelMatrixTests
 {
-    public static TheoryData<string> Families => new() { "shared", "gumbel", "mmoe", "ple", "soft-order" };
+    public static TheoryData<string> Families => new() { "shared", "gumbel", "mmoe", "ple", "soft-order", "cross-stitch" };
 
     private static IEnumerable<string> Strategies() =>
         ConfigNames.Aggregators.Keys.Where(k => k != "none").Select(a => $"\"aggregator\": \"{a}\"")
@@ -28,6 +28,7 @@ public sealed class StrategyModelMatrixTests
         "gumbel" => """{ "type": "routed", "router": "gumbel", "layers": [ { "type": "mlp", "components": 2, "sizes": [8] } ] }""",
         "mmoe" => """{ "type": "mmoe", "experts": 3, "expertSizes": [8] }""",
         "ple" => """{ "type": "ple", "levels": 2, "sharedExperts": 2, "taskExperts": 1, "expertSizes": [8] }""",
+        "cross-stitch" => """{ "type": "cross-stitch", "sizes": [8, 4] }""",
         _ => """{ "type": "soft-order", "layers": 2, "width": 8 }""",
     };
 
