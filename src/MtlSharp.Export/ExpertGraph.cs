@@ -33,6 +33,7 @@ internal static class ExpertGraph
             ProgressiveLayeredExtraction ple => (ple.InputStage, ple.Towers),
             SoftOrderedNetwork so => (so.InputStage, so.Towers),
             CrossStitchNetwork cs => (cs.InputStage, cs.Towers),
+            TaskConditionedNetwork tc => (tc.InputStage, tc.Towers),
             _ => throw new NotSupportedException($"Expert networks of type {network.GetType().Name} have no ONNX translation."),
         };
         string x = Input(g, inputStage, inputName, sampleShape);
@@ -42,6 +43,7 @@ internal static class ExpertGraph
             ProgressiveLayeredExtraction ple => Ple(g, ple, x, selected),
             SoftOrderedNetwork so => SoftOrder(g, so, x, selected),
             CrossStitchNetwork cs => CrossStitch(g, cs, x, selected),
+            TaskConditionedNetwork tc => TaskConditioned(g, tc, x, selected),
             _ => throw new NotSupportedException(),
         };
         int width = towers.InFeatures;
@@ -164,6 +166,32 @@ internal static class ExpertGraph
         }
 
         return selected.ToDictionary(t => t, t => h[t]);
+    }
+
+    /// <summary>Task-conditioned layers: per task, x Wᵀ + b scaled and shifted by the task's (constant) modulation, then ReLU.</summary>
+    private static Dictionary<int, string> TaskConditioned(GraphBuilder g, TaskConditionedNetwork tc, string x, IReadOnlyList<int> selected)
+    {
+        var reps = new Dictionary<int, string>();
+        foreach (int t in selected)
+        {
+            string h = x;
+            for (int l = 0; l < tc.Layers; l++)
+            {
+                string prefix = "/task" + t.ToString(CultureInfo.InvariantCulture) + "/layer" + l.ToString(CultureInfo.InvariantCulture);
+                var (w, b) = tc.Layer(l);
+                string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
+                string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
+                string z = g.Node("Gemm", prefix + "/Gemm", [h, wi, bi], GraphBuilder.Attr("transB", 1L));
+                var (scale, shift) = tc.Modulation(t, l);
+                string si = g.Floats($"film{l}_scale{t}", scale, 1, scale.Length);
+                string hi = g.Floats($"film{l}_shift{t}", shift, 1, shift.Length);
+                h = g.Node("Relu", prefix + "/Relu", [g.Node("Add", prefix + "/Add", [g.Node("Mul", prefix + "/Mul", [z, si]), hi])]);
+            }
+
+            reps[t] = h;
+        }
+
+        return reps;
     }
 
     /// <summary>Each expert's output [N, out] on <paramref name="x"/>.</summary>

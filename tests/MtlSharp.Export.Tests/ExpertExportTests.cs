@@ -77,6 +77,18 @@ public sealed class ExpertExportTests(ITestOutputHelper log)
         Assert.Equal((2 * 2) + 1, Count(one, "Gemm"));
     }
 
+    [DatasetFact("income")]
+    public void TaskConditionedNetworkMatchesOnRealRows()
+    {
+        var plan = Plan("income", "film");   // Perturb moves the generators off zero: the tasks' modulations differ
+        var network = (TaskConditionedNetwork)((ExpertModel)plan.Model).Network;
+        Assert.NotEqual(network.Modulation(0, 0).Scale, network.Modulation(1, 0).Scale);
+        var (model, _) = ExportAndCompare(plan, log, rows: 128);
+        Assert.Equal(["income", "married"], model.Tasks);
+        // 2 layers per task (the first layer's x Wᵀ + b is the same node for both tasks), then the towers.
+        Assert.Equal((2 * 2) - 1 + 2, Count(model, "Gemm"));
+    }
+
     [DatasetFact("yeast")]
     public void YeastMmoeAndPleMatchForFourteenTasks()
     {

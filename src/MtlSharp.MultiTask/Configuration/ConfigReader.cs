@@ -372,6 +372,13 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                     Gates = m["gates"]?.GetValue<string>() == "one" ? GateMode.One : GateMode.PerTask,
                     TowerSizes = Ints(m["towerSizes"]),
                 };
+            case "film":
+                return new TaskConditionedModelSpec
+                {
+                    ExpertSizes = Ints(m["sizes"]),
+                    EmbeddingSize = m["embeddingSize"]?.GetValue<int>() ?? 8,
+                    TowerSizes = Ints(m["towerSizes"]),
+                };
             case "cross-stitch":
                 return new CrossStitchModelSpec
                 {

@@ -138,6 +138,9 @@ public static class ConfigRunBuilder
             case MmoeModelSpec mm:
                 configuration["model"] = $"{(mm.Gates == GateMode.PerTask ? "mmoe" : "one-gate moe")}: {mm.Experts.ToString(ci)} experts [{Widths(mm.ExpertSizes)}], towers [{Widths(mm.TowerSizes)}]";
                 break;
+            case TaskConditionedModelSpec tc:
+                configuration["model"] = $"film: shared [{Widths(tc.ExpertSizes)}] modulated by task embeddings of {tc.EmbeddingSize.ToString(ci)}, towers [{Widths(tc.TowerSizes)}]";
+                break;
             case CrossStitchModelSpec cs:
                 configuration["model"] = $"cross-stitch: per task [{Widths(cs.ExpertSizes)}], α diagonal {cs.SelfWeight.ToString(ci)}, towers [{Widths(cs.TowerSizes)}]";
                 break;
@@ -177,6 +180,7 @@ public static class ConfigRunBuilder
         return m switch
         {
             MmoeModelSpec mm => new MixtureOfExperts(width, mm.Experts, mm.ExpertSizes, mm.Gates, mm.TowerSizes, outputs, initRng, input),
+            TaskConditionedModelSpec tc => new TaskConditionedNetwork(width, tc.ExpertSizes, tc.EmbeddingSize, tc.TowerSizes, outputs, initRng, input),
             CrossStitchModelSpec cs => new CrossStitchNetwork(width, cs.ExpertSizes, cs.SelfWeight, cs.TowerSizes, outputs, initRng, input),
             SoftOrderModelSpec so => new SoftOrderedNetwork(width, so.Layers, so.ExpertSizes[0], so.Depth, so.TowerSizes, outputs, initRng, input),
             PleModelSpec p => new ProgressiveLayeredExtraction(width, p.Levels, p.SharedExperts, p.TaskExperts, p.ExpertSizes, p.TowerSizes, outputs, initRng, input),

@@ -11,12 +11,12 @@ namespace MtlSharp.MultiTask.Tests.Strategies;
 
 /// <summary>
 /// Every loss weighting and every gradient aggregator with every model family of the library — shared bottom,
-/// Gumbel-Matrix routing, MMoE, PLE, soft layer ordering, dense cross-stitch (configured over a small CSV table) and the sluice tagger
+/// Gumbel-Matrix routing, MMoE, PLE, soft layer ordering, dense cross-stitch, task-conditioned FiLM (configured over a small CSV table) and the sluice tagger
 /// (UD English-EWT) — trains a few updates to finite results through the one loop.
 /// </summary>
 public sealed class StrategyModelMatrixTests
 {
-    public static TheoryData<string> Families => new() { "shared", "gumbel", "mmoe", "ple", "soft-order", "cross-stitch" };
+    public static TheoryData<string> Families => new() { "shared", "gumbel", "mmoe", "ple", "soft-order", "cross-stitch", "film" };
 
     private static IEnumerable<string> Strategies() =>
         ConfigNames.Aggregators.Keys.Where(k => k != "none").Select(a => $"\"aggregator\": \"{a}\"")
@@ -29,6 +29,7 @@ public sealed class StrategyModelMatrixTests
         "mmoe" => """{ "type": "mmoe", "experts": 3, "expertSizes": [8] }""",
         "ple" => """{ "type": "ple", "levels": 2, "sharedExperts": 2, "taskExperts": 1, "expertSizes": [8] }""",
         "cross-stitch" => """{ "type": "cross-stitch", "sizes": [8, 4] }""",
+        "film" => """{ "type": "film", "sizes": [8, 4], "embeddingSize": 3 }""",
         _ => """{ "type": "soft-order", "layers": 2, "width": 8 }""",
     };
 
