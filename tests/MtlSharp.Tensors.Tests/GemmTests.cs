@@ -260,7 +260,7 @@ public sealed class GemmTests
         Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[6], false, new float[6], false, new float[4], -2, 2, 3, false));
     }
 
-    private static float[] Random(Random rng, int count)
+    internal static float[] Random(Random rng, int count)
     {
         var x = new float[count];
         for (int i = 0; i < count; i++)
@@ -272,7 +272,7 @@ public sealed class GemmTests
     }
 
     /// <summary>C = [C0 +] op(A)·op(B) in float64, and Σ|terms| per element (the rounding-error scale).</summary>
-    private static (double[] Value, double[] Bound) Reference(
+    internal static (double[] Value, double[] Bound) Reference(
         float[] a, bool transA, float[] b, bool transB, float[] c0, int m, int n, int k, bool accumulate)
     {
         var value = new double[m * n];
