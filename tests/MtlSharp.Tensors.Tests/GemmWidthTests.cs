@@ -16,7 +16,7 @@ namespace MtlSharp.Tensors.Tests;
 public sealed class GemmWidthTests
 {
     /// <summary>Shapes on the blocked path: every row count of the 12-row tile, 16/32/ragged column strips, the KC
-    /// block edge, the direct-B row limit (48), more rows than one MC block, and splits over 2 threads.</summary>
+    /// block edge, the direct-B row limits (24 wide, 48 narrow), more rows than one MC block, and splits over 2 threads.</summary>
     public static TheoryData<int, int, int> Shapes => new()
     {
         { 1, 33, 5 },
@@ -24,6 +24,8 @@ public sealed class GemmWidthTests
         { 12, 32, 256 },
         { 13, 47, 257 },
         { 24, 17, 40 },
+        { 24, 70, 20 },
+        { 25, 70, 20 },
         { 48, 49, 30 },
         { 49, 64, 20 },
         { 61, 100, 70 },

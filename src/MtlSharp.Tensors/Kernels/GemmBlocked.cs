@@ -17,9 +17,6 @@ internal static unsafe class GemmBlocked
     /// <summary>Depth of a packed block (both widths: the results of the two are bit-identical).</summary>
     public const int KC = 256;
 
-    /// <summary>With at most this many rows of C, B is read in place (its column strips stay in L1 across rows).</summary>
-    public const int DirectBMaxRows = 48;
-
     [ThreadStatic]
     private static float[]? t_packA;
 
@@ -61,7 +58,7 @@ internal static unsafe class GemmBlocked
         where TKernel : struct, IGemmKernel
     {
         int mr = TKernel.MR, nr = TKernel.NR, mcMax = TKernel.MC, ncMax = TKernel.NC;
-        bool directB = !transB && m <= DirectBMaxRows;
+        bool directB = !transB && m <= TKernel.DirectBMaxRows;
         int kcMax = Math.Min(k, KC);
         float* packA = Buffer(ref t_packA, RoundUp(Math.Min(m, mcMax), mr) * kcMax);
         float* packB = directB
@@ -104,7 +101,7 @@ internal static unsafe class GemmBlocked
     public static int PackedALength(int m, int k) => RoundUp(m, GemmMicroKernel.MR) * k;
 
     /// <summary>Whether <see cref="RunPackedA"/> takes an m×k A: one A block (m ≤ MC, k ≤ KC), B read in place.</summary>
-    public static bool TakesPackedA(int m, int k) => m <= DirectBMaxRows && k <= KC;
+    public static bool TakesPackedA(int m, int k) => m <= GemmKernel256.DirectBMaxRows && k <= KC;
 
     /// <summary>
     /// <see cref="Run"/> with A already

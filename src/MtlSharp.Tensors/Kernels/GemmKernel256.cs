@@ -16,6 +16,8 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
 
     public static int NC => 4080;
 
+    public static int DirectBMaxRows => 48;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int rows, int cols, int kc, float* a, float* b, nint rsB, float* c, nint ldc, bool first) =>
         GemmMicroKernel.Run(rows, cols, kc, a, b, rsB, c, ldc, first);

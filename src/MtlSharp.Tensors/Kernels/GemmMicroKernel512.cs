@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MtlSharp.Tensors.Kernels;
 
@@ -130,6 +131,19 @@ internal static unsafe class GemmMicroKernel512
         Vector512<float> c3x0 = default, c3x1 = default, c4x0 = default, c4x1 = default, c5x0 = default, c5x1 = default;
         Vector512<float> c6x0 = default, c6x1 = default, c7x0 = default, c7x1 = default, c8x0 = default, c8x1 = default;
         Vector512<float> c9x0 = default, c9x1 = default, c10x0 = default, c10x1 = default, c11x0 = default, c11x1 = default;
+        if (Sse.IsSupported)
+        {
+            // The C tile is read (or written) once after the loop: start fetching its lines now.
+            for (int r = 0; r < rows; r++)
+            {
+                Sse.Prefetch0(c + (r * ldc));
+                if (two)
+                {
+                    Sse.Prefetch0(c + (r * ldc) + 16);
+                }
+            }
+        }
+
         for (int p = 0; p < kc; p++)
         {
             Vector512<float> b0 = Vector512.Load(b);

@@ -75,7 +75,17 @@ internal static unsafe class GemmPacking
             else
             {
                 float* src = a + (i0 * lda);
-                for (int r = 0; r < rows; r++)
+                int r = 0;
+                if (Sse.IsSupported)
+                {
+                    // Groups of 4 rows: 4×4 in-register transposes move 4 steps of 4 rows at a time.
+                    for (; r + 4 <= rows; r += 4)
+                    {
+                        PackARows4(src + (r * lda), lda, kc, panel + r, mr);
+                    }
+                }
+
+                for (; r < rows; r++)
                 {
                     float* s = src + (r * lda);
                     float* d = panel + r;
@@ -94,6 +104,41 @@ internal static unsafe class GemmPacking
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Four rows of A stored [m, k] (row r at <c>s + r*lda</c>) into a packed panel: element (r, p) to
+    /// <c>d[p*mr + r]</c>, four steps at a time with 4×4 transposes (the last kc % 4 steps one by one).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackARows4(float* s, nint lda, int kc, float* d, int mr)
+    {
+        int p = 0;
+        for (; p + 4 <= kc; p += 4)
+        {
+            Vector128<float> r0 = Sse.LoadVector128(s + p);
+            Vector128<float> r1 = Sse.LoadVector128(s + lda + p);
+            Vector128<float> r2 = Sse.LoadVector128(s + (2 * lda) + p);
+            Vector128<float> r3 = Sse.LoadVector128(s + (3 * lda) + p);
+            Vector128<float> t0 = Sse.UnpackLow(r0, r1);
+            Vector128<float> t1 = Sse.UnpackLow(r2, r3);
+            Vector128<float> t2 = Sse.UnpackHigh(r0, r1);
+            Vector128<float> t3 = Sse.UnpackHigh(r2, r3);
+            float* dp = d + (p * mr);
+            Sse.Store(dp, Sse.MoveLowToHigh(t0, t1));
+            Sse.Store(dp + mr, Sse.MoveHighToLow(t1, t0));
+            Sse.Store(dp + (2 * mr), Sse.MoveLowToHigh(t2, t3));
+            Sse.Store(dp + (3 * mr), Sse.MoveHighToLow(t3, t2));
+        }
+
+        for (; p < kc; p++)
+        {
+            float* dp = d + (p * mr);
+            dp[0] = s[p];
+            dp[1] = s[lda + p];
+            dp[2] = s[(2 * lda) + p];
+            dp[3] = s[(3 * lda) + p];
         }
     }
 

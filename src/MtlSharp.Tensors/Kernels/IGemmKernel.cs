@@ -18,6 +18,9 @@ internal unsafe interface IGemmKernel
     /// <summary>Columns of B per packed block (a multiple of <see cref="NR"/>).</summary>
     static abstract int NC { get; }
 
+    /// <summary>With at most this many rows of C, B is read in place (its column strips stay in L1 across rows).</summary>
+    static abstract int DirectBMaxRows { get; }
+
     /// <summary>C[rows×cols] (=|+=) A-panel · B-panel (see <see cref="GemmMicroKernel.Run"/>).</summary>
     static abstract void Run(int rows, int cols, int kc, float* a, float* b, nint rsB, float* c, nint ldc, bool first);
 }
