@@ -16,7 +16,7 @@ namespace MtlSharp.Tensors.Tests;
 public sealed class GemmWidthTests
 {
     /// <summary>Shapes on the blocked path: every row count of the 12-row tile, 16/32/ragged column strips, the KC
-    /// block edge, the direct-B row limits (24 wide, 48 narrow), more rows than one MC block, and splits over 2 threads.</summary>
+    /// block edge, the limits of reading B in place (wide: 24 rows, or 48 when a strip spans at most 256 KiB; narrow: 48), more rows than one MC block, and splits over 2 threads.</summary>
     public static TheoryData<int, int, int> Shapes => new()
     {
         { 1, 33, 5 },
@@ -27,6 +27,7 @@ public sealed class GemmWidthTests
         { 24, 70, 20 },
         { 25, 70, 20 },
         { 48, 49, 30 },
+        { 30, 1000, 100 },
         { 49, 64, 20 },
         { 61, 100, 70 },
         { 531, 40, 30 },

@@ -58,8 +58,8 @@ internal static unsafe class GemmBlocked
         where TKernel : struct, IGemmKernel
     {
         int mr = TKernel.MR, nr = TKernel.NR, mcMax = TKernel.MC, ncMax = TKernel.NC;
-        bool directB = !transB && m <= TKernel.DirectBMaxRows;
         int kcMax = Math.Min(k, KC);
+        bool directB = !transB && TKernel.ReadsBInPlace(m, ldb, kcMax);
         float* packA = Buffer(ref t_packA, RoundUp(Math.Min(m, mcMax), mr) * kcMax);
         float* packB = directB
             ? Buffer(ref t_edgeB, nr * kcMax)

@@ -16,7 +16,10 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
 
     public static int NC => 4080;
 
+    /// <summary>B is read in place for up to 48 rows of C (8 row tiles).</summary>
     public static int DirectBMaxRows => 48;
+
+    public static bool ReadsBInPlace(int m, nint ldb, int kc) => m <= DirectBMaxRows;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int rows, int cols, int kc, float* a, float* b, nint rsB, float* c, nint ldc, bool first) =>

@@ -20,10 +20,11 @@ internal readonly unsafe struct GemmKernel512 : IGemmKernel
     public static int NC => 4096;
 
     /// <summary>
-    /// B is read in place for at most two row tiles: a 32-column strip read with the row stride of B costs more
-    /// than packing it once it is reused by more tiles (measured on 48×11025×432, the Omniglot convolution shape).
+    /// B is read in place for up to two row tiles, and for up to four when a strip's rows span at most 256 KiB (the
+    /// implicit-GEMM convolutions: a few dozen rows of a band of columns). A strip 256 rows deep with a long row
+    /// stride touches a page per row; packed it streams (measured on 48×11025×432, the Omniglot conv as one GEMM).
     /// </summary>
-    public static int DirectBMaxRows => 24;
+    public static bool ReadsBInPlace(int m, nint ldb, int kc) => m <= 24 || (m <= 48 && ldb * kc <= 1 << 16);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int rows, int cols, int kc, float* a, float* b, nint rsB, float* c, nint ldc, bool first) =>

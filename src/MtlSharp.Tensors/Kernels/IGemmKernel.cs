@@ -18,8 +18,12 @@ internal unsafe interface IGemmKernel
     /// <summary>Columns of B per packed block (a multiple of <see cref="NR"/>).</summary>
     static abstract int NC { get; }
 
-    /// <summary>With at most this many rows of C, B is read in place (its column strips stay in L1 across rows).</summary>
-    static abstract int DirectBMaxRows { get; }
+    /// <summary>
+    /// Whether B (stored [k, n] with row stride <paramref name="ldb"/>) is read in place rather than packed for a
+    /// product with <paramref name="m"/> rows of C and blocks <paramref name="kc"/> deep: its column strips then stay
+    /// in L1 across the few row tiles, and packing would cost more than it saves.
+    /// </summary>
+    static abstract bool ReadsBInPlace(int m, nint ldb, int kc);
 
     /// <summary>C[rows×cols] (=|+=) A-panel · B-panel (see <see cref="GemmMicroKernel.Run"/>).</summary>
     static abstract void Run(int rows, int cols, int kc, float* a, float* b, nint rsB, float* c, nint ldc, bool first);
