@@ -18,6 +18,7 @@ done
 [ ${#cases[@]} -eq 0 ] && cases=(gemm conv lstm train tagger)
 out=${BENCH_OUT:-benchmarks/results}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 if ! dpkg -s libopenblas0-openmp >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
     apt-get -o DPkg::Lock::Timeout=600 install -y -q libopenblas0-openmp >/dev/null
@@ -39,9 +40,9 @@ export_torch_env() {
   fi
 }
 dotnet build benchmarks/MtlSharp.Benchmarks -c Release -v q -nologo >/dev/null
-(export_torch_env; cd benchmarks/torch && /usr/bin/python3 yardstick.py --out "../../$out/torch_yardstick.json")
+(export_torch_env; cd benchmarks/torch && /usr/bin/python3 yardstick.py --out "$out/torch_yardstick.json")
 for c in "${cases[@]}"; do
-  (export_torch_env; cd benchmarks/torch && /usr/bin/python3 "bench_$c.py" --threads 1,2 $quick --out "../../$out/torch_$c.json") 2>/dev/null
+  (export_torch_env; cd benchmarks/torch && /usr/bin/python3 "bench_$c.py" --threads 1,2 $quick --out "$out/torch_$c.json") 2>/dev/null
   dotnet benchmarks/MtlSharp.Benchmarks/bin/Release/net10.0/MtlSharp.Benchmarks.dll "$c" --threads 1,2 $quick \
     --out "$out/ours_$c.json" --compare "$out/torch_$c.json" | tee "$out/compare_$c.txt"
 done
