@@ -36,11 +36,14 @@ internal static class Gemm
     /// </summary>
     private const int SkinnyMaxN = 32;
 
-    /// <summary>Products with fewer multiply-adds than this stay on the calling thread.</summary>
-    private const long ParallelMinWork = 1L << 20;
+    /// <summary>
+    /// Products with fewer multiply-adds than this stay on the calling thread: 2²¹ take about 15–30 µs on one core,
+    /// and a worker woken late on a busy machine costs more than the half that a second thread could save.
+    /// </summary>
+    private const long ParallelMinWork = 1L << 21;
 
     /// <summary>Each thread of a parallel product gets at least this many multiply-adds.</summary>
-    private const long ParallelMinWorkPerChunk = 1L << 19;
+    private const long ParallelMinWorkPerChunk = 1L << 20;
 
     /// <summary>
     /// Computes C = op(A)·op(B), or C += op(A)·op(B) when <paramref name="accumulate"/>.
