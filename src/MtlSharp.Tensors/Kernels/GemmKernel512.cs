@@ -5,10 +5,13 @@ namespace MtlSharp.Tensors.Kernels;
 /// <summary>
 /// The 512-bit 12×32 kernel (<see cref="GemmMicroKernel512"/>) with its A block sized from the measured L2
 /// (<see cref="CacheSizes"/>): MC×KC floats take a quarter of L2 (between 96 and 480 rows; 480 with the 2 MiB L2
-/// of the Xeon it was tuned on); NC×KC floats of B (4 MiB) are meant for L3.
+/// of the Xeon it was tuned on), and the KC×NC B block half of it (NC = 1024 there): products with few rows of C
+/// (48×11025×432) then read their packed B strips from L2 rather than L3.
 /// </summary>
 internal readonly unsafe struct GemmKernel512 : IGemmKernel
 {
+    private static readonly int s_nc = Math.Clamp(CacheSizes.L2 / 2 / (GemmBlocked.KC * sizeof(float)) / GemmMicroKernel512.NR, 8, 128) * GemmMicroKernel512.NR;
+
     private static readonly int s_mc = Math.Clamp(CacheSizes.L2 / 4 / (GemmBlocked.KC * sizeof(float)) / GemmMicroKernel512.MR, 8, 40) * GemmMicroKernel512.MR;
 
     public static int MR => GemmMicroKernel512.MR;
@@ -17,7 +20,7 @@ internal readonly unsafe struct GemmKernel512 : IGemmKernel
 
     public static int MC => s_mc;
 
-    public static int NC => 4096;
+    public static int NC => s_nc;
 
     /// <summary>
     /// B is read in place for up to two row tiles, and for up to four when a strip's rows span at most 256 KiB (the
