@@ -13,4 +13,8 @@ internal sealed record BenchResult(
     double? GflopsPerSecond,
     double AllocatedBytesPerIteration,
     string Unit = "iter",
-    double? PercentOfPeak = null);
+    double? PercentOfPeak = null)
+{
+    /// <summary>The fastest window's seconds per iteration, where the case records it (gemm).</summary>
+    public double? BestSecondsPerIteration { get; init; }
+}

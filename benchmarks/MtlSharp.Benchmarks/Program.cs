@@ -95,13 +95,19 @@ internal static class Program
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(torchPath));
         var torch = new Dictionary<(string, int), double>();
+        var torchBest = new Dictionary<(string, int), double>();
 
         // Current files are {"host": {...}, "results": [...]}; older ones a bare array of results.
         var root = doc.RootElement;
         var entries = root.ValueKind == JsonValueKind.Array ? root : root.GetProperty("results");
         foreach (var e in entries.EnumerateArray())
         {
-            torch[(e.GetProperty("key").GetString()!, e.GetProperty("threads").GetInt32())] = e.GetProperty("seconds").GetDouble();
+            var key = (e.GetProperty("key").GetString()!, e.GetProperty("threads").GetInt32());
+            torch[key] = e.GetProperty("seconds").GetDouble();
+            if (e.TryGetProperty("best_seconds", out var best))
+            {
+                torchBest[key] = best.GetDouble();
+            }
         }
 
         Console.WriteLine();
@@ -112,16 +118,19 @@ internal static class Program
             Console.WriteLine($"PyTorch {h.GetProperty("torch_version").GetString()} on {h.GetProperty("cpu").GetString()} ({h.GetProperty("isa").GetString()}); BLAS: {blasName}; oneDNN ISA: {h.GetProperty("onednn_isa").GetString()}");
         }
 
-        Console.WriteLine("| key | threads | MtlSharp ms | PyTorch ms | speed-up (PyTorch time / ours) | ours % of FMA peak | PyTorch % of FMA peak |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| key | threads | MtlSharp ms | PyTorch ms | speed-up (PyTorch time / ours) | ours % of FMA peak | PyTorch % of FMA peak | best windows: MtlSharp ms / PyTorch ms / speed-up |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in ours)
         {
             if (torch.TryGetValue((r.Key, r.Threads), out double ts))
             {
                 string pct = r.PercentOfPeak is { } p ? string.Create(CultureInfo.InvariantCulture, $"{p:F0}%") : "";
                 string tpct = r.PercentOfPeak is { } p2 ? string.Create(CultureInfo.InvariantCulture, $"{p2 * r.SecondsPerIteration / ts:F0}%") : "";
+                string bestCol = r.BestSecondsPerIteration is { } ob && torchBest.TryGetValue((r.Key, r.Threads), out double tb)
+                    ? string.Create(CultureInfo.InvariantCulture, $"{ob * 1e3:F4} / {tb * 1e3:F4} / {tb / ob:F2}×")
+                    : "";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {r.Key} | {r.Threads} | {r.SecondsPerIteration * 1e3:F4} | {ts * 1e3:F4} | {ts / r.SecondsPerIteration:F2}× | {pct} | {tpct} |"));
+                    $"| {r.Key} | {r.Threads} | {r.SecondsPerIteration * 1e3:F4} | {ts * 1e3:F4} | {ts / r.SecondsPerIteration:F2}× | {pct} | {tpct} | {bestCol} |"));
             }
         }
     }
