@@ -27,7 +27,10 @@ internal static unsafe class GemmBlocked
     private static float[]? t_edgeB;
 
     /// <summary>
-    /// C[m×n] (+)= op(A)·op(B) for one region with this host's default width (<see cref="GemmWidth.Wide"/>).
+    /// C[m×n] (+)= op(A)·op(B) for one region with the 256-bit kernels: the entry of the convolutions, which call
+    /// the blocked loops per kernel tap on image bands. Their 512-bit variant measured no faster on the AVX-512
+    /// development host (23 benchmark shapes, geometric mean of time ratios 0.91 at 1 thread and 0.99 at 2, noisy),
+    /// so they stay narrow; <see cref="Gemm"/> picks the width with <see cref="RunOnWidth"/>.
     /// Element (i, p) of op(A) is <c>a[i*lda + p]</c> (or <c>a[p*lda + i]</c> when <paramref name="transA"/>);
     /// element (p, j) of op(B) is <c>b[p*ldb + j]</c> (or <c>b[j*ldb + p]</c>); element (i, j) of C is
     /// <c>c[i*ldc + j]</c>.
@@ -35,7 +38,7 @@ internal static unsafe class GemmBlocked
     public static void Run(
         float* a, bool transA, nint lda, float* b, bool transB, nint ldb, float* c, nint ldc,
         int m, int n, int k, bool accumulate) =>
-        RunOnWidth(a, transA, lda, b, transB, ldb, c, ldc, m, n, k, accumulate, GemmWidth.Wide);
+        RunOnWidth(a, transA, lda, b, transB, ldb, c, ldc, m, n, k, accumulate, wide: false);
 
     /// <summary><see cref="Run"/> with the width given: 512-bit kernels when <paramref name="wide"/>, else 256-bit.</summary>
     public static void RunOnWidth(

@@ -23,9 +23,9 @@ internal readonly unsafe struct GemmKernel512 : IGemmKernel
     public static int NC => s_nc;
 
     /// <summary>
-    /// B is read in place for up to two row tiles, and for up to four when a strip's rows span at most 256 KiB (the
-    /// implicit-GEMM convolutions: a few dozen rows of a band of columns). A strip 256 rows deep with a long row
-    /// stride touches a page per row; packed it streams (measured on 48×11025×432, the Omniglot conv as one GEMM).
+    /// B is read in place for up to two row tiles, and for up to four when a strip's rows span at most 256 KiB (B
+    /// then sits in L2). A strip 256 rows deep with a long row stride touches a page per row; packed it streams
+    /// (48×11025×432, the Omniglot convolution as one GEMM).
     /// </summary>
     public static bool ReadsBInPlace(int m, nint ldb, int kc) => m <= 24 || (m <= 48 && ldb * kc <= 1 << 16);
 
