@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Runs every benchmark family twice — MtlSharp and the same work in PyTorch — at 1 and 2 threads in this session,
 # then prints the paired table (PyTorch time / ours). Usage: benchmarks/run.sh [--quick] [case ...]
-# PyTorch: Debian's python3-torch (apt-get install -y python3-torch), run with /usr/bin/python3.
+# PyTorch: Debian's python3-torch (apt-get install -y python3-torch), run with /usr/bin/python3, on OpenBLAS:
+# Debian's libblas.so.3 is the reference (netlib) BLAS unless OpenBLAS is selected, so this script installs
+# libopenblas0-openmp when absent (as root; the OpenMP build obeys torch.set_num_threads) and puts its libblas.so.3
+# first on LD_LIBRARY_PATH of the PyTorch processes only. OpenBLAS 0.3.21 does not know newer CPU models and then
+# falls back to its SSE3 "Prescott" kernels; OPENBLAS_CORETYPE is set to the best kernel set for the host's ISA
+# (SkylakeX with AVX-512, Haswell with AVX2) unless already set. benchmarks/torch/yardstick.py checks and records
+# the result (BLAS, oneDNN ISA, a timed 1024^3 matmul) in $out/torch_yardstick.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=""
@@ -12,9 +18,31 @@ done
 [ ${#cases[@]} -eq 0 ] && cases=(gemm conv lstm train tagger)
 out=${BENCH_OUT:-benchmarks/results}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
+if ! dpkg -s libopenblas0-openmp >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get -o DPkg::Lock::Timeout=600 install -y -q libopenblas0-openmp >/dev/null
+  else
+    echo "run.sh: libopenblas0-openmp is not installed (apt-get install libopenblas0-openmp)" >&2; exit 1
+  fi
+fi
+openblas_dir=$(dirname "$(dpkg -L libopenblas0-openmp | grep '/libblas.so.3$' | head -1)")
+export_torch_env() {
+  export LD_LIBRARY_PATH="$openblas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+    local core
+    core=$(/usr/bin/python3 -c "import ctypes,glob; h=ctypes.CDLL(glob.glob('$openblas_dir/libopenblas*.so*')[0]); h.openblas_get_corename.restype=ctypes.c_char_p; print(h.openblas_get_corename().decode())")
+    if grep -qw avx512f /proc/cpuinfo; then
+      case "$core" in SkylakeX|Cooperlake|SapphireRapids|sapphirerapids|skylakex|cooperlake) ;; *) export OPENBLAS_CORETYPE=SkylakeX ;; esac
+    elif grep -qw avx2 /proc/cpuinfo; then
+      case "$core" in Prescott|Core2|Penryn|Dunnington|Nehalem|Sandybridge|prescott|core2|penryn|dunnington|nehalem|sandybridge) export OPENBLAS_CORETYPE=Haswell ;; esac
+    fi
+  fi
+}
 dotnet build benchmarks/MtlSharp.Benchmarks -c Release -v q -nologo >/dev/null
+(export_torch_env; cd benchmarks/torch && /usr/bin/python3 yardstick.py --out "$out/torch_yardstick.json")
 for c in "${cases[@]}"; do
-  (cd benchmarks/torch && /usr/bin/python3 "bench_$c.py" --threads 1,2 $quick --out "../../$out/torch_$c.json") 2>/dev/null
+  (export_torch_env; cd benchmarks/torch && /usr/bin/python3 "bench_$c.py" --threads 1,2 $quick --out "$out/torch_$c.json") 2>/dev/null
   dotnet benchmarks/MtlSharp.Benchmarks/bin/Release/net10.0/MtlSharp.Benchmarks.dll "$c" --threads 1,2 $quick \
     --out "$out/ours_$c.json" --compare "$out/torch_$c.json" | tee "$out/compare_$c.txt"
 done

@@ -2,7 +2,8 @@ namespace MtlSharp.Benchmarks;
 
 /// <summary>
 /// One measured configuration. <see cref="Key"/> must equal the key the PyTorch script writes for the same work
-/// (e.g. "gemm/512x512x512") so the two can be paired.
+/// (e.g. "gemm/512x512x512") so the two can be paired. <see cref="PercentOfPeak"/>: GFLOP/s as a percentage of the
+/// measured FMA peak at the same thread count (<see cref="PeakProbe"/>), where the case counts flops.
 /// </summary>
 internal sealed record BenchResult(
     string Case,
@@ -11,4 +12,9 @@ internal sealed record BenchResult(
     double SecondsPerIteration,
     double? GflopsPerSecond,
     double AllocatedBytesPerIteration,
-    string Unit = "iter");
+    string Unit = "iter",
+    double? PercentOfPeak = null)
+{
+    /// <summary>The fastest window's seconds per iteration, where the case records it (gemm).</summary>
+    public double? BestSecondsPerIteration { get; init; }
+}

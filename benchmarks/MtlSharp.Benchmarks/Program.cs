@@ -48,24 +48,40 @@ internal static class Program
             return 2;
         }
 
+        var host = HostInfo.Read();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"host: {host.Cpu}; ISA {host.Isa} (Vector512.IsHardwareAccelerated={host.Vector512IsHardwareAccelerated}, Avx512F={host.Avx512F}, Avx2={host.Avx2}); GEMM width {host.GemmVectorBits} bits; {host.Caches}; {host.Runtime}"));
+        var peaks = new List<PeakResult>();
+        foreach (int t in threads)
+        {
+            foreach (var p in PeakProbe.Run(t))
+            {
+                peaks.Add(p);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FMA peak {p.Bits} bits, {p.Threads} thread(s): {p.GflopsPerSecond:F1} GFLOP/s"));
+            }
+        }
+
         var results = new List<BenchResult>();
         foreach (int t in threads)
         {
             Threading.ThreadCount = t;
+            double peak = peaks.Where(p => p.Threads == t).Select(p => p.GflopsPerSecond).DefaultIfEmpty(double.NaN).Max();
             foreach (var c in cases.Where(c => selected.Count == 0 || selected.Contains(c.Name)))
             {
-                foreach (var r in c.Run(options))
+                foreach (var run in c.Run(options))
                 {
+                    var r = run with { PercentOfPeak = run.GflopsPerSecond is { } gf ? 100 * gf / peak : null };
                     results.Add(r);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{r.Key,-48} threads={r.Threads} {r.SecondsPerIteration * 1e3,10:F4} ms/{r.Unit} {(r.GflopsPerSecond is { } g ? $"{g,8:F1} GFLOP/s" : ""),-16} alloc {r.AllocatedBytesPerIteration,10:F0} B/{r.Unit}"));
+                        $"{r.Key,-48} threads={r.Threads} {r.SecondsPerIteration * 1e3,10:F4} ms/{r.Unit} {(r.GflopsPerSecond is { } g ? $"{g,8:F1} GFLOP/s {r.PercentOfPeak,5:F1}% peak" : ""),-28} alloc {r.AllocatedBytesPerIteration,10:F0} B/{r.Unit}"));
                 }
             }
         }
 
         if (outPath is not null)
         {
-            File.WriteAllText(outPath, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+            var report = new BenchReport(host, peaks, results);
+            File.WriteAllText(outPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         }
 
         if (comparePath is not null)
@@ -80,20 +96,42 @@ internal static class Program
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(torchPath));
         var torch = new Dictionary<(string, int), double>();
-        foreach (var e in doc.RootElement.EnumerateArray())
+        var torchBest = new Dictionary<(string, int), double>();
+
+        // Current files are {"host": {...}, "results": [...]}; older ones a bare array of results.
+        var root = doc.RootElement;
+        var entries = root.ValueKind == JsonValueKind.Array ? root : root.GetProperty("results");
+        foreach (var e in entries.EnumerateArray())
         {
-            torch[(e.GetProperty("key").GetString()!, e.GetProperty("threads").GetInt32())] = e.GetProperty("seconds").GetDouble();
+            var key = (e.GetProperty("key").GetString()!, e.GetProperty("threads").GetInt32());
+            torch[key] = e.GetProperty("seconds").GetDouble();
+            if (e.TryGetProperty("best_seconds", out var best))
+            {
+                torchBest[key] = best.GetDouble();
+            }
         }
 
         Console.WriteLine();
-        Console.WriteLine("| key | threads | MtlSharp ms | PyTorch ms | speed-up (PyTorch time / ours) |");
-        Console.WriteLine("|---|---|---|---|---|");
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("host", out var h))
+        {
+            var blas = h.GetProperty("blas");
+            string blasName = blas.TryGetProperty("openblas_config", out var cfg) ? cfg.GetString()! : blas.GetProperty("name").GetString()!;
+            Console.WriteLine($"PyTorch {h.GetProperty("torch_version").GetString()} on {h.GetProperty("cpu").GetString()} ({h.GetProperty("isa").GetString()}); BLAS: {blasName}; oneDNN ISA: {h.GetProperty("onednn_isa").GetString()}");
+        }
+
+        Console.WriteLine("| key | threads | MtlSharp ms | PyTorch ms | speed-up (PyTorch time / ours) | ours % of FMA peak | PyTorch % of FMA peak | best windows: MtlSharp ms / PyTorch ms / speed-up |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in ours)
         {
             if (torch.TryGetValue((r.Key, r.Threads), out double ts))
             {
+                string pct = r.PercentOfPeak is { } p ? string.Create(CultureInfo.InvariantCulture, $"{p:F0}%") : "";
+                string tpct = r.PercentOfPeak is { } p2 ? string.Create(CultureInfo.InvariantCulture, $"{p2 * r.SecondsPerIteration / ts:F0}%") : "";
+                string bestCol = r.BestSecondsPerIteration is { } ob && torchBest.TryGetValue((r.Key, r.Threads), out double tb)
+                    ? string.Create(CultureInfo.InvariantCulture, $"{ob * 1e3:F4} / {tb * 1e3:F4} / {tb / ob:F2}×")
+                    : "";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {r.Key} | {r.Threads} | {r.SecondsPerIteration * 1e3:F4} | {ts * 1e3:F4} | {ts / r.SecondsPerIteration:F2}× |"));
+                    $"| {r.Key} | {r.Threads} | {r.SecondsPerIteration * 1e3:F4} | {ts * 1e3:F4} | {ts / r.SecondsPerIteration:F2}× | {pct} | {tpct} | {bestCol} |"));
             }
         }
     }

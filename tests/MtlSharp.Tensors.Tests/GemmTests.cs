@@ -5,7 +5,7 @@ namespace MtlSharp.Tensors.Tests;
 /// <summary>
 /// <see cref="Gemm.Multiply"/> against a float64 reference: many shapes (edges around the 6×16 tile, the MC/KC/NC
 /// blocks, the direct-B row limit, the skinny shapes the models use), all transpose combinations, overwrite and
-/// accumulate, 1 and 2 threads (products of ≥ 2²⁰ multiply-adds take the parallel path: 600×20×100 splits rows,
+/// accumulate, 1 and 2 threads (products of ≥ 2²¹ multiply-adds take the parallel path: 1100×20×100 splits rows,
 /// the wider ones split columns); plus run-to-run bit-identity.
 /// </summary>
 [Collection("Threading")]
@@ -36,7 +36,7 @@ public sealed class GemmTests
         { 48, 100, 40 },
         { 49, 70, 20 },
         { 300, 20, 64 },
-        { 600, 20, 100 },
+        { 1100, 20, 100 },
         { 257, 131, 300 },
     };
 
@@ -94,9 +94,9 @@ public sealed class GemmTests
 
     /// <summary>Skinny products (n ≤ 32) large enough to be split over row blocks on two threads (n = 1 stays serial).</summary>
     [Theory]
-    [InlineData(601, 20, 100)]
-    [InlineData(10, 32, 4000)]
-    [InlineData(3001, 2, 200)]
+    [InlineData(1101, 20, 100)]
+    [InlineData(10, 32, 7000)]
+    [InlineData(3001, 2, 400)]
     [InlineData(1000, 1, 1100)]
     public void SkinnyLargeProductsMatchReferenceAndAreThreadCountIndependent(int m, int n, int k)
     {
@@ -195,7 +195,7 @@ public sealed class GemmTests
 
     [Theory]
     [InlineData(257, 131, 300)]
-    [InlineData(600, 20, 100)]
+    [InlineData(1100, 20, 100)]
     [InlineData(48, 2000, 60)]
     public void RepeatsAreBitIdenticalAndIndependentOfThreadCount(int m, int n, int k)
     {
@@ -260,7 +260,7 @@ public sealed class GemmTests
         Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[6], false, new float[6], false, new float[4], -2, 2, 3, false));
     }
 
-    private static float[] Random(Random rng, int count)
+    internal static float[] Random(Random rng, int count)
     {
         var x = new float[count];
         for (int i = 0; i < count; i++)
@@ -272,7 +272,7 @@ public sealed class GemmTests
     }
 
     /// <summary>C = [C0 +] op(A)·op(B) in float64, and Σ|terms| per element (the rounding-error scale).</summary>
-    private static (double[] Value, double[] Bound) Reference(
+    internal static (double[] Value, double[] Bound) Reference(
         float[] a, bool transA, float[] b, bool transB, float[] c0, int m, int n, int k, bool accumulate)
     {
         var value = new double[m * n];

@@ -9,8 +9,10 @@ namespace MtlSharp.Tensors.Kernels;
 /// <remarks>
 /// GotoBLAS/BLIS structure (Goto and van de Geijn, ACM TOMS 2008; Van Zee and van de Geijn, ACM TOMS 2015): the
 /// k dimension is cut into <c>KC</c> blocks and n into <c>NC</c> blocks; a KC×NC block of B and an MC×KC block of A
-/// are packed into micro-panels and multiplied by a 6×16 AVX2/FMA register-blocked micro-kernel
-/// (<see cref="GemmMicroKernel"/>). Products with few rows of C read B in place instead of packing it.
+/// are packed into micro-panels and multiplied by a register-blocked micro-kernel: 12×32 with 512-bit vectors
+/// (<see cref="GemmMicroKernel512"/>) where the host accelerates them, 6×16 AVX2/FMA (<see cref="GemmMicroKernel"/>)
+/// elsewhere (<see cref="GemmWidth"/>; both give the same bits). Products with few rows of C read B in place
+/// instead of packing it.
 /// Large products are split over column (or row) panels of C with <see cref="Threading.For"/>; every element of C is
 /// summed in the same order whatever the split, so results are bit-identical for any thread count.
 /// Pack buffers are cached per thread; a call allocates nothing except, on the multi-threaded path, what the
@@ -34,11 +36,14 @@ internal static class Gemm
     /// </summary>
     private const int SkinnyMaxN = 32;
 
-    /// <summary>Products with fewer multiply-adds than this stay on the calling thread.</summary>
-    private const long ParallelMinWork = 1L << 20;
+    /// <summary>
+    /// Products with fewer multiply-adds than this stay on the calling thread: 2²¹ take about 15–30 µs on one core,
+    /// and a worker woken late on a busy machine costs more than the half that a second thread could save.
+    /// </summary>
+    private const long ParallelMinWork = 1L << 21;
 
     /// <summary>Each thread of a parallel product gets at least this many multiply-adds.</summary>
-    private const long ParallelMinWorkPerChunk = 1L << 19;
+    private const long ParallelMinWorkPerChunk = 1L << 20;
 
     /// <summary>
     /// Computes C = op(A)·op(B), or C += op(A)·op(B) when <paramref name="accumulate"/>.
@@ -99,6 +104,7 @@ internal static class Gemm
         fixed (float* pc = c)
         {
             int threads = Threading.ThreadCount;
+            bool wide = KernelOverrides.Current.Wide ?? GemmWidth.Wide;
             bool small = path == GemmPath.Small || (path == GemmPath.Auto && (work <= SmallMaxWork || n <= SkinnyMaxN));
             bool parallel = threads > 1 && work >= ParallelMinWork && !(small && n == 1);
             if (small && !parallel)
@@ -110,8 +116,8 @@ internal static class Gemm
             if (parallel)
             {
                 var job = GemmJob.Rent();
-                job.Set(pa, transA, pb, transB, pc, m, n, k, accumulate, small);
-                int panels = job.SplitN ? (n + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR : (m + GemmMicroKernel.MR - 1) / GemmMicroKernel.MR;
+                job.Set(pa, transA, pb, transB, pc, m, n, k, accumulate, small, wide);
+                int panels = job.Panels;
                 long perPanel = Math.Max(1, work / panels);
                 int grain = (int)Math.Min(panels, (ParallelMinWorkPerChunk + perPanel - 1) / perPanel);
                 try
@@ -126,7 +132,7 @@ internal static class Gemm
                 return;
             }
 
-            GemmBlocked.Run(pa, transA, transA ? m : k, pb, transB, transB ? k : n, pc, n, m, n, k, accumulate);
+            GemmBlocked.RunOnWidth(pa, transA, transA ? m : k, pb, transB, transB ? k : n, pc, n, m, n, k, accumulate, wide);
         }
     }
 

@@ -5,29 +5,17 @@ namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
 /// The single-threaded blocked GEMM loops (BLIS loops 5..1 around the micro-kernel) on raw pointers, with the
-/// per-thread pack buffers.
+/// per-thread pack buffers, for either kernel width (<see cref="GemmKernel256"/>, <see cref="GemmKernel512"/>).
 /// </summary>
 /// <remarks>
-/// Block sizes for the 2-core AMD EPYC (Zen 4, AVX2 only) this engine is tuned on: 32 KiB L1d, 1 MiB L2 per core,
-/// 32 MiB shared L3. A KC×NR B micro-panel (16 KiB at KC = 256) stays in L1 while MR×KC A micro-panels stream from
-/// an MC×KC A block held in L2 (144 KiB at MC = 144); the KC×NC B block (4 MiB) lives in L3.
+/// A KC×NR B micro-panel stays in L1 while MR×KC A micro-panels stream from an MC×KC A block held in L2; the KC×NC
+/// B block lives in L3. KC is the same for both widths and fixed (it decides where partial sums are added to C, so
+/// it is part of the summation order); MC and NC only move data and may follow the cache sizes.
 /// </remarks>
 internal static unsafe class GemmBlocked
 {
-    /// <summary>Rows of A per packed block (a multiple of <see cref="GemmMicroKernel.MR"/>).</summary>
-    public const int MC = 144;
-
-    /// <summary>Depth of a packed block.</summary>
+    /// <summary>Depth of a packed block (both widths: the results of the two are bit-identical).</summary>
     public const int KC = 256;
-
-    /// <summary>Columns of B per packed block (a multiple of <see cref="GemmMicroKernel.NR"/>).</summary>
-    public const int NC = 4080;
-
-    /// <summary>With at most this many rows of C, B is read in place (its 16-column strips stay in L1 across rows).</summary>
-    public const int DirectBMaxRows = 48;
-
-    private const int MR = GemmMicroKernel.MR;
-    private const int NR = GemmMicroKernel.NR;
 
     [ThreadStatic]
     private static float[]? t_packA;
@@ -39,24 +27,50 @@ internal static unsafe class GemmBlocked
     private static float[]? t_edgeB;
 
     /// <summary>
-    /// C[m×n] (+)= op(A)·op(B) for one region. Element (i, p) of op(A) is <c>a[i*lda + p]</c> (or <c>a[p*lda + i]</c>
-    /// when <paramref name="transA"/>); element (p, j) of op(B) is <c>b[p*ldb + j]</c> (or <c>b[j*ldb + p]</c>);
-    /// element (i, j) of C is <c>c[i*ldc + j]</c>.
+    /// C[m×n] (+)= op(A)·op(B) for one region with the 256-bit kernels: the entry of the convolutions, which call
+    /// the blocked loops per kernel tap on image bands. Their 512-bit variant measured no faster on the AVX-512
+    /// development host (23 benchmark shapes, geometric mean of time ratios 0.91 at 1 thread and 0.99 at 2, noisy),
+    /// so they stay narrow; <see cref="Gemm"/> picks the width with <see cref="RunOnWidth"/>.
+    /// Element (i, p) of op(A) is <c>a[i*lda + p]</c> (or <c>a[p*lda + i]</c> when <paramref name="transA"/>);
+    /// element (p, j) of op(B) is <c>b[p*ldb + j]</c> (or <c>b[j*ldb + p]</c>); element (i, j) of C is
+    /// <c>c[i*ldc + j]</c>.
     /// </summary>
     public static void Run(
         float* a, bool transA, nint lda, float* b, bool transB, nint ldb, float* c, nint ldc,
-        int m, int n, int k, bool accumulate)
-    {
-        bool directB = !transB && m <= DirectBMaxRows;
-        int kcMax = Math.Min(k, KC);
-        float* packA = Buffer(ref t_packA, RoundUp(Math.Min(m, MC), MR) * kcMax);
-        float* packB = directB
-            ? Buffer(ref t_edgeB, NR * kcMax)
-            : Buffer(ref t_packB, RoundUp(Math.Min(n, NC), NR) * kcMax);
+        int m, int n, int k, bool accumulate) =>
+        RunOnWidth(a, transA, lda, b, transB, ldb, c, ldc, m, n, k, accumulate, wide: false);
 
-        for (int jc = 0; jc < n; jc += NC)
+    /// <summary><see cref="Run"/> with the width given: 512-bit kernels when <paramref name="wide"/>, else 256-bit.</summary>
+    public static void RunOnWidth(
+        float* a, bool transA, nint lda, float* b, bool transB, nint ldb, float* c, nint ldc,
+        int m, int n, int k, bool accumulate, bool wide)
+    {
+        if (wide)
         {
-            int nc = Math.Min(NC, n - jc);
+            Run<GemmKernel512>(a, transA, lda, b, transB, ldb, c, ldc, m, n, k, accumulate);
+        }
+        else
+        {
+            Run<GemmKernel256>(a, transA, lda, b, transB, ldb, c, ldc, m, n, k, accumulate);
+        }
+    }
+
+    private static void Run<TKernel>(
+        float* a, bool transA, nint lda, float* b, bool transB, nint ldb, float* c, nint ldc,
+        int m, int n, int k, bool accumulate)
+        where TKernel : struct, IGemmKernel
+    {
+        int mr = TKernel.MR, nr = TKernel.NR, mcMax = TKernel.MC, ncMax = TKernel.NC;
+        int kcMax = Math.Min(k, KC);
+        bool directB = !transB && TKernel.ReadsBInPlace(m, ldb, kcMax);
+        float* packA = Buffer(ref t_packA, RoundUp(Math.Min(m, mcMax), mr) * kcMax);
+        float* packB = directB
+            ? Buffer(ref t_edgeB, nr * kcMax)
+            : Buffer(ref t_packB, RoundUp(Math.Min(n, ncMax), nr) * kcMax);
+
+        for (int jc = 0; jc < n; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, n - jc);
             for (int pc = 0; pc < k; pc += KC)
             {
                 int kc = Math.Min(KC, k - pc);
@@ -64,22 +78,22 @@ internal static unsafe class GemmBlocked
                 float* bBlock = transB ? b + (jc * ldb) + pc : b + (pc * ldb) + jc;
                 if (!directB)
                 {
-                    GemmPacking.PackB(bBlock, transB, ldb, kc, nc, packB);
+                    GemmPacking.PackB(bBlock, transB, ldb, kc, nc, packB, nr);
                 }
 
-                for (int ic = 0; ic < m; ic += MC)
+                for (int ic = 0; ic < m; ic += mcMax)
                 {
-                    int mc = Math.Min(MC, m - ic);
+                    int mc = Math.Min(mcMax, m - ic);
                     float* aBlock = transA ? a + (pc * lda) + ic : a + (ic * lda) + pc;
-                    GemmPacking.PackA(aBlock, transA, lda, mc, kc, packA);
+                    GemmPacking.PackAPanels(aBlock, transA, lda, mc, kc, packA, mr);
                     float* cBlock = c + (ic * ldc) + jc;
                     if (directB)
                     {
-                        MacroDirect(packA, bBlock, ldb, packB, cBlock, ldc, mc, nc, kc, first);
+                        MacroDirect<TKernel>(packA, bBlock, ldb, packB, cBlock, ldc, mc, nc, kc, first);
                     }
                     else
                     {
-                        MacroPacked(packA, packB, cBlock, ldc, mc, nc, kc, first);
+                        MacroPacked<TKernel>(packA, packB, cBlock, ldc, mc, nc, kc, first);
                     }
                 }
             }
@@ -87,63 +101,70 @@ internal static unsafe class GemmBlocked
     }
 
     /// <summary>Floats of an m×k A operand packed by <see cref="GemmPacking.PackA"/> for <see cref="RunPackedA"/>.</summary>
-    public static int PackedALength(int m, int k) => RoundUp(m, MR) * k;
+    public static int PackedALength(int m, int k) => RoundUp(m, GemmMicroKernel.MR) * k;
 
     /// <summary>Whether <see cref="RunPackedA"/> takes an m×k A: one A block (m ≤ MC, k ≤ KC), B read in place.</summary>
-    public static bool TakesPackedA(int m, int k) => m <= DirectBMaxRows && k <= KC;
+    public static bool TakesPackedA(int m, int k) => m <= GemmKernel256.DirectBMaxRows && k <= KC;
 
     /// <summary>
-    /// <see cref="Run"/> with A already packed (by <see cref="GemmPacking.PackA"/> with mc = m, kc = k; see
-    /// <see cref="TakesPackedA"/>) and B [k, n] read in place: for products repeated with the same A.
+    /// <see cref="Run"/> with A already
+    /// packed for the 256-bit kernel (by <see cref="GemmPacking.PackA"/> with
+    /// mc = m, kc = k; see <see cref="TakesPackedA"/>) and B [k, n] read in place: for products repeated with the
+    /// same A.
     /// </summary>
     public static void RunPackedA(float* packA, float* b, nint ldb, float* c, nint ldc, int m, int n, int k, bool accumulate)
     {
-        float* edge = Buffer(ref t_edgeB, NR * k);
-        for (int jc = 0; jc < n; jc += NC)
+        float* edge = Buffer(ref t_edgeB, GemmKernel256.NR * k);
+        int ncMax = GemmKernel256.NC;
+        for (int jc = 0; jc < n; jc += ncMax)
         {
-            MacroDirect(packA, b + jc, ldb, edge, c + jc, ldc, m, Math.Min(NC, n - jc), k, !accumulate);
+            MacroDirect<GemmKernel256>(packA, b + jc, ldb, edge, c + jc, ldc, m, Math.Min(ncMax, n - jc), k, !accumulate);
         }
     }
 
     /// <summary>The two loops around the micro-kernel, B packed.</summary>
-    private static void MacroPacked(float* packA, float* packB, float* c, nint ldc, int mc, int nc, int kc, bool first)
+    private static void MacroPacked<TKernel>(float* packA, float* packB, float* c, nint ldc, int mc, int nc, int kc, bool first)
+        where TKernel : struct, IGemmKernel
     {
-        for (int jr = 0; jr < nc; jr += NR)
+        int mr = TKernel.MR, nr = TKernel.NR;
+        for (int jr = 0; jr < nc; jr += nr)
         {
-            int cols = Math.Min(NR, nc - jr);
+            int cols = Math.Min(nr, nc - jr);
             float* bp = packB + ((nint)jr * kc);
-            for (int ir = 0; ir < mc; ir += MR)
+            for (int ir = 0; ir < mc; ir += mr)
             {
-                int rows = Math.Min(MR, mc - ir);
-                GemmMicroKernel.Run(rows, cols, kc, packA + ((nint)ir * kc), bp, NR, c + (ir * ldc) + jr, ldc, first);
+                int rows = Math.Min(mr, mc - ir);
+                TKernel.Run(rows, cols, kc, packA + ((nint)ir * kc), bp, nr, c + (ir * ldc) + jr, ldc, first);
             }
         }
     }
 
     /// <summary>The two loops around the micro-kernel, B read in place (a ragged last strip is packed).</summary>
-    private static void MacroDirect(float* packA, float* b, nint ldb, float* edge, float* c, nint ldc, int mc, int nc, int kc, bool first)
+    private static void MacroDirect<TKernel>(float* packA, float* b, nint ldb, float* edge, float* c, nint ldc, int mc, int nc, int kc, bool first)
+        where TKernel : struct, IGemmKernel
     {
-        for (int jr = 0; jr < nc; jr += NR)
+        int mr = TKernel.MR, nr = TKernel.NR;
+        for (int jr = 0; jr < nc; jr += nr)
         {
-            int cols = Math.Min(NR, nc - jr);
+            int cols = Math.Min(nr, nc - jr);
             float* bp;
             nint rsB;
-            if (cols == NR || cols == 8)
+            if (cols == nr || cols == nr / 2)
             {
                 bp = b + jr;
                 rsB = ldb;
             }
             else
             {
-                GemmPacking.PackBRows(b + jr, ldb, kc, cols, edge);
+                GemmPacking.PackBRows(b + jr, ldb, kc, cols, edge, nr);
                 bp = edge;
-                rsB = NR;
+                rsB = nr;
             }
 
-            for (int ir = 0; ir < mc; ir += MR)
+            for (int ir = 0; ir < mc; ir += mr)
             {
-                int rows = Math.Min(MR, mc - ir);
-                GemmMicroKernel.Run(rows, cols, kc, packA + ((nint)ir * kc), bp, rsB, c + (ir * ldc) + jr, ldc, first);
+                int rows = Math.Min(mr, mc - ir);
+                TKernel.Run(rows, cols, kc, packA + ((nint)ir * kc), bp, rsB, c + (ir * ldc) + jr, ldc, first);
             }
         }
     }

@@ -18,6 +18,9 @@ internal sealed unsafe class GemmJob
     private bool _accumulate;
     private bool _busy;
     private bool _small;
+    private bool _wide;
+    private int _mr;
+    private int _nr;
     private int _m;
     private int _n;
     private int _k;
@@ -32,6 +35,9 @@ internal sealed unsafe class GemmJob
 
     /// <summary>Whether the work is cut along n (column panels) rather than m (row panels).</summary>
     public bool SplitN { get; private set; }
+
+    /// <summary>The number of panels (of the kernel's NR columns or MR rows) the work is cut into.</summary>
+    public int Panels => SplitN ? (_n + _nr - 1) / _nr : (_m + _mr - 1) / _mr;
 
     /// <summary>The calling thread's cached job, or a new one when it is already in use.</summary>
     public static GemmJob Rent()
@@ -56,11 +62,15 @@ internal sealed unsafe class GemmJob
     /// <summary>
     /// Sets the operands (see <see cref="Gemm.Multiply"/>); pointers must stay pinned until <see cref="Return"/>.
     /// With <paramref name="small"/>, the work is cut into blocks of <see cref="GemmMicroKernel.MR"/> rows of C, each
-    /// run by <see cref="GemmSmall"/> (n must be at least 2).
+    /// run by <see cref="GemmSmall"/> (n must be at least 2); otherwise <paramref name="wide"/> picks the packed
+    /// kernel's width (<see cref="GemmWidth"/>).
     /// </summary>
-    public void Set(float* a, bool transA, float* b, bool transB, float* c, int m, int n, int k, bool accumulate, bool small = false)
+    public void Set(float* a, bool transA, float* b, bool transB, float* c, int m, int n, int k, bool accumulate, bool small, bool wide)
     {
         _small = small;
+        _wide = wide && !small;
+        _mr = small ? GemmMicroKernel.MR : wide ? GemmKernel512.MR : GemmKernel256.MR;
+        _nr = wide ? GemmKernel512.NR : GemmKernel256.NR;
         _a = a;
         _b = b;
         _c = c;
@@ -72,7 +82,7 @@ internal sealed unsafe class GemmJob
         _k = k;
 
         // Cut along the longer side in panels; cutting n shares nothing, cutting m duplicates B packing per thread.
-        SplitN = !small && (n + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR * GemmMicroKernel.NR >= m;
+        SplitN = !small && (n + _nr - 1) / _nr * _nr >= m;
     }
 
     private void RunRange(int start, int end)
@@ -81,24 +91,24 @@ internal sealed unsafe class GemmJob
         nint ldb = _transB ? _k : _n;
         if (_small)
         {
-            int i0 = start * GemmMicroKernel.MR;
-            int i1 = Math.Min(_m, end * GemmMicroKernel.MR);
+            int i0 = start * _mr;
+            int i1 = Math.Min(_m, end * _mr);
             float* a = _transA ? _a + i0 : _a + (i0 * lda);
             GemmSmall.Run(a, _transA, _m, _b, _transB, _c + ((nint)i0 * _n), i1 - i0, _n, _k, _accumulate);
         }
         else if (SplitN)
         {
-            int j0 = start * GemmMicroKernel.NR;
-            int j1 = Math.Min(_n, end * GemmMicroKernel.NR);
+            int j0 = start * _nr;
+            int j1 = Math.Min(_n, end * _nr);
             float* b = _transB ? _b + (j0 * ldb) : _b + j0;
-            GemmBlocked.Run(_a, _transA, lda, b, _transB, ldb, _c + j0, _n, _m, j1 - j0, _k, _accumulate);
+            GemmBlocked.RunOnWidth(_a, _transA, lda, b, _transB, ldb, _c + j0, _n, _m, j1 - j0, _k, _accumulate, _wide);
         }
         else
         {
-            int i0 = start * GemmMicroKernel.MR;
-            int i1 = Math.Min(_m, end * GemmMicroKernel.MR);
+            int i0 = start * _mr;
+            int i1 = Math.Min(_m, end * _mr);
             float* a = _transA ? _a + i0 : _a + (i0 * lda);
-            GemmBlocked.Run(a, _transA, lda, _b, _transB, ldb, _c + ((nint)i0 * _n), _n, i1 - i0, _n, _k, _accumulate);
+            GemmBlocked.RunOnWidth(a, _transA, lda, _b, _transB, ldb, _c + ((nint)i0 * _n), _n, i1 - i0, _n, _k, _accumulate, _wide);
         }
     }
 }

@@ -12,30 +12,35 @@ namespace MtlSharp.Tensors.Kernels;
 internal static unsafe class GemmPacking
 {
     private const int MR = GemmMicroKernel.MR;
-    private const int NR = GemmMicroKernel.NR;
 
     /// <summary>
-    /// Packs op(A)[0..mc, 0..kc] into panels of <see cref="MR"/> rows: panel q holds element (q*MR + r, p) at
-    /// <c>dst[q*MR*kc + p*MR + r]</c>; rows past <paramref name="mc"/> of the last panel are left unwritten (the
+    /// Packs op(A)[0..mc, 0..kc] into panels of <see cref="MR"/> rows for <see cref="GemmMicroKernel"/>: panel q
+    /// holds element (q*MR + r, p) at <c>dst[q*MR*kc + p*MR + r]</c>; see <see cref="PackAPanels"/>.
+    /// </summary>
+    public static void PackA(float* a, bool transA, nint lda, int mc, int kc, float* dst) => PackAPanels(a, transA, lda, mc, kc, dst, MR);
+
+    /// <summary>
+    /// Packs op(A)[0..mc, 0..kc] into panels of <paramref name="mr"/> rows: panel q holds element (q*mr + r, p) at
+    /// <c>dst[q*mr*kc + p*mr + r]</c>; rows past <paramref name="mc"/> of the last panel are left unwritten (the
     /// kernel never reads them because it is instantiated for the real row count).
     /// <paramref name="a"/> points at element (0, 0) of the block; with <paramref name="transA"/> A is stored [k, m]
     /// (element (i, p) at <c>a[p*lda + i]</c>), otherwise [m, k] (<c>a[i*lda + p]</c>).
     /// </summary>
-    public static void PackA(float* a, bool transA, nint lda, int mc, int kc, float* dst)
+    public static void PackAPanels(float* a, bool transA, nint lda, int mc, int kc, float* dst, int mr)
     {
-        for (int i0 = 0; i0 < mc; i0 += MR)
+        for (int i0 = 0; i0 < mc; i0 += mr)
         {
-            int rows = Math.Min(MR, mc - i0);
+            int rows = Math.Min(mr, mc - i0);
             float* panel = dst + ((nint)i0 * kc);
             if (transA)
             {
                 float* src = a + i0;
-                if (rows == MR)
+                if (rows == 6)
                 {
                     for (int p = 0; p < kc; p++)
                     {
                         float* s = src + (p * lda);
-                        float* d = panel + (p * MR);
+                        float* d = panel + (p * mr);
                         d[0] = s[0];
                         d[1] = s[1];
                         d[2] = s[2];
@@ -44,12 +49,22 @@ internal static unsafe class GemmPacking
                         d[5] = s[5];
                     }
                 }
+                else if (rows == 12)
+                {
+                    for (int p = 0; p < kc; p++)
+                    {
+                        float* s = src + (p * lda);
+                        float* d = panel + (p * mr);
+                        Vector256.Store(Vector256.Load(s), d);
+                        Vector128.Store(Vector128.Load(s + 8), d + 8);
+                    }
+                }
                 else
                 {
                     for (int p = 0; p < kc; p++)
                     {
                         float* s = src + (p * lda);
-                        float* d = panel + (p * MR);
+                        float* d = panel + (p * mr);
                         for (int r = 0; r < rows; r++)
                         {
                             d[r] = s[r];
@@ -60,22 +75,32 @@ internal static unsafe class GemmPacking
             else
             {
                 float* src = a + (i0 * lda);
-                for (int r = 0; r < rows; r++)
+                int r = 0;
+                if (Sse.IsSupported)
+                {
+                    // Groups of 4 rows: 4×4 in-register transposes move 4 steps of 4 rows at a time.
+                    for (; r + 4 <= rows; r += 4)
+                    {
+                        PackARows4(src + (r * lda), lda, kc, panel + r, mr);
+                    }
+                }
+
+                for (; r < rows; r++)
                 {
                     float* s = src + (r * lda);
                     float* d = panel + r;
                     int p = 0;
                     for (; p <= kc - 4; p += 4)
                     {
-                        d[p * MR] = s[p];
-                        d[(p + 1) * MR] = s[p + 1];
-                        d[(p + 2) * MR] = s[p + 2];
-                        d[(p + 3) * MR] = s[p + 3];
+                        d[p * mr] = s[p];
+                        d[(p + 1) * mr] = s[p + 1];
+                        d[(p + 2) * mr] = s[p + 2];
+                        d[(p + 3) * mr] = s[p + 3];
                     }
 
                     for (; p < kc; p++)
                     {
-                        d[p * MR] = s[p];
+                        d[p * mr] = s[p];
                     }
                 }
             }
@@ -83,54 +108,91 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>
-    /// Packs op(B)[0..kc, 0..nc] into panels of <see cref="NR"/> columns: panel q holds element (p, q*NR + j) at
-    /// <c>dst[q*NR*kc + p*NR + j]</c>; columns past <paramref name="nc"/> of the last panel are zero-filled up to the
-    /// next multiple of 8 (the kernel reads whole 8-wide vectors).
+    /// Four rows of A stored [m, k] (row r at <c>s + r*lda</c>) into a packed panel: element (r, p) to
+    /// <c>d[p*mr + r]</c>, four steps at a time with 4×4 transposes (the last kc % 4 steps one by one).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackARows4(float* s, nint lda, int kc, float* d, int mr)
+    {
+        int p = 0;
+        for (; p + 4 <= kc; p += 4)
+        {
+            Vector128<float> r0 = Sse.LoadVector128(s + p);
+            Vector128<float> r1 = Sse.LoadVector128(s + lda + p);
+            Vector128<float> r2 = Sse.LoadVector128(s + (2 * lda) + p);
+            Vector128<float> r3 = Sse.LoadVector128(s + (3 * lda) + p);
+            Vector128<float> t0 = Sse.UnpackLow(r0, r1);
+            Vector128<float> t1 = Sse.UnpackLow(r2, r3);
+            Vector128<float> t2 = Sse.UnpackHigh(r0, r1);
+            Vector128<float> t3 = Sse.UnpackHigh(r2, r3);
+            float* dp = d + (p * mr);
+            Sse.Store(dp, Sse.MoveLowToHigh(t0, t1));
+            Sse.Store(dp + mr, Sse.MoveHighToLow(t1, t0));
+            Sse.Store(dp + (2 * mr), Sse.MoveLowToHigh(t2, t3));
+            Sse.Store(dp + (3 * mr), Sse.MoveHighToLow(t3, t2));
+        }
+
+        for (; p < kc; p++)
+        {
+            float* dp = d + (p * mr);
+            dp[0] = s[p];
+            dp[1] = s[lda + p];
+            dp[2] = s[(2 * lda) + p];
+            dp[3] = s[(3 * lda) + p];
+        }
+    }
+
+    /// <summary>
+    /// Packs op(B)[0..kc, 0..nc] into panels of <paramref name="nr"/> (16 or 32) columns: panel q holds element
+    /// (p, q*nr + j) at <c>dst[q*nr*kc + p*nr + j]</c>; columns past <paramref name="nc"/> of the last panel are
+    /// zero-filled up to the next multiple of nr/2 (the kernel reads whole vectors).
     /// <paramref name="b"/> points at element (0, 0) of the block; with <paramref name="transB"/> B is stored [n, k]
     /// (element (p, j) at <c>b[j*ldb + p]</c>), otherwise [k, n] (<c>b[p*ldb + j]</c>).
     /// </summary>
-    public static void PackB(float* b, bool transB, nint ldb, int kc, int nc, float* dst)
+    public static void PackB(float* b, bool transB, nint ldb, int kc, int nc, float* dst, int nr)
     {
-        for (int j0 = 0; j0 < nc; j0 += NR)
+        for (int j0 = 0; j0 < nc; j0 += nr)
         {
-            int cols = Math.Min(NR, nc - j0);
+            int cols = Math.Min(nr, nc - j0);
             float* panel = dst + ((nint)j0 * kc);
             if (!transB)
             {
-                PackBRows(b + j0, ldb, kc, cols, panel);
+                PackBRows(b + j0, ldb, kc, cols, panel, nr);
             }
-            else if (cols == NR && Avx.IsSupported)
+            else if (cols == nr && Avx.IsSupported)
             {
-                PackBTransposed16(b + (j0 * ldb), ldb, kc, panel);
+                PackBTransposedFull(b + (j0 * ldb), ldb, kc, panel, nr);
             }
             else
             {
-                PackBTransposedScalar(b + (j0 * ldb), ldb, kc, cols, panel);
+                PackBTransposedScalar(b + (j0 * ldb), ldb, kc, cols, panel, nr);
             }
         }
     }
 
-    /// <summary>Packs one panel (≤ 16 columns) of B stored [k, n]: each step p copies a contiguous row piece.</summary>
-    public static void PackBRows(float* b, nint ldb, int kc, int cols, float* panel)
+    /// <summary>Packs one panel (≤ <paramref name="nr"/> columns) of B stored [k, n]: each step p copies a contiguous row piece.</summary>
+    public static void PackBRows(float* b, nint ldb, int kc, int cols, float* panel, int nr)
     {
-        if (cols == NR)
+        if (cols == nr)
         {
             for (int p = 0; p < kc; p++)
             {
                 float* s = b + (p * ldb);
-                float* d = panel + (p * NR);
-                Vector256.Store(Vector256.Load(s), d);
-                Vector256.Store(Vector256.Load(s + 8), d + 8);
+                float* d = panel + (p * nr);
+                for (int j = 0; j < nr; j += 8)
+                {
+                    Vector256.Store(Vector256.Load(s + j), d + j);
+                }
             }
 
             return;
         }
 
-        int width = cols > 8 ? NR : 8;
+        int width = cols > nr / 2 ? nr : nr / 2;
         for (int p = 0; p < kc; p++)
         {
             float* s = b + (p * ldb);
-            float* d = panel + (p * NR);
+            float* d = panel + (p * nr);
             int j = 0;
             for (; j < cols; j++)
             {
@@ -144,16 +206,16 @@ internal static unsafe class GemmPacking
         }
     }
 
-    private static void PackBTransposedScalar(float* b, nint ldb, int kc, int cols, float* panel)
+    private static void PackBTransposedScalar(float* b, nint ldb, int kc, int cols, float* panel, int nr)
     {
-        int width = cols > 8 ? NR : 8;
+        int width = cols > nr / 2 ? nr : nr / 2;
         for (int j = 0; j < cols; j++)
         {
             float* s = b + (j * ldb);
             float* d = panel + j;
             for (int p = 0; p < kc; p++)
             {
-                d[p * NR] = s[p];
+                d[p * nr] = s[p];
             }
         }
 
@@ -162,25 +224,27 @@ internal static unsafe class GemmPacking
             float* d = panel + j;
             for (int p = 0; p < kc; p++)
             {
-                d[p * NR] = 0f;
+                d[p * nr] = 0f;
             }
         }
     }
 
-    /// <summary>A full 16-column panel of B stored [n, k], moved with 8×8 in-register transposes.</summary>
-    private static void PackBTransposed16(float* b, nint ldb, int kc, float* panel)
+    /// <summary>A full panel of <paramref name="nr"/> columns of B stored [n, k], moved with 8×8 in-register transposes.</summary>
+    private static void PackBTransposedFull(float* b, nint ldb, int kc, float* panel, int nr)
     {
         int p = 0;
         for (; p <= kc - 8; p += 8)
         {
-            Transpose8x8(b + p, ldb, panel + (p * NR), NR);
-            Transpose8x8(b + (8 * ldb) + p, ldb, panel + (p * NR) + 8, NR);
+            for (int j = 0; j < nr; j += 8)
+            {
+                Transpose8x8(b + (j * ldb) + p, ldb, panel + (p * nr) + j, nr);
+            }
         }
 
         for (; p < kc; p++)
         {
-            float* d = panel + (p * NR);
-            for (int j = 0; j < NR; j++)
+            float* d = panel + (p * nr);
+            for (int j = 0; j < nr; j++)
             {
                 d[j] = b[(j * ldb) + p];
             }

@@ -22,6 +22,13 @@ internal readonly record struct KernelPathOverride
     /// <summary>On the banded path: true forces dW by column copies, false by the wide views, null chooses.</summary>
     public bool? ColumnsDw { get; init; }
 
+    /// <summary>
+    /// True forces the 512-bit packed GEMM kernels (<see cref="GemmMicroKernel512"/>, emulated where the host does not
+    /// accelerate them), false the 256-bit ones, null takes <see cref="GemmWidth.Wide"/>. Read by
+    /// <see cref="Gemm.Multiply"/> only (convolutions call the blocked loops with the host's width).
+    /// </summary>
+    public bool? Wide { get; init; }
+
     /// <summary>When positive, replaces <see cref="ConvGemm.ColumnBudget"/> (forces im2col in narrower row bands); 0 keeps it.</summary>
     public int ColumnBudget { get; init; }
 }

@@ -1,0 +1,23 @@
+namespace MtlSharp.Tensors.Tests;
+
+/// <summary>
+/// Entry point of the test assembly when run as a program (never by the test runner):
+/// <c>dotnet MtlSharp.Tensors.Tests.dll gemm-digest</c> prints the GEMM width this process uses and
+/// <see cref="GemmWidthTests.Digest"/> — the child process of <see cref="GemmWidthTests"/>, started with
+/// AVX-512 disabled.
+/// </summary>
+internal static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args is ["gemm-digest"])
+        {
+            Console.WriteLine($"wide={MtlSharp.Tensors.Kernels.GemmWidth.Wide}");
+            Console.WriteLine($"digest={GemmWidthTests.Digest(wide: null)}");
+            return 0;
+        }
+
+        Console.Error.WriteLine("usage: MtlSharp.Tensors.Tests gemm-digest");
+        return 2;
+    }
+}
