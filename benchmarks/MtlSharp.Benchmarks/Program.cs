@@ -19,6 +19,8 @@ internal static class Program
         new Cases.ConvCase(),
         new Cases.TaggerCase(),
         new Cases.InferenceCase(),
+        new Cases.OmniglotCase(full: false),
+        new Cases.OmniglotCase(full: true),
     ];
 
     public static int Main(string[] args)
