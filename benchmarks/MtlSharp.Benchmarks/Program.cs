@@ -20,6 +20,8 @@ internal static class Program
         new Cases.TaggerCase(),
         new Cases.InferenceCase(),
         new Cases.AggregatorCase(),
+        new Cases.OmniglotCase(full: false),
+        new Cases.OmniglotCase(full: true),
     ];
 
     public static int Main(string[] args)

@@ -35,6 +35,10 @@ public sealed class CorruptInputTests(CorruptInputFixture fixture) : IClassFixtu
         ["gzip-crc-error"] = (d, _) => Mnist(d, images: FlipCrc(Gzip([.. Header(2051, 3, Side, Side), .. Pixels(3)])), expected: "corrupt gzip data"),
         ["gzip-cut-short"] = (d, _) => Mnist(d, images: Gzip([.. Header(2051, 3, Side, Side), .. Pixels(3)])[..300], expected: "truncated gzip file"),
 
+        // Omniglot zips through the omniglot preset: --data holds omniglot/ with the two archives.
+        ["omniglot-entry-not-png"] = (d, _) => Omniglot(d, zip => zip.Add("images_background/Gujarati/character01/0419_01.png", "not a png"u8.ToArray()), "entry images_background/Gujarati/character01/0419_01.png: not a PNG"),
+        ["omniglot-archive-cut-short"] = (d, _) => Omniglot(d, zip => zip.Add("images_background/Gujarati/character01/0419_01.png", new byte[4000]), "not a readable zip archive", cut: true),
+
         // CoNLL-U through the ewt-domains preset: --data holds ud-english-ewt/ with the three splits.
         ["conllu-invalid-utf8"] = (d, _) => Ewt(d, Encoding.UTF8.GetBytes(ConllU).Concat(new byte[] { 0xC3, 0x28, (byte)'\n' }).ToArray(), "invalid UTF-8"),
         ["conllu-head-beyond-sentence"] = (d, _) => Ewt(d, Encoding.UTF8.GetBytes(ConllU.Replace("\t0\troot\t0:root\t_\n2\tthere", "\t9\troot\t0:root\t_\n2\tthere", StringComparison.Ordinal)), "HEAD 9"),
@@ -186,6 +190,39 @@ public sealed class CorruptInputTests(CorruptInputFixture fixture) : IClassFixtu
         """;
 
     /// <summary>A damaged CSV file read by a valid configuration.</summary>
+    /// <summary>
+    /// <paramref name="dir"/>/data/omniglot with an evaluation archive holding nothing and a background archive of the
+    /// entries <paramref name="fill"/> adds (stored uncompressed; <paramref name="cut"/> keeps only its first half);
+    /// runs the omniglot preset on it.
+    /// </summary>
+    private static Case Omniglot(string dir, Action<Dictionary<string, byte[]>> fill, string expected, bool cut = false)
+    {
+        string omniglot = Path.Combine(dir, "data", "omniglot");
+        Directory.CreateDirectory(omniglot);
+        static byte[] Zip(Dictionary<string, byte[]> entries)
+        {
+            using var ms = new MemoryStream();
+            using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
+            {
+                foreach (var (name, bytes) in entries)
+                {
+                    using var s = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+                    s.Write(bytes);
+                }
+            }
+
+            return ms.ToArray();
+        }
+
+        var background = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        fill(background);
+        byte[] bytes = Zip(background);
+        string damaged = Path.Combine(omniglot, "images_background.zip");
+        File.WriteAllBytes(damaged, cut ? bytes[..(bytes.Length / 2)] : bytes);
+        File.WriteAllBytes(Path.Combine(omniglot, "images_evaluation.zip"), Zip([]));
+        return new Case(["train", "--preset", "omniglot", "--data", Path.Combine(dir, "data"), "--out", Path.Combine(dir, "run")], damaged, expected);
+    }
+
     private static Case Csv(string dir, byte[] csv, string expected)
     {
         string path = Path.Combine(dir, "t.csv"), cfg = Path.Combine(dir, "c.json");

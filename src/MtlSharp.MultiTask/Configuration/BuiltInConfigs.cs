@@ -22,6 +22,8 @@ public static class BuiltInConfigs
         "boys",
         "olive",
         "yeast",
+        "omniglot",
+        "omniglot-cpu",
     ];
 
     /// <summary>Whether <paramref name="name"/> is a preset.</summary>

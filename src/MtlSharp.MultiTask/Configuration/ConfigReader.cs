@@ -12,6 +12,7 @@ using MtlSharp.MultiTask.Strategies;
 using MtlSharp.MultiTask.Strategies.Aggregation;
 using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.MultiTask.Strategies.Weighting;
+using MtlSharp.Tensors;
 
 namespace MtlSharp.MultiTask.Configuration;
 
@@ -105,6 +106,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                 Rounds = root["schedule"]?["rounds"]?.GetValue<long>(),
                 Epochs = root["schedule"]?["epochs"]?.GetValue<int>(),
                 Evaluations = root["schedule"]?["evaluations"]?.GetValue<int>(),
+                EvaluationBatchSize = root["schedule"]?["evaluationBatchSize"]?.GetValue<int>(),
             },
             Stopping = stopping,
             Baseline = root["baseline"]?.GetValue<string>(),
@@ -207,6 +209,23 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                 };
             }
 
+            case "omniglot":
+            {
+                int train = d["train"]?.GetValue<int>() ?? 10, valid = d["valid"]?.GetValue<int>() ?? 4;
+                if (train + valid >= Data.Images.Omniglot.DrawingsPerCharacter)
+                {
+                    throw Error("data.train", $"{train} training and {valid} validation drawings leave none of a character's {Data.Images.Omniglot.DrawingsPerCharacter} for test");
+                }
+
+                return new OmniglotSource
+                {
+                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, "data.path", checkFiles, folder: true),
+                    Size = d["size"]?.GetValue<int>() ?? Data.Images.Omniglot.ImageSide,
+                    Train = train,
+                    Valid = valid,
+                };
+            }
+
             case "ud-english-ewt":
                 return new EwtSource
                 {
@@ -254,6 +273,12 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                 throw Error($"{path}.kind", "multi-mnist data has classification tasks (the class of one item)");
             case MultiDigitsSource when column is not ("up-left" or "down-right") || columns.Length > 0:
                 throw Error(column is null || columns.Length > 0 ? path : $"{path}.column", "a multi-mnist task names its item in \"column\": up-left or down-right");
+            case OmniglotSource when kind != TaskKind.Classification:
+                throw Error($"{path}.kind", "omniglot data has classification tasks (the characters of one alphabet)");
+            case OmniglotSource when columns.Length > 0:
+                throw Error(path, "an omniglot task names its alphabet in \"column\" (default: the task's name), not \"columns\"");
+            case OmniglotSource when Data.Images.Omniglot.AlphabetId(column ?? t["name"]!.GetValue<string>()) < 0:
+                throw Error(column is null ? $"{path}.name" : $"{path}.column", $"Omniglot has no alphabet '{column ?? t["name"]!.GetValue<string>()}'; the alphabets are: {string.Join(", ", Data.Images.Omniglot.AlphabetOrder)}");
             case SyntheticSource when kind != TaskKind.Regression:
                 throw Error($"{path}.kind", "synthetic data has regression tasks");
         }
@@ -410,6 +435,8 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             null or "gumbel" => RouterKind.Gumbel,
             "shared-bottom" => RouterKind.SharedBottom,
             "no-sharing" => RouterKind.NoSharing,
+            "single-task" => RouterKind.SingleTask,
+            "moe" => RouterKind.Moe,
             _ => RouterKind.Fixed,
         };
         int[][]? allocation = (m["allocation"] as JsonArray)?.Select(r => ((JsonArray)r!).Select(v => v!.GetValue<int>()).ToArray()).ToArray();
@@ -423,16 +450,28 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             throw Error("model.allocation", "an allocation is only used with router \"fixed\"");
         }
 
-        var layers = ((JsonArray)m["layers"]!).Select((l, i) => ReadLayer((JsonObject)l!)).ToArray();
+        var layers = ((JsonArray)m["layers"]!).Select((l, i) => ReadLayer((JsonObject)l!, $"model.layers[{i}]")).ToArray();
         int[] headSizes = (m["headSizes"] as JsonArray)?.Select(x => x!.GetValue<int>()).ToArray() ?? [];
         if (headSizes.Length > 0 && m["heads"]?.GetValue<bool>() == false)
         {
             throw Error("model.headSizes", "head hidden layers need heads; remove headSizes or set heads to true");
         }
 
-        if (layers.All(l => l is PoolLayerSpec))
+        if (layers.All(l => l is PoolLayerSpec or SharedConvLayerSpec or NormLayerSpec))
         {
-            throw Error("model.layers", "expected at least one routed layer (mlp, conv or group)");
+            throw Error("model.layers", "expected at least one routed layer (mlp, conv, group or modules)");
+        }
+
+        int[]? topK = (m["topK"] as JsonArray)?.Select(x => x!.GetValue<int>()).ToArray();
+        if ((topK is not null || m["expertBalance"] is not null) && router != RouterKind.Moe)
+        {
+            throw Error(topK is not null ? "model.topK" : "model.expertBalance", "topK and expertBalance configure the per-example gates of router \"moe\"");
+        }
+
+        int routedCount = layers.Count(l => l is MlpLayerSpec or ConvLayerSpec or GroupLayerSpec or ModulesLayerSpec);
+        if (topK is not null && topK.Length != routedCount)
+        {
+            throw Error("model.topK", $"expected one k per routed layer ({routedCount}), got {topK.Length}");
         }
 
         var temp = m["temperature"] as JsonObject;
@@ -451,19 +490,71 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             Heads = m["heads"]?.GetValue<bool>() ?? true,
             HeadSizes = headSizes,
             Dropout = Float(m["dropout"]) ?? 0f,
+            L2 = Float(m["l2"]) ?? 0f,
+            TopK = topK,
+            ExpertBalance = Float(m["expertBalance"]) ?? 0.1f,
         };
     }
 
     private static int[] Ints(JsonNode? n) => (n as JsonArray)?.Select(x => x!.GetValue<int>()).ToArray() ?? [];
 
-    private static LayerSpec ReadLayer(JsonObject l) => l["type"]!.GetValue<string>() switch
+    private LayerSpec ReadLayer(JsonObject l, string path) => l["type"]!.GetValue<string>() switch
     {
         "mlp" => Mlp(l),
+        "modules" => Modules(l, path),
+        "sharedconv" => new SharedConvLayerSpec(
+            l["filters"]!.GetValue<int>(), l["kernel"]!.GetValue<int>(), l["kernel"]!.GetValue<int>(), l["stride"]?.GetValue<int>() ?? 1,
+            l["padding"]?.GetValue<string>() == "valid" ? PaddingMode.Valid : PaddingMode.Same, l["groupNorm"]?.GetValue<int>() ?? 0),
+        "norm" => new NormLayerSpec(l["groups"]!.GetValue<int>(), l["relu"]?.GetValue<bool>() ?? true),
         "conv" => new ConvLayerSpec(l["components"]!.GetValue<int>(), l["filters"]!.GetValue<int>(), l["kernel"]!.GetValue<int>()),
         "group" => new GroupLayerSpec(((JsonArray)l["members"]!).Select(x => Mlp((JsonObject)x!)).ToArray()),
         "maxpool" => new PoolLayerSpec(l["kernel"]!.GetValue<int>(), l["stride"]?.GetValue<int>() ?? l["kernel"]!.GetValue<int>(), PoolingKind.Max),
         _ => new PoolLayerSpec(l["kernel"]!.GetValue<int>(), l["stride"]?.GetValue<int>() ?? l["kernel"]!.GetValue<int>()),
     };
+
+    private ModulesLayerSpec Modules(JsonObject l, string path)
+    {
+        int filters = l["filters"]!.GetValue<int>(), groups = l["groupNorm"]?.GetValue<int>() ?? 0;
+        if (groups > 0 && filters % groups != 0)
+        {
+            throw Error($"{path}.groupNorm", $"GroupNorm with {groups} groups needs a multiple of {groups} filters, got {filters}");
+        }
+
+        var comps = ((JsonArray)l["components"]!).Select((c, i) => Component((JsonObject)c!, $"{path}.components[{i}]")).ToArray();
+        return new ModulesLayerSpec(comps, filters, l["stride"]?.GetValue<int>() ?? 1, groups);
+    }
+
+    private ComponentSpec Component(JsonObject c, string path)
+    {
+        int count = c["count"]?.GetValue<int>() ?? 1;
+        switch (c["type"]!.GetValue<string>())
+        {
+            case "conv":
+            {
+                var ops = ((JsonArray)c["ops"]!).Select((o, i) => Kernel(o!.GetValue<string>(), $"{path}.ops[{i}]")).ToArray();
+                return new ComponentSpec(ComponentKind.Conv, ops, 0, count);
+            }
+
+            case "maxpool":
+                return new ComponentSpec(ComponentKind.MaxPool, [], c["kernel"]!.GetValue<int>(), count);
+            case "avgpool":
+                return new ComponentSpec(ComponentKind.AvgPool, [], c["kernel"]!.GetValue<int>(), count);
+            default:
+                return new ComponentSpec(ComponentKind.Identity, [], 0, count);
+        }
+    }
+
+    private (int H, int W) Kernel(string text, string path)
+    {
+        string[] parts = text.Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int h) && h >= 1
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int w) && w >= 1)
+        {
+            return (h, w);
+        }
+
+        throw Error(path, $"expected a kernel written HxW (e.g. \"3x3\", \"1x7\"), got \"{text}\"");
+    }
 
     private static MlpLayerSpec Mlp(JsonObject l) =>
         new(l["components"]!.GetValue<int>(), ((JsonArray)l["sizes"]!).Select(x => x!.GetValue<int>()).ToArray(), l["outputRelu"]?.GetValue<bool>() ?? true);

@@ -52,7 +52,7 @@ public static class ConfigRunBuilder
     public static SamplerKind DefaultSampler(RunConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return config.Model is RoutedModelSpec or ExpertModelSpec && config.Data is SyntheticSource or IdxImageSource ? SamplerKind.Rounds : SamplerKind.All;
+        return config.Model is RoutedModelSpec or ExpertModelSpec && config.Data is SyntheticSource or IdxImageSource or OmniglotSource ? SamplerKind.Rounds : SamplerKind.All;
     }
 
     private static RunPlan Tagger(RunConfig c, TaggerModelSpec m, int seed, double scale)
@@ -213,6 +213,9 @@ public static class ConfigRunBuilder
                 case IdxImageSource idx:
                     (tasks, inputShape) = Images(idx, c.Tasks);
                     break;
+                case OmniglotSource omniglot:
+                    (tasks, inputShape) = OmniglotTasks(omniglot, c.Tasks);
+                    break;
                 case MultiDigitsSource md:
                     tasks = MultiDigitTasks(md, c.Tasks);
                     inputShape = [.. tasks[0].Train.SampleShape];
@@ -225,7 +228,7 @@ public static class ConfigRunBuilder
                     sharedRows = true;
                     break;
                 default:
-                    throw new ArgumentException($"A {(routed is null ? "mixture-of-experts" : "routed")} model needs synthetic, idx-images, multi-mnist or csv data.");
+                    throw new ArgumentException($"A {(routed is null ? "mixture-of-experts" : "routed")} model needs synthetic, idx-images, omniglot, multi-mnist or csv data.");
             }
 
             int batch = c.Schedule.BatchSize ?? 64;
@@ -264,6 +267,9 @@ public static class ConfigRunBuilder
                 Sgd = c.Optimizer.Type == OptimizerKind.Sgd,
                 Budget = routed?.Budget,
                 BudgetLambda = routed?.BudgetLambda ?? 1f,
+                L2 = routed?.L2 ?? 0f,
+                EvaluationBatchSize = c.Schedule.EvaluationBatchSize ?? 256,
+                ExpertBalance = routed?.Router == RouterKind.Moe ? routed.ExpertBalance : 0f,
                 SoftSharing = routed?.SoftSharing ?? 0f,
                 ClipNorm = c.Optimizer.ClipNorm ?? 0f,
                 Temperature = routed?.Temperature ?? TemperatureSchedule.Annealed,
@@ -383,6 +389,30 @@ public static class ConfigRunBuilder
         return tasks;
     }
 
+    /// <summary>
+    /// The tasks of an omniglot source: one per task spec, classifying the characters of the alphabet its column (or
+    /// name) names, split per character as <see cref="OmniglotAlphabet.Split"/> does.
+    /// </summary>
+    public static (TaskData[] Tasks, int[] InputShape) OmniglotTasks(OmniglotSource s, IReadOnlyList<TaskSpec> specs)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(specs);
+        var alphabets = Omniglot.Load(s.Path, specs.Select(t => t.Column ?? t.Name).ToArray(), s.Size);
+        int[] shape = [1, s.Size, s.Size];
+        var tasks = new TaskData[specs.Count];
+        for (int t = 0; t < specs.Count; t++)
+        {
+            var split = alphabets[t].Split(s.Train, s.Valid);
+            TaskSplit Of(LabeledImages images) => new(images.Pixels, shape, images.Labels, null);
+            tasks[t] = new TaskData(specs[t].Name, TaskKind.Classification, alphabets[t].Characters, Of(split.Train), Of(split.Test), split.Valid is { } v ? Of(v) : null)
+            {
+                Metric = specs[t].Metric,
+            };
+        }
+
+        return (tasks, shape);
+    }
+
     private static (TaskData[] Tasks, int[] InputShape) Images(IdxImageSource s, IReadOnlyList<TaskSpec> specs)
     {
         foreach (string name in s.Rotate.Keys)
@@ -446,6 +476,67 @@ public static class ConfigRunBuilder
             shape = [input.OutputWidth];
         }
 
+        int routedTotal = m.Layers.Count(l => l is MlpLayerSpec or GroupLayerSpec or ConvLayerSpec or ModulesLayerSpec);
+        int routedIndex = 0;
+
+        // A routed layer of the stacks make() builds, under the model's router (single-task: one copy per task).
+        Module RoutedStage(Func<IComponentStack> make, int gateWidth, string where)
+        {
+            int index = routedIndex++;
+            if (m.Router == RouterKind.SingleTask)
+            {
+                var members = new IComponentStack[taskCount];
+                for (int t = 0; t < taskCount; t++)
+                {
+                    members[t] = make();
+                }
+
+                int per = members[0].Count;
+                var allocation = new int[taskCount][];
+                for (int t = 0; t < taskCount; t++)
+                {
+                    allocation[t] = new int[per * taskCount];
+                    for (int c = 0; c < per; c++)
+                    {
+                        allocation[t][(t * per) + c] = 1;
+                    }
+                }
+
+                return new RoutedLayer(taskCount == 1 ? members[0] : new ComponentGroup(members), new FixedRouter(allocation), m.Combine);
+            }
+
+            var stack = make();
+            if (m.Router == RouterKind.Moe)
+            {
+                int k = m.TopK is { } ks ? ks[index] : AnnealedTopK(stack.Count, index, routedTotal);
+                if (k > stack.Count)
+                {
+                    throw new ArgumentException($"{where}: model.topK asks for {k} of its {stack.Count} components.");
+                }
+
+                return new PerExampleRoutedLayer(stack, new NoisyTopKGate(gateWidth, taskCount, stack.Count, k));
+            }
+
+            return new RoutedLayer(stack, Router(m, taskCount, stack.Count, where), m.Combine);
+        }
+
+        // A shared stage with parameters (single-task: one copy per task, each task using its own).
+        Module SharedStage(Func<Module<Tensor, Tensor>> make)
+        {
+            if (m.Router != RouterKind.SingleTask || taskCount == 1)
+            {
+                return make();
+            }
+
+            var copies = new Module<Tensor, Tensor>[taskCount];
+            for (int t = 0; t < taskCount; t++)
+            {
+                copies[t] = make();
+            }
+
+            return new RoutedLayer(new ModuleComponents(copies), FixedRouter.NoSharing(taskCount, taskCount), m.Combine);
+        }
+
         for (int i = 0; i < m.Layers.Count; i++)
         {
             string where = $"model.layers[{i}]";
@@ -460,8 +551,8 @@ public static class ConfigRunBuilder
                         shape = [shape.Aggregate(1, (a, b) => a * b)];
                     }
 
-                    var comps = new MlpComponents(mlp.Components, [shape[0], .. mlp.Sizes], mlp.OutputRelu, initRng);
-                    stages.Add(new RoutedLayer(comps, Router(m, taskCount, mlp.Components, where), m.Combine));
+                    int inWidth = shape[0];
+                    stages.Add(RoutedStage(() => new MlpComponents(mlp.Components, [inWidth, .. mlp.Sizes], mlp.OutputRelu, initRng), inWidth, where));
                     shape = [mlp.Sizes[^1]];
                     break;
                 }
@@ -479,9 +570,8 @@ public static class ConfigRunBuilder
                         throw new ArgumentException($"{where}: the members of a group must end in the same width.");
                     }
 
-                    var members = group.Members.Select(g => (IComponentStack)new MlpComponents(g.Components, [shape[0], .. g.Sizes], g.OutputRelu, initRng)).ToArray();
-                    int count = group.Members.Sum(g => g.Components);
-                    stages.Add(new RoutedLayer(new ComponentGroup(members), Router(m, taskCount, count, where), m.Combine));
+                    int inWidth = shape[0];
+                    stages.Add(RoutedStage(() => new ComponentGroup(group.Members.Select(g => (IComponentStack)new MlpComponents(g.Components, [inWidth, .. g.Sizes], g.OutputRelu, initRng)).ToArray()), inWidth, where));
                     shape = [width];
                     break;
                 }
@@ -493,9 +583,50 @@ public static class ConfigRunBuilder
                         throw new ArgumentException($"{where}: a {conv.Kernel}×{conv.Kernel} convolution needs image inputs [channels, height, width] at least that large, got [{string.Join(", ", shape)}].");
                     }
 
-                    var comps = new ConvComponents(conv.Components, shape[0], conv.Filters, conv.Kernel, initRng);
-                    stages.Add(new RoutedLayer(comps, Router(m, taskCount, conv.Components, where), m.Combine));
+                    int inChannels = shape[0];
+                    stages.Add(RoutedStage(() => new ConvComponents(conv.Components, inChannels, conv.Filters, conv.Kernel, initRng), inChannels, where));
                     shape = [conv.Filters, shape[1] - conv.Kernel + 1, shape[2] - conv.Kernel + 1];
+                    break;
+                }
+
+                case ModulesLayerSpec modules:
+                {
+                    if (shape.Length != 3)
+                    {
+                        throw new ArgumentException($"{where}: a modules layer needs image inputs [channels, height, width], got [{string.Join(", ", shape)}].");
+                    }
+
+                    int[] input = shape;
+                    int channels = ModulesOutputChannels(modules, input[0], where);
+                    stages.Add(RoutedStage(() => ModulesStack(modules, input[0], initRng), input[0], where));
+                    shape = [channels, (input[1] + modules.Stride - 1) / modules.Stride, (input[2] + modules.Stride - 1) / modules.Stride];
+                    break;
+                }
+
+                case SharedConvLayerSpec sc:
+                {
+                    int ho = shape.Length == 3 ? Ops.SpatialOutputSize(shape[1], sc.KernelH, sc.Stride, sc.Padding) : 0;
+                    int wo = shape.Length == 3 ? Ops.SpatialOutputSize(shape[2], sc.KernelW, sc.Stride, sc.Padding) : 0;
+                    if (ho < 1 || wo < 1)
+                    {
+                        throw new ArgumentException($"{where}: a {sc.KernelH}×{sc.KernelW} convolution needs image inputs [channels, height, width] it fits, got [{string.Join(", ", shape)}].");
+                    }
+
+                    int inChannels = shape[0];
+                    stages.Add(SharedStage(() => new ConvSequence(inChannels, sc.Filters, [(sc.KernelH, sc.KernelW)], sc.Stride, sc.GroupNorm, initRng, sc.Padding)));
+                    shape = [sc.Filters, ho, wo];
+                    break;
+                }
+
+                case NormLayerSpec norm:
+                {
+                    if (shape.Length != 3 || shape[0] % norm.Groups != 0)
+                    {
+                        throw new ArgumentException($"{where}: GroupNorm with {norm.Groups} groups needs image inputs whose channels it divides, got [{string.Join(", ", shape)}].");
+                    }
+
+                    int channels = shape[0];
+                    stages.Add(SharedStage(() => new NormStage(norm.Groups, channels, norm.Relu)));
                     break;
                 }
 
@@ -531,6 +662,60 @@ public static class ConfigRunBuilder
         }
 
         return new RoutedNetwork(stages, heads, m.Dropout, taskCount);
+    }
+
+    /// <summary>
+    /// Ramachandran &amp; Le's k annealing over depth: k falls linearly from the component count in the first routed
+    /// layer to 2 in the last (7, 6, 6, 5, 4, 3, 3, 2 for 8 layers of 7).
+    /// </summary>
+    public static int AnnealedTopK(int components, int layer, int layers)
+    {
+        int last = Math.Min(2, components);
+        if (layers <= 1)
+        {
+            return components;
+        }
+
+        return Math.Clamp((int)Math.Round(components - ((components - last) * (double)layer / (layers - 1)), MidpointRounding.AwayFromZero), 1, components);
+    }
+
+    private static int ModulesOutputChannels(ModulesLayerSpec spec, int inChannels, string where)
+    {
+        int? channels = null;
+        foreach (var c in spec.Components)
+        {
+            int ch = c.Kind == ComponentKind.Conv || (c.Kind == ComponentKind.Identity && spec.Stride > 1) ? spec.Filters : inChannels;
+            if (channels is { } prev && prev != ch)
+            {
+                throw new ArgumentException($"{where}: its components give {prev} and {ch} channels; pooling and identity components keep the input's {inChannels} channels, so filters must be {inChannels}.");
+            }
+
+            channels = ch;
+        }
+
+        return channels!.Value;
+    }
+
+    /// <summary>The components of a modules layer on inputs of <paramref name="inChannels"/> channels, in order.</summary>
+    private static ModuleComponents ModulesStack(ModulesLayerSpec spec, int inChannels, Rng rng)
+    {
+        var comps = new List<Module<Tensor, Tensor>>();
+        foreach (var c in spec.Components)
+        {
+            for (int copy = 0; copy < c.Count; copy++)
+            {
+                comps.Add(c.Kind switch
+                {
+                    ComponentKind.Conv => new ConvSequence(inChannels, spec.Filters, c.Kernels, spec.Stride, spec.GroupNorm, rng),
+                    ComponentKind.MaxPool => FunctionStage.MaxPool(c.Kernel, spec.Stride, PaddingMode.Same),
+                    ComponentKind.AvgPool => FunctionStage.AvgPool(c.Kernel, spec.Stride, PaddingMode.Same),
+                    _ when spec.Stride == 1 => new Identity(),
+                    _ => new ConvSequence(inChannels, spec.Filters, [(1, 1)], spec.Stride, 0, rng, PaddingMode.Same, relu: false),
+                });
+            }
+        }
+
+        return new ModuleComponents([.. comps]);
     }
 
     private static IRouter Router(RoutedModelSpec m, int tasks, int components, string where) => m.Router switch

@@ -48,4 +48,16 @@ public sealed record RoutedModelSpec : ModelSpec
 
     /// <summary>Dropout before the heads.</summary>
     public float Dropout { get; init; }
+
+    /// <summary>L2 penalty λ/2·Σw² on weight matrices and kernels (0: none).</summary>
+    public float L2 { get; init; }
+
+    /// <summary>
+    /// <see cref="RouterKind.Moe"/>: components kept per example in each routed layer; null anneals k linearly
+    /// from the layer's component count (first layer) to 2 (last), as Ramachandran &amp; Le do (7 → 2).
+    /// </summary>
+    public IReadOnlyList<int>? TopK { get; init; }
+
+    /// <summary><see cref="RouterKind.Moe"/>: initial weight of the expert-balancing loss, annealed to 0 over training.</summary>
+    public float ExpertBalance { get; init; } = 0.1f;
 }

@@ -140,7 +140,8 @@ public static class GumbelExperiments
     internal static RunPlan Plan(string preset, string method, ExperimentSettings settings, RoutedNetwork network, IReadOnlyList<TaskData> tasks, RoutedSchedule o, ulong trainSeed, bool sharedRows)
     {
         var ci = System.Globalization.CultureInfo.InvariantCulture;
-        var model = new RoutedModel(network, o.Budget, o.BudgetLambda, softSharing: o.SoftSharing);
+        long updates = o.Rounds * (settings.Sampler == SamplerKind.All ? 1 : tasks.Count);
+        var model = new RoutedModel(network, o.Budget, o.BudgetLambda, softSharing: o.SoftSharing, l2: o.L2, expertBalance: o.ExpertBalance, balanceSteps: updates);
         var routed = new RoutedEntries(
             o.RouterLearningRate.ToString(ci),
             o.Budget?.ToString(ci) ?? "none",
@@ -276,7 +277,7 @@ public static class GumbelExperiments
             Seed = settings.Seed,
             Model = model,
             Data = data,
-            Evaluator = new SplitEvaluator(tasks, trainSeed),
+            Evaluator = new SplitEvaluator(tasks, trainSeed, o.EvaluationBatchSize),
             Options = options,
             LossCurves = losses,
             MetricCurves = metrics,

@@ -17,6 +17,15 @@ public sealed record RoutedSchedule
     /// <summary>Adam learning rate of the router logits (a separate optimizer).</summary>
     public float RouterLearningRate { get; init; } = 0.005f;
 
+    /// <summary>Examples per evaluation batch.</summary>
+    public int EvaluationBatchSize { get; init; } = 256;
+
+    /// <summary>L2 penalty λ on weight matrices and kernels (0: none).</summary>
+    public float L2 { get; init; }
+
+    /// <summary>Initial weight of the per-example routers' balancing loss, annealed to 0 over the run (0: none).</summary>
+    public float ExpertBalance { get; init; }
+
     /// <summary>Budget b of the penalty λ·max(0, e_t − b); null for none.</summary>
     public float? Budget { get; init; }
 

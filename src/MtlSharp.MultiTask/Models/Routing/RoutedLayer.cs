@@ -15,7 +15,7 @@ namespace MtlSharp.MultiTask.Models.Routing;
 /// allocation needs its component's output — spec A2.7). Otherwise (evaluation, or a fixed allocation) only the
 /// allocated components are evaluated; a task with no active component gets a zero output.
 /// </remarks>
-public sealed class RoutedLayer : Module
+public sealed class RoutedLayer : Module, IRoutedStage
 {
     private readonly IComponentStack _components;
     private readonly Tensor?[] _ones;

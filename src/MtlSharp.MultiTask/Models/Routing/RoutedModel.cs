@@ -17,9 +17,13 @@ public sealed class RoutedModel : IMultiTaskModel, IRepresentationModel
 
     /// <summary>
     /// Wraps <paramref name="network"/>; <paramref name="budget"/> adds λ·max(0, e_t − b) for each batch task;
-    /// <paramref name="softSharing"/> &gt; 0 ties each layer's components by an L2 penalty (<see cref="SoftSharingRegularizer"/>).
+    /// <paramref name="softSharing"/> &gt; 0 ties each layer's components by an L2 penalty (<see cref="SoftSharingRegularizer"/>);
+    /// <paramref name="l2"/> &gt; 0 adds λ/2·Σw² over the weight matrices and kernels (<see cref="WeightL2Regularizer"/>);
+    /// <paramref name="expertBalance"/> &gt; 0 adds the per-example layers' balancing loss, annealed to 0 over
+    /// <paramref name="balanceSteps"/> updates (<see cref="ExpertBalanceRegularizer"/>).
     /// </summary>
-    public RoutedModel(RoutedNetwork network, float? budget = null, float budgetLambda = 1f, bool sampleAtEvaluation = false, float softSharing = 0f)
+    public RoutedModel(RoutedNetwork network, float? budget = null, float budgetLambda = 1f, bool sampleAtEvaluation = false, float softSharing = 0f,
+        float l2 = 0f, float expertBalance = 0f, long balanceSteps = 1)
     {
         Network = network ?? throw new ArgumentNullException(nameof(network));
         SampleAtEvaluation = sampleAtEvaluation;
@@ -32,6 +36,16 @@ public sealed class RoutedModel : IMultiTaskModel, IRepresentationModel
         if (softSharing > 0)
         {
             regularizers.Add(new SoftSharingRegularizer(network, softSharing));
+        }
+
+        if (l2 > 0)
+        {
+            regularizers.Add(new WeightL2Regularizer(network, l2));
+        }
+
+        if (expertBalance > 0 && network.PerExampleLayers.Count > 0)
+        {
+            regularizers.Add(new ExpertBalanceRegularizer(network.PerExampleLayers, expertBalance, balanceSteps));
         }
 
         _regularizers = [.. regularizers];

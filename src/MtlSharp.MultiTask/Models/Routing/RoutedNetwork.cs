@@ -17,7 +17,8 @@ public sealed class RoutedNetwork : Module
     private readonly float _dropout;
 
     /// <summary>
-    /// Creates the network. Each stage is a <see cref="RoutedLayer"/> or a shared <see cref="Module{TIn, TOut}"/>.
+    /// Creates the network. Each stage is an <see cref="IRoutedStage"/> (a <see cref="RoutedLayer"/>, a
+    /// <see cref="PerExampleRoutedLayer"/>) or a shared <see cref="Module{TIn, TOut}"/>.
     /// </summary>
     public RoutedNetwork(IReadOnlyList<Module> stages, TaskHeads? heads, float dropout, int tasks)
     {
@@ -26,9 +27,9 @@ public sealed class RoutedNetwork : Module
         _stages = [.. stages];
         for (int i = 0; i < _stages.Length; i++)
         {
-            if (_stages[i] is not (RoutedLayer or Module<Tensor, Tensor>))
+            if (_stages[i] is not (IRoutedStage or Module<Tensor, Tensor>))
             {
-                throw new ArgumentException($"Stage {i} ({_stages[i].GetType().Name}) is neither a RoutedLayer nor a Module<Tensor, Tensor>.", nameof(stages));
+                throw new ArgumentException($"Stage {i} ({_stages[i].GetType().Name}) is neither a routed stage nor a Module<Tensor, Tensor>.", nameof(stages));
             }
 
             RegisterModule($"stage{i}", _stages[i]);
@@ -41,6 +42,7 @@ public sealed class RoutedNetwork : Module
 
         _dropout = dropout;
         RoutedLayers = _stages.OfType<RoutedLayer>().ToArray();
+        PerExampleLayers = _stages.OfType<PerExampleRoutedLayer>().ToArray();
         RouterLogits = RoutedLayers.Select(l => l.Router.Logits).OfType<Tensor>().ToArray();
     }
 
@@ -49,6 +51,9 @@ public sealed class RoutedNetwork : Module
 
     /// <summary>The routed layers, in order.</summary>
     public IReadOnlyList<RoutedLayer> RoutedLayers { get; }
+
+    /// <summary>The layers routed per example (mixture-of-experts gates), in order.</summary>
+    public IReadOnlyList<PerExampleRoutedLayer> PerExampleLayers { get; }
 
     /// <summary>The learned routers' logits (empty for fixed allocations), for the budget penalty.</summary>
     public IReadOnlyList<Tensor> RouterLogits { get; }
@@ -67,7 +72,7 @@ public sealed class RoutedNetwork : Module
     {
         foreach (var stage in _stages)
         {
-            x = stage is RoutedLayer r ? r.Forward(x, ctx) : ((Module<Tensor, Tensor>)stage).Forward(x);
+            x = stage is IRoutedStage r ? r.Forward(x, ctx) : ((Module<Tensor, Tensor>)stage).Forward(x);
         }
 
         if (_heads is null)
@@ -95,6 +100,11 @@ public sealed class RoutedNetwork : Module
             if (_heads is null)
             {
                 return "the network has no task heads, so its last layer is the prediction, not a shared representation";
+            }
+
+            if (PerExampleLayers.Count > 0)
+            {
+                return "a routed layer picks components per example and task (mixture-of-experts routing), so each task reads its own representation";
             }
 
             for (int l = 0; l < RoutedLayers.Count; l++)
@@ -127,7 +137,7 @@ public sealed class RoutedNetwork : Module
     {
         foreach (var stage in _stages)
         {
-            x = stage is RoutedLayer r ? r.Forward(x, ctx) : ((Module<Tensor, Tensor>)stage).Forward(x);
+            x = stage is IRoutedStage r ? r.Forward(x, ctx) : ((Module<Tensor, Tensor>)stage).Forward(x);
         }
 
         return Ops.Flatten(x, 1);
