@@ -13,4 +13,18 @@ public sealed class MpiFactAttribute : FactAttribute
             Skip = "mpirun (Open MPI) is not installed: apt-get install openmpi-bin libopenmpi-dev";
         }
     }
+
+    /// <summary>A shared dataset folder the test reads (../shared/datasets/NAME); the test is skipped, naming it, when absent.</summary>
+    public string? Dataset
+    {
+        get;
+        set
+        {
+            field = value;
+            if (value is not null && !Directory.Exists(Path.Combine(EwtFactAttribute.DatasetsDir, value)))
+            {
+                Skip ??= $"Shared dataset folder {Path.Combine(EwtFactAttribute.DatasetsDir, value)} is absent.";
+            }
+        }
+    }
 }
