@@ -67,7 +67,7 @@ public sealed class MpiTests
         using var tmp = new TempFolder();
         string one = Path.Combine(tmp.Path, "one"), two = Path.Combine(tmp.Path, "two");
         string[] run = ["train", "--preset", "yeast", "--method", "shared-bottom", "--aggregator", "upgrad", "--data", EwtFactAttribute.DatasetsDir,
-            "--scale", "0.1", "--threads", "1", "--no-tensorboard"];
+            "--scale", "0.05", "--threads", "1", "--no-tensorboard"];
         var (code, output) = Mtl.Run([.. run, "--out", one]);
         Assert.True(code == 0, output);
         (code, output) = MpiRun.Run(2, [.. run, "--out", two]);
@@ -77,10 +77,10 @@ public sealed class MpiTests
         Assert.Equal(a.Count, b.Count);
         for (int i = 0; i < a.Count; i++)
         {
-            Assert.True(double.IsNaN(a[i]) ? double.IsNaN(b[i]) : Math.Abs(a[i] - b[i]) <= 1e-3 * Math.Abs(a[i]), $"loss {i}: {a[i]} with one process, {b[i]} with two");
+            Assert.True(double.IsNaN(a[i]) ? double.IsNaN(b[i]) : Math.Abs(a[i] - b[i]) <= (1e-3 * Math.Abs(a[i])) + 1e-4, $"loss {i}: {a[i]} with one process, {b[i]} with two");
         }
 
-        // 108 Adam updates: the float differences grow to about 1e-4 of the losses (bugs — a share counted twice, a
+        // 54 Adam updates: the float differences grow to about 1e-4 of the losses (bugs — a share counted twice, a
         // missing task row — give differences of whole percent).
         using var ra = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(one, "report.json")));
         using var rb = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(two, "report.json")));

@@ -318,6 +318,11 @@ public sealed class Trainer
     public Tensor? Objective(MultiTaskBatch batch, in ForwardContext context)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (_parallel is not null)
+        {
+            throw new InvalidOperationException("Objective() is one process's objective; under data parallelism (a GradientReducer) only the loop's updates are defined.");
+        }
+
         var terms = ComputeTerms(batch, context, context.Step);
         return Scalarise(terms);
     }
