@@ -26,6 +26,11 @@ internal static class Program
 
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "mpi-allreduce")
+        {
+            return AllreduceBench.Run(args);   // under mpirun: the gradient sum's latency and bandwidth
+        }
+
         var cases = AllCases();
         var selected = new List<string>();
         int[] threads = [1, 2];

@@ -20,14 +20,25 @@ public static class Program
             ConfigCommand.Create(),
             PredictCommand.Create(),
         };
+        return Cluster.Stop(Run(root, args));
+    }
+
+    private static int Run(RootCommand root, string[] args)
+    {
         try
         {
+            Cluster.Start();   // under mpirun: this process joins the MPI job (outside it, nothing of MPI is loaded)
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
         {
             Console.Error.WriteLine($"mtl: {e.Message}");
             return 2;
+        }
+        catch (DllNotFoundException e)
+        {
+            Console.Error.WriteLine($"mtl: {e.Message}");
+            return 1;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or HttpRequestException
             or MtlSharp.NN.NonFiniteLossException or MtlSharp.NN.Checkpoints.CheckpointMismatchException or FormatException or System.Text.Json.JsonException

@@ -6,7 +6,10 @@ namespace MtlSharp.Cli.Tests;
 /// <summary>Runs the real <c>mtl</c> command (the CLI project's build output) as a child process.</summary>
 internal static class Mtl
 {
-    private static readonly Lazy<string> Dll = new(Locate);
+    private static readonly Lazy<string> LazyDll = new(Locate);
+
+    /// <summary>The CLI's mtl.dll (this configuration's build).</summary>
+    public static string Dll => LazyDll.Value;
 
     /// <summary>The repository root (holds MtlSharp.slnx).</summary>
     public static string RepositoryRoot { get; } = FindRoot();
@@ -21,7 +24,7 @@ internal static class Mtl
             UseShellExecute = false,
             WorkingDirectory = RepositoryRoot,
         };
-        psi.ArgumentList.Add(Dll.Value);
+        psi.ArgumentList.Add(Dll);
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);

@@ -61,10 +61,16 @@ internal static class ReproduceCommand
                 ? TaggingGrid(p, r.GetValue(methods), r.GetValue(genres), n, first, outRoot)
                 : RoutedGrid(p, r.GetValue(methods), r.GetValue(combine)!, r.GetValue(rhos)!, n, first, outRoot);
             var finished = new List<(Member Member, RunReport Report)>();
+            var session = Cluster.Session;
             for (int k = 0; k < members.Count; k++)
             {
                 var m = members[k];
                 string label = $"{k + 1}/{members.Count} {m.Label}";
+                if (session is { Size: > 1 } && k % session.Size != session.Rank)
+                {
+                    continue;   // under mpirun the runs are shared out: member k is rank (k mod N)'s
+                }
+
                 if (!ExperimentRunner.IsComplete(m.Directory))
                 {
                     if (r.GetValue(tableOnly))
@@ -88,7 +94,7 @@ internal static class ReproduceCommand
                         MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(m.Directory, TrainCommand.ConfigFile), new System.Text.UTF8Encoding(false).GetBytes(doc.Text));
                     }
 
-                    int code = interrupted ? train.Resume(m.Directory, label) : train.RunFresh(args, m.Directory, label);
+                    int code = interrupted ? train.Resume(m.Directory, label, dataParallel: false) : train.RunFresh(args, m.Directory, label, dataParallel: false);
                     if (code != 0)
                     {
                         return code;
@@ -100,6 +106,15 @@ internal static class ReproduceCommand
                 }
 
                 finished.Add((m, RunReportJson.Load(Path.Combine(m.Directory, "report.json"))));
+            }
+
+            if (session is { Size: > 1 })
+            {
+                finished = Gather(session, members, finished);
+                if (!session.IsRoot)
+                {
+                    return 0;   // rank 0 writes the table
+                }
             }
 
             if (finished.Count == 0)
@@ -145,6 +160,49 @@ internal static class ReproduceCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// The end of a shared sweep: every process sends rank 0 the reports of its finished members (waiting, without a
+    /// time limit, for the slowest); rank 0 writes any report it lacks into the member's folder (nodes without a shared
+    /// file system) and gets every finished member in grid order.
+    /// </summary>
+    private static List<(Member Member, RunReport Report)> Gather(MtlSharp.Distributed.MpiSession session, List<Member> members, List<(Member Member, RunReport Report)> mine)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            foreach (var (m, _) in mine)
+            {
+                w.Write(members.IndexOf(m));
+                byte[] json = File.ReadAllBytes(Path.Combine(m.Directory, "report.json"));
+                w.Write(json.Length);
+                w.Write(json);
+            }
+        }
+
+        session.WaitForAll();
+        var all = session.AllgatherVariable(stream.ToArray(), "the gathering of the sweep's reports");
+        var reports = new SortedDictionary<int, RunReport>();
+        foreach (byte[] part in session.IsRoot ? all : [])
+        {
+            using var r = new BinaryReader(new MemoryStream(part));
+            while (r.BaseStream.Position < r.BaseStream.Length)
+            {
+                int k = r.ReadInt32();
+                byte[] json = r.ReadBytes(r.ReadInt32());
+                string path = Path.Combine(members[k].Directory, "report.json");
+                if (!File.Exists(path))
+                {
+                    Directory.CreateDirectory(members[k].Directory);
+                    MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(path, json);
+                }
+
+                reports[k] = RunReportJson.Load(path);
+            }
+        }
+
+        return [.. reports.Select(kv => (members[kv.Key], kv.Value))];
     }
 
     private static List<Member> RoutedGrid(string preset, string? methods, string combineArg, string rhoArg, int n, int first, string outRoot)

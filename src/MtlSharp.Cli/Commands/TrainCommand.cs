@@ -87,34 +87,46 @@ internal sealed class TrainCommand
         string outDir = r.GetValue(_output) ?? DefaultFolder(config, r.GetValue(_seed));
         var args = StoredArgs(r, outDir, doc);
         var plan = Build(r, doc, config);
-        PrepareFresh(outDir, args, doc);
-        return Execute(plan, r, outDir, args, resume: false, label: null);
+        if (Cluster.IsRoot)
+        {
+            PrepareFresh(outDir, args, doc);   // data parallelism: rank 0 writes the run folder
+        }
+
+        return Execute(plan, r, outDir, args, resume: false, label: null, dataParallel: true);
     }
 
     /// <summary>Continues the run in <paramref name="runDir"/> (or reports it finished).</summary>
-    public int Resume(string runDir, string? label = null)
+    public int Resume(string runDir, string? label = null, bool dataParallel = true)
     {
         var args = ReadStoredArgs(runDir);
         if (ExperimentRunner.IsComplete(runDir))
         {
-            Console.WriteLine($"{runDir} is finished (its {ExperimentRunner.CompleteFile} is written); nothing to resume.");
-            PrintSummary(RunReportJson.Load(Path.Combine(runDir, "report.json")), runDir);
+            if (Cluster.IsRoot || !dataParallel)
+            {
+                Console.WriteLine($"{runDir} is finished (its {ExperimentRunner.CompleteFile} is written); nothing to resume.");
+                PrintSummary(RunReportJson.Load(Path.Combine(runDir, "report.json")), runDir);
+            }
+
             return 0;
         }
 
         var r = ParseStored(args, Path.Combine(runDir, RunFile));
         var plan = BuildPlan(r);
-        return Execute(plan, r, runDir, args, resume: true, label);
+        return Execute(plan, r, runDir, args, resume: true, label, dataParallel);
     }
 
     /// <summary>Starts a fresh run in <paramref name="outDir"/> from a command line (no resume).</summary>
-    public int RunFresh(IReadOnlyList<string> args, string outDir, string? label = null)
+    public int RunFresh(IReadOnlyList<string> args, string outDir, string? label = null, bool dataParallel = true)
     {
         var r = ParseStored([.. args], "mtl reproduce");
         var (doc, config) = Resolve(r);
         var plan = Build(r, doc, config);
-        PrepareFresh(outDir, [.. args], doc);
-        return Execute(plan, r, outDir, [.. args], resume: false, label);
+        if (Cluster.IsRoot || !dataParallel)
+        {
+            PrepareFresh(outDir, [.. args], doc);
+        }
+
+        return Execute(plan, r, outDir, [.. args], resume: false, label, dataParallel);
     }
 
     /// <summary>The stored command line of a run folder.</summary>
@@ -373,8 +385,11 @@ internal sealed class TrainCommand
         MtlSharp.NN.Checkpoints.AtomicFile.WriteAllBytes(Path.Combine(outDir, RunFile), json);
     }
 
-    private int Execute(RunPlan plan, ParseResult r, string outDir, IReadOnlyList<string> args, bool resume, string? label)
+    private int Execute(RunPlan plan, ParseResult r, string outDir, IReadOnlyList<string> args, bool resume, string? label, bool dataParallel)
     {
+        // Under mpirun, a run of its own is data-parallel over every process; a sweep's runs are one process each.
+        var reducer = dataParallel ? Cluster.Reducer() : null;
+        bool root = reducer is null || reducer.Rank == 0;
         var config = JsonSerializer.SerializeToElement(new StoredRun([.. args]), CliJsonContext.Default.StoredRun);
         using var cancel = CtrlC.Install();
         var progress = new ConsoleProgress(label ?? $"{plan.Preset}/{plan.Method} seed {plan.Seed}");
@@ -393,9 +408,14 @@ internal sealed class TrainCommand
             },
             Config = config,
             Progress = progress,
+            GradientReducer = reducer,
         }, cancel.Token);
-        progress.ClearBar();
-        PrintSummary(report, outDir);
+        if (root)
+        {
+            progress.ClearBar();
+            PrintSummary(report, outDir);
+        }
+
         return cancel.Token.IsCancellationRequested ? 130 : 0;
     }
 

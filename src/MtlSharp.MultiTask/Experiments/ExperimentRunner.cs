@@ -49,7 +49,8 @@ public static class ExperimentRunner
         ArgumentNullException.ThrowIfNull(options);
         string? dir = options.OutputDirectory;
         var extra = new List<ITrainingCallback>();
-        if (dir is not null)
+        bool writes = options.GradientReducer is not { Rank: > 0 };   // data parallelism: rank 0 alone writes
+        if (dir is not null && writes)
         {
             CheckWritable(dir);
             extra.Add(new CheckpointCallback(Path.Combine(dir, "checkpoints"), options.Tags, options.Config, options.CheckpointEverySteps, options.CheckpointEverySeconds));
@@ -60,7 +61,7 @@ public static class ExperimentRunner
             }
         }
 
-        if (options.Progress is { } progress)
+        if (options.Progress is { } progress && writes)
         {
             extra.Add(new ProgressCallback(progress, options.ProgressEvery));
         }
@@ -71,16 +72,21 @@ public static class ExperimentRunner
             env[k] = v;
         }
 
-        var reporter = new ReportCallback(dir, outcome => WithSamplerDecisions(plan, plan.BuildReport(outcome)), env);
+        if (options.GradientReducer is { } reducer)
+        {
+            env["processes"] = reducer.Size.ToString(System.Globalization.CultureInfo.InvariantCulture);   // data-parallel: MPI ranks
+        }
+
+        var reporter = new ReportCallback(writes ? dir : null, outcome => WithSamplerDecisions(plan, plan.BuildReport(outcome)), env);
         extra.Add(reporter);
-        var trainer = plan.CreateTrainer(extra);
+        var trainer = plan.CreateTrainer(extra, options.GradientReducer);
         try
         {
             if (options.Resume && dir is not null && LastCheckpoint(dir) is { } last)
             {
                 trainer.Resume(last);
             }
-            else if (dir is not null)
+            else if (dir is not null && writes)
             {
                 RemoveEarlierRun(dir);
             }

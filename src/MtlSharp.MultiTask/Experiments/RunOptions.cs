@@ -32,4 +32,11 @@ public sealed record RunOptions
 
     /// <summary>Updates between progress reports (besides evaluations and the end).</summary>
     public int ProgressEvery { get; init; } = 50;
+
+    /// <summary>
+    /// Data-parallel training across processes (null: one process). Every process trains the same run; rank 0 alone
+    /// writes the output folder (checkpoints, logs, reports) and reports progress; on resume every process loads the
+    /// same checkpoint from <see cref="OutputDirectory"/>.
+    /// </summary>
+    public Training.IGradientReducer? GradientReducer { get; init; }
 }

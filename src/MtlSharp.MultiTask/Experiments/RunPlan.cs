@@ -57,6 +57,6 @@ public sealed record RunPlan
     public required Func<TrainingOutcome, RunReport> BuildReport { get; init; }
 
     /// <summary>The loop for this plan with the plan's callbacks followed by <paramref name="extra"/>.</summary>
-    public Trainer CreateTrainer(IEnumerable<ITrainingCallback> extra) =>
-        new(Model, Data, Evaluator, Options, [LossCurves, MetricCurves, .. Callbacks, .. extra]);
+    public Trainer CreateTrainer(IEnumerable<ITrainingCallback> extra, IGradientReducer? reducer = null) =>
+        new(Model, Data, Evaluator, reducer is null ? Options : Options with { GradientReducer = reducer }, [LossCurves, MetricCurves, .. Callbacks, .. extra]);
 }

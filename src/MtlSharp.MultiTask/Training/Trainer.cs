@@ -44,6 +44,8 @@ public sealed class Trainer
     private float[]? _aggregated;
     private Terms? _terms;
     private (Parameter[] Shared, Parameter[] Others, List<Tensor> Wrt, int SharedLength, int TotalLength)? _aggregationLayout;
+    private readonly DataParallelStep? _parallel;
+    private (Tensor Loss, float Observations)?[] _partLosses = [];
 
     /// <summary>Creates the loop; checks that model, data, strategies and sampler fit together.</summary>
     public Trainer(IMultiTaskModel model, ITrainingData data, IEvaluator evaluator, TrainerOptions options, IReadOnlyList<ITrainingCallback>? callbacks = null)
@@ -130,6 +132,7 @@ public sealed class Trainer
 
         _callbacks = [.. list];
         _run = new TrainingRun(this);
+        _parallel = options.GradientReducer is { } reducer ? new DataParallelStep(reducer, model.Module.Parameters(), options) : null;
     }
 
     /// <summary>The model.</summary>
@@ -315,6 +318,11 @@ public sealed class Trainer
     public Tensor? Objective(MultiTaskBatch batch, in ForwardContext context)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (_parallel is not null)
+        {
+            throw new InvalidOperationException("Objective() is one process's objective; under data parallelism (a GradientReducer) only the loop's updates are defined.");
+        }
+
         var terms = ComputeTerms(batch, context, context.Step);
         return Scalarise(terms);
     }
@@ -348,11 +356,22 @@ public sealed class Trainer
         _terms = t;
         t.Count = 0;
         t.Regularization = null;
+        if (_partLosses.Length != parts)
+        {
+            _partLosses = new (Tensor, float)?[parts];
+        }
+
+        for (int i = 0; i < parts; i++)
+        {
+            _partLosses[i] = TaskLoss.Compute(Data.Tasks[batch.Parts[i].Task], outputs[i], batch.Parts[i].Targets);
+        }
+
+        _parallel?.AgreeLosses(_partLosses, Options.Noise);   // data parallelism: the whole batch's loss values
         for (int i = 0; i < parts; i++)
         {
             var part = batch.Parts[i];
             t.Tasks[i] = part.Task;
-            var l = TaskLoss.Compute(Data.Tasks[part.Task], outputs[i], part.Targets);
+            var l = _partLosses[i];
             if (l is { } v)
             {
                 t.Values[i] = LossGuard.Check(v.Loss, step, part.Task);
@@ -369,8 +388,9 @@ public sealed class Trainer
 
         foreach (var r in Model.Regularizers)
         {
-            if (r.Compute(batch, ctx) is { } term)
+            if (r.Compute(batch, ctx) is { } term0)
             {
+                var term = _parallel?.ShareRegularization(term0) ?? term0;
                 t.Regularization = t.Regularization is null ? term : Ops.Add(t.Regularization, term);
             }
         }
@@ -395,6 +415,7 @@ public sealed class Trainer
     private StepResult TrainStep(MultiTaskBatch batch, long step)
     {
         var ctx = new ForwardContext(step, true, Options.Noise, Options.Temperature.At(step));
+        batch = _parallel?.Share(batch) ?? batch;   // data parallelism: this process's rows
         var terms = ComputeTerms(batch, ctx, step);
         foreach (var opt in Options.Optimizers)
         {
@@ -412,6 +433,11 @@ public sealed class Trainer
         else if (Scalarise(terms) is { } objective)
         {
             Autograd.Backward(objective);
+        }
+
+        if (_parallel is not null && !(Options.Aggregator is not null && terms.Count > 0))
+        {
+            _parallel.Reduce(null);   // the aggregator's path reduces its per-task rows with the gradients
         }
 
         if (Options.ClipNorm > 0)
@@ -468,6 +494,7 @@ public sealed class Trainer
             Autograd.Backward(regularization);
         }
 
+        _parallel?.Reduce(_matrix);   // data parallelism: per-task rows and other gradients summed over processes
         var d = _aggregated.AsSpan();
         aggregator.Aggregate(_matrix, tasks, lossValues, d);
         int k = 0;

@@ -70,4 +70,11 @@ public sealed record TrainerOptions
     /// sentence batches) keep asking the pool for new sizes; renewal bounds its memory.
     /// </summary>
     public int RenewArenaEvery { get; init; }
+
+    /// <summary>
+    /// Data-parallel training across processes (null: one process). Each process computes its share of the rows of
+    /// every batch; the per-task losses, gradients and per-task gradient rows are combined through the reducer after
+    /// the backward pass and before clipping, so every process applies the whole batch's update.
+    /// </summary>
+    public IGradientReducer? GradientReducer { get; init; }
 }

@@ -1,0 +1,265 @@
+using System.Buffers.Binary;
+using MtlSharp.MultiTask.Strategies.Aggregation;
+using MtlSharp.MultiTask.Tasks;
+using MtlSharp.NN;
+using MtlSharp.Tensors;
+
+namespace MtlSharp.MultiTask.Training;
+
+/// <summary>
+/// The loop's side of data parallelism (<see cref="TrainerOptions.GradientReducer"/>). Every process draws the same
+/// whole batch (same sampler, data and RNG state) and keeps its share of the rows: rank r of R takes rows
+/// [r·B/R, (r+1)·B/R) of every part (one-task-per-batch samplers: the same task on every rank). Then:
+/// <list type="bullet">
+/// <item>each task loss of the share is scaled by the share's fraction of the batch's labelled rows, so the sum over
+/// processes of the gradients is the gradient of the whole batch's mean loss; its value is replaced by the whole
+/// batch's loss (gathered, summed in rank order), so loss weightings, step-aware weightings, logs and aggregators see
+/// the same numbers on every process (strategy parameters then get the same gradient everywhere and are not summed);</item>
+/// <item>regularisers are scaled by 1/R (exact for regularisers of the parameters alone);</item>
+/// <item>after the backward pass the gradients of the model's parameters (and an aggregator's per-task gradient rows)
+/// are summed over the processes in one all-reduce, over the union of the parameters that have a gradient anywhere;</item>
+/// <item>the forward pass's random stream is set to rank 0's after every step (the same on every process whenever the
+/// noise does not depend on the rows — Gumbel samples — and kept in step when it does — dropout).</item>
+/// </list>
+/// </summary>
+internal sealed class DataParallelStep
+{
+    private readonly IGradientReducer _reducer;
+    private readonly Parameter[] _parameters;
+    private readonly Dictionary<BatchInput, BatchInput> _inputs = new(ReferenceEqualityComparer.Instance);
+    private float[] _factors = [];
+    private bool[] _globalLabelled = [];
+    private float[] _buffer = [];
+    private byte[] _mine = [];
+    private byte[] _all = [];
+    private float[] _mask = [];
+
+    public DataParallelStep(IGradientReducer reducer, IEnumerable<Parameter> modelParameters, TrainerOptions options)
+    {
+        _reducer = reducer;
+        _parameters = [.. modelParameters];
+        if (reducer.Size < 1 || (uint)reducer.Rank >= (uint)reducer.Size)
+        {
+            throw new ArgumentException($"Rank {reducer.Rank} of {reducer.Size} processes.", nameof(reducer));
+        }
+
+        if (options.GradientSpace == GradientSpace.Representation)
+        {
+            throw new NotSupportedException("Representation gradients (--gradients representation) are not supported under data parallelism yet: each process holds the representation of its own rows only; use parameter gradients.");
+        }
+    }
+
+    /// <summary>This process's share of <paramref name="batch"/>; remembers each part's fraction of labelled rows.</summary>
+    public MultiTaskBatch Share(MultiTaskBatch batch)
+    {
+        _inputs.Clear();
+        if (_factors.Length < batch.Parts.Count)
+        {
+            _factors = new float[batch.Parts.Count];
+            _globalLabelled = new bool[batch.Parts.Count];
+        }
+
+        var parts = new TaskBatch[batch.Parts.Count];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            var part = batch.Parts[i];
+            if (part.Input is not TensorInput dense)
+            {
+                throw new NotSupportedException($"Data-parallel training splits dense inputs by rows; a {part.Input.GetType().Name} (sentence batches) is not supported yet.");
+            }
+
+            int rows = dense.Value.Shape[0];
+            if (rows < _reducer.Size)
+            {
+                throw new ArgumentException($"A batch of {rows} rows cannot be shared by {_reducer.Size} processes; use a batch of at least one row per process.");
+            }
+
+            var (start, count) = Range(rows);
+            if (!_inputs.TryGetValue(part.Input, out var mine))
+            {
+                mine = new TensorInput(SliceRows(dense.Value, start, count));
+                _inputs[part.Input] = mine;
+            }
+
+            var targets = SliceTargets(part.Targets, rows, start, count);
+            float global = part.Targets.Labelled;
+            _factors[i] = global > 0 ? targets.Labelled / global : 0f;
+            _globalLabelled[i] = global > 0;
+            parts[i] = new TaskBatch(part.Task, mine, targets);
+        }
+
+        return new MultiTaskBatch(parts);
+    }
+
+    /// <summary>Rows [start, start + count) of <paramref name="rows"/> that this process computes.</summary>
+    public (int Start, int Count) Range(int rows)
+    {
+        int start = (int)((long)rows * _reducer.Rank / _reducer.Size);
+        int end = (int)((long)rows * (_reducer.Rank + 1) / _reducer.Size);
+        return (start, end - start);
+    }
+
+    /// <summary>
+    /// One collective after the forward pass: every process's scaled losses and random-stream state are gathered; the
+    /// losses become the whole batch's (value) with this share's gradient, and the stream continues from rank 0's.
+    /// <paramref name="losses"/>[i] is part i's loss on this share (null: no labelled row here); on return it is the
+    /// part's loss for the objective (null only where no process has a labelled row).
+    /// </summary>
+    public void AgreeLosses(Span<(Tensor Loss, float Observations)?> losses, Rng noise)
+    {
+        int parts = losses.Length;
+        int size = 8 * parts + 32;
+        if (_mine.Length != size)
+        {
+            _mine = new byte[size];
+            _all = new byte[size * _reducer.Size];
+        }
+
+        for (int i = 0; i < parts; i++)
+        {
+            double v = losses[i] is { } l ? (double)l.Loss.Span[0] * _factors[i] : 0.0;
+            BinaryPrimitives.WriteDoubleLittleEndian(_mine.AsSpan(8 * i), v);
+        }
+
+        ulong[] state = noise.SaveState();
+        for (int k = 0; k < 4; k++)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(_mine.AsSpan(8 * parts + 8 * k), state[k]);
+        }
+
+        _reducer.Gather(_mine, _all);
+        for (int i = 0; i < parts; i++)
+        {
+            double sum = 0;
+            for (int r = 0; r < _reducer.Size; r++)
+            {
+                sum += BinaryPrimitives.ReadDoubleLittleEndian(_all.AsSpan(r * size + 8 * i));
+            }
+
+            float value = (float)sum;
+            if (losses[i] is { } l)
+            {
+                // The share's gradient (scaled by its fraction of the labelled rows) with the whole batch's value; the
+                // backward passes of Scale and AddScalar do not read their output, so setting it is safe.
+                var scaled = Ops.AddScalar(Ops.Scale(l.Loss, _factors[i]), 0f);
+                scaled.Span[0] = value;
+                losses[i] = (scaled, l.Observations);
+            }
+            else if (_globalLabelled[i])
+            {
+                // No labelled row in this share but some in another's: the loss is a constant here.
+                losses[i] = (Tensor.Scalar(value), 1f);
+            }
+        }
+
+        for (int k = 0; k < 4; k++)
+        {
+            state[k] = BinaryPrimitives.ReadUInt64LittleEndian(_all.AsSpan(8 * parts + 8 * k));
+        }
+
+        noise.RestoreState(state);
+    }
+
+    /// <summary>A regulariser's share: 1/R of it on every process.</summary>
+    public Tensor ShareRegularization(Tensor term) => _reducer.Size == 1 ? term : Ops.Scale(term, 1f / _reducer.Size);
+
+    /// <summary>
+    /// Sums over the processes the gradients of the model's parameters and, when given, the aggregator's per-task
+    /// gradient rows (one all-reduce after one small one that agrees on which parameters have a gradient).
+    /// </summary>
+    public void Reduce(GradientMatrix? matrix)
+    {
+        if (_mask.Length != _parameters.Length)
+        {
+            _mask = new float[_parameters.Length];
+        }
+
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            _mask[i] = _parameters[i].HasGrad ? 1f : 0f;
+        }
+
+        _reducer.Sum(_mask);
+        long length = matrix is null ? 0 : (long)matrix.Rows * matrix.Columns;
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            if (_mask[i] > 0)
+            {
+                if (!_parameters[i].HasGrad)
+                {
+                    _parameters[i].Grad.Clear();   // has a gradient on another process: starts from zero here
+                }
+
+                length += _parameters[i].Length;
+            }
+        }
+
+        if (length > Array.MaxLength)
+        {
+            throw new NotSupportedException($"{length} gradient values are too many for one all-reduce buffer.");
+        }
+
+        if (_buffer.Length != length)
+        {
+            _buffer = new float[length];
+        }
+
+        var buffer = _buffer.AsSpan();
+        int at = 0;
+        for (int r = 0; r < (matrix?.Rows ?? 0); r++)
+        {
+            matrix!.Row(r).CopyTo(buffer[at..]);
+            at += matrix.Columns;
+        }
+
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            if (_mask[i] > 0)
+            {
+                _parameters[i].Grad.CopyTo(buffer[at..]);
+                at += _parameters[i].Length;
+            }
+        }
+
+        _reducer.Sum(buffer);
+        at = 0;
+        for (int r = 0; r < (matrix?.Rows ?? 0); r++)
+        {
+            buffer.Slice(at, matrix!.Columns).CopyTo(matrix.Row(r));
+            at += matrix.Columns;
+        }
+
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            if (_mask[i] > 0)
+            {
+                buffer.Slice(at, _parameters[i].Length).CopyTo(_parameters[i].Grad);
+                at += _parameters[i].Length;
+            }
+        }
+    }
+
+    private static Tensor SliceRows(Tensor value, int start, int count)
+    {
+        var dims = value.Shape.Dims.ToArray();
+        int width = value.Length / dims[0];
+        dims[0] = count;
+        var slice = Tensor.Scratch(new Shape(dims));
+        value.Span.Slice(start * width, count * width).CopyTo(slice.Span);
+        return slice;
+    }
+
+    private static TaskTargets SliceTargets(TaskTargets t, int rows, int start, int count)
+    {
+        if (t.Sequences != 0 || t.Rows % rows != 0)
+        {
+            throw new NotSupportedException($"Data-parallel training splits targets by rows; targets of {t.Rows} entries for {rows} input rows are not supported.");
+        }
+
+        int w = t.Rows / rows;
+        return new TaskTargets(
+            t.Labels?.AsSpan(start * w, count * w).ToArray(),
+            t.Values?.AsSpan(start * w, count * w).ToArray(),
+            t.Mask?.AsSpan(start * w, count * w).ToArray());
+    }
+}

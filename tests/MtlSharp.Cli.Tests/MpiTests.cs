@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace MtlSharp.Cli.Tests;
+
+/// <summary>
+/// <c>mtl train</c> as an MPI job of two processes (mpirun on this machine, loopback): the same model as one process
+/// with the whole batch (within float tolerance: the two halves of a batch are summed in another order than one
+/// process sums its rows), bit-identical from job to job and between the two reduction orders, resumable from rank 0's
+/// checkpoint, and ended with a message — not a hang — when one process dies or hangs.
+/// </summary>
+[Collection("processes")]
+public sealed class MpiTests
+{
+    // 480 updates of the synthetic routed preset; 2 processes share each batch of 8 rows.
+    private static readonly string[] Train = ["train", "--preset", "synthetic-gumbel", "--scale", "0.04", "--threads", "1", "--no-tensorboard"];
+
+    [MpiFact]
+    public void TwoProcessesTrainTheModelOfOneProcessWithTheWholeBatch()
+    {
+        using var tmp = new TempFolder();
+        string one = Path.Combine(tmp.Path, "one"), two = Path.Combine(tmp.Path, "two"), ordered = Path.Combine(tmp.Path, "ordered");
+        var (code, output) = Mtl.Run([.. Train, "--out", one]);
+        Assert.True(code == 0, output);
+        (code, output) = MpiRun.Run(2, [.. Train, "--out", two]);
+        Assert.True(code == 0, output);
+        Assert.Single(Directory.GetFiles(two, "report.json"));
+        Assert.Contains("mean test", output, StringComparison.Ordinal);
+
+        // Every logged loss of the 480 updates, and every test metric, agree within float tolerance (not bit for bit).
+        var a = Losses(one);
+        var b = Losses(two);
+        Assert.Equal(a.Count, b.Count);
+        Assert.True(a.Count > 50);
+        for (int i = 0; i < a.Count; i++)
+        {
+            Assert.True(double.IsNaN(a[i]) ? double.IsNaN(b[i]) : Math.Abs(a[i] - b[i]) <= 1e-4 * Math.Abs(a[i]), $"loss {i}: {a[i]} with one process, {b[i]} with two");
+        }
+
+        using var ra = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(one, "report.json")));
+        using var rb = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(two, "report.json")));
+        var ta = ra.RootElement.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("test").GetDouble()).ToArray();
+        var tb = rb.RootElement.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("test").GetDouble()).ToArray();
+        Assert.Equal(ta.Length, tb.Length);
+        for (int t = 0; t < ta.Length; t++)
+        {
+            Assert.True(Math.Abs(ta[t] - tb[t]) <= 1e-3 * Math.Abs(ta[t]), $"task {t}: test {ta[t]} with one process, {tb[t]} with two");
+        }
+
+        Assert.Equal(ra.RootElement.GetProperty("updates").GetRawText(), rb.RootElement.GetProperty("updates").GetRawText());
+        Assert.Equal("2", rb.RootElement.GetProperty("environment").GetProperty("processes").GetString());
+
+        // Gathered and summed in rank order: the same bits as MPI_Allreduce (two processes), i.e. no dependence on timing.
+        var (p, log) = MpiRun.Start(2, new Dictionary<string, string> { ["MTL_MPI_REDUCTION"] = "rank-order" }, [.. Train, "--out", ordered]);
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), log.ToString());
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, log.ToString());
+        Assert.Equal(Losses(two), Losses(ordered));
+        using var ro = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(ordered, "report.json")));
+        Assert.Equal(rb.RootElement.GetProperty("tasks").GetRawText(), ro.RootElement.GetProperty("tasks").GetRawText());
+    }
+
+    [MpiFact(Dataset = "yeast")]
+    public void PerTaskGradientsAreSummedOverProcessesBeforeTheAggregator()
+    {
+        using var tmp = new TempFolder();
+        string one = Path.Combine(tmp.Path, "one"), two = Path.Combine(tmp.Path, "two");
+        string[] run = ["train", "--preset", "yeast", "--method", "shared-bottom", "--aggregator", "upgrad", "--data", EwtFactAttribute.DatasetsDir,
+            "--scale", "0.05", "--threads", "1", "--no-tensorboard"];
+        var (code, output) = Mtl.Run([.. run, "--out", one]);
+        Assert.True(code == 0, output);
+        (code, output) = MpiRun.Run(2, [.. run, "--out", two]);
+        Assert.True(code == 0, output);
+        var a = Losses(one);
+        var b = Losses(two);
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++)
+        {
+            Assert.True(double.IsNaN(a[i]) ? double.IsNaN(b[i]) : Math.Abs(a[i] - b[i]) <= (1e-3 * Math.Abs(a[i])) + 1e-4, $"loss {i}: {a[i]} with one process, {b[i]} with two");
+        }
+
+        // 54 Adam updates: the float differences grow to about 1e-4 of the losses (bugs — a share counted twice, a
+        // missing task row — give differences of whole percent).
+        using var ra = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(one, "report.json")));
+        using var rb = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(two, "report.json")));
+        Assert.Equal(ra.RootElement.GetProperty("meanTest").GetDouble(), rb.RootElement.GetProperty("meanTest").GetDouble(), 1e-3);
+    }
+
+    [MpiFact]
+    public void ASweepSharesItsRunsOverTheProcessesAndRankZeroWritesTheTable()
+    {
+        using var tmp = new TempFolder();
+        string root = Path.Combine(tmp.Path, "sweep");
+        string[] sweep = ["reproduce", "synthetic-gumbel", "--seeds", "2", "--methods", "gumbel", "--scale", "0.02", "--threads", "1", "--no-tensorboard", "--out", root];
+        var (code, output) = MpiRun.Run(2, sweep);
+        Assert.True(code == 0, output);
+        Assert.Contains("[1/2 gumbel", output, StringComparison.Ordinal);
+        Assert.Contains("[2/2 gumbel", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(root, "gumbel-s0", "complete.json")));
+        Assert.True(File.Exists(Path.Combine(root, "gumbel-s1", "complete.json")));
+        string table = File.ReadAllText(Path.Combine(root, "table.md"));
+        Assert.Contains("| gumbel | 2 |", table, StringComparison.Ordinal);
+
+        // Run again: both runs are finished and reused; the table is written again from them.
+        File.Delete(Path.Combine(root, "table.md"));
+        (code, output) = MpiRun.Run(2, sweep);
+        Assert.True(code == 0, output);
+        Assert.Equal(2, output.Split("using the finished run").Length - 1);
+        Assert.Equal(table, File.ReadAllText(Path.Combine(root, "table.md")));
+    }
+
+    [MpiFact]
+    public void AJobKilledAfterACheckpointResumesUnderMpiToTheUninterruptedResult()
+    {
+        using var tmp = new TempFolder();
+        string whole = Path.Combine(tmp.Path, "whole"), killed = Path.Combine(tmp.Path, "killed");
+        string[] run = [.. Train, "--checkpoint-every", "40"];
+        var (code, output) = MpiRun.Run(2, [.. run, "--out", whole]);
+        Assert.True(code == 0, output);
+
+        var (p, log) = MpiRun.Start(2, null, [.. run, "--out", killed]);
+        var clock = Stopwatch.StartNew();
+        while (!p.HasExited && ExperimentLastStep(killed) < 80 && clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            Thread.Sleep(20);
+        }
+
+        Assert.False(p.HasExited, "the job ended before it could be interrupted: " + log);
+        p.Kill(entireProcessTree: true);   // mpirun and both ranks, at once
+        p.WaitForExit();
+        Assert.False(File.Exists(Path.Combine(killed, "complete.json")));
+
+        (code, output) = MpiRun.Run(2, "train", "--resume", killed);
+        Assert.True(code == 0, output);
+        using var a = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(whole, "report.json")));
+        using var b = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(killed, "report.json")));
+        foreach (string key in new[] { "tasks", "meanTest", "updates", "allocation", "lossCurves" })
+        {
+            Assert.Equal(a.RootElement.GetProperty(key).GetRawText(), b.RootElement.GetProperty(key).GetRawText());
+        }
+    }
+
+    [MpiFact]
+    public void AHungProcessEndsTheJobWithAMessageAfterTheCollectiveTimeout()
+    {
+        using var tmp = new TempFolder();
+        var (p, log) = MpiRun.Start(2, new Dictionary<string, string> { ["MTL_MPI_TIMEOUT"] = "4" },
+            ["train", "--preset", "synthetic-gumbel", "--scale", "2", "--threads", "1", "--no-tensorboard", "--out", Path.Combine(tmp.Path, "hung")]);
+        try
+        {
+            int rank = WaitForTraining(p, log, Path.Combine(tmp.Path, "hung"));
+            Signal(rank, "STOP");   // one process hangs: the other waits in a collective until its watchdog fires
+            var clock = Stopwatch.StartNew();
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "the job did not end within 60 s of a process hanging: " + log);
+            p.WaitForExit();
+            Assert.NotEqual(0, p.ExitCode);
+            Assert.Contains("did not complete within 4 s", log.ToString(), StringComparison.Ordinal);
+            Assert.True(clock.Elapsed > TimeSpan.FromSeconds(3), $"ended after {clock.Elapsed} only");
+        }
+        finally
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [MpiFact]
+    public void AKilledProcessEndsTheJobWithAMessage()
+    {
+        using var tmp = new TempFolder();
+        var (p, log) = MpiRun.Start(2, null,
+            ["train", "--preset", "synthetic-gumbel", "--scale", "2", "--threads", "1", "--no-tensorboard", "--out", Path.Combine(tmp.Path, "dies")]);
+        try
+        {
+            int rank = WaitForTraining(p, log, Path.Combine(tmp.Path, "dies"));
+            Signal(rank, "KILL");
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "the job did not end within 60 s of a process dying: " + log);
+            p.WaitForExit();
+            Assert.NotEqual(0, p.ExitCode);
+            Assert.Contains("signal 9", log.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>Waits until the job trains (its metrics log grows), then returns the pid of its last rank.</summary>
+    private static int WaitForTraining(Process p, System.Text.StringBuilder log, string dir)
+    {
+        var clock = Stopwatch.StartNew();
+        string metrics = Path.Combine(dir, "metrics.jsonl");
+        while (!(File.Exists(metrics) && new FileInfo(metrics).Length > 0) && clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            Assert.False(p.HasExited, "the job ended before training: " + log);
+            Thread.Sleep(20);
+        }
+
+        var ranks = MpiRun.Children(p);
+        Assert.True(ranks.Length == 2, $"mpirun has {ranks.Length} child processes: {log}");
+        return ranks[^1];
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+    }
+
+    /// <summary>The update of the run's last checkpoint (0 when none is written yet).</summary>
+    private static long ExperimentLastStep(string dir)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "checkpoints", "last", "checkpoint.json")));
+            return doc.RootElement.GetProperty("step").GetInt64();
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Every loss value of a run's metrics log, in order.</summary>
+    private static List<double> Losses(string dir)
+    {
+        var values = new List<double>();
+        foreach (string line in File.ReadLines(Path.Combine(dir, "metrics.jsonl")))
+        {
+            using var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.GetProperty("kind").GetString() == "loss")
+            {
+                values.AddRange(doc.RootElement.GetProperty("values").EnumerateObject().Select(v => v.Value.ValueKind == JsonValueKind.Null ? double.NaN : v.Value.GetDouble()));
+            }
+        }
+
+        return values;
+    }
+}
