@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
-out=$(dotnet run -c Release --no-build --project docs/site/examples/GettingStarted)
+out=$(dotnet run -c Release --project docs/site/examples/GettingStarted)
 echo "$out"
 echo "$out" | grep -q "^clusters: " || { echo "getting-started program: no clusters line" >&2; exit 1; }
 echo "$out" | grep -q "^exported 3 task outputs" || { echo "getting-started program: no export" >&2; exit 1; }
