@@ -106,8 +106,8 @@ internal sealed class AggregatorCase : IBenchCase
         double Time(Action<Tensor[]> after)
         {
             var times = new List<double>();
-            int repeats = Math.Max(5, (int)(20 * o.WindowSeconds));
-            for (int r = -2; r < repeats; r++)
+            int repeats = Math.Max(20, (int)(20 * o.WindowSeconds));
+            for (int r = -10; r < repeats; r++)   // ten warm-up passes (JIT, buffer pools)
             {
                 using var scope = arena.Enter();
                 var sw = Stopwatch.StartNew();
