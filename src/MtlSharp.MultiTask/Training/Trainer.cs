@@ -474,20 +474,7 @@ public sealed class Trainer
             _aggregated = new float[pShared];
         }
 
-        var lossValues = new float[losses.Length];
-        for (int i = 0; i < losses.Length; i++)
-        {
-            lossValues[i] = losses[i].Span[0];
-            Autograd.Grad(losses[i], wrt, _row);
-            _row.AsSpan(0, pShared).CopyTo(_matrix.Row(i));
-            int at = pShared;
-            foreach (var p in others)
-            {
-                var g = p.Grad;
-                System.Numerics.Tensors.TensorPrimitives.Add(g, _row.AsSpan(at, p.Length), g);
-                at += p.Length;
-            }
-        }
+        var lossValues = GradientRows(losses, wrt, pShared, others);
 
         if (regularization is not null)
         {
@@ -504,6 +491,32 @@ public sealed class Trainer
             System.Numerics.Tensors.TensorPrimitives.Add(g, d.Slice(k, p.Length), g);
             k += p.Length;
         }
+    }
+
+    /// <summary>
+    /// One backward pass per task loss with respect to <paramref name="wrt"/>: the first <paramref name="rowLength"/>
+    /// values (shared parameters, or the shared representation) become the task's row of the gradient matrix, the rest
+    /// are added to the gradients of <paramref name="others"/> (in <paramref name="wrt"/>'s order after the row).
+    /// Returns the loss values.
+    /// </summary>
+    private float[] GradientRows(ReadOnlySpan<Tensor> losses, List<Tensor> wrt, int rowLength, Parameter[] others)
+    {
+        var lossValues = new float[losses.Length];
+        for (int i = 0; i < losses.Length; i++)
+        {
+            lossValues[i] = losses[i].Span[0];
+            Autograd.Grad(losses[i], wrt, _row);
+            _row.AsSpan(0, rowLength).CopyTo(_matrix!.Row(i));
+            int at = rowLength;
+            foreach (var p in others)
+            {
+                var g = p.Grad;
+                System.Numerics.Tensors.TensorPrimitives.Add(g, _row.AsSpan(at, p.Length), g);
+                at += p.Length;
+            }
+        }
+
+        return lossValues;
     }
 
     /// <summary>
@@ -530,20 +543,7 @@ public sealed class Trainer
         wrt.Clear();
         wrt.Add(z);
         wrt.AddRange(wrtOthers);
-        var lossValues = new float[losses.Length];
-        for (int i = 0; i < losses.Length; i++)
-        {
-            lossValues[i] = losses[i].Span[0];
-            Autograd.Grad(losses[i], wrt, _row);
-            _row.AsSpan(0, pz).CopyTo(_matrix.Row(i));
-            int at = pz;
-            foreach (var p in others)
-            {
-                var g = p.Grad;
-                System.Numerics.Tensors.TensorPrimitives.Add(g, _row.AsSpan(at, p.Length), g);
-                at += p.Length;
-            }
-        }
+        var lossValues = GradientRows(losses, wrt, pz, others);
 
         if (regularization is not null)
         {
