@@ -66,6 +66,16 @@ public sealed class Predictor
     /// </summary>
     public static Predictor Load(RunPlan plan, string checkpoint)
     {
+        LoadWeights(plan, checkpoint);
+        return new Predictor(plan);
+    }
+
+    /// <summary>
+    /// Loads the weights of <paramref name="checkpoint"/> (a checkpoint folder or its <c>model.safetensors</c>) into
+    /// <paramref name="plan"/>'s model (shared with <see cref="TaggerPredictor.Load"/>).
+    /// </summary>
+    internal static void LoadWeights(RunPlan plan, string checkpoint)
+    {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentException.ThrowIfNullOrEmpty(checkpoint);
         string file = checkpoint;
@@ -77,7 +87,6 @@ public sealed class Predictor
         }
 
         Checkpoint.LoadModel(plan.Model.Module, file);
-        return new Predictor(plan);
     }
 
     /// <summary>The run's tasks, in model order.</summary>

@@ -61,17 +61,7 @@ public sealed class TaggerPredictor
     /// </summary>
     public static TaggerPredictor Load(RunPlan plan, string checkpoint)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentException.ThrowIfNullOrEmpty(checkpoint);
-        string file = checkpoint;
-        if (Directory.Exists(checkpoint))
-        {
-            string dir = CheckpointFolder.Resolve(checkpoint)
-                ?? throw new FileNotFoundException($"No complete checkpoint in '{checkpoint}': {Checkpoint.MetadataFile} is missing.");
-            file = Path.Combine(dir, Checkpoint.ModelFile);
-        }
-
-        Checkpoint.LoadModel(plan.Model.Module, file);
+        Predictor.LoadWeights(plan, checkpoint);
         return new TaggerPredictor(plan);
     }
 
