@@ -34,6 +34,7 @@ internal static class ExpertGraph
             SoftOrderedNetwork so => (so.InputStage, so.Towers),
             CrossStitchNetwork cs => (cs.InputStage, cs.Towers),
             TaskConditionedNetwork tc => (tc.InputStage, tc.Towers),
+            TaskAttentionNetwork ta => (ta.InputStage, ta.Towers),
             _ => throw new NotSupportedException($"Expert networks of type {network.GetType().Name} have no ONNX translation."),
         };
         string x = Input(g, inputStage, inputName, sampleShape);
@@ -44,6 +45,7 @@ internal static class ExpertGraph
             SoftOrderedNetwork so => SoftOrder(g, so, x, selected),
             CrossStitchNetwork cs => CrossStitch(g, cs, x, selected),
             TaskConditionedNetwork tc => TaskConditioned(g, tc, x, selected),
+            TaskAttentionNetwork ta => TaskAttention(g, ta, x, selected),
             _ => throw new NotSupportedException(),
         };
         int width = towers.InFeatures;
@@ -189,6 +191,54 @@ internal static class ExpertGraph
             }
 
             reps[t] = h;
+        }
+
+        return reps;
+    }
+
+    /// <summary>
+    /// Task attention: the shared layers once (Gemm, Relu), then per task and layer the mask σ(Gemm(Relu(Gemm(z))))
+    /// on z = h_l or [h_l ; Relu(Gemm_F(â_{l−1}))] (Concat), multiplied into h_l.
+    /// </summary>
+    private static Dictionary<int, string> TaskAttention(GraphBuilder g, TaskAttentionNetwork ta, string x, IReadOnlyList<int> selected)
+    {
+        string Dense(Parameter w, Parameter b, string input, string prefix)
+        {
+            string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
+            string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
+            return g.Node("Gemm", prefix + "/Gemm", [input, wi, bi], GraphBuilder.Attr("transB", 1L));
+        }
+
+        var h = new string[ta.Layers];
+        for (int l = 0; l < ta.Layers; l++)
+        {
+            string prefix = "/shared/layer" + l.ToString(CultureInfo.InvariantCulture);
+            var (w, b) = ta.Layer(l);
+            h[l] = g.Node("Relu", prefix + "/Relu", [Dense(w, b, l == 0 ? x : h[l - 1], prefix)]);
+        }
+
+        var reps = new Dictionary<int, string>();
+        foreach (int t in selected)
+        {
+            string? attended = null;
+            for (int l = 0; l < ta.Layers; l++)
+            {
+                string prefix = "/task" + t.ToString(CultureInfo.InvariantCulture) + "/att" + l.ToString(CultureInfo.InvariantCulture);
+                string z = h[l];
+                if (attended is not null)
+                {
+                    var (fw, fb) = ta.Bridge(l);
+                    string bridged = g.Node("Relu", prefix + "/f/Relu", [Dense(fw, fb, attended, prefix + "/f")]);
+                    z = g.Node("Concat", prefix + "/Concat", [h[l], bridged], GraphBuilder.Attr("axis", 1L));
+                }
+
+                var (w1, b1, w2, b2) = ta.Attention(t, l);
+                string hidden = g.Node("Relu", prefix + "/Relu", [Dense(w1, b1, z, prefix + "/1")]);
+                string mask = g.Node("Sigmoid", prefix + "/Sigmoid", [Dense(w2, b2, hidden, prefix + "/2")]);
+                attended = g.Node("Mul", prefix + "/Mul", [mask, h[l]]);
+            }
+
+            reps[t] = attended!;
         }
 
         return reps;

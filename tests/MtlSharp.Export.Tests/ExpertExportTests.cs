@@ -89,6 +89,18 @@ public sealed class ExpertExportTests(ITestOutputHelper log)
         Assert.Equal((2 * 2) - 1 + 2, Count(model, "Gemm"));
     }
 
+    [DatasetFact("income")]
+    public void TaskAttentionMatchesOnRealRows()
+    {
+        var plan = Plan("income", "mtan");
+        var network = (TaskAttentionNetwork)((ExpertModel)plan.Model).Network;
+        var (model, _) = ExportAndCompare(plan, log, rows: 128);
+        Assert.Equal(["income", "married"], model.Tasks);
+        // Shared: 2 layers once; per task: 2 attention Gemms per layer and the bridge F_1; then the towers.
+        Assert.Equal(2 + (2 * ((2 * 2) + 1)) + 2, Count(model, "Gemm"));
+        Assert.Equal(2 * network.Layers, Count(model, "Sigmoid"));
+    }
+
     [DatasetFact("yeast")]
     public void YeastMmoeAndPleMatchForFourteenTasks()
     {

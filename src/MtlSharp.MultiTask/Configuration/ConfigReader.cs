@@ -404,6 +404,12 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                     EmbeddingSize = m["embeddingSize"]?.GetValue<int>() ?? 8,
                     TowerSizes = Ints(m["towerSizes"]),
                 };
+            case "mtan":
+                return new TaskAttentionModelSpec
+                {
+                    ExpertSizes = Ints(m["sizes"]),
+                    TowerSizes = Ints(m["towerSizes"]),
+                };
             case "cross-stitch":
                 return new CrossStitchModelSpec
                 {

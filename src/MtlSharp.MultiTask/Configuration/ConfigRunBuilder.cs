@@ -141,6 +141,9 @@ public static class ConfigRunBuilder
             case TaskConditionedModelSpec tc:
                 configuration["model"] = $"film: shared [{Widths(tc.ExpertSizes)}] modulated by task embeddings of {tc.EmbeddingSize.ToString(ci)}, towers [{Widths(tc.TowerSizes)}]";
                 break;
+            case TaskAttentionModelSpec ta:
+                configuration["model"] = $"mtan: shared [{Widths(ta.ExpertSizes)}] read through per-task attention masks, towers [{Widths(ta.TowerSizes)}]";
+                break;
             case CrossStitchModelSpec cs:
                 configuration["model"] = $"cross-stitch: per task [{Widths(cs.ExpertSizes)}], α diagonal {cs.SelfWeight.ToString(ci)}, towers [{Widths(cs.TowerSizes)}]";
                 break;
@@ -181,6 +184,7 @@ public static class ConfigRunBuilder
         {
             MmoeModelSpec mm => new MixtureOfExperts(width, mm.Experts, mm.ExpertSizes, mm.Gates, mm.TowerSizes, outputs, initRng, input),
             TaskConditionedModelSpec tc => new TaskConditionedNetwork(width, tc.ExpertSizes, tc.EmbeddingSize, tc.TowerSizes, outputs, initRng, input),
+            TaskAttentionModelSpec ta => new TaskAttentionNetwork(width, ta.ExpertSizes, ta.TowerSizes, outputs, initRng, input),
             CrossStitchModelSpec cs => new CrossStitchNetwork(width, cs.ExpertSizes, cs.SelfWeight, cs.TowerSizes, outputs, initRng, input),
             SoftOrderModelSpec so => new SoftOrderedNetwork(width, so.Layers, so.ExpertSizes[0], so.Depth, so.TowerSizes, outputs, initRng, input),
             PleModelSpec p => new ProgressiveLayeredExtraction(width, p.Levels, p.SharedExperts, p.TaskExperts, p.ExpertSizes, p.TowerSizes, outputs, initRng, input),

@@ -16,7 +16,7 @@ namespace MtlSharp.MultiTask.Tests.Strategies;
 /// </summary>
 public sealed class StrategyModelMatrixTests
 {
-    public static TheoryData<string> Families => new() { "shared", "gumbel", "mmoe", "ple", "soft-order", "cross-stitch", "film" };
+    public static TheoryData<string> Families => new() { "shared", "gumbel", "mmoe", "ple", "soft-order", "cross-stitch", "film", "mtan" };
 
     private static IEnumerable<string> Strategies() =>
         ConfigNames.Aggregators.Keys.Where(k => k != "none").Select(a => $"\"aggregator\": \"{a}\"")
@@ -30,6 +30,7 @@ public sealed class StrategyModelMatrixTests
         "ple" => """{ "type": "ple", "levels": 2, "sharedExperts": 2, "taskExperts": 1, "expertSizes": [8] }""",
         "cross-stitch" => """{ "type": "cross-stitch", "sizes": [8, 4] }""",
         "film" => """{ "type": "film", "sizes": [8, 4], "embeddingSize": 3 }""",
+        "mtan" => """{ "type": "mtan", "sizes": [8, 4] }""",
         _ => """{ "type": "soft-order", "layers": 2, "width": 8 }""",
     };
 
