@@ -69,7 +69,12 @@ internal static class ExpertGraph
     private static Dictionary<int, string> Mmoe(GraphBuilder g, MixtureOfExperts moe, string x, IReadOnlyList<int> selected)
     {
         var experts = Experts(g, moe.Experts, x, "/experts");
-        return selected.ToDictionary(t => t, t => Mix(g, experts, Gate(g, moe.GateOf(t), x, "/gate"), "/mix"));
+        return selected.ToDictionary(t => t, t => Mix(g, experts, moe.GateOf(t) switch
+        {
+            SoftmaxGate softmax => Gate(g, softmax, x, "/gate"),
+            DSelectGate dselect => DSelect(g, dselect, x, "/dselect"),
+            var other => throw new NotSupportedException($"Gates of type {other.GetType().Name} have no ONNX translation."),
+        }, "/mix"));
     }
 
     private static Dictionary<int, string> Ple(GraphBuilder g, ProgressiveLayeredExtraction ple, string x, IReadOnlyList<int> selected)
@@ -264,6 +269,48 @@ internal static class ExpertGraph
         string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
         string z = g.Node("Gemm", prefix + "/Gemm", [x, wi, bi], GraphBuilder.Attr("transB", 1L));
         return g.Node("Softmax", prefix + "/Softmax", [z], GraphBuilder.Attr("axis", 1L));
+    }
+
+    /// <summary>
+    /// DSelect-k at evaluation: S = smooth step of Clip(x W_zᵀ + b_z, ±γ/2) reshaped [N, k, m]; per bit l the factor
+    /// S_l·(2b_l − 1) + (1 − b_l) over the experts' codes [N, k, E], multiplied over the bits; weighted by
+    /// softmax(x W_αᵀ + b_α) [N, k, 1] and summed over the selectors: [N, E].
+    /// </summary>
+    private static string DSelect(GraphBuilder g, DSelectGate gate, string x, string prefix)
+    {
+        var (zw, zb) = gate.SelectorLogits;
+        var (aw, ab) = gate.MixingLogits;
+        int k = gate.Selectors, m = gate.Bits, e = gate.Experts;
+        float h = gate.Gamma / 2f;
+        string z = g.Node("Gemm", prefix + "/z/Gemm", [x, g.Floats(zw.Name, zw.Value.Span, zw.Shape[0], zw.Shape[1]), g.Floats(zb.Name, zb.Value.Span, zb.Shape[0])], GraphBuilder.Attr("transB", 1L));
+        string c = g.Node("Clip", prefix + "/Clip", [z, g.Floats(prefix + "/lo", [-h]), g.Floats(prefix + "/hi", [h])]);
+        string cube = g.Node("Mul", prefix + "/cube", [g.Node("Mul", prefix + "/square", [c, c]), c]);
+        string s = g.Node("Add", prefix + "/step", [
+            g.Node("Add", prefix + "/cubic", [
+                g.Node("Mul", prefix + "/a", [cube, g.Floats(prefix + "/ca", [-2f / (gate.Gamma * gate.Gamma * gate.Gamma)])]),
+                g.Node("Mul", prefix + "/b", [c, g.Floats(prefix + "/cb", [1.5f / gate.Gamma])])]),
+            g.Floats(prefix + "/half", [0.5f])]);
+        string bits = g.Node("Reshape", prefix + "/Reshape", [s, g.Int64s(0, k, m)]);   // [N, k, m]
+        string? r = null;
+        for (int l = 0; l < m; l++)
+        {
+            string bit = prefix + "/bit" + l.ToString(CultureInfo.InvariantCulture);
+            string sl = g.Node("Slice", bit + "/Slice", [bits, g.Int64s(l), g.Int64s(l + 1), g.Int64s(2)]);   // [N, k, 1]
+            float[] sign = new float[e], @base = new float[e];
+            for (int j = 0; j < e; j++)
+            {
+                int b = gate.Bit(j, l);
+                sign[j] = (2 * b) - 1;
+                @base[j] = 1 - b;
+            }
+
+            string factor = g.Node("Add", bit + "/Add", [g.Node("Mul", bit + "/Mul", [sl, g.Floats(bit + "/sign", sign, 1, 1, e)]), g.Floats(bit + "/base", @base, 1, 1, e)]);
+            r = r is null ? factor : g.Node("Mul", bit + "/Product", [r, factor]);
+        }
+
+        string alpha = g.Node("Softmax", prefix + "/alpha/Softmax", [g.Node("Gemm", prefix + "/alpha/Gemm", [x, g.Floats(aw.Name, aw.Value.Span, aw.Shape[0], aw.Shape[1]), g.Floats(ab.Name, ab.Value.Span, ab.Shape[0])], GraphBuilder.Attr("transB", 1L))], GraphBuilder.Attr("axis", 1L));
+        string weighted = g.Node("Mul", prefix + "/Mul", [r!, g.Node("Unsqueeze", prefix + "/alpha/Unsqueeze", [alpha, g.Int64s(2)])]);
+        return g.Node("ReduceSum", prefix + "/ReduceSum", [weighted, g.Int64s(1)], GraphBuilder.Attr("keepdims", 0L));
     }
 
     /// <summary>Σ_e w[:, e] · experts[e]: [N, out].</summary>

@@ -90,6 +90,21 @@ public sealed class ExpertExportTests(ITestOutputHelper log)
     }
 
     [DatasetFact("income")]
+    public void DSelectGatesMatchOnRealRows()
+    {
+        foreach (int experts in new[] { 4, 3 })   // a power of two, and not (codes beyond the experts are dropped)
+        {
+            var plan = Plan("income", "dselect-k", $$"""{ "model": { "experts": {{experts}} } }""");
+            var network = (MixtureOfExperts)((ExpertModel)plan.Model).Network;
+            Assert.True(network.DSelect);
+            var (model, _) = ExportAndCompare(plan, log, rows: 128);
+            Assert.Equal(["income", "married"], model.Tasks);
+            Assert.Equal(2, Count(model, "Clip"));   // one DSelect-k gate per task
+            Assert.Equal(2, Count(model, "Softmax"));   // the selectors' mixing weights
+        }
+    }
+
+    [DatasetFact("income")]
     public void TaskAttentionMatchesOnRealRows()
     {
         var plan = Plan("income", "mtan");

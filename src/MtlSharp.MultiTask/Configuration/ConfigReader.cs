@@ -390,12 +390,25 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
         switch (m["type"]!.GetValue<string>())
         {
             case "mmoe":
+                if (m["gate"]?.GetValue<string>() == "dselect-k" && m["experts"]!.GetValue<int>() < 2)
+                {
+                    throw Error("model.experts", "DSelect-k gates choose among at least 2 experts");
+                }
+
                 return new MmoeModelSpec
                 {
                     Experts = m["experts"]!.GetValue<int>(),
                     ExpertSizes = Ints(m["expertSizes"]),
                     Gates = m["gates"]?.GetValue<string>() == "one" ? GateMode.One : GateMode.PerTask,
                     TowerSizes = Ints(m["towerSizes"]),
+                    DSelect = m["gate"]?.GetValue<string>() == "dselect-k"
+                        ? new DSelectOptions
+                        {
+                            Selectors = m["selectors"]?.GetValue<int>() ?? 2,
+                            Gamma = Float(m["gamma"]) ?? 1f,
+                            Entropy = Float(m["gateEntropy"]) ?? 1e-3f,
+                        }
+                        : null,
                 };
             case "film":
                 return new TaskConditionedModelSpec

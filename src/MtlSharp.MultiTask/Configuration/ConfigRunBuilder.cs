@@ -136,7 +136,8 @@ public static class ConfigRunBuilder
         switch (m)
         {
             case MmoeModelSpec mm:
-                configuration["model"] = $"{(mm.Gates == GateMode.PerTask ? "mmoe" : "one-gate moe")}: {mm.Experts.ToString(ci)} experts [{Widths(mm.ExpertSizes)}], towers [{Widths(mm.TowerSizes)}]";
+                configuration["model"] = $"{(mm.Gates == GateMode.PerTask ? "mmoe" : "one-gate moe")}: {mm.Experts.ToString(ci)} experts [{Widths(mm.ExpertSizes)}], towers [{Widths(mm.TowerSizes)}]"
+                    + (mm.DSelect is { } ds ? $", dselect-k gates (k {ds.Selectors.ToString(ci)}, γ {ds.Gamma.ToString(ci)}, entropy {ds.Entropy.ToString(ci)})" : "");
                 break;
             case TaskConditionedModelSpec tc:
                 configuration["model"] = $"film: shared [{Widths(tc.ExpertSizes)}] modulated by task embeddings of {tc.EmbeddingSize.ToString(ci)}, towers [{Widths(tc.TowerSizes)}]";
@@ -182,7 +183,7 @@ public static class ConfigRunBuilder
 
         return m switch
         {
-            MmoeModelSpec mm => new MixtureOfExperts(width, mm.Experts, mm.ExpertSizes, mm.Gates, mm.TowerSizes, outputs, initRng, input),
+            MmoeModelSpec mm => new MixtureOfExperts(width, mm.Experts, mm.ExpertSizes, mm.Gates, mm.TowerSizes, outputs, initRng, input, mm.DSelect),
             TaskConditionedModelSpec tc => new TaskConditionedNetwork(width, tc.ExpertSizes, tc.EmbeddingSize, tc.TowerSizes, outputs, initRng, input),
             TaskAttentionModelSpec ta => new TaskAttentionNetwork(width, ta.ExpertSizes, ta.TowerSizes, outputs, initRng, input),
             CrossStitchModelSpec cs => new CrossStitchNetwork(width, cs.ExpertSizes, cs.SelfWeight, cs.TowerSizes, outputs, initRng, input),

@@ -13,4 +13,7 @@ public sealed record MmoeModelSpec : ExpertModelSpec
 
     /// <summary>Per-task gates or one gate.</summary>
     public GateMode Gates { get; init; } = GateMode.PerTask;
+
+    /// <summary>DSelect-k gates in place of softmax gates (<c>"gate": "dselect-k"</c>), or null.</summary>
+    public DSelectOptions? DSelect { get; init; }
 }

@@ -46,7 +46,7 @@ public sealed class ExpertModel : IMultiTaskModel
     public Tensor? SharedRepresentation => null;
 
     /// <inheritdoc/>
-    public IReadOnlyList<IRegularizer> Regularizers => [];
+    public IReadOnlyList<IRegularizer> Regularizers => Network.Regularizers;
 
     /// <inheritdoc/>
     public IReadOnlyList<Tensor> Forward(MultiTaskBatch batch, in ForwardContext context)

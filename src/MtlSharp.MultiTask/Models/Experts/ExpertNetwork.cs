@@ -28,6 +28,9 @@ public abstract class ExpertNetwork : Module
     /// <summary>The output of task <paramref name="task"/>'s tower on x.</summary>
     public Tensor Forward(Tensor x, int task) => Forward(x, [task])[0];
 
+    /// <summary>Penalties the network adds to the training objective (DSelect-k's entropy); none by default.</summary>
+    public virtual IReadOnlyList<IRegularizer> Regularizers => [];
+
     /// <summary>Empty gate statistics shaped for this network.</summary>
     public abstract GateStatistics CreateGateStatistics();
 

@@ -9,7 +9,8 @@ namespace MtlSharp.MultiTask.Models.Experts;
 /// Multi-gate mixture of experts (MMoE, Ma et al. 2018) and its one-gate form: E shared experts, MLPs of identical
 /// shape <c>in → expertSizes…</c> (ReLU after every layer) evaluated as one batched op per depth; a softmax gate
 /// computed from the input — one per task (<see cref="GateMode.PerTask"/>) or one for all (<see cref="GateMode.One"/>)
-/// — weighs the experts' outputs; each task's tower (hidden layers <c>towerSizes</c>, linear + ReLU, then a linear
+/// — weighs the experts' outputs (or, with <see cref="DSelectOptions"/>, a DSelect-k gate, Hazimeh et al. 2021:
+/// <see cref="DSelectGate"/>); each task's tower (hidden layers <c>towerSizes</c>, linear + ReLU, then a linear
 /// output layer) reads its mixture.
 /// </summary>
 /// <remarks>
@@ -22,7 +23,8 @@ public sealed class MixtureOfExperts : ExpertNetwork
 {
     private readonly Module<Tensor, Tensor>? _input;
     private readonly MlpComponents _experts;
-    private readonly SoftmaxGate[] _gates;
+    private readonly IExpertGate[] _gates;
+    private readonly IRegularizer[] _regularizers;
     private readonly TaskHeads _towers;
 
     /// <summary>
@@ -30,7 +32,7 @@ public sealed class MixtureOfExperts : ExpertNetwork
     /// given, e.g. an <see cref="EmbeddedInput"/>) and tasks with output widths <paramref name="outputs"/>.
     /// </summary>
     public MixtureOfExperts(int inputWidth, int experts, IReadOnlyList<int> expertSizes, GateMode gates, IReadOnlyList<int> towerSizes,
-        IReadOnlyList<int> outputs, Rng rng, Module<Tensor, Tensor>? input = null)
+        IReadOnlyList<int> outputs, Rng rng, Module<Tensor, Tensor>? input = null, DSelectOptions? dselect = null)
     {
         ArgumentNullException.ThrowIfNull(expertSizes);
         ArgumentNullException.ThrowIfNull(towerSizes);
@@ -57,12 +59,16 @@ public sealed class MixtureOfExperts : ExpertNetwork
         Gates = gates;
         _experts = RegisterModule("experts", new MlpComponents(experts, [inputWidth, .. expertSizes], outputRelu: true, rng));
         int gateCount = gates == GateMode.PerTask ? Tasks : 1;
-        _gates = new SoftmaxGate[gateCount];
+        _gates = new IExpertGate[gateCount];
         for (int g = 0; g < gateCount; g++)
         {
             var kind = gates == GateMode.PerTask ? ParameterKind.Task(g) : ParameterKind.Shared;
-            _gates[g] = RegisterModule($"gate{g}", new SoftmaxGate(inputWidth, experts, kind, rng));
+            _gates[g] = dselect is null
+                ? RegisterModule($"gate{g}", new SoftmaxGate(inputWidth, experts, kind, rng))
+                : RegisterModule($"gate{g}", new DSelectGate(inputWidth, experts, dselect, kind, rng));
         }
+
+        _regularizers = dselect is null ? [] : [new DSelectRegularizer(_gates.Cast<DSelectGate>().ToArray(), dselect.Entropy)];
 
         _towers = RegisterModule("towers", new TaskHeads(expertSizes[^1], towerSizes, outputs, rng));
         GateKeys = ["gates"];
@@ -89,8 +95,14 @@ public sealed class MixtureOfExperts : ExpertNetwork
     /// <summary>The input stage (embedded categorical columns), or null (for exporters).</summary>
     internal Module<Tensor, Tensor>? InputStage => _input;
 
-    /// <summary>The gate task <paramref name="task"/> uses.</summary>
-    internal SoftmaxGate GateOf(int task) => _gates[Gates == GateMode.PerTask ? task : 0];
+    /// <summary>The gate task <paramref name="task"/> uses (a softmax or a DSelect-k gate).</summary>
+    internal IExpertGate GateOf(int task) => _gates[Gates == GateMode.PerTask ? task : 0];
+
+    /// <summary>Whether the gates are DSelect-k gates.</summary>
+    public bool DSelect => _gates[0] is DSelectGate;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<IRegularizer> Regularizers => _regularizers;
 
     /// <inheritdoc/>
     public override IReadOnlyList<Tensor> Forward(Tensor x, ReadOnlySpan<int> tasks, GateStatistics? gates = null)
@@ -113,7 +125,7 @@ public sealed class MixtureOfExperts : ExpertNetwork
             }
             else
             {
-                var w = GateOf(t).Forward(x);
+                var w = GateOf(t).Forward(x, training: gates is not null);   // statistics are collected on training passes
                 gates?.Add(0, t, 0, w);
                 mixed = ExpertMix.Mix(h, w);
                 if (Gates == GateMode.One)

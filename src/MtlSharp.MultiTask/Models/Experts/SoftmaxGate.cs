@@ -7,7 +7,7 @@ namespace MtlSharp.MultiTask.Models.Experts;
 /// A gate over <c>experts</c> experts computed from its input: softmax(x·Wᵀ + b) along the expert axis, x [N, in]
 /// → [N, experts]. W [experts, in] is Glorot-uniform and b zero, so the gate starts close to uniform.
 /// </summary>
-internal sealed class SoftmaxGate : Module
+internal sealed class SoftmaxGate : Module, IExpertGate
 {
     private readonly Parameter _weight;
     private readonly Parameter _bias;
@@ -33,4 +33,7 @@ internal sealed class SoftmaxGate : Module
 
     /// <summary>Gate weights [N, experts] for x [N, in]; every row sums to one.</summary>
     public Tensor Forward(Tensor x) => Ops.Softmax(Ops.Linear(x, _weight.Value, _bias.Value), 1);
+
+    /// <inheritdoc/>
+    public Tensor Forward(Tensor x, bool training) => Forward(x);
 }

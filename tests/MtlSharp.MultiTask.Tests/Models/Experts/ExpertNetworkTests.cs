@@ -82,7 +82,7 @@ public sealed class ExpertNetworkTests
     public void AOneHotGateUsesThatExpertOnly()
     {
         var mmoe = new MixtureOfExperts(4, 3, [5], GateMode.PerTask, [3], [2, 2], new Rng(31));
-        var gate = mmoe.GateOf(1);
+        var gate = (SoftmaxGate)mmoe.GateOf(1);
         gate.Weight.Data.Clear();
         float[] bias = [0f, 60f, 0f];   // softmax → (e^-60, 1, e^-60): one-hot in float
         bias.CopyTo(gate.Bias.Data);
