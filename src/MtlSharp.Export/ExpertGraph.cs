@@ -35,6 +35,7 @@ internal static class ExpertGraph
             CrossStitchNetwork cs => (cs.InputStage, cs.Towers),
             TaskConditionedNetwork tc => (tc.InputStage, tc.Towers),
             TaskAttentionNetwork ta => (ta.InputStage, ta.Towers),
+            AdaShareNetwork ad => (ad.InputStage, ad.Towers),
             _ => throw new NotSupportedException($"Expert networks of type {network.GetType().Name} have no ONNX translation."),
         };
         string x = Input(g, inputStage, inputName, sampleShape);
@@ -46,6 +47,7 @@ internal static class ExpertGraph
             CrossStitchNetwork cs => CrossStitch(g, cs, x, selected),
             TaskConditionedNetwork tc => TaskConditioned(g, tc, x, selected),
             TaskAttentionNetwork ta => TaskAttention(g, ta, x, selected),
+            AdaShareNetwork ad => AdaShare(g, ad, x, selected),
             _ => throw new NotSupportedException(),
         };
         int width = towers.InFeatures;
@@ -244,6 +246,45 @@ internal static class ExpertGraph
             }
 
             reps[t] = attended!;
+        }
+
+        return reps;
+    }
+
+    /// <summary>
+    /// AdaShare with its fixed evaluation policy: the encoder, then per task only the blocks it executes,
+    /// Relu(h + Gemm(Relu(Gemm(h)))); tasks with the same policy prefix share those nodes.
+    /// </summary>
+    private static Dictionary<int, string> AdaShare(GraphBuilder g, AdaShareNetwork ad, string x, IReadOnlyList<int> selected)
+    {
+        string Dense(Parameter w, Parameter b, string input, string prefix)
+        {
+            string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
+            string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
+            return g.Node("Gemm", prefix + "/Gemm", [input, wi, bi], GraphBuilder.Attr("transB", 1L));
+        }
+
+        var (ew, eb) = ad.Encoder;
+        string h0 = g.Node("Relu", "/encoder/Relu", [Dense(ew, eb, x, "/encoder")]);
+        var policy = ad.FixedPolicy();
+        var reps = new Dictionary<int, string>();
+        foreach (int t in selected)
+        {
+            string h = h0;
+            for (int l = 0; l < ad.Blocks; l++)
+            {
+                if (!policy[t][l])
+                {
+                    continue;
+                }
+
+                string prefix = "/block" + l.ToString(CultureInfo.InvariantCulture);
+                var (w1, b1, w2, b2) = ad.Block(l);
+                string inner = g.Node("Relu", prefix + "/1/Relu", [Dense(w1, b1, h, prefix + "/1")]);
+                h = g.Node("Relu", prefix + "/Relu", [g.Node("Add", prefix + "/Add", [h, Dense(w2, b2, inner, prefix + "/2")])]);
+            }
+
+            reps[t] = h;
         }
 
         return reps;

@@ -105,6 +105,24 @@ public sealed class ExpertExportTests(ITestOutputHelper log)
     }
 
     [DatasetFact("income")]
+    public void AdaShareExportsItsFixedPolicyOnly()
+    {
+        var plan = Plan("income", "adashare");
+        var network = (AdaShareNetwork)((ExpertModel)plan.Model).Network;
+        // income executes blocks 0, 1, 3; married executes 1 and 2 (select logit above or below skip's).
+        float[][] logits = [[1, 0, 1, 0, -1, 0, 1, 0], [-1, 0, 1, 0, 1, 0, -1, 0]];
+        for (int t = 0; t < 2; t++)
+        {
+            logits[t].CopyTo(network.Policy(t).Data);
+        }
+
+        var (model, _) = ExportAndCompare(plan, log, rows: 128);
+        Assert.Equal(["income", "married"], model.Tasks);
+        Assert.Equal(1 + (2 * (3 + 2)) + 2, Count(model, "Gemm"));   // encoder, 2 Gemms per executed block, towers
+        Assert.Equal(5, Count(model, "Add"));
+    }
+
+    [DatasetFact("income")]
     public void TaskAttentionMatchesOnRealRows()
     {
         var plan = Plan("income", "mtan");

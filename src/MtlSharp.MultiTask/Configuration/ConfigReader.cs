@@ -417,6 +417,27 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                     EmbeddingSize = m["embeddingSize"]?.GetValue<int>() ?? 8,
                     TowerSizes = Ints(m["towerSizes"]),
                 };
+            case "adashare":
+                {
+                    var d = new AdaShareOptions();
+                    return new AdaShareModelSpec
+                    {
+                        ExpertSizes = [m["width"]!.GetValue<int>()],
+                        Blocks = m["blocks"]?.GetValue<int>() ?? 4,
+                        TowerSizes = Ints(m["towerSizes"]),
+                        Options = new AdaShareOptions
+                        {
+                            Temperature = Float(m["temperature"]) ?? d.Temperature,
+                            Decay = Float(m["temperatureDecay"]) ?? d.Decay,
+                            DecaySteps = m["decaySteps"]?.GetValue<int>() ?? d.DecaySteps,
+                            WarmupSteps = m["warmupSteps"]?.GetValue<long>() ?? d.WarmupSteps,
+                            CurriculumSteps = m["curriculumSteps"]?.GetValue<long>() ?? d.CurriculumSteps,
+                            Sparsity = Float(m["sparsity"]) ?? d.Sparsity,
+                            Sharing = Float(m["sharing"]) ?? d.Sharing,
+                        },
+                    };
+                }
+
             case "mtan":
                 return new TaskAttentionModelSpec
                 {

@@ -78,7 +78,7 @@ public sealed class ExpertModel : IMultiTaskModel
             }
 
             int[] tasks = group.Select(g => batch.Parts[g].Task).ToArray();
-            var outs = Network.Forward(x.Value, tasks, stats);
+            var outs = Network.Forward(x.Value, tasks, stats, context);
             for (int g = 0; g < group.Count; g++)
             {
                 outputs[group[g]] = outs[g];

@@ -25,6 +25,13 @@ public abstract class ExpertNetwork : Module
     /// </summary>
     public abstract IReadOnlyList<Tensor> Forward(Tensor x, ReadOnlySpan<int> tasks, GateStatistics? gates = null);
 
+    /// <summary>
+    /// As <see cref="Forward(Tensor, ReadOnlySpan{int}, GateStatistics?)"/> within a training or evaluation pass of the
+    /// loop: networks that sample (AdaShare's policies) read the step, the mode and the random stream from
+    /// <paramref name="context"/>; the overload without a context is an evaluation pass.
+    /// </summary>
+    public virtual IReadOnlyList<Tensor> Forward(Tensor x, ReadOnlySpan<int> tasks, GateStatistics? gates, in ForwardContext context) => Forward(x, tasks, gates);
+
     /// <summary>The output of task <paramref name="task"/>'s tower on x.</summary>
     public Tensor Forward(Tensor x, int task) => Forward(x, [task])[0];
 
