@@ -36,7 +36,7 @@ for rho in (0.5, 0.9, 1.0):
         "baseline": "no-sharing",
         "strategy": {"sampler": "all"},
         "optimizer": {"type": "adam", "learningRate": 0.003, "routerLearningRate": 0.01, "clipNorm": 1},
-        "schedule": {"batchSize": 64, "rounds": 4000, "evaluations": 4},
+        "schedule": {"batchSize": 64, "rounds": 30000, "evaluations": 6},
     }
     name = f"rho{rho}.json"
     with open(os.path.join(here, name), "w") as f:
