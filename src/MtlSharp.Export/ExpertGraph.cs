@@ -36,6 +36,7 @@ internal static class ExpertGraph
             TaskConditionedNetwork tc => (tc.InputStage, tc.Towers),
             TaskAttentionNetwork ta => (ta.InputStage, ta.Towers),
             AdaShareNetwork ad => (ad.InputStage, ad.Towers),
+            BranchedNetwork br => (br.InputStage, br.Towers),
             _ => throw new NotSupportedException($"Expert networks of type {network.GetType().Name} have no ONNX translation."),
         };
         string x = Input(g, inputStage, inputName, sampleShape);
@@ -48,6 +49,7 @@ internal static class ExpertGraph
             TaskConditionedNetwork tc => TaskConditioned(g, tc, x, selected),
             TaskAttentionNetwork ta => TaskAttention(g, ta, x, selected),
             AdaShareNetwork ad => AdaShare(g, ad, x, selected),
+            BranchedNetwork br => Branched(g, br, x, selected),
             _ => throw new NotSupportedException(),
         };
         int width = towers.InFeatures;
@@ -282,6 +284,37 @@ internal static class ExpertGraph
                 var (w1, b1, w2, b2) = ad.Block(l);
                 string inner = g.Node("Relu", prefix + "/1/Relu", [Dense(w1, b1, h, prefix + "/1")]);
                 h = g.Node("Relu", prefix + "/Relu", [g.Node("Add", prefix + "/Add", [h, Dense(w2, b2, inner, prefix + "/2")])]);
+            }
+
+            reps[t] = h;
+        }
+
+        return reps;
+    }
+
+    /// <summary>The fixed tree of a branched network: per task the nodes of its path (Gemm, Relu), shared nodes once.</summary>
+    private static Dictionary<int, string> Branched(GraphBuilder g, BranchedNetwork br, string x, IReadOnlyList<int> selected)
+    {
+        var paths = br.Paths();
+        var done = new Dictionary<(int, int), string>();
+        var reps = new Dictionary<int, string>();
+        foreach (int t in selected)
+        {
+            string h = x;
+            for (int l = 0; l < br.Nodes.Count; l++)
+            {
+                int j = paths[t][l];
+                if (!done.TryGetValue((l, j), out var node))
+                {
+                    string prefix = "/node" + l.ToString(CultureInfo.InvariantCulture) + "_" + j.ToString(CultureInfo.InvariantCulture);
+                    var (w, b) = br.Node(l, j);
+                    string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
+                    string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
+                    node = g.Node("Relu", prefix + "/Relu", [g.Node("Gemm", prefix + "/Gemm", [h, wi, bi], GraphBuilder.Attr("transB", 1L))]);
+                    done[(l, j)] = node;
+                }
+
+                h = node;
             }
 
             reps[t] = h;

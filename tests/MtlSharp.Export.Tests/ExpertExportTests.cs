@@ -123,6 +123,21 @@ public sealed class ExpertExportTests(ITestOutputHelper log)
     }
 
     [DatasetFact("income")]
+    public void BranchedNetworkExportsItsFinalTree()
+    {
+        var plan = Plan("income", "branching");   // nodes [1, 2, 2]
+        var network = (BranchedNetwork)((ExpertModel)plan.Model).Network;
+        float[] parents = [0, 1, 0, 1];   // both layer-2 nodes read node 1 of layer 1
+        parents.CopyTo(network.Parents(2).Data);
+        float[] leaves = [1, 0, 0, 1];   // income reads node 0, married node 1
+        leaves.CopyTo(network.Leaves.Data);
+        Assert.Equal(new[] { new[] { 0, 1, 0 }, new[] { 0, 1, 1 } }, network.Paths());
+        var (model, _) = ExportAndCompare(plan, log, rows: 128);
+        Assert.Equal(["income", "married"], model.Tasks);
+        Assert.Equal(4 + 2, Count(model, "Gemm"));   // root, the shared layer-1 node, two leaves; then the towers
+    }
+
+    [DatasetFact("income")]
     public void TaskAttentionMatchesOnRealRows()
     {
         var plan = Plan("income", "mtan");

@@ -417,6 +417,13 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                     EmbeddingSize = m["embeddingSize"]?.GetValue<int>() ?? 8,
                     TowerSizes = Ints(m["towerSizes"]),
                 };
+            case "branching":
+                return new BranchingModelSpec
+                {
+                    ExpertSizes = [m["width"]!.GetValue<int>()],
+                    Nodes = Ints(m["nodes"]),
+                    TowerSizes = Ints(m["towerSizes"]),
+                };
             case "adashare":
                 {
                     var d = new AdaShareOptions();

@@ -142,6 +142,9 @@ public static class ConfigRunBuilder
             case TaskConditionedModelSpec tc:
                 configuration["model"] = $"film: shared [{Widths(tc.ExpertSizes)}] modulated by task embeddings of {tc.EmbeddingSize.ToString(ci)}, towers [{Widths(tc.TowerSizes)}]";
                 break;
+            case BranchingModelSpec br:
+                configuration["model"] = $"branching: nodes per layer [{Widths(br.Nodes)}] of width {br.ExpertSizes[0].ToString(ci)}, parents and leaves learned, towers [{Widths(br.TowerSizes)}]";
+                break;
             case AdaShareModelSpec ad:
                 configuration["model"] = $"adashare: encoder to {ad.ExpertSizes[0].ToString(ci)}, {ad.Blocks.ToString(ci)} residual blocks selected or skipped per task, towers [{Widths(ad.TowerSizes)}]";
                 break;
@@ -188,6 +191,7 @@ public static class ConfigRunBuilder
         {
             MmoeModelSpec mm => new MixtureOfExperts(width, mm.Experts, mm.ExpertSizes, mm.Gates, mm.TowerSizes, outputs, initRng, input, mm.DSelect),
             TaskConditionedModelSpec tc => new TaskConditionedNetwork(width, tc.ExpertSizes, tc.EmbeddingSize, tc.TowerSizes, outputs, initRng, input),
+            BranchingModelSpec br => new BranchedNetwork(width, br.Nodes, br.ExpertSizes[0], br.TowerSizes, outputs, initRng, input),
             AdaShareModelSpec ad => new AdaShareNetwork(width, ad.ExpertSizes[0], ad.Blocks, ad.Options, ad.TowerSizes, outputs, initRng, input),
             TaskAttentionModelSpec ta => new TaskAttentionNetwork(width, ta.ExpertSizes, ta.TowerSizes, outputs, initRng, input),
             CrossStitchModelSpec cs => new CrossStitchNetwork(width, cs.ExpertSizes, cs.SelfWeight, cs.TowerSizes, outputs, initRng, input),
