@@ -37,6 +37,7 @@ internal static class ExpertGraph
             TaskAttentionNetwork ta => (ta.InputStage, ta.Towers),
             AdaShareNetwork ad => (ad.InputStage, ad.Towers),
             BranchedNetwork br => (br.InputStage, br.Towers),
+            SluiceNetwork sl => (sl.InputStage, sl.Towers),
             _ => throw new NotSupportedException($"Expert networks of type {network.GetType().Name} have no ONNX translation."),
         };
         string x = Input(g, inputStage, inputName, sampleShape);
@@ -50,6 +51,7 @@ internal static class ExpertGraph
             TaskAttentionNetwork ta => TaskAttention(g, ta, x, selected),
             AdaShareNetwork ad => AdaShare(g, ad, x, selected),
             BranchedNetwork br => Branched(g, br, x, selected),
+            SluiceNetwork sl => Sluice(g, sl, x, selected),
             _ => throw new NotSupportedException(),
         };
         int width = towers.InFeatures;
@@ -287,6 +289,75 @@ internal static class ExpertGraph
             }
 
             reps[t] = h;
+        }
+
+        return reps;
+    }
+
+    /// <summary>
+    /// Sluice layers: per task its column's layer (Gemm, Relu); the α unit as one MatMul per target task of the tasks'
+    /// concatenated activations [N, T·w] with the constant [T·w, w] matrix whose block (source task m, subspace s →
+    /// output subspace s′) is α[t·S + s′, m·S + s] times the identity; then each task's β mixture of its layers.
+    /// </summary>
+    private static Dictionary<int, string> Sluice(GraphBuilder g, SluiceNetwork sl, string x, IReadOnlyList<int> selected)
+    {
+        int tasks = sl.Tasks, sub = sl.Subspaces, ms = tasks * sub;
+        var h = Enumerable.Repeat(x, tasks).ToArray();
+        var layers = new string[sl.Layers][];
+        for (int l = 0; l < sl.Layers; l++)
+        {
+            string layer = "/layer" + l.ToString(CultureInfo.InvariantCulture);
+            var columns = Enumerable.Range(0, tasks)
+                .Select(t => RoutedGraph.Component(g, sl.Column(l), t, h[t], layer + "/task" + t.ToString(CultureInfo.InvariantCulture), 0)).ToList();
+            string all = tasks == 1 ? columns[0] : g.Node("Concat", layer + "/Concat", columns, GraphBuilder.Attr("axis", 1L));   // [N, T·w]
+            int w = sl.Width(l), c = w / sub;
+            ReadOnlySpan<float> alpha = sl.Alpha(l).Data;
+            var next = new string[tasks];
+            for (int t = 0; t < tasks; t++)
+            {
+                var m = new float[tasks * w * w];
+                for (int src = 0; src < tasks; src++)
+                {
+                    for (int si = 0; si < sub; si++)
+                    {
+                        for (int so = 0; so < sub; so++)
+                        {
+                            float a = alpha[(((t * sub) + so) * ms) + (src * sub) + si];
+                            for (int i = 0; i < c; i++)
+                            {
+                                m[(((src * w) + (si * c) + i) * w) + (so * c) + i] = a;
+                            }
+                        }
+                    }
+                }
+
+                string mi = g.Floats($"alpha{l}_mix{t}", m, tasks * w, w);
+                next[t] = g.Node("MatMul", layer + "/alpha" + t.ToString(CultureInfo.InvariantCulture), [all, mi]);
+            }
+
+            layers[l] = next;
+            h = next;
+        }
+
+        var reps = new Dictionary<int, string>();
+        foreach (int t in selected)
+        {
+            if (sl.Beta is not { } beta)
+            {
+                reps[t] = h[t];
+                continue;
+            }
+
+            string prefix = "/beta" + t.ToString(CultureInfo.InvariantCulture);
+            string? sum = null;
+            for (int l = 0; l < sl.Layers; l++)
+            {
+                string b = g.Floats($"beta{t}_{l}", [beta.Data[(t * sl.Layers) + l]]);
+                string term = g.Node("Mul", prefix + "/Mul", [layers[l][t], b]);
+                sum = sum is null ? term : g.Node("Add", prefix + "/Add", [sum, term]);
+            }
+
+            reps[t] = sum!;
         }
 
         return reps;

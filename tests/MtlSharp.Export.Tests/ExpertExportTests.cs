@@ -138,6 +138,18 @@ public sealed class ExpertExportTests(ITestOutputHelper log)
     }
 
     [DatasetFact("income")]
+    public void SluiceMatchesOnRealRows()
+    {
+        var plan = Plan("income", "sluice");   // Perturb moves α and β off their initial values
+        var network = (SluiceNetwork)((ExpertModel)plan.Model).Network;
+        Assert.Equal(2, network.Subspaces);
+        var (model, _) = ExportAndCompare(plan, log, rows: 128);
+        Assert.Equal(["income", "married"], model.Tasks);
+        Assert.Equal(2 * 2, Count(model, "MatMul"));   // one α unit per layer and target task
+        Assert.Equal((2 * 2) + 2, Count(model, "Gemm"));
+    }
+
+    [DatasetFact("income")]
     public void TaskAttentionMatchesOnRealRows()
     {
         var plan = Plan("income", "mtan");

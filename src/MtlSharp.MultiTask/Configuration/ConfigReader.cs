@@ -417,6 +417,15 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                     EmbeddingSize = m["embeddingSize"]?.GetValue<int>() ?? 8,
                     TowerSizes = Ints(m["towerSizes"]),
                 };
+            case "sluice":
+                return new SluiceModelSpec
+                {
+                    ExpertSizes = Ints(m["sizes"]),
+                    Subspaces = m["subspaces"]?.GetValue<int>() ?? 2,
+                    LayerMixing = m["layerMixing"]?.GetValue<bool>() ?? true,
+                    Orthogonality = Float(m["orthogonality"]) ?? 0.1f,
+                    TowerSizes = Ints(m["towerSizes"]),
+                };
             case "branching":
                 return new BranchingModelSpec
                 {

@@ -142,6 +142,9 @@ public static class ConfigRunBuilder
             case TaskConditionedModelSpec tc:
                 configuration["model"] = $"film: shared [{Widths(tc.ExpertSizes)}] modulated by task embeddings of {tc.EmbeddingSize.ToString(ci)}, towers [{Widths(tc.TowerSizes)}]";
                 break;
+            case SluiceModelSpec sm:
+                configuration["model"] = $"sluice: per task [{Widths(sm.ExpertSizes)}], {sm.Subspaces.ToString(ci)} subspace(s), β {(sm.LayerMixing ? "on" : "off")}, orthogonality {sm.Orthogonality.ToString(ci)}, towers [{Widths(sm.TowerSizes)}]";
+                break;
             case BranchingModelSpec br:
                 configuration["model"] = $"branching: nodes per layer [{Widths(br.Nodes)}] of width {br.ExpertSizes[0].ToString(ci)}, parents and leaves learned, towers [{Widths(br.TowerSizes)}]";
                 break;
@@ -191,6 +194,7 @@ public static class ConfigRunBuilder
         {
             MmoeModelSpec mm => new MixtureOfExperts(width, mm.Experts, mm.ExpertSizes, mm.Gates, mm.TowerSizes, outputs, initRng, input, mm.DSelect),
             TaskConditionedModelSpec tc => new TaskConditionedNetwork(width, tc.ExpertSizes, tc.EmbeddingSize, tc.TowerSizes, outputs, initRng, input),
+            SluiceModelSpec sm => new SluiceNetwork(width, sm.ExpertSizes, sm.Subspaces, sm.LayerMixing, sm.Orthogonality, sm.TowerSizes, outputs, initRng, input),
             BranchingModelSpec br => new BranchedNetwork(width, br.Nodes, br.ExpertSizes[0], br.TowerSizes, outputs, initRng, input),
             AdaShareModelSpec ad => new AdaShareNetwork(width, ad.ExpertSizes[0], ad.Blocks, ad.Options, ad.TowerSizes, outputs, initRng, input),
             TaskAttentionModelSpec ta => new TaskAttentionNetwork(width, ta.ExpertSizes, ta.TowerSizes, outputs, initRng, input),

@@ -16,7 +16,7 @@ namespace MtlSharp.MultiTask.Tests.Strategies;
 /// </summary>
 public sealed class StrategyModelMatrixTests
 {
-    public static TheoryData<string> Families => new() { "shared", "gumbel", "mmoe", "ple", "soft-order", "cross-stitch", "film", "mtan", "dselect-k", "adashare", "branching" };
+    public static TheoryData<string> Families => new() { "shared", "gumbel", "mmoe", "ple", "soft-order", "cross-stitch", "film", "mtan", "dselect-k", "adashare", "branching", "sluice" };
 
     private static IEnumerable<string> Strategies() =>
         ConfigNames.Aggregators.Keys.Where(k => k != "none").Select(a => $"\"aggregator\": \"{a}\"")
@@ -31,6 +31,7 @@ public sealed class StrategyModelMatrixTests
         "cross-stitch" => """{ "type": "cross-stitch", "sizes": [8, 4] }""",
         "film" => """{ "type": "film", "sizes": [8, 4], "embeddingSize": 3 }""",
         "mtan" => """{ "type": "mtan", "sizes": [8, 4] }""",
+        "sluice" => """{ "type": "sluice", "sizes": [4, 4], "subspaces": 2 }""",
         "branching" => """{ "type": "branching", "width": 6, "nodes": [1, 2] }""",
         "adashare" => """{ "type": "adashare", "width": 8, "blocks": 2, "warmupSteps": 1, "curriculumSteps": 1 }""",
         "dselect-k" => """{ "type": "mmoe", "experts": 3, "expertSizes": [8], "gate": "dselect-k" }""",

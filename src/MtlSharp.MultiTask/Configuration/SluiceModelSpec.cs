@@ -1,0 +1,18 @@
+namespace MtlSharp.MultiTask.Configuration;
+
+/// <summary>
+/// Sluice networks for dense layers (<c>model.type</c> "sluice"; Ruder et al. 2019): per task a column of layers of
+/// widths <c>ExpertSizes</c>, an α unit over <see cref="Subspaces"/> subspaces after each, a β mixture of the layers
+/// and the subspace orthogonality penalty (<see cref="Models.Experts.SluiceNetwork"/>).
+/// </summary>
+public sealed record SluiceModelSpec : ExpertModelSpec
+{
+    /// <summary>Subspaces per layer (1: plain cross-stitch units).</summary>
+    public int Subspaces { get; init; } = 2;
+
+    /// <summary>Whether each task reads a learned β mixture of its layers (else its last layer).</summary>
+    public bool LayerMixing { get; init; } = true;
+
+    /// <summary>Weight of the subspace orthogonality penalty.</summary>
+    public float Orthogonality { get; init; } = 0.1f;
+}
