@@ -12,7 +12,7 @@ namespace MtlSharp.MultiTask.Models.Experts;
 /// Sluice networks (Ruder, Bingel, Augenstein &amp; Søgaard 2019, "Latent Multi-task Architecture Learning") for dense
 /// layers: one column of layers per task (linear + ReLU; a depth's columns are one batched op); after every layer an α
 /// unit mixes the tasks' subspaces — each task's activations split into S contiguous subspaces and every output
-/// subspace a learned linear combination of every task's subspaces (<see cref="SubspaceMixing"/>, the taggers' α
+/// subspace a learned linear combination of every task's subspaces (<see cref="SubspaceMixing.MixAll"/>: all targets as one matrix product, the same unit as the taggers' α
 /// unit); each task's tower reads a learned β mixture of its layers' outputs (<see cref="LayerMixing"/>, the taggers'
 /// β unit), and the orthogonality penalty λ Σ_{s&lt;s′} ‖W_sᵀ W_s′‖²_F over every column's weight rows split by
 /// subspace (<see cref="Objectives.OrthogonalityPenalty"/>) pushes the subspaces apart.
@@ -164,20 +164,14 @@ public sealed class SluiceNetwork : ExpertNetwork
         {
             var layer = _columns[l];
             var y = Ops.Relu(Ops.ComponentLinear(h, layer.Weights[0].Value, layer.Biases[0].Value));   // [T, N, width]
-            var parts = new Tensor[Tasks];
-            for (int t = 0; t < Tasks; t++)
-            {
-                parts[t] = Ops.Reshape(Ops.Slice(y, 0, t, 1), n, _sizes[l]);
-            }
-
+            h = SubspaceMixing.MixAll(y, _alpha[l].Value, Subspaces);   // every task's α unit at once
             var mixed = new Tensor[Tasks];
             for (int t = 0; t < Tasks; t++)
             {
-                mixed[t] = SubspaceMixing.Mix(parts, _alpha[l].Value, t, Subspaces, directions: 1);
+                mixed[t] = Ops.Reshape(Ops.Slice(h, 0, t, 1), n, _sizes[l]);
             }
 
             layerOutputs[l] = mixed;
-            h = Ops.Stack(mixed, 0);
         }
 
         if (gates is not null)

@@ -83,6 +83,31 @@ public static class SubspaceMixing
         return Autograd.ShouldRecord(inputs) ? y.WithGradFn(new MixNode(inputs, target, subspaces, directions)) : y;
     }
 
+    /// <summary>
+    /// Every target at once for stacked task states of one direction: <paramref name="states"/> [M, R, D] (task m's
+    /// R rows), α [(M·S), (M·S)] → [M, R, D] whose slice m equals <see cref="Mix"/>(states, α, m, S, 1). Computed as
+    /// one matrix product α · X over X = the states permuted to [(M·S), (R·D/S)] (subspace-major), so its cost is one
+    /// GEMM and two permutations rather than M·S·M·S chunk updates per row; differentiable through the engine's ops.
+    /// </summary>
+    public static Tensor MixAll(Tensor states, Tensor alpha, int subspaces)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(alpha);
+        ShapeMismatchException.Require(states.Rank == 3, "SubspaceMixing.MixAll", "states [M, R, D]", states.Shape);
+        int m = states.Shape[0], r = states.Shape[1], d = states.Shape[2];
+        ShapeMismatchException.Require(subspaces >= 1 && d % subspaces == 0 && alpha.Rank == 2 && alpha.Shape[0] == m * subspaces && alpha.Shape[1] == m * subspaces,
+            "SubspaceMixing.MixAll", $"alpha [{m * subspaces}, {m * subspaces}] and D divisible by S = {subspaces}", alpha.Shape, states.Shape);
+        int c = d / subspaces;
+        if (subspaces == 1)
+        {
+            return Ops.Reshape(Ops.MatMul(alpha, Ops.Reshape(states, m, r * d)), m, r, d);
+        }
+
+        var x = Ops.Reshape(Ops.Permute(Ops.Reshape(states, m, r, subspaces, c), 0, 2, 1, 3), m * subspaces, r * c);
+        var y = Ops.Reshape(Ops.MatMul(alpha, x), m, subspaces, r, c);
+        return Ops.Reshape(Ops.Permute(y, 0, 2, 1, 3), m, r, d);
+    }
+
     private sealed class MixNode(Tensor[] inputs, int target, int subspaces, int directions) : Node(inputs)
     {
         public override string Name => "SubspaceMixing";

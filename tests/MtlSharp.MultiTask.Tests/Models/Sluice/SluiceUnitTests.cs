@@ -55,6 +55,31 @@ public sealed class SluiceUnitTests
         Assert.Equal([1.5f, 30f, 3.5f, 70f], yb.ToArray());
     }
 
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    [InlineData(2, 4)]
+    public void MixAllEqualsMixForEveryTargetInValuesAndGradients(int tasks, int subspaces)
+    {
+        int rows = 3, d = 4 * subspaces;
+        var rng = new Rng((ulong)(10 * tasks) + (ulong)subspaces);
+        var states = Tensor.Uniform(new Shape(tasks, rows, d), -1, 1, rng);
+        var alpha = Tensor.Uniform(new Shape(tasks * subspaces, tasks * subspaces), -1, 1, rng);
+        states.RequiresGrad = true;
+        alpha.RequiresGrad = true;
+        var all = SubspaceMixing.MixAll(states, alpha, subspaces);
+        var parts = Enumerable.Range(0, tasks).Select(t => Ops.Reshape(Ops.Slice(states, 0, t, 1), rows, d)).ToArray();
+        var each = Ops.Stack(Enumerable.Range(0, tasks).Select(t => SubspaceMixing.Mix(parts, alpha, t, subspaces, directions: 1)).ToArray(), 0);
+        TensorAssert.Close(each.Span, all.Span, 1e-6, 1e-5, "values");
+
+        var weights = Tensor.Uniform(all.Shape, -1, 1, rng);
+        var gAll = new float[states.Length + alpha.Length];
+        var gEach = new float[gAll.Length];
+        MtlSharp.Tensors.Autodiff.Autograd.Grad(Ops.Sum(Ops.Mul(all, weights)), [states, alpha], gAll);
+        MtlSharp.Tensors.Autodiff.Autograd.Grad(Ops.Sum(Ops.Mul(each, weights)), [states, alpha], gEach);
+        TensorAssert.Close(gEach, gAll, 1e-5, 1e-4, "gradients");
+    }
+
     [Fact]
     public void SubspaceMixingRejectsBadShapesNamingTheOp()
     {
