@@ -7,9 +7,9 @@ using MtlSharp.Tensors.Autodiff;
 namespace MtlSharp.MultiTask.Evaluation;
 
 /// <summary>
-/// Each task's classification metric (<see cref="MetricAccumulator"/>) on its own held-out examples of any input type
-/// (<see cref="ITaskExamples"/>), over the labelled examples, in evaluation mode, batch by batch, without recording
-/// gradients.
+/// Each task's metric (<see cref="MetricAccumulator"/>: classification, tagging — over the labelled tokens — and
+/// regression in the targets' units) on its own held-out examples of any input type (<see cref="ITaskExamples"/>),
+/// over the labelled examples, in evaluation mode, batch by batch, without recording gradients.
 /// </summary>
 public sealed class ExampleEvaluator : IEvaluator
 {
@@ -32,9 +32,9 @@ public sealed class ExampleEvaluator : IEvaluator
             throw new ArgumentException($"{tasks.Count} tasks need one test (and validation) example set each.");
         }
 
-        if (tasks.Any(t => t.Kind != TaskKind.Classification))
+        if (tasks.FirstOrDefault(t => t.Kind == TaskKind.MultiLabel) is { } ml)
         {
-            throw new ArgumentException("ExampleEvaluator scores classification tasks.");
+            throw new ArgumentException($"ExampleEvaluator scores classification, tagging and regression tasks; '{ml.Name}' is multi-label.");
         }
     }
 
@@ -69,12 +69,21 @@ public sealed class ExampleEvaluator : IEvaluator
                     var targets = set.Targets(rows);
                     var batch = new MultiTaskBatch([new TaskBatch(t, set.Input(rows), targets)]);
                     ReadOnlySpan<float> p = model.Forward(batch, ctx)[0].Span;
-                    int width = p.Length / n;
-                    for (int i = 0; i < n; i++)
+                    int width = p.Length / targets.Rows;   // rows: examples, or token positions for tagging
+                    for (int i = 0; i < targets.Rows; i++)
                     {
-                        if (targets.Mask is null || targets.Mask[i] != 0f)
+                        if (targets.Mask is not null && targets.Mask[i] == 0f)
                         {
-                            acc.AddClass(p.Slice(i * width, width), targets.Labels![i]);
+                            continue;
+                        }
+
+                        if (targets.Labels is { } labels)
+                        {
+                            acc.AddClass(p.Slice(i * width, width), labels[i]);
+                        }
+                        else
+                        {
+                            acc.AddValue(p[i], targets.Values![i]);
                         }
                     }
                 }

@@ -10,7 +10,8 @@ namespace MtlSharp.MultiTask.Models.MultiInput;
 /// task reads one input type, whose <see cref="IInputEncoder"/> maps a batch of it to the core's width; a shared core
 /// of dense layers (linear + tanh each) follows, then a linear head per task. The tasks of one batch may read
 /// different input types (each part is encoded by its own task's encoder; parts sharing one input object and
-/// encoder are encoded once).
+/// encoder are encoded once). The core is either dense (linear + tanh layers shared by every task) or any routed
+/// network of the library (shared-bottom, Gumbel-Matrix, no-sharing, mixture-of-experts layers, with heads).
 /// </summary>
 /// <remarks>
 /// Parameter kinds: an encoder read by one task only belongs to that task (<see cref="ParameterKind.Task(int)"/>),
@@ -23,7 +24,8 @@ public sealed class MultiInputModel : Module, IMultiTaskModel
     private readonly int[] _taskEncoder;
     private readonly Parameter[] _coreWeights;
     private readonly Parameter[] _coreBiases;
-    private readonly TaskHeads _heads;
+    private readonly TaskHeads? _heads;
+    private readonly RoutedNetwork? _routed;
 
     /// <summary>
     /// Creates the model: task t reads <paramref name="encoders"/>[<paramref name="taskEncoder"/>[t]]; every encoder
@@ -32,14 +34,56 @@ public sealed class MultiInputModel : Module, IMultiTaskModel
     /// </summary>
     public MultiInputModel(IReadOnlyList<IInputEncoder> encoders, IReadOnlyList<int> taskEncoder, IReadOnlyList<int> coreSizes, IReadOnlyList<int> outputs, Rng rng)
     {
-        ArgumentNullException.ThrowIfNull(encoders);
-        ArgumentNullException.ThrowIfNull(taskEncoder);
         ArgumentNullException.ThrowIfNull(coreSizes);
         ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(rng);
-        if (encoders.Count == 0 || outputs.Count == 0 || taskEncoder.Count != outputs.Count)
+        (_encoders, _taskEncoder) = Register(encoders, taskEncoder, outputs.Count);
+        int width = _encoders[0].OutputWidth;
+        _coreWeights = new Parameter[coreSizes.Count];
+        _coreBiases = new Parameter[coreSizes.Count];
+        int inWidth = width;
+        for (int l = 0; l < coreSizes.Count; l++)
         {
-            throw new ArgumentException($"MultiInputModel: at least one encoder and one task, and one encoder index per task (got {encoders.Count} encoders, {taskEncoder.Count} indices for {outputs.Count} tasks).");
+            float bound = MathF.Sqrt(6f / (inWidth + coreSizes[l]));
+            _coreWeights[l] = RegisterParameter($"core{l}_weight", Tensor.Uniform(new Shape(coreSizes[l], inWidth), -bound, bound, rng));
+            _coreBiases[l] = RegisterParameter($"core{l}_bias", Tensor.Zeros(coreSizes[l]));
+            inWidth = coreSizes[l];
+        }
+
+        _heads = RegisterModule("heads", new TaskHeads(inWidth, outputs, rng));
+        TaskCount = outputs.Count;
+        SharedParameters = Parameters(k => k.Role == ParameterRole.Shared);
+    }
+
+    /// <summary>
+    /// Creates the model with any routed network of the library as its core (shared-bottom layers, Gumbel-Matrix
+    /// routed layers, no sharing, mixtures of experts; <see cref="Configuration.ConfigRunBuilder.Network"/> builds one
+    /// from a configuration) over inputs of the encoders' width; <paramref name="core"/> must have task heads. Each task
+    /// reads the core under its own allocation.
+    /// </summary>
+    public MultiInputModel(IReadOnlyList<IInputEncoder> encoders, IReadOnlyList<int> taskEncoder, RoutedNetwork core)
+    {
+        _routed = core ?? throw new ArgumentNullException(nameof(core));
+        if (core.Heads is null)
+        {
+            throw new ArgumentException("MultiInputModel: the routed core needs task heads.", nameof(core));
+        }
+
+        (_encoders, _taskEncoder) = Register(encoders, taskEncoder, core.Tasks);
+        _coreWeights = [];
+        _coreBiases = [];
+        RegisterModule("core", core);
+        TaskCount = core.Tasks;
+        SharedParameters = Parameters(k => k.Role == ParameterRole.Shared);
+    }
+
+    private (IInputEncoder[] Encoders, int[] TaskEncoder) Register(IReadOnlyList<IInputEncoder> encoders, IReadOnlyList<int> taskEncoder, int tasks)
+    {
+        ArgumentNullException.ThrowIfNull(encoders);
+        ArgumentNullException.ThrowIfNull(taskEncoder);
+        if (encoders.Count == 0 || tasks == 0 || taskEncoder.Count != tasks)
+        {
+            throw new ArgumentException($"MultiInputModel: at least one encoder and one task, and one encoder index per task (got {encoders.Count} encoders, {taskEncoder.Count} indices for {tasks} tasks).");
         }
 
         int width = encoders[0].OutputWidth;
@@ -59,32 +103,19 @@ public sealed class MultiInputModel : Module, IMultiTaskModel
             }
         }
 
-        _encoders = [.. encoders];
-        _taskEncoder = [.. taskEncoder];
-        for (int e = 0; e < _encoders.Length; e++)
+        IInputEncoder[] list = [.. encoders];
+        int[] map = [.. taskEncoder];
+        for (int e = 0; e < list.Length; e++)
         {
-            RegisterModule($"encoder{e}", _encoders[e].Module);
-            int[] readers = Enumerable.Range(0, _taskEncoder.Length).Where(t => _taskEncoder[t] == e).ToArray();
+            RegisterModule($"encoder{e}", list[e].Module);
+            int[] readers = Enumerable.Range(0, map.Length).Where(t => map[t] == e).ToArray();
             if (readers.Length == 1)
             {
-                _encoders[e].Module.SetKind(ParameterKind.Task(readers[0]));
+                list[e].Module.SetKind(ParameterKind.Task(readers[0]));
             }
         }
 
-        _coreWeights = new Parameter[coreSizes.Count];
-        _coreBiases = new Parameter[coreSizes.Count];
-        int inWidth = width;
-        for (int l = 0; l < coreSizes.Count; l++)
-        {
-            float bound = MathF.Sqrt(6f / (inWidth + coreSizes[l]));
-            _coreWeights[l] = RegisterParameter($"core{l}_weight", Tensor.Uniform(new Shape(coreSizes[l], inWidth), -bound, bound, rng));
-            _coreBiases[l] = RegisterParameter($"core{l}_bias", Tensor.Zeros(coreSizes[l]));
-            inWidth = coreSizes[l];
-        }
-
-        _heads = RegisterModule("heads", new TaskHeads(inWidth, outputs, rng));
-        TaskCount = outputs.Count;
-        SharedParameters = Parameters(k => k.Role == ParameterRole.Shared);
+        return (list, map);
     }
 
     /// <summary>The encoders, in configuration order.</summary>
@@ -125,6 +156,20 @@ public sealed class MultiInputModel : Module, IMultiTaskModel
 
             int e = _taskEncoder[part.Task];
             int at = core.FindIndex(c => ReferenceEquals(c.Input, part.Input) && c.Encoder == e);
+            if (_routed is not null)
+            {
+                // A routed core reads each task under its own allocation: the encoding is shared, the core is not.
+                if (at < 0)
+                {
+                    core.Add((part.Input, e, _encoders[e].Encode(part.Input, context)));
+                    at = core.Count - 1;
+                }
+
+                var routing = new RoutingContext(part.Task, context.Training, context.Temperature, context.Rng);
+                outputs[i] = _routed.Forward(core[at].Output, routing);
+                continue;
+            }
+
             if (at < 0)
             {
                 Tensor h = _encoders[e].Encode(part.Input, context);
@@ -137,13 +182,43 @@ public sealed class MultiInputModel : Module, IMultiTaskModel
                 at = core.Count - 1;
             }
 
-            outputs[i] = _heads.Forward(core[at].Output, part.Task);
+            outputs[i] = _heads!.Forward(core[at].Output, part.Task);
         }
 
-        SharedRepresentation = core.Count == 1 ? core[0].Output : null;
+        SharedRepresentation = core.Count == 1 && _routed is null ? core[0].Output : null;
         return outputs;
     }
 
+    /// <summary>The routed core, or null for the dense core.</summary>
+    public RoutedNetwork? RoutedCore => _routed;
+
     /// <inheritdoc/>
-    public IReadOnlyList<(string Name, double Value)> SharingScalars() => [];
+    /// <remarks>With a routed core that learns its allocation: every task's connection probabilities per layer.</remarks>
+    public IReadOnlyList<(string Name, double Value)> SharingScalars()
+    {
+        var list = new List<(string, double)>();
+        if (_routed is null)
+        {
+            return list;
+        }
+
+        var probs = _routed.Probabilities();
+        for (int l = 0; l < probs.Count; l++)
+        {
+            if (_routed.RoutedLayers[l].Router.Logits is null)
+            {
+                continue;
+            }
+
+            for (int t = 0; t < probs[l].Length; t++)
+            {
+                for (int c = 0; c < probs[l][t].Length; c++)
+                {
+                    list.Add(($"allocation/layer{l}/task{t}/c{c}", probs[l][t][c]));
+                }
+            }
+        }
+
+        return list;
+    }
 }

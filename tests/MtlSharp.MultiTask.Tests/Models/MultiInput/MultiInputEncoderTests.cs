@@ -63,6 +63,32 @@ public sealed class MultiInputEncoderTests
     }
 
     [Fact]
+    public void TokenEncoderGivesARowPerTokenPositionAndItsGradientsMatch()
+    {
+        var (input, words, chars) = Sentences();
+        var encoder = new BiLstmTokenEncoder(words, chars, Small, layers: 1, width: 4, new Rng(4));
+        Assert.Equal(new Shape(3 * 4, 4), encoder.Encode(input, Ctx).Shape);   // 3 sentences padded to 4 tokens
+        Assert.Equal(12, encoder.Rows(input));
+        GradCheck.Check("BiLstmTokenEncoder", _ => encoder.Encode(input, Ctx), encoder.Parameters().Select(p => p.Value).ToArray(), maxElementsPerInput: 40);
+    }
+
+    [Fact]
+    public void DenseAndImageEncodersGradientsMatch()
+    {
+        var rows = new TensorInput(Tensor.Normal(new Shape(3, 5), 0f, 1f, new Rng(6)));
+        var dense = new DenseEncoder(5, 4, new Rng(7));
+        Assert.Equal(new Shape(3, 4), dense.Encode(rows, Ctx).Shape);
+        GradCheck.Check("DenseEncoder", _ => dense.Encode(rows, Ctx), dense.Parameters().Select(p => p.Value).ToArray());
+
+        var images = new TensorInput(Tensor.Normal(new Shape(2, 1, 6, 6), 0f, 1f, new Rng(8)));
+        var conv = new ConvImageEncoder(1, 6, 6, filters: 2, kernel: 3, outputWidth: 4, new Rng(9));
+        Assert.Equal(new Shape(2, 4), conv.Encode(images, Ctx).Shape);
+        GradCheck.Check("ConvImageEncoder", _ => conv.Encode(images, Ctx), conv.Parameters().Select(p => p.Value).ToArray(), eps: 1e-3f);
+        Assert.Contains("images", Assert.Throws<ArgumentException>(() => conv.Encode(rows, Ctx)).Message, StringComparison.Ordinal);
+        Assert.Contains("dense inputs", Assert.Throws<ArgumentException>(() => dense.Encode(Bags(7), Ctx)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MeanPoolingIgnoresPadding()
     {
         // The one-word sentence is padded to four tokens in the batch; alone it has no padding: same vector.
