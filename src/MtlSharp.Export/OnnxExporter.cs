@@ -95,6 +95,11 @@ public static class OnnxExporter
         }
         else
         {
+            if (plan.Model is not (RoutedModel or ExpertModel))
+            {
+                throw new NotSupportedException($"{plan.Preset}/{plan.Method}: models of type {plan.Model.GetType().Name} have no ONNX export.");
+            }
+
             if (plan.Evaluator is not SplitEvaluator { Splits.Count: > 0 } splits)
             {
                 throw new NotSupportedException($"{plan.Preset}/{plan.Method}: the run's example shape is unknown (its evaluator holds no test split).");

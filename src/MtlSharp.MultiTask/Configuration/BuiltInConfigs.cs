@@ -18,6 +18,7 @@ public static class BuiltInConfigs
         "multifashion-mnist",
         "ewt-domains",
         "ewt-domains-xpos",
+        "ewt-genre",
         "income",
         "boys",
         "olive",

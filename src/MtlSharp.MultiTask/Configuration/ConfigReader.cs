@@ -62,7 +62,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             }
         }
 
-        var model = ReadModel((JsonObject)root["model"]!, data);
+        var model = ReadModel((JsonObject)root["model"]!, data, tasks);
         var strategy = ReadStrategy(root["strategy"] as JsonObject);
         var stopping = new StoppingSpec
         {
@@ -263,8 +263,12 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                 throw Error(path, "a multi-label task names its 0/1 label columns in \"columns\" (and no \"column\")");
             case CsvSource when kind != TaskKind.MultiLabel && (column is null || columns.Length > 0):
                 throw Error(path, $"a {kindName} task names its label column in \"column\"");
+            case EwtSource when kind == TaskKind.Classification && column != "genre":
+                throw Error(column is null ? path : $"{path}.column", "a classification task on ud-english-ewt predicts a sentence's \"genre\" (its sent_id prefix); set \"column\": \"genre\"");
+            case EwtSource when kind == TaskKind.Classification:
+                break;
             case EwtSource when kind != TaskKind.SequenceTagging:
-                throw Error($"{path}.kind", "ud-english-ewt data has sequence-tagging tasks");
+                throw Error($"{path}.kind", "ud-english-ewt data has sequence-tagging tasks and the sentence-level classification task \"genre\"");
             case EwtSource when column is null || !TagColumns.Contains(column):
                 throw Error(column is null ? path : $"{path}.column", $"a tagging task's column is one of: {string.Join(", ", TagColumns)}");
             case IdxImageSource when kind != TaskKind.Classification:
@@ -346,8 +350,18 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
         };
     }
 
-    private ModelSpec ReadModel(JsonObject m, DataSource data)
+    private ModelSpec ReadModel(JsonObject m, DataSource data, IReadOnlyList<TaskSpec> tasks)
     {
+        if (m["type"]!.GetValue<string>() == "sentence")
+        {
+            return ReadSentenceModel(m, data, tasks);
+        }
+
+        if (data is EwtSource && tasks.Any(t => t.Kind == TaskKind.Classification))
+        {
+            throw Error("model.type", "sentence-level classification tasks (genre) need the sentence model (model.type \"sentence\")");
+        }
+
         if (m["type"]!.GetValue<string>() == "tagger")
         {
             if (data is not EwtSource)
@@ -384,7 +398,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
 
         if (data is EwtSource)
         {
-            throw Error("model.type", "sentence data (ud-english-ewt) needs the tagger model");
+            throw Error("model.type", "sentence data (ud-english-ewt) needs the tagger model (tagging tasks) or the sentence model (genre)");
         }
 
         switch (m["type"]!.GetValue<string>())
@@ -550,6 +564,67 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             TopK = topK,
             ExpertBalance = Float(m["expertBalance"]) ?? 0.1f,
         };
+    }
+
+    private SentenceModelSpec ReadSentenceModel(JsonObject m, DataSource data, IReadOnlyList<TaskSpec> tasks)
+    {
+        if (data is not EwtSource ewt)
+        {
+            throw Error("model.type", "the sentence model reads sentences (ud-english-ewt data)");
+        }
+
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            if (tasks[i].Kind != TaskKind.Classification)
+            {
+                throw Error("tasks", $"the sentence model predicts one class per sentence; task '{tasks[i].Name}' is not a classification task");
+            }
+        }
+
+        if (ewt.TrainGenre != "all")
+        {
+            throw Error("data.trainGenre", $"the genre task needs sentences of every genre; set data.trainGenre to \"all\" (got \"{ewt.TrainGenre}\")");
+        }
+
+        var spec = new SentenceModelSpec
+        {
+            Encoder = m["encoder"]!.GetValue<string>() switch
+            {
+                "trigram" => SentenceEncoderKind.Trigram,
+                "bilstm" => SentenceEncoderKind.BiLstm,
+                _ => SentenceEncoderKind.Prior,
+            },
+            Buckets = m["buckets"]?.GetValue<int>() ?? 16384,
+            Normalization = m["normalization"]?.GetValue<string>() switch
+            {
+                null or "l2" => Data.Text.BagNormalization.L2,
+                "log" => Data.Text.BagNormalization.Log,
+                _ => Data.Text.BagNormalization.Counts,
+            },
+            Lowercase = m["lowercase"]?.GetValue<bool>() ?? true,
+            Width = m["width"]?.GetValue<int>() ?? 128,
+            CoreSizes = m["coreSizes"] is JsonArray core ? Ints(core) : [128],
+            Layers = m["layers"]?.GetValue<int>() ?? 1,
+            Hidden = m["hidden"]?.GetValue<int>() ?? 100,
+            Pooling = m["pooling"]?.GetValue<string>() == "max" ? Models.MultiInput.SentencePooling.Max : Models.MultiInput.SentencePooling.Mean,
+        };
+        foreach (string key in new[] { "buckets", "normalization", "lowercase" })
+        {
+            if (m[key] is not null && spec.Encoder != SentenceEncoderKind.Trigram)
+            {
+                throw Error($"model.{key}", "configures the letter-trigram encoder (model.encoder \"trigram\")");
+            }
+        }
+
+        foreach (string key in new[] { "layers", "hidden", "pooling" })
+        {
+            if (m[key] is not null && spec.Encoder != SentenceEncoderKind.BiLstm)
+            {
+                throw Error($"model.{key}", "configures the BiLSTM encoder (model.encoder \"bilstm\")");
+            }
+        }
+
+        return spec;
     }
 
     private static int[] Ints(JsonNode? n) => (n as JsonArray)?.Select(x => x!.GetValue<int>()).ToArray() ?? [];

@@ -39,6 +39,7 @@ public static class ConfigRunBuilder
         return config.Model switch
         {
             TaggerModelSpec tagger => Tagger(config, tagger, seed, scale),
+            SentenceModelSpec sentence => SentenceExperiments.Build(config, sentence, seed, scale),
             RoutedModelSpec routed => Routed(config, routed, seed, scale),
             ExpertModelSpec experts => Experts(config, experts, seed, scale),
             _ => throw new ArgumentException("Unknown model type."),
