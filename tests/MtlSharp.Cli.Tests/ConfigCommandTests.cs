@@ -86,7 +86,7 @@ public sealed class ConfigCommandTests
         File.WriteAllText(copy, output);
         (code, output) = Mtl.Run("config", "check", copy);
         Assert.True(code == 0, output);
-        Assert.Contains("valid (10 methods; default gumbel)", output, StringComparison.Ordinal);
+        Assert.Contains("valid (15 methods; default gumbel)", output, StringComparison.Ordinal);
 
         (code, output) = Mtl.Run("list");
         Assert.Equal(0, code);
