@@ -128,17 +128,18 @@ internal static class OnnxHarness
     /// <summary>
     /// Exports <paramref name="plan"/>'s model (tasks <paramref name="tasks"/>, all when null), runs it in ONNX
     /// Runtime on the first <paramref name="rows"/> test inputs of each exported task and compares every output with
-    /// MtlSharp's (per example's logit scale when <paramref name="perExample"/>: see <see cref="AssertClose"/>);
-    /// returns the model and the largest |difference| seen.
+    /// MtlSharp's (per example's logit scale when <paramref name="perExample"/>: see <see cref="AssertClose"/>; only
+    /// the first <paramref name="sources"/> exported tasks' inputs when given); returns the model and the largest
+    /// |difference| seen.
     /// </summary>
-    public static (OnnxModel Model, double MaxDiff) ExportAndCompare(RunPlan plan, ITestOutputHelper log, int rows = 64, IReadOnlyList<string>? tasks = null, Func<int, Tensor>? inputs = null, bool perExample = false)
+    public static (OnnxModel Model, double MaxDiff) ExportAndCompare(RunPlan plan, ITestOutputHelper log, int rows = 64, IReadOnlyList<string>? tasks = null, Func<int, Tensor>? inputs = null, bool perExample = false, int? sources = null)
     {
         var model = OnnxExporter.Export(plan, tasks);
         byte[] bytes = model.ToArray();
         var splits = ((SplitEvaluator)plan.Evaluator).Splits;
         var names = plan.Data.Tasks.Select(t => t.Name).ToList();
         double max = 0;
-        foreach (string source in model.Tasks)
+        foreach (string source in model.Tasks.Take(sources ?? model.Tasks.Count))
         {
             int s = names.IndexOf(source);
             Tensor x = inputs?.Invoke(s) ?? splits[s].Test.InputsRange(0, Math.Min(rows, splits[s].Test.Count));
