@@ -41,6 +41,7 @@ public sealed class OmniglotExportTests(ITestOutputHelper log)
     public void GumbelWithItsMaximumLikelihoodAllocationMatchesOnRealTestDrawings()
     {
         var plan = Omniglot("gumbel");
+        Assert.True(plan.InvertedImages);   // mtl predict reads PNGs as the drawings were read: ink 1, background 0
         var network = Network(plan);
         Perturb(network, 61);
         Assert.Equal(8, network.RoutedLayers.Count);
