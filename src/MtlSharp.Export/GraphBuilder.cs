@@ -72,6 +72,22 @@ internal sealed class GraphBuilder
         return output;
     }
 
+    /// <summary>
+    /// The first <paramref name="outputs"/> outputs of <paramref name="op"/> on <paramref name="inputs"/> (e.g. TopK's
+    /// values and indices): an earlier identical node's, or a new node's (named after <paramref name="hint"/>).
+    /// </summary>
+    public string[] Nodes(string op, string hint, IReadOnlyList<string> inputs, int outputs, params AttributeProto[] attributes)
+    {
+        string first = Node(op, hint, inputs, 0, attributes);
+        var node = Graph.Node.Last(n => n.Output.Count > 0 && n.Output[0] == first);
+        for (int i = node.Output.Count; i < outputs; i++)
+        {
+            node.Output.Add(Unique(hint + "/out" + i.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return [.. node.Output.Take(outputs)];
+    }
+
     /// <summary>Adds a node whose output is <paramref name="output"/> (a reserved graph output name); never shared.</summary>
     public void NodeTo(string output, string op, IReadOnlyList<string> inputs, params AttributeProto[] attributes) =>
         Add(op, output, inputs, attributes);
@@ -142,6 +158,20 @@ internal sealed class GraphBuilder
         {
             var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
             t.FloatData.Add(value);
+            AddInitializer(t);
+        }
+
+        return name;
+    }
+
+    /// <summary>A constant double scalar.</summary>
+    public string DoubleScalar(double value)
+    {
+        string name = "/const/f64(" + value.ToString("R", CultureInfo.InvariantCulture) + ")";
+        if (!_initializers.Contains(name))
+        {
+            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Double };
+            t.DoubleData.Add(value);
             AddInitializer(t);
         }
 

@@ -24,8 +24,11 @@ namespace MtlSharp.Export;
 /// (dropout off): a task's path holds only the components it uses, combined by mean or sum as the layer does;
 /// a component several tasks use on the same input is computed once; components no exported task uses, and their
 /// weights, are not in the graph. Translated: MLP components (Gemm, ReLU), convolution components (Conv, ReLU), groups
-/// of MLPs, average pooling stages (AveragePool), the embedded-input stage of tabular data (Slice, Cast, Where, Gather,
-/// Concat), flatten and the linear task heads (Gemm). Other stages throw <see cref="NotSupportedException"/>.</para>
+/// of MLPs, average and max pooling (explicit, possibly asymmetric 'same' pads), the embedded-input stage of tabular
+/// data (Slice, Cast, Where, Gather, Concat), flatten and the linear task heads (Gemm); and the Omniglot network's
+/// modules: conv → GroupNorm → ReLU sequences, GroupNorm (statistics in double, as MtlSharp's), norm stages, identity
+/// and module components, and per-example routed layers (noisy top-k gates at evaluation: TopK, Softmax,
+/// ScatterElements; every component in the graph). Other stages throw <see cref="NotSupportedException"/>.</para>
 /// <para>Expert mixtures (MMoE, one-gate MoE, PLE/CGC) export their experts, per-example softmax gates and towers;
 /// BiLSTM taggers their embeddings, character and word BiLSTMs (ONNX <c>LSTM</c> with <c>sequence_lens</c>), α/β
 /// mixing and heads, with int64 inputs (<see cref="WordsInput"/>…) and logits [N, T, tags] per task.</para>

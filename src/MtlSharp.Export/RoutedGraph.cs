@@ -48,7 +48,7 @@ internal static class RoutedGraph
                         {
                             if (allocation[t][c] != 0)
                             {
-                                outs.Add(Component(g, layer.Components, c, current[t], stage + "/c" + c.ToString(CultureInfo.InvariantCulture), s));
+                                outs.Add(Component(g, layer.Components, c, current[t], stage + "/c" + c.ToString(CultureInfo.InvariantCulture), s, shape));
                             }
                         }
 
@@ -68,45 +68,30 @@ internal static class RoutedGraph
                     shape = [embedded.OutputWidth];
                     break;
 
-                case FunctionStage { AvgPooling: { } pool }:
-                    if (shape.Length != 3)
-                    {
-                        throw new NotSupportedException($"Stage {s} ({pool.Kernel}×{pool.Kernel} average pooling) needs [channels, height, width] inputs, got [{string.Join(", ", shape)}].");
-                    }
-
+                case PerExampleRoutedLayer moe:
+                {
+                    int[] output = shape;
                     foreach (int t in selected)
                     {
-                        current[t] = g.Node("AveragePool", stage + "/AveragePool", [current[t]], PoolAttributes(pool.Kernel, pool.Stride, pool.Padding));
+                        (current[t], output) = ModuleGraph.PerExample(g, moe, t, current[t], shape, stage, s);
                     }
 
-                    shape = [shape[0], Out(shape[1], pool.Kernel, pool.Stride, pool.Padding), Out(shape[2], pool.Kernel, pool.Stride, pool.Padding)];
+                    shape = output;
                     break;
+                }
 
-                case FunctionStage { MaxPooling: { } pool }:
-                    if (shape.Length != 3)
-                    {
-                        throw new NotSupportedException($"Stage {s} ({pool.Kernel}×{pool.Kernel} max pooling) needs [channels, height, width] inputs, got [{string.Join(", ", shape)}].");
-                    }
-
+                case Module<Tensor, Tensor> module:
+                {
+                    int[] output = shape;
                     foreach (int t in selected)
                     {
-                        current[t] = g.Node("MaxPool", stage + "/MaxPool", [current[t]], PoolAttributes(pool.Kernel, pool.Stride, pool.Padding, average: false));
+                        (current[t], output) = ModuleGraph.Translate(g, module, current[t], shape, stage, s);
                     }
 
-                    shape = [shape[0], Out(shape[1], pool.Kernel, pool.Stride, pool.Padding), Out(shape[2], pool.Kernel, pool.Stride, pool.Padding)];
+                    shape = output;
                     break;
+                }
 
-                case FunctionStage { IsFlatten: true }:
-                    foreach (int t in selected)
-                    {
-                        current[t] = g.Node("Flatten", stage + "/Flatten", [current[t]], GraphBuilder.Attr("axis", 1L));
-                    }
-
-                    shape = [shape.Aggregate(1, (a, b) => a * b)];
-                    break;
-
-                case FunctionStage f:
-                    throw new NotSupportedException($"Stage {s} ({f.Description}) has no ONNX translation; only pooling and flatten stages are exported.");
                 default:
                     throw new NotSupportedException($"Stage {s} ({network.Stages[s].GetType().Name}) has no ONNX translation.");
             }
@@ -174,8 +159,11 @@ internal static class RoutedGraph
         g.Graph.Output.Add(GraphBuilder.FloatValue(info.Name, Batch, [w.Shape[0]], what));
     }
 
-    /// <summary>Component <paramref name="c"/> of <paramref name="stack"/> on <paramref name="x"/>.</summary>
-    public static string Component(GraphBuilder g, IComponentStack stack, int c, string x, string prefix, int stage)
+    /// <summary>
+    /// Component <paramref name="c"/> of <paramref name="stack"/> on <paramref name="x"/>; <paramref name="shape"/>
+    /// (x's shape without N) is needed for <see cref="ModuleComponents"/>.
+    /// </summary>
+    public static string Component(GraphBuilder g, IComponentStack stack, int c, string x, string prefix, int stage, int[]? shape = null)
     {
         string ci = ".c" + c.ToString(CultureInfo.InvariantCulture);
         switch (stack)
@@ -223,7 +211,7 @@ internal static class RoutedGraph
                 {
                     if (c < first + member.Count)
                     {
-                        return Component(g, member, c - first, x, prefix, stage);
+                        return Component(g, member, c - first, x, prefix, stage, shape);
                     }
 
                     first += member.Count;
@@ -232,31 +220,26 @@ internal static class RoutedGraph
                 throw new ArgumentOutOfRangeException(nameof(c));
             }
 
+            case ModuleComponents modules:
+                return ModuleGraph.Translate(g, modules.Modules[c], x, shape ?? throw new ArgumentNullException(nameof(shape)), prefix, stage).Output;
             default:
-                throw new NotSupportedException($"Stage {stage}: components of type {stack.GetType().Name} have no ONNX translation (MLP, convolution and groups of MLPs do).");
+                throw new NotSupportedException($"Stage {stage}: components of type {stack.GetType().Name} have no ONNX translation (MLP, convolution, module components and groups of them do).");
         }
     }
 
-    private static int[] OutputShape(IComponentStack stack, int[] input, int stage) => stack switch
+    /// <summary>The output shape (without N) of <paramref name="stack"/>'s components on inputs of shape <paramref name="input"/>.</summary>
+    public static int[] OutputShape(IComponentStack stack, int[] input, int stage) => stack switch
     {
         MlpComponents mlp when input.Length == 1 && input[0] == mlp.Dims[0] => [mlp.Dims[^1]],
         ConvComponents conv when input.Length == 3 && input[0] == conv.InChannels =>
             [conv.Filters, Out(input[1], conv.Kernel, conv.Stride, conv.Padding), Out(input[2], conv.Kernel, conv.Stride, conv.Padding)],
         ComponentGroup group => OutputShape(group.Members[0], input, stage),
+        ModuleComponents modules => modules.OutputShape(new Shape([1, .. input])).ToArray()[1..],
         MlpComponents or ConvComponents => throw new NotSupportedException($"Stage {stage}: its components do not take inputs of shape [{string.Join(", ", input)}]."),
-        _ => throw new NotSupportedException($"Stage {stage}: components of type {stack.GetType().Name} have no ONNX translation (MLP, convolution and groups of MLPs do)."),
+        _ => throw new NotSupportedException($"Stage {stage}: components of type {stack.GetType().Name} have no ONNX translation (MLP, convolution, module components and groups of them do)."),
     };
 
-    private static int Out(int size, int kernel, int stride, PaddingMode padding) =>
-        padding == PaddingMode.Same ? (size + stride - 1) / stride : ((size - kernel) / stride) + 1;
-
-    private static AttributeProto[] PoolAttributes(int kernel, int stride, PaddingMode padding, bool average = true) =>
-    [
-        GraphBuilder.Attr("kernel_shape", [kernel, kernel]),
-        GraphBuilder.Attr("strides", [stride, stride]),
-        padding == PaddingMode.Same ? GraphBuilder.Attr("auto_pad", "SAME_UPPER") : GraphBuilder.Attr("pads", [0L, 0, 0, 0]),
-        .. average ? new[] { GraphBuilder.Attr("count_include_pad", 0L) } : [],
-    ];
+    private static int Out(int size, int kernel, int stride, PaddingMode padding) => ModuleGraph.Padding(size, kernel, stride, padding).Out;
 
     /// <summary>Σ outputs (sum), or Σ outputs · 1/a (mean of the a active components), as <see cref="ComponentCombiner"/>.</summary>
     private static string Combine(GraphBuilder g, List<string> outs, CombineMode mode, string stage)

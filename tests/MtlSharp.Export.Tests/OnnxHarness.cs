@@ -103,8 +103,13 @@ internal static class OnnxHarness
         return result;
     }
 
-    /// <summary>Asserts <paramref name="actual"/> matches <paramref name="expected"/> within <see cref="Tolerance"/>; returns the largest |difference|.</summary>
-    public static double AssertClose(float[] expected, float[] actual, string what)
+    /// <summary>
+    /// Asserts <paramref name="actual"/> matches <paramref name="expected"/> within <see cref="Tolerance"/> ·
+    /// max(1, |expected|), or — with <paramref name="rowWidth"/> &gt; 0 — within <see cref="Tolerance"/> · max(1, the
+    /// largest |expected| of the value's row of <paramref name="rowWidth"/> values: an example's logits); returns the
+    /// largest |difference|.
+    /// </summary>
+    public static double AssertClose(float[] expected, float[] actual, string what, int rowWidth = 0)
     {
         Assert.Equal(expected.Length, actual.Length);
         double max = 0;
@@ -113,7 +118,8 @@ internal static class OnnxHarness
             Assert.True(float.IsFinite(actual[i]), $"{what}[{i}] = {actual[i]}");
             double diff = Math.Abs((double)expected[i] - actual[i]);
             max = Math.Max(max, diff);
-            Assert.True(diff <= Tolerance * Math.Max(1.0, Math.Abs(expected[i])), $"{what}[{i}]: ONNX {actual[i]:R}, MtlSharp {expected[i]:R} (|diff| {diff:G3})");
+            double scale = rowWidth > 0 ? expected.AsSpan((i / rowWidth) * rowWidth, rowWidth).ToArray().Max(Math.Abs) : Math.Abs(expected[i]);
+            Assert.True(diff <= Tolerance * Math.Max(1.0, scale), $"{what}[{i}]: ONNX {actual[i]:R}, MtlSharp {expected[i]:R} (|diff| {diff:G3})");
         }
 
         return max;
@@ -122,16 +128,18 @@ internal static class OnnxHarness
     /// <summary>
     /// Exports <paramref name="plan"/>'s model (tasks <paramref name="tasks"/>, all when null), runs it in ONNX
     /// Runtime on the first <paramref name="rows"/> test inputs of each exported task and compares every output with
-    /// MtlSharp's; returns the model and the largest |difference| seen.
+    /// MtlSharp's (per example's logit scale when <paramref name="perExample"/>: see <see cref="AssertClose"/>; only
+    /// the first <paramref name="sources"/> exported tasks' inputs when given); returns the model and the largest
+    /// |difference| seen.
     /// </summary>
-    public static (OnnxModel Model, double MaxDiff) ExportAndCompare(RunPlan plan, ITestOutputHelper log, int rows = 64, IReadOnlyList<string>? tasks = null, Func<int, Tensor>? inputs = null)
+    public static (OnnxModel Model, double MaxDiff) ExportAndCompare(RunPlan plan, ITestOutputHelper log, int rows = 64, IReadOnlyList<string>? tasks = null, Func<int, Tensor>? inputs = null, bool perExample = false, int? sources = null)
     {
         var model = OnnxExporter.Export(plan, tasks);
         byte[] bytes = model.ToArray();
         var splits = ((SplitEvaluator)plan.Evaluator).Splits;
         var names = plan.Data.Tasks.Select(t => t.Name).ToList();
         double max = 0;
-        foreach (string source in model.Tasks)
+        foreach (string source in model.Tasks.Take(sources ?? model.Tasks.Count))
         {
             int s = names.IndexOf(source);
             Tensor x = inputs?.Invoke(s) ?? splits[s].Test.InputsRange(0, Math.Min(rows, splits[s].Test.Count));
@@ -143,7 +151,7 @@ internal static class OnnxHarness
                 float[] expected = Reference(plan, x, t);
                 var (actual, shape) = outputs[name];
                 Assert.Equal(x.Shape[0], shape[0]);
-                max = Math.Max(max, AssertClose(expected, actual, $"{name} on {source}'s inputs"));
+                max = Math.Max(max, AssertClose(expected, actual, $"{name} on {source}'s inputs", perExample ? (int)(actual.Length / shape[0]) : 0));
             }
         }
 

@@ -131,6 +131,7 @@ public sealed class RoutedExportTests(ITestOutputHelper log)
     public void Mnist4ConvPoolingAndHeadsMatchOnRealTestImages()
     {
         var plan = Preset("mnist4", "gumbel");
+        Assert.False(plan.InvertedImages);
         var network = Network(plan);
         Perturb(network, 31);
         // Layer 0: tasks 0 and 1 identical (their whole path is shared), component 3 unused.

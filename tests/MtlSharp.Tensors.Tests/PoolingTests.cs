@@ -161,6 +161,25 @@ public sealed class PoolingTests
         GradCheck.Check("GlobalAvgPool", t => Ops.GlobalAvgPool(t[0]), [x]);
     }
 
+    // 105·105 values with mean 3: summed in double, the mean is the float64 one rounded (a float sum was ~1e-5 off).
+    [Fact]
+    public void GlobalAvgPoolOfLargePlanesIsAccurate()
+    {
+        var x = Tensor.Normal(new Shape(2, 3, 105, 105), 3f, 0.5f, new Rng(6));
+        float[] y = Ops.GlobalAvgPool(x).ToArray();
+        ReadOnlySpan<float> xs = x.Span;
+        for (int p = 0; p < 6; p++)
+        {
+            double sum = 0;
+            foreach (float v in xs.Slice(p * 105 * 105, 105 * 105))
+            {
+                sum += v;
+            }
+
+            Assert.Equal((float)(sum / (105 * 105)), y[p]);
+        }
+    }
+
     [Fact]
     public void BadShapesNameTheOp()
     {

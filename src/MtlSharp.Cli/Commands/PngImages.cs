@@ -10,10 +10,11 @@ internal static class PngImages
 
     /// <summary>
     /// Decodes <paramref name="path"/> to grayscale and fits it to <paramref name="height"/> × <paramref name="width"/>
-    /// (area-averaged when shrinking, nearest pixel when enlarging) into <paramref name="pixels"/>. A file that is not a
+    /// (area-averaged when shrinking, nearest pixel when enlarging) into <paramref name="pixels"/>: grey/255, or
+    /// 1 − grey/255 when <paramref name="inverted"/> (as Omniglot runs read their drawings). A file that is not a
     /// readable PNG throws <see cref="InvalidDataException"/> naming it.
     /// </summary>
-    public static void ReadGray(string path, int height, int width, Span<float> pixels)
+    public static void ReadGray(string path, int height, int width, Span<float> pixels, bool inverted = false)
     {
         byte[] bytes;
         try
@@ -65,7 +66,8 @@ internal static class PngImages
                     }
                 }
 
-                pixels[(y * width) + x] = sum / ((y1 - y0) * (x1 - x0) * 255f);
+                float grey = sum / ((y1 - y0) * (x1 - x0) * 255f);
+                pixels[(y * width) + x] = inverted ? 1f - grey : grey;
             }
         }
     }

@@ -76,7 +76,7 @@ internal static class PredictCommand
                 }
                 else
                 {
-                    run.Images(inputPath, json, writer);
+                    run.Images(inputPath, json, writer, plan.InvertedImages);
                 }
             });
             string where = outPath ?? "standard output";
@@ -262,7 +262,7 @@ internal static class PredictCommand
             }
         }
 
-        public void Images(string path, bool json, TextWriter output)
+        public void Images(string path, bool json, TextWriter output, bool inverted)
         {
             int h = predictor.InputShape[1], w = predictor.InputShape[2];
             if (predictor.InputShape[0] != 1)
@@ -286,7 +286,7 @@ internal static class PredictCommand
                 {
                     try
                     {
-                        PngImages.ReadGray(files[i], h, w, _x.AsSpan(_n * _rowSize, _rowSize));
+                        PngImages.ReadGray(files[i], h, w, _x.AsSpan(_n * _rowSize, _rowSize), inverted);
                     }
                     catch (InvalidDataException e)
                     {

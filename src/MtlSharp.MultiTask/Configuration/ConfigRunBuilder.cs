@@ -320,6 +320,7 @@ public static class ConfigRunBuilder
         /// <summary>Adds the epochs and the data description of shared-row data to the plan's configuration.</summary>
         public RunPlan Describe(RunConfig c, RunPlan plan)
         {
+            plan = plan with { InvertedImages = c.Data is OmniglotSource };
             if (!SharedRows)
             {
                 return plan;

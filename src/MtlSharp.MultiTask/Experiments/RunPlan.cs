@@ -53,6 +53,12 @@ public sealed record RunPlan
     /// </summary>
     public Configuration.CsvTaskSet? Tabular { get; init; }
 
+    /// <summary>
+    /// Whether the run's images are grey levels inverted, 1 − grey/255 (Omniglot's: ink 1 on a background of 0), so
+    /// new images to predict on must be read the same way; false: grey/255 (MNIST's white digits on black).
+    /// </summary>
+    public bool InvertedImages { get; init; }
+
     /// <summary>Builds the family's report from the outcome (after the best parameters are restored).</summary>
     public required Func<TrainingOutcome, RunReport> BuildReport { get; init; }
 

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using MtlSharp.Tensors.Autodiff;
 using MtlSharp.Tensors.Kernels;
 
@@ -12,7 +11,8 @@ public static partial class Ops
     /// <summary>
     /// Group normalisation (Wu &amp; He 2018) of x [N, C, *] (any number of spatial axes, including none) with
     /// <paramref name="groups"/> groups of C/groups channels; gamma and beta [C] or null. Matches
-    /// <c>torch.nn.functional.group_norm</c> (biased variance per (n, group)). Parallel over (n, group).
+    /// <c>torch.nn.functional.group_norm</c> (biased variance per (n, group), accumulated in double). Parallel over
+    /// (n, group).
     /// </summary>
     public static Tensor GroupNorm(Tensor x, int groups, Tensor? gamma, Tensor? beta, float eps = 1e-5f)
     {
@@ -65,12 +65,15 @@ public static partial class Ops
         ReadOnlySpan<float> xs = x.Span, gs = gamma is null ? default : gamma.Span, bs = beta is null ? default : beta.Span;
         Span<float> ys = y.Span, st = stats.Span;
         int cg = p.C / p.Groups, sp = p.Spatial, cnt = cg * sp;
-        float inv = 1f / Math.Max(1, cnt);
+        double inv = 1.0 / Math.Max(1, cnt);
         for (int blk = start; blk < end; blk++)
         {
+            // Statistics in double: a group holds up to C/G·H·W values (22,050 at Omniglot's 105×105), whose float
+            // sums would be off by ~1e-5 relative.
             ReadOnlySpan<float> xb = xs.Slice(blk * cnt, cnt);
-            float mean = TensorPrimitives.Sum(xb) * inv;
-            float rstd = 1f / MathF.Sqrt((NormKernels.SumSquaredCentered(xb, mean) * inv) + eps);
+            double meanWide = NormKernels.SumWide(xb) * inv;
+            float mean = (float)meanWide;
+            float rstd = (float)(1.0 / Math.Sqrt((NormKernels.SumSquaredCenteredWide(xb, meanWide) * inv) + eps));
             st[2 * blk] = mean;
             st[(2 * blk) + 1] = rstd;
             int c0 = (blk % p.Groups) * cg;
@@ -78,8 +81,7 @@ public static partial class Ops
             {
                 int ch = c0 + j;
                 float scale = gs.IsEmpty ? rstd : rstd * gs[ch];
-                float shift = (bs.IsEmpty ? 0f : bs[ch]) - (mean * scale);
-                NormKernels.ScaleShift(xb.Slice(j * sp, sp), scale, shift, ys.Slice((blk * cnt) + (j * sp), sp));
+                NormKernels.CenterScaleShift(xb.Slice(j * sp, sp), mean, scale, bs.IsEmpty ? 0f : bs[ch], ys.Slice((blk * cnt) + (j * sp), sp));
             }
         }
     }

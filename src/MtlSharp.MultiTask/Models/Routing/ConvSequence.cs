@@ -70,6 +70,12 @@ public sealed class ConvSequence : Module<Tensor, Tensor>
     /// <summary>Whether ReLU follows each op.</summary>
     public bool Relu { get; }
 
+    /// <summary>The convolutions, in order (for exporters).</summary>
+    internal IReadOnlyList<Conv2d> Convs => _convs;
+
+    /// <summary>The GroupNorm after each convolution, or null where none (for exporters).</summary>
+    internal IReadOnlyList<GroupNorm?> Norms => _norms;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {

@@ -33,6 +33,9 @@ public sealed class ModuleComponents : Module, IComponentStack
     /// <inheritdoc />
     public int Count => _components.Length;
 
+    /// <summary>The components, in order (for exporters).</summary>
+    internal IReadOnlyList<Module<Tensor, Tensor>> Modules => _components;
+
     /// <inheritdoc />
     public StackedOutput Forward(Tensor x, ReadOnlySpan<int> components)
     {

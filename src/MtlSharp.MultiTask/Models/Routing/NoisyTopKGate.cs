@@ -47,6 +47,12 @@ public sealed class NoisyTopKGate : Module
     /// <summary>Components kept per example.</summary>
     public int K { get; }
 
+    /// <summary>W_g [C, D] (for exporters).</summary>
+    internal Parameter Weight => _weight;
+
+    /// <summary>The per-task biases [T, C] (for exporters).</summary>
+    internal Parameter TaskBias => _taskBias;
+
     /// <summary>
     /// The gates [N, C] for summaries <paramref name="summary"/> [N, D] of task <paramref name="task"/>: k non-zero
     /// softmax weights per row; noisy when <paramref name="training"/> (noise drawn from <paramref name="rng"/>).

@@ -22,6 +22,9 @@ public sealed class NormStage : Module<Tensor, Tensor>
     /// <summary>Whether ReLU follows the norm.</summary>
     public bool Relu { get; }
 
+    /// <summary>The norm (for exporters).</summary>
+    internal GroupNorm Norm => _norm;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {

@@ -43,6 +43,9 @@ public sealed class PerExampleRoutedLayer : Module, IRoutedStage
     /// <summary>Number of components.</summary>
     public int Count => _components.Count;
 
+    /// <summary>The components (for exporters).</summary>
+    internal IComponentStack Components => _components;
+
     /// <summary>The gates [N, C] of the latest training forward pass (for the balancing loss), then cleared by <see cref="TakeGates"/>.</summary>
     internal Tensor? TakeGates()
     {
