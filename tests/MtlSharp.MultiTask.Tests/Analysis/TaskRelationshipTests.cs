@@ -50,6 +50,27 @@ public sealed class TaskRelationshipTests
     }
 
     [Fact]
+    public void ARunCancelledAndResumedMeasuresExactlyLikeTheUninterruptedRun()
+    {
+        using var a = new Training.TempFolder();
+        using var b = new Training.TempFolder();
+        var relationships = new RelationshipOptions { GradientEvery = 3, AffinityEvery = 4 };
+        var whole = ExperimentRunner.Run(Plan(2), new RunOptions { OutputDirectory = a.Path, CheckpointEverySteps = 40, Relationships = relationships });
+        using (var cts = new CancellationTokenSource())
+        {
+            ExperimentRunner.Run(Plan(2), new RunOptions { OutputDirectory = b.Path, CheckpointEverySteps = 40, Relationships = relationships, Progress = new CancelAt(cts, 100) }, cts.Token);
+        }
+
+        var resumed = ExperimentRunner.Run(Plan(2), new RunOptions { OutputDirectory = b.Path, CheckpointEverySteps = 40, Relationships = relationships, Resume = true });
+        Assert.Equal(whole.TaskAffinity, resumed.TaskAffinity);
+        Assert.Equal(whole.GradientCurves.Select(c => c.Y), resumed.GradientCurves.Select(c => c.Y));
+        Assert.Equal(whole.Relationships.Select(m => m.Values), resumed.Relationships.Select(m => m.Values));
+        Assert.Equal(
+            File.ReadAllLines(Path.Combine(a.Path, ExperimentRunner.MetricsFile)).Where(l => l.Contains("\"gradients\"", StringComparison.Ordinal)),
+            File.ReadAllLines(Path.Combine(b.Path, ExperimentRunner.MetricsFile)).Where(l => l.Contains("\"gradients\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void TheLookaheadAgreesWithTheGradientsToFirstOrder()
     {
         // Z_{i→j} · L_j / η → g_i · g_j as η → 0: the forward lookahead and the backward gradients must agree.
@@ -69,6 +90,17 @@ public sealed class TaskRelationshipTests
     }
 
     private static string Describe(double[][] m) => string.Join(" | ", m.Select(r => string.Join(" ", r.Select(v => v.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))));
+
+    private sealed class CancelAt(CancellationTokenSource cts, long updates) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.Update >= updates)
+            {
+                cts.Cancel();
+            }
+        }
+    }
 
     private sealed class FirstOrderProbe : TrainingCallback, IStepProbe
     {
