@@ -38,7 +38,6 @@ public sealed class GroupingRecoveryTests
             found.Add(string.Join(" ", study.Grouping.Networks.Select(nw => "{" + string.Join(",", nw.Serves) + "}")));
         }
 
-        Console.WriteLine($"{method}: {recovered} of 5 seeds: {string.Join(" | ", found)}");
         Assert.True(recovered >= 4, $"{method}: {recovered} of 5 seeds; groupings {string.Join(" | ", found)}");
     }
 }

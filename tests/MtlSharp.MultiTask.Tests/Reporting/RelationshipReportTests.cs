@@ -34,10 +34,11 @@ public sealed class RelationshipReportTests
         Assert.DoesNotContain(Nasty, html, StringComparison.Ordinal);
         var svgs = HtmlReportWriterTests.ParseSvgs(html);
         string Kind(XElement e) => (string?)e.Attribute("data-kind") ?? "";
-        Assert.Single(svgs, s => Kind(s) == "gradient-cosine" && s.Descendants().Any(d => d.Name.LocalName == "path"));
-        Assert.Single(svgs, s => Kind(s) == "gradient-conflict");
-        Assert.Single(svgs, s => Kind(s) == "gradient-magnitude");
-        Assert.Single(svgs, s => Kind(s) == "affinity");
+        Assert.Equal(
+            ["gradient-cosine", "gradient-conflict", "gradient-magnitude", "gradient-cosine-matrix", "affinity"],
+            svgs.Select(Kind).Where(k => k.StartsWith("gradient", StringComparison.Ordinal) || k == "affinity"));
+        Assert.All(svgs.Where(s => Kind(s).StartsWith("gradient-c", StringComparison.Ordinal) && Kind(s) != "gradient-cosine-matrix"),
+            s => Assert.Equal(4, s.Descendants().Count(d => d.Name.LocalName == "path" && ((string?)d.Attribute("fill")) == "none")));   // a line per layer (3) and the plot frame
 
         // The report's JSON keeps the new fields.
         var back = RunReportJson.Deserialize(RunReportJson.Serialize(report));

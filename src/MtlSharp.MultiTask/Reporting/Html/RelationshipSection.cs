@@ -60,7 +60,7 @@ internal static class RelationshipSection
                         if (double.IsFinite(v)) max = Math.Max(max, Math.Abs(v));
                 var map = new SvgHeatmap
                 {
-                    Kind = affinity ? "affinity" : "gradient-cosine", Title = m.Name, RowLabels = m.RowLabels, ColumnLabels = m.ColumnLabels,
+                    Kind = affinity ? "affinity" : "gradient-cosine-matrix", Title = m.Name, RowLabels = m.RowLabels, ColumnLabels = m.ColumnLabels,
                     Values = m.Values, Diverging = true, Domain = affinity ? (-Math.Max(max, 1e-12), Math.Max(max, 1e-12)) : (-1, 1),
                     ShowValues = m.Values.Length <= 10,
                 };

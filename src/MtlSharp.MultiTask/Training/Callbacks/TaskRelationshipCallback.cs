@@ -279,6 +279,7 @@ public sealed class TaskRelationshipCallback : TrainingCallback, IStepProbe
     public override void SaveState(StateBag bag)
     {
         ArgumentNullException.ThrowIfNull(bag);
+        bag.SetString("layers", string.Join("\n", _layerNames));
         bag.SetDoubles("x", _x);
         bag.SetDoubles("y", _y.SelectMany(p => p).ToArray());
         for (int p = 0; p < _options.Phases; p++)
@@ -294,6 +295,9 @@ public sealed class TaskRelationshipCallback : TrainingCallback, IStepProbe
     public override void LoadState(StateBag bag)
     {
         ArgumentNullException.ThrowIfNull(bag);
+        string layers = bag.GetString("layers");
+        _layerNames = layers.Length == 0 ? [] : layers.Split('\n');
+        _layers = null;
         _x.Clear();
         _x.AddRange(bag.GetDoubles("x"));
         double[] y = bag.GetDoubles("y");
