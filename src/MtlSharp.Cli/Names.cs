@@ -31,6 +31,14 @@ internal static class Names
 
     public static readonly IReadOnlyDictionary<string, LossWeightingKind> Weightings = ConfigNames.Weightings;
 
+    public static readonly IReadOnlyDictionary<string, MtlSharp.MultiTask.Analysis.Grouping.GroupingMethod> GroupingMethods =
+        new Dictionary<string, MtlSharp.MultiTask.Analysis.Grouping.GroupingMethod>(StringComparer.Ordinal)
+        {
+            ["standley"] = MtlSharp.MultiTask.Analysis.Grouping.GroupingMethod.Standley,
+            ["tag"] = MtlSharp.MultiTask.Analysis.Grouping.GroupingMethod.Tag,
+            ["gumbel"] = MtlSharp.MultiTask.Analysis.Grouping.GroupingMethod.Gumbel,
+        };
+
     /// <summary>Every preset name, routed presets first.</summary>
     public static IEnumerable<string> AllPresets => RoutedPresets.Keys.Concat(TaggingPresets.Keys);
 

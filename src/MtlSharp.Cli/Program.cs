@@ -19,6 +19,7 @@ public static class Program
             ListCommand.Create(),
             ConfigCommand.Create(),
             PredictCommand.Create(),
+            GroupCommand.Create(),
         };
         return Cluster.Stop(Run(root, args));
     }

@@ -39,7 +39,34 @@ internal sealed class RunOptionSet
     /// <summary>--gradients.</summary>
     public Option<string?> Gradients { get; } = new("--gradients") { Description = "Where the aggregator's per-task gradients are taken: parameters (default: the shared parameters) or representation (the shared representation every head reads; with --aggregator mgda this is MGDA-UB; needs a shared-bottom model and tasks over the same rows)." };
 
-    private Option[] Shared => [Scale, Budget, CheckpointEvery, CheckpointSeconds, NoTensorBoard, Sampler, SamplingTemperature, Aggregator, Weighting, Gradients, .. Tagging.All];
+    /// <summary>--affinity-stats.</summary>
+    public Option<long> AffinityStats { get; } = new("--affinity-stats") { Description = "Every N updates, measure the per-task gradients of the shared parameters: per shared layer the pairwise cosine, the fraction of conflicting pairs and the magnitude similarity (report, metrics.jsonl, TensorBoard), and a task × task cosine matrix per third of training; needs a sampler that puts several tasks in an update (--sampler all).", DefaultValueFactory = _ => 0 };
+
+    /// <summary>--affinity.</summary>
+    public Option<long> Affinity { get; } = new("--affinity") { Description = "Every N updates, TAG's lookahead inter-task affinity Z(i→j) = 1 − L_j(after an SGD step of the shared parameters on task i's gradient) / L_j(before), on the update's batch; averaged into a task × task matrix in the report (needs --sampler all).", DefaultValueFactory = _ => 0 };
+
+    /// <summary>--affinity-lr.</summary>
+    public Option<float?> AffinityLearningRate { get; } = new("--affinity-lr") { Description = "Step size of the lookahead (default: the optimizer's current learning rate)." };
+
+    private Option[] Shared => [Scale, Budget, CheckpointEvery, CheckpointSeconds, NoTensorBoard, Sampler, SamplingTemperature, Aggregator, Weighting, Gradients, AffinityStats, Affinity, AffinityLearningRate, .. Tagging.All];
+
+    /// <summary>The relationship measurements asked for (null: none).</summary>
+    public MtlSharp.MultiTask.Training.Callbacks.RelationshipOptions? Relationships(ParseResult r)
+    {
+        long stats = r.GetValue(AffinityStats), affinity = r.GetValue(Affinity);
+        float? lr = r.GetValue(AffinityLearningRate);
+        if (stats < 0 || affinity < 0)
+        {
+            throw new UsageException("--affinity-stats and --affinity take a number of updates (0 or more)");
+        }
+
+        if (lr is { } l && !(l > 0 && float.IsFinite(l)))
+        {
+            throw new UsageException($"--affinity-lr must be a positive number, got {l.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        return stats == 0 && affinity == 0 ? null : new() { GradientEvery = stats, AffinityEvery = affinity, AffinityLearningRate = lr };
+    }
 
     public void AddTo(Command command)
     {

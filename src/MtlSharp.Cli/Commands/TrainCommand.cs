@@ -409,6 +409,7 @@ internal sealed class TrainCommand
             Config = config,
             Progress = progress,
             GradientReducer = reducer,
+            Relationships = Run.Relationships(r),
         }, cancel.Token);
         if (root)
         {

@@ -27,8 +27,12 @@ namespace MtlSharp.MultiTask.Configuration;
 /// </remarks>
 public static class ConfigRunBuilder
 {
-    /// <summary>Builds the run of <paramref name="config"/> for <paramref name="seed"/>; <paramref name="scale"/> multiplies its length.</summary>
-    public static RunPlan Build(RunConfig config, int seed, double scale = 1.0)
+    /// <summary>
+    /// Builds the run of <paramref name="config"/> for <paramref name="seed"/>; <paramref name="scale"/> multiplies its
+    /// length. <paramref name="taskSubset"/> (indices into the configuration's tasks, ascending) trains a network on
+    /// those tasks alone, with the same data as the whole configuration's (task grouping); null trains every task.
+    /// </summary>
+    public static RunPlan Build(RunConfig config, int seed, double scale = 1.0, IReadOnlyList<int>? taskSubset = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         if (!(scale > 0) || double.IsInfinity(scale))
@@ -36,12 +40,25 @@ public static class ConfigRunBuilder
             throw new ArgumentException($"--scale must be a positive number, got {scale.ToString(CultureInfo.InvariantCulture)}.");
         }
 
+        if (taskSubset is not null)
+        {
+            if (taskSubset.Count == 0 || taskSubset.Any(t => (uint)t >= (uint)config.Tasks.Count) || taskSubset.Zip(taskSubset.Skip(1)).Any(p => p.First >= p.Second))
+            {
+                throw new ArgumentException($"A task subset must list distinct task indices below {config.Tasks.Count} in ascending order.");
+            }
+
+            if (config.Model is TaggerModelSpec or SentenceModelSpec)
+            {
+                throw new ArgumentException("Training a subset of the tasks is available for routed and expert models; a tagger's or sentence model's tasks are its configuration's.");
+            }
+        }
+
         return config.Model switch
         {
             TaggerModelSpec tagger => Tagger(config, tagger, seed, scale),
             SentenceModelSpec sentence => SentenceExperiments.Build(config, sentence, seed, scale),
-            RoutedModelSpec routed => Routed(config, routed, seed, scale),
-            ExpertModelSpec experts => Experts(config, experts, seed, scale),
+            RoutedModelSpec routed => Routed(config, routed, seed, scale, taskSubset),
+            ExpertModelSpec experts => Experts(config, experts, seed, scale, taskSubset),
             _ => throw new ArgumentException("Unknown model type."),
         };
     }
@@ -113,18 +130,18 @@ public static class ConfigRunBuilder
         _ => Data.Text.ConllUColumns.DeprelBase,
     };
 
-    private static RunPlan Routed(RunConfig c, RoutedModelSpec m, int seed, double scale)
+    private static RunPlan Routed(RunConfig c, RoutedModelSpec m, int seed, double scale, IReadOnlyList<int>? subset)
     {
-        var run = FlatRun.Load(c, seed, scale, m);
+        var run = FlatRun.Load(c, seed, scale, m, subset);
         var network = Network(m, run.Tasks.Select(t => t.Name).ToArray(), run.Tasks.Select(t => t.Outputs).ToArray(), run.InputShape, run.Csv, run.InitRng);
         var plan = GumbelExperiments.Plan(c.Name, c.Method, run.Settings, network, run.Tasks, run.Schedule, run.TrainSeed, run.SharedRows);
         return run.Describe(c, plan);
     }
 
-    private static RunPlan Experts(RunConfig c, ExpertModelSpec m, int seed, double scale)
+    private static RunPlan Experts(RunConfig c, ExpertModelSpec m, int seed, double scale, IReadOnlyList<int>? subset)
     {
         // Gates are ordinary weights, trained with optimizer.learningRate (routerLearningRate does not apply).
-        var run = FlatRun.Load(c, seed, scale, null);
+        var run = FlatRun.Load(c, seed, scale, null, subset);
         string[] names = run.Tasks.Select(t => t.Name).ToArray();
         var network = ExpertNetwork(m, run.Tasks.Select(t => t.Outputs).ToArray(), run.InputShape, run.Csv, run.InitRng);
         var model = new ExpertModel(network, names);
@@ -213,7 +230,7 @@ public static class ConfigRunBuilder
     private sealed record FlatRun(IReadOnlyList<TaskData> Tasks, int[] InputShape, bool SharedRows, CsvTaskSet? Csv, Rng InitRng, ulong TrainSeed, RoutedSchedule Schedule, ExperimentSettings Settings)
     {
         /// <summary>Loads the data and resolves the schedule; <paramref name="routed"/> supplies budget, temperature and combine mode.</summary>
-        public static FlatRun Load(RunConfig c, int seed, double scale, RoutedModelSpec? routed)
+        public static FlatRun Load(RunConfig c, int seed, double scale, RoutedModelSpec? routed, IReadOnlyList<int>? subset)
         {
             var root = new Rng((ulong)seed);
             var initRng = root.Split();
@@ -249,6 +266,12 @@ public static class ConfigRunBuilder
                     throw new ArgumentException($"A {(routed is null ? "mixture-of-experts" : "routed")} model needs synthetic, idx-images, omniglot, multi-mnist or csv data.");
             }
 
+            if (subset is not null)
+            {
+                // The data is made (and drawn) for every task, so each subset trains on exactly the same examples.
+                tasks = [.. subset.Select(t => tasks[t])];
+            }
+
             int batch = c.Schedule.BatchSize ?? 64;
             long rounds;
             long evaluateEvery;
@@ -274,7 +297,11 @@ public static class ConfigRunBuilder
                 evaluateEvery = c.Schedule.Evaluations is > 0 ? Math.Max(1, rounds / c.Schedule.Evaluations.Value) : 0;
             }
 
-            int? select = c.Stopping.Select is { } sel ? c.Tasks.Select(t => t.Name).ToList().IndexOf(sel) : null;
+            int? select = c.Stopping.Select is { } sel ? tasks.Select(t => t.Name).ToList().IndexOf(sel) : null;
+            if (select < 0)
+            {
+                select = null;   // a subset without the selecting task selects on the mean
+            }
             float lr = c.Optimizer.LearningRate ?? 1e-3f;
             var schedule = new RoutedSchedule
             {
@@ -341,7 +368,7 @@ public static class ConfigRunBuilder
                 configuration["testRows"] = Tasks[0].Test.Count.ToString(ci);
             }
 
-            return plan with { Configuration = configuration, Tabular = Csv };
+            return plan with { Configuration = configuration, Tabular = Csv is { } set && set.Tasks.Count == Tasks.Count ? set : null };
         }
     }
 

@@ -36,6 +36,15 @@ public static class ExperimentRunner
         return report with { Matrices = [.. report.Matrices, matrix] };
     }
 
+    /// <summary>The relationship measurements of the run, if any, in its report.</summary>
+    private static RunReport WithRelationships(TaskRelationshipCallback? relationships, RunReport report) =>
+        relationships is null ? report : report with
+        {
+            GradientCurves = relationships.Curves(),
+            Relationships = relationships.Matrices(),
+            TaskAffinity = relationships.Affinity(),
+        };
+
     /// <summary>Whether <paramref name="runDirectory"/> holds a finished run.</summary>
     public static bool IsComplete(string runDirectory) => File.Exists(Path.Combine(runDirectory, CompleteFile));
 
@@ -50,14 +59,36 @@ public static class ExperimentRunner
         string? dir = options.OutputDirectory;
         var extra = new List<ITrainingCallback>();
         bool writes = options.GradientReducer is not { Rank: > 0 };   // data parallelism: rank 0 alone writes
+        if (options.Relationships is { Any: true } && plan.Options.Sampler.OneTaskPerStep)
+        {
+            throw new ArgumentException($"Gradient statistics and task affinity compare the tasks of one update, but the sampler '{plan.Options.Sampler.Name}' puts one task in each; use a sampler that draws every task per update (--sampler all).");
+        }
+
+        var relationships = options.Relationships is { Any: true } ro ? new TaskRelationshipCallback(plan.Data.Tasks.Select(t => t.Name).ToArray(), ro) : null;
+        if (relationships is not null)
+        {
+            extra.Add(relationships);
+        }
+
         if (dir is not null && writes)
         {
             CheckWritable(dir);
             extra.Add(new CheckpointCallback(Path.Combine(dir, "checkpoints"), options.Tags, options.Config, options.CheckpointEverySteps, options.CheckpointEverySeconds));
-            extra.Add(new MetricsLogCallback(Path.Combine(dir, MetricsFile), plan.LossCurves));
+            var log = new MetricsLogCallback(Path.Combine(dir, MetricsFile), plan.LossCurves);
+            extra.Add(log);
+            if (relationships is not null)
+            {
+                relationships.Measured += (step, values) => log.WriteValues(step, "gradients", values);
+            }
+
             if (options.TensorBoard)
             {
-                extra.Add(new TensorBoardCallback(Path.Combine(dir, "tensorboard"), plan.LossCurves));
+                var tb = new TensorBoardCallback(Path.Combine(dir, "tensorboard"), plan.LossCurves);
+                extra.Add(tb);
+                if (relationships is not null)
+                {
+                    relationships.Measured += (step, values) => tb.AddScalars(step, values.Select(v => ("gradients/" + v.Name, v.Value)).ToArray());
+                }
             }
         }
 
@@ -77,7 +108,7 @@ public static class ExperimentRunner
             env["processes"] = reducer.Size.ToString(System.Globalization.CultureInfo.InvariantCulture);   // data-parallel: MPI ranks
         }
 
-        var reporter = new ReportCallback(writes ? dir : null, outcome => WithSamplerDecisions(plan, plan.BuildReport(outcome)), env);
+        var reporter = new ReportCallback(writes ? dir : null, outcome => WithRelationships(relationships, WithSamplerDecisions(plan, plan.BuildReport(outcome))), env);
         extra.Add(reporter);
         var trainer = plan.CreateTrainer(extra, options.GradientReducer);
         try

@@ -34,6 +34,12 @@ public sealed record RunOptions
     public int ProgressEvery { get; init; } = 50;
 
     /// <summary>
+    /// Task-relationship measurements during training (gradient statistics of the shared layers, TAG lookahead
+    /// affinity); null measures nothing. Results go to the report, the metrics log and TensorBoard.
+    /// </summary>
+    public Training.Callbacks.RelationshipOptions? Relationships { get; init; }
+
+    /// <summary>
     /// Data-parallel training across processes (null: one process). Every process trains the same run; rank 0 alone
     /// writes the output folder (checkpoints, logs, reports) and reports progress; on resume every process loads the
     /// same checkpoint from <see cref="OutputDirectory"/>.

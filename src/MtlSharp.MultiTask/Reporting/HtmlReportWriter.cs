@@ -9,7 +9,8 @@ namespace MtlSharp.MultiTask.Reporting;
 /// only, no scripts, fonts or images from anywhere (a Content-Security-Policy forbids fetching anything). Sections:
 /// header (preset, method, seed, key numbers, environment), results table and clusters, training-loss curves,
 /// metric curves, allocation probabilities over training (paper Fig. 8), final allocation matrices (paper Fig. 2),
-/// task similarity, and learned matrices (sluice α/β). Sections without data are omitted. All text is escaped;
+/// task similarity, learned matrices (sluice α/β), and task relationships (gradient-conflict curves, gradient-cosine and
+/// lookahead-affinity heatmaps). Sections without data are omitted. All text is escaped;
 /// each chart is an XML-valid <c>&lt;svg class="chart" data-kind="…"&gt;</c>.
 /// </summary>
 public static class HtmlReportWriter
@@ -29,6 +30,7 @@ public static class HtmlReportWriter
         if (report.Allocation is { Count: > 0 }) toc.Add(("allocation", "Final allocation"));
         if (report.TaskSimilarity is { Length: > 0 }) toc.Add(("similarity", "Task similarity"));
         if (report.Matrices.Count > 0) toc.Add(("matrices", "Learned matrices"));
+        if (report.GradientCurves.Count > 0 || report.Relationships.Count > 0) toc.Add(("relationships", "Task relationships"));
 
         var sb = new StringBuilder(256 * 1024);
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -44,6 +46,7 @@ public static class HtmlReportWriter
         AllocationSection.AppendFinal(sb, report);
         MatrixSection.AppendSimilarity(sb, report);
         MatrixSection.AppendMatrices(sb, report);
+        RelationshipSection.Append(sb, report, options);
         sb.Append("</main></body></html>\n");
         return sb.ToString();
     }

@@ -55,6 +55,18 @@ public sealed record RunReport
     /// <summary>Other learned matrices worth a picture (sluice α per layer, β per task…).</summary>
     public IReadOnlyList<NamedMatrix> Matrices { get; init; } = [];
 
+    /// <summary>
+    /// Gradient statistics of the shared layers over training (with <c>--affinity-stats</c>): curves named
+    /// "cosine · LAYER", "conflict · LAYER" and "magnitude · LAYER" ("all" for every shared parameter together).
+    /// </summary>
+    public IReadOnlyList<Curve> GradientCurves { get; init; } = [];
+
+    /// <summary>Task × task relationship matrices: gradient cosine per phase of training, lookahead affinity per phase and over the run.</summary>
+    public IReadOnlyList<NamedMatrix> Relationships { get; init; } = [];
+
+    /// <summary>TAG's lookahead affinity Z[i][j] (a step on task i's gradient onto task j's loss) averaged over the run (with <c>--affinity</c>).</summary>
+    public double[][]? TaskAffinity { get; init; }
+
     /// <summary>Threads, machine, versions, and the resolved configuration, as display strings.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }

@@ -27,6 +27,7 @@ namespace MtlSharp.MultiTask.Training;
 public sealed class Trainer
 {
     private readonly ITrainingCallback[] _callbacks;
+    private readonly IStepProbe[] _probes;
     private readonly KeepBestCallback? _keepBest;
     private readonly ILossWeighting _weighting;
     private readonly Parameter[] _allParameters;
@@ -131,8 +132,13 @@ public sealed class Trainer
         }
 
         _callbacks = [.. list];
+        _probes = [.. list.OfType<IStepProbe>()];
         _run = new TrainingRun(this);
         _parallel = options.GradientReducer is { } reducer ? new DataParallelStep(reducer, model.Module.Parameters(), options) : null;
+        if (_parallel is not null && _probes.Length > 0)
+        {
+            throw new ArgumentException("Gradient statistics and task affinity are measured in one process; they are not available under data parallelism.", nameof(callbacks));
+        }
     }
 
     /// <summary>The model.</summary>
@@ -417,6 +423,14 @@ public sealed class Trainer
         var ctx = new ForwardContext(step, true, Options.Noise, Options.Temperature.At(step));
         batch = _parallel?.Share(batch) ?? batch;   // data parallelism: this process's rows
         var terms = ComputeTerms(batch, ctx, step);
+        foreach (var probe in _probes)
+        {
+            if (terms.Count > 0 && probe.Probes(step))
+            {
+                probe.Probe(CreateProbe(batch, ctx, terms, step));
+            }
+        }
+
         foreach (var opt in Options.Optimizers)
         {
             opt.ZeroGrad();
@@ -457,6 +471,90 @@ public sealed class Trainer
 
         (_weighting as IStepAwareWeighting)?.OnStep(terms.Tasks, terms.Values, step);
         return new StepResult(step + 1, terms.Tasks, terms.Values);
+    }
+
+    /// <summary>
+    /// The view of this update that probes get: the present tasks' losses, their gradients of the shared parameters
+    /// (one <see cref="Autograd.Grad"/> per task over the update's graph; no parameter's gradient is touched), and
+    /// lookahead losses (shared parameters moved, a forward pass without gradients on the same batch with a noise
+    /// stream of its own — the same for every call of this update — then restored bit for bit).
+    /// </summary>
+    private StepProbe CreateProbe(MultiTaskBatch batch, ForwardContext ctx, Terms terms, long step)
+    {
+        int count = terms.Count;
+        int[] tasks = terms.PresentTasks[..count];
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = terms.Losses[i].Span[0];
+        }
+
+        var losses = terms.Losses[..count];
+        var shared = Model.SharedParameters.ToArray();
+        var wrt = shared.Select(p => p.Value).ToList();
+        int length = shared.Sum(p => p.Length);
+        float[][] Gradients()
+        {
+            var rows = new float[count][];
+            for (int i = 0; i < count; i++)
+            {
+                rows[i] = new float[length];
+                Autograd.Grad(losses[i], wrt, rows[i]);
+            }
+
+            return rows;
+        }
+
+        ulong noiseSeed = 0x7A6F_1F3D_9B2C_4E51UL ^ (ulong)step;
+        float[] Lookahead(float[]? delta)
+        {
+            var saved = delta is null ? null : new float[length];
+            if (delta is not null)
+            {
+                int at = 0;
+                foreach (var p in shared)
+                {
+                    p.Data.CopyTo(saved.AsSpan(at, p.Length));
+                    System.Numerics.Tensors.TensorPrimitives.Add(p.Data, delta.AsSpan(at, p.Length), p.Data);
+                    at += p.Length;
+                }
+            }
+
+            try
+            {
+                using var noGrad = Autograd.NoGrad();
+                var outputs = Model.Forward(batch, ctx with { Rng = new Rng(noiseSeed) });
+                var result = new float[count];
+                for (int k = 0; k < count; k++)
+                {
+                    result[k] = float.NaN;
+                    for (int i = 0; i < batch.Parts.Count; i++)
+                    {
+                        if (batch.Parts[i].Task == tasks[k] && TaskLoss.Compute(Data.Tasks[tasks[k]], outputs[i], batch.Parts[i].Targets) is { } l)
+                        {
+                            result[k] = l.Loss.Span[0];
+                            break;
+                        }
+                    }
+                }
+
+                return result;
+            }
+            finally
+            {
+                if (saved is not null)
+                {
+                    int at = 0;
+                    foreach (var p in shared)
+                    {
+                        saved.AsSpan(at, p.Length).CopyTo(p.Data);
+                        at += p.Length;
+                    }
+                }
+            }
+        }
+
+        return new StepProbe(step, Options.Optimizers[0].Groups[0].LearningRate, tasks, values, shared, Gradients, Lookahead);
     }
 
     /// <summary>

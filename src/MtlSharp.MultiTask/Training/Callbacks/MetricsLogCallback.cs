@@ -55,6 +55,14 @@ public sealed class MetricsLogCallback : TrainingCallback, IDisposable
         _stream?.Flush();
     }
 
+    /// <summary>Writes a line of other measurements (e.g. <c>kind</c> "gradients") at update <paramref name="step"/>.</summary>
+    public void WriteValues(long step, string kind, IReadOnlyList<(string Name, double Value)> values)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentNullException.ThrowIfNull(values);
+        Write(step, kind, values.Select(v => v.Name).ToArray(), values.Select(v => v.Value).ToArray(), null);
+    }
+
     private void OnWindow(long step, double[] values)
     {
         if (_run is not null)

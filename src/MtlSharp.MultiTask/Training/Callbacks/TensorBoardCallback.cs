@@ -56,6 +56,13 @@ public sealed class TensorBoardCallback : TrainingCallback, IDisposable
     /// <inheritdoc/>
     public override void OnEnd(TrainingRun run) => _writer?.Flush();
 
+    /// <summary>Writes other scalars (e.g. <c>gradients/LAYER/cosine</c>) at update <paramref name="step"/>; non-finite values are skipped.</summary>
+    public void AddScalars(long step, IReadOnlyList<(string Name, double Value)> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        _writer?.AddScalars(step, values.Where(v => double.IsFinite(v.Value)).Select(v => (v.Name, (float)v.Value)).ToList());
+    }
+
     private void OnWindow(long step, double[] losses)
     {
         if (_run is null || _writer is null)

@@ -1,0 +1,14 @@
+namespace MtlSharp.MultiTask.Analysis.Grouping;
+
+/// <summary>Where a task grouping's group scores come from.</summary>
+public enum GroupingMethod
+{
+    /// <summary>Standley et al. 2020: train every single task and every pair (and, within a budget, larger groups); estimate the rest from pairs.</summary>
+    Standley,
+
+    /// <summary>Fifty et al. 2021 (TAG): one run on all tasks measuring the lookahead affinity Z_{i→j}; a task's score in a group is the mean affinity into it.</summary>
+    Tag,
+
+    /// <summary>Gumbel-Matrix (Maziarz et al.): one routed run; a task's score in a group is the mean cosine similarity of its allocation embedding to the other members'.</summary>
+    Gumbel,
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+
+namespace MtlSharp.Cli.Tests;
+
+/// <summary><c>mtl group</c> and the relationship options of <c>mtl train</c>, end to end on small synthetic clusters.</summary>
+[Collection("processes")]
+public sealed class GroupCommandTests
+{
+    private static string Clusters => Path.Combine(Mtl.RepositoryRoot, "docs", "results", "grouping", "synthetic-clusters.json");
+
+    [Fact]
+    public void GroupWritesTheChosenNetworksAndTrainsThem()
+    {
+        using var tmp = new TempFolder();
+        string dir = Path.Combine(tmp.Path, "g");
+        var (code, output) = Mtl.Run("group", "--config", Clusters, "--budget", "3", "--method", "tag", "--scale", "0.02", "--train", "--out", dir);
+        Assert.True(code == 0, output);
+        Assert.Contains("3 network(s) by tag", output, StringComparison.Ordinal);
+        Assert.Contains("mean test: grouping", output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "grouping.json")));
+        var root = json.RootElement;
+        Assert.Equal("tag", root.GetProperty("method").GetString());
+        Assert.Equal(6, root.GetProperty("measured").GetArrayLength());
+        Assert.Equal(6, root.GetProperty("relation").GetArrayLength());
+        Assert.Equal(6, root.GetProperty("networks").EnumerateArray().Sum(n => n.GetProperty("serves").GetArrayLength()));
+        Assert.Contains("data-kind=\"grouping\"", File.ReadAllText(Path.Combine(dir, "grouping.html")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TrainRecordsGradientStatisticsAndAffinity()
+    {
+        using var tmp = new TempFolder();
+        string dir = Path.Combine(tmp.Path, "run");
+        var (code, output) = Mtl.Run("train", "--config", Clusters, "--sampler", "all", "--affinity-stats", "2", "--affinity", "4", "--scale", "0.02", "--out", dir);
+        Assert.True(code == 0, output);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report.json")));
+        Assert.Equal(6, report.RootElement.GetProperty("taskAffinity").GetArrayLength());
+        Assert.True(report.RootElement.GetProperty("gradientCurves").GetArrayLength() >= 6);
+        Assert.Contains("\"kind\":\"gradients\"", File.ReadAllText(Path.Combine(dir, "metrics.jsonl")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--budget 0 --method tag", 2, "--budget")]
+    [InlineData("--budget 2 --method nope", 2, "unknown grouping method 'nope'")]
+    [InlineData("--budget 2 --run-method nope", 2, "unknown method 'nope'")]
+    public void BadGroupArgumentsAreClearErrors(string args, int exit, string expected)
+    {
+        using var tmp = new TempFolder();
+        var (code, output) = Mtl.Run(["group", "--config", Clusters, .. args.Split(' '), "--out", Path.Combine(tmp.Path, "g")]);
+        Assert.Equal(exit, code);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AffinityWithOneTaskPerUpdateIsAClearError()
+    {
+        using var tmp = new TempFolder();
+        var (code, output) = Mtl.Run("train", "--config", Clusters, "--affinity", "3", "--scale", "0.01", "--out", Path.Combine(tmp.Path, "run"));
+        Assert.Equal(1, code);
+        Assert.Contains("--sampler all", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+}
