@@ -18,8 +18,10 @@ namespace MtlSharp.MultiTask.Training;
 /// <item>regularisers are scaled by 1/R (exact for regularisers of the parameters alone);</item>
 /// <item>after the backward pass the gradients of the model's parameters (and an aggregator's per-task gradient rows)
 /// are summed over the processes in one all-reduce, over the union of the parameters that have a gradient anywhere;</item>
-/// <item>the forward pass's random stream is set to rank 0's after every step (the same on every process whenever the
-/// noise does not depend on the rows — Gumbel samples — and kept in step when it does — dropout).</item>
+/// <item>noise drawn per row (dropout masks, noisy gates) is drawn for the whole batch from the shared stream and each
+/// process keeps its rows' (the share's <see cref="RowShare"/> travels with its <see cref="TensorInput"/>), so the
+/// processes together use the noise of one process with the whole batch and their streams advance alike; the stream
+/// is also set to rank 0's after every step.</item>
 /// </list>
 /// </summary>
 internal sealed class DataParallelStep
@@ -77,7 +79,7 @@ internal sealed class DataParallelStep
             var (start, count) = Range(rows);
             if (!_inputs.TryGetValue(part.Input, out var mine))
             {
-                mine = new TensorInput(SliceRows(dense.Value, start, count));
+                mine = new TensorInput(SliceRows(dense.Value, start, count), new RowShare(start, count, rows));
                 _inputs[part.Input] = mine;
             }
 

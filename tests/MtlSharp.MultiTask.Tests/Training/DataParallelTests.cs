@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Strategies.Aggregation;
@@ -19,14 +21,17 @@ namespace MtlSharp.MultiTask.Tests.Training;
 public sealed class DataParallelTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void TwoSharesOfABatchGiveTheWholeBatchUpdate(bool aggregate)
+    [InlineData(false, 0f)]
+    [InlineData(true, 0f)]
+    [InlineData(false, 0.5f)]
+    [InlineData(true, 0.5f)]
+    public void TwoSharesOfABatchGiveTheWholeBatchUpdate(bool aggregate, float dropout)
     {
-        var single = Build(aggregate, null);
+        // With dropout, each share's rows get the masks that one process draws for them from the whole batch's.
+        var single = Build(aggregate, null, dropout);
         var pair = new PairReducer();
-        var rank0 = Build(aggregate, pair.Rank(0));
-        var rank1 = Build(aggregate, pair.Rank(1));
+        var rank0 = Build(aggregate, pair.Rank(0), dropout);
+        var rank1 = Build(aggregate, pair.Rank(1), dropout);
         for (int step = 0; step < 3; step++)
         {
             var batch = HalfLabelled(single.Data.Next([0, 1]));
@@ -60,7 +65,7 @@ public sealed class DataParallelTests
         }
 
         // The whole batch moved the parameters (a test that nothing changed would pass trivially).
-        var fresh = Build(aggregate, null).Parameters;
+        var fresh = Build(aggregate, null, dropout).Parameters;
         Assert.Contains(Enumerable.Range(0, p.Count), i => !p[i].Data.SequenceEqual(fresh[i].Data));
     }
 
@@ -79,9 +84,15 @@ public sealed class DataParallelTests
         Assert.Contains("Representation gradients", e.Message, StringComparison.Ordinal);
     }
 
-    private static (Trainer Trainer, ITrainingData Data, IReadOnlyList<Parameter> Parameters) Build(bool aggregate, IGradientReducer? reducer)
+    private static (Trainer Trainer, ITrainingData Data, IReadOnlyList<Parameter> Parameters) Build(bool aggregate, IGradientReducer? reducer, float dropout = 0f)
     {
-        var plan = GumbelExperiments.Build(PresetId.SyntheticTransfer, RoutingMethod.SharedBottom, TrainerTests.Small(7, 0.05));
+        // synthetic-transfer's shared bottom (TrainerTests.Small's sizes), with dropout before the heads when asked.
+        var patch = new JsonObject
+        {
+            ["data"] = new JsonObject { ["train"] = 4000, ["test"] = 1000 },
+            ["model"] = new JsonObject { ["dropout"] = dropout },
+        };
+        var plan = ConfigRunBuilder.Build(BuiltInConfigs.Load("synthetic-transfer").ResolveWithoutFiles("shared-bottom", patch), 7, 0.05);
         var all = plan.Model.Module.Parameters();
         var options = plan.Options with
         {
