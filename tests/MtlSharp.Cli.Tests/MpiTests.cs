@@ -116,6 +116,33 @@ public sealed class MpiTests
         Assert.Equal(ra.RootElement.GetProperty("meanTest").GetDouble(), rb.RootElement.GetProperty("meanTest").GetDouble(), 1e-3);
     }
 
+    [MpiFact(Dataset = "yeast")]
+    public void RepresentationGradientsAreGatheredOverProcessesBeforeTheAggregator()
+    {
+        // MGDA-UB: each process has its rows' gradients with respect to the shared representation; they are gathered
+        // into the whole batch's matrix, aggregated alike everywhere, and each process back-propagates its rows' part.
+        using var tmp = new TempFolder();
+        string one = Path.Combine(tmp.Path, "one"), two = Path.Combine(tmp.Path, "two");
+        string[] run = ["train", "--preset", "yeast", "--method", "shared-bottom", "--aggregator", "mgda", "--gradients", "representation",
+            "--data", EwtFactAttribute.DatasetsDir, "--scale", "0.05", "--threads", "1", "--no-tensorboard"];
+        var (code, output) = Mtl.Run([.. run, "--out", one]);
+        Assert.True(code == 0, output);
+        (code, output) = MpiRun.Run(2, [.. run, "--out", two]);
+        Assert.True(code == 0, output);
+        var a = Losses(one);
+        var b = Losses(two);
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++)
+        {
+            // Measured: 1.2e-7 relative at most over the 756 logged losses of 54 updates.
+            Assert.True(double.IsNaN(a[i]) ? double.IsNaN(b[i]) : Math.Abs(a[i] - b[i]) <= (1e-4 * Math.Abs(a[i])) + 1e-6, $"loss {i}: {a[i]} with one process, {b[i]} with two");
+        }
+
+        using var ra = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(one, "report.json")));
+        using var rb = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(two, "report.json")));
+        Assert.Equal(ra.RootElement.GetProperty("meanTest").GetDouble(), rb.RootElement.GetProperty("meanTest").GetDouble(), 1e-4);
+    }
+
     [MpiFact]
     public void ASweepSharesItsRunsOverTheProcessesAndRankZeroWritesTheTable()
     {

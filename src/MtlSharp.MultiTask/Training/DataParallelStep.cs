@@ -17,7 +17,9 @@ namespace MtlSharp.MultiTask.Training;
 /// the same numbers on every process (strategy parameters then get the same gradient everywhere and are not summed);</item>
 /// <item>regularisers are scaled by 1/R (exact for regularisers of the parameters alone);</item>
 /// <item>after the backward pass the gradients of the model's parameters (and an aggregator's per-task gradient rows)
-/// are summed over the processes in one all-reduce, over the union of the parameters that have a gradient anywhere;</item>
+/// are summed over the processes in one all-reduce, over the union of the parameters that have a gradient anywhere;
+/// representation gradients (per row) are gathered instead: every process aggregates the whole batch's matrix and
+/// back-propagates its rows' part of the direction;</item>
 /// <item>noise drawn per row (dropout masks, noisy gates) is drawn for the whole batch from the shared stream and each
 /// process keeps its rows' (the share's <see cref="RowShare"/> travels with its <see cref="TensorInput"/>), so the
 /// processes together use the noise of one process with the whole batch and their streams advance alike; the stream
@@ -35,6 +37,10 @@ internal sealed class DataParallelStep
     private byte[] _mine = [];
     private byte[] _all = [];
     private float[] _mask = [];
+    private int[] _counts = [];
+    private float[] _send = [];
+    private float[] _gathered = [];
+    private GradientMatrix? _whole;
 
     public DataParallelStep(IGradientReducer reducer, IEnumerable<Parameter> modelParameters, TrainerOptions options)
     {
@@ -45,11 +51,10 @@ internal sealed class DataParallelStep
             throw new ArgumentException($"Rank {reducer.Rank} of {reducer.Size} processes.", nameof(reducer));
         }
 
-        if (options.GradientSpace == GradientSpace.Representation)
-        {
-            throw new NotSupportedException("Representation gradients (--gradients representation) are not supported under data parallelism yet: each process holds the representation of its own rows only; use parameter gradients.");
-        }
     }
+
+    /// <summary>The rows of the first part of the latest batch (the whole batch, before sharing).</summary>
+    public int BatchRows { get; private set; }
 
     /// <summary>This process's share of <paramref name="batch"/>; remembers each part's fraction of labelled rows.</summary>
     public MultiTaskBatch Share(MultiTaskBatch batch)
@@ -62,6 +67,7 @@ internal sealed class DataParallelStep
         }
 
         var parts = new TaskBatch[batch.Parts.Count];
+        BatchRows = batch.Parts[0].Input is TensorInput first ? first.Value.Shape[0] : 0;
         for (int i = 0; i < parts.Length; i++)
         {
             var part = batch.Parts[i];
@@ -94,10 +100,12 @@ internal sealed class DataParallelStep
     }
 
     /// <summary>Rows [start, start + count) of <paramref name="rows"/> that this process computes.</summary>
-    public (int Start, int Count) Range(int rows)
+    public (int Start, int Count) Range(int rows) => Range(rows, _reducer.Rank);
+
+    private (int Start, int Count) Range(int rows, int rank)
     {
-        int start = (int)((long)rows * _reducer.Rank / _reducer.Size);
-        int end = (int)((long)rows * (_reducer.Rank + 1) / _reducer.Size);
+        int start = (int)((long)rows * rank / _reducer.Size);
+        int end = (int)((long)rows * (rank + 1) / _reducer.Size);
         return (start, end - start);
     }
 
@@ -160,6 +168,68 @@ internal sealed class DataParallelStep
         }
 
         noise.RestoreState(state);
+    }
+
+    /// <summary>
+    /// Representation gradients: the per-task gradients with respect to this share's rows of the representation
+    /// (<paramref name="local"/>: one row per task, <paramref name="width"/> values per batch row) gathered from every
+    /// process in rank order (<c>MPI_Allgatherv</c>), i.e. in row order, into the whole batch's matrix — the same on
+    /// every process and the matrix one process with the whole batch forms, so every process aggregates alike.
+    /// </summary>
+    public GradientMatrix GatherRepresentation(GradientMatrix local, int width)
+    {
+        int tasks = local.Rows, size = _reducer.Size;
+        if (_counts.Length != size)
+        {
+            _counts = new int[size];
+        }
+
+        long total = 0;
+        for (int r = 0; r < size; r++)
+        {
+            var (_, count) = Range(BatchRows, r);
+            _counts[r] = checked(tasks * count * width);
+            total += _counts[r];
+        }
+
+        var (_, mine) = Range(BatchRows, _reducer.Rank);
+        if (local.Columns != mine * width || total > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"The representation has {local.Columns} values for {mine} rows of width {width}, or the batch's {total} are too many to gather.");
+        }
+
+        if (_send.Length != _counts[_reducer.Rank])
+        {
+            _send = new float[_counts[_reducer.Rank]];
+        }
+
+        if (_gathered.Length != total)
+        {
+            _gathered = new float[total];
+        }
+
+        for (int i = 0; i < tasks; i++)
+        {
+            local.Row(i).CopyTo(_send.AsSpan(i * local.Columns));
+        }
+
+        _reducer.GatherVarying(_send, _gathered, _counts);
+        int columns = checked(BatchRows * width);
+        _whole = _whole is { } w && w.Columns == columns ? w : new GradientMatrix(tasks, columns);
+        _whole.Resize(tasks);
+        _whole.SampleWidth = width;
+        int at = 0;
+        for (int r = 0; r < size; r++)
+        {
+            var (start, count) = Range(BatchRows, r);
+            for (int i = 0; i < tasks; i++)
+            {
+                _gathered.AsSpan(at, count * width).CopyTo(_whole.Row(i).Slice(start * width));
+                at += count * width;
+            }
+        }
+
+        return _whole;
     }
 
     /// <summary>A regulariser's share: 1/R of it on every process.</summary>

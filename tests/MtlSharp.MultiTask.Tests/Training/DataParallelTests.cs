@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MtlSharp.MultiTask.Configuration;
+using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Strategies.Aggregation;
@@ -8,6 +9,7 @@ using MtlSharp.MultiTask.Tasks;
 using MtlSharp.MultiTask.Training;
 using MtlSharp.NN;
 using MtlSharp.NN.Optim;
+using MtlSharp.Tensors;
 
 namespace MtlSharp.MultiTask.Tests.Training;
 
@@ -16,7 +18,8 @@ namespace MtlSharp.MultiTask.Tests.Training;
 /// threads joined by an in-memory reducer stand for two MPI processes. Their updates are bit-identical to each other
 /// and, within float tolerance, the update of one trainer with the whole batch — also when one half of the batch has
 /// no label for a task (that task's loss is a constant there, and its head has a gradient on one process only), with
-/// a loss weighting and with a gradient aggregator (per-task rows summed before aggregation).
+/// a loss weighting and with a gradient aggregator (per-task rows summed before aggregation), with dropout (each share's
+/// rows get the whole batch's masks), and with representation gradients (MGDA-UB: per-row gradients gathered).
 /// </summary>
 public sealed class DataParallelTests
 {
@@ -28,15 +31,34 @@ public sealed class DataParallelTests
     public void TwoSharesOfABatchGiveTheWholeBatchUpdate(bool aggregate, float dropout)
     {
         // With dropout, each share's rows get the masks that one process draws for them from the whole batch's.
-        var single = Build(aggregate, null, dropout);
+        AssertSharesGiveTheWholeBatchUpdate(reducer => Build(aggregate, reducer, dropout), [0, 1]);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.5f)]
+    public void RepresentationGradientsOfTwoSharesGiveTheWholeBatchUpdate(float dropout)
+    {
+        // MGDA-UB: the per-task gradients with respect to the shared representation are gathered (rows of both shares)
+        // and aggregated alike by both processes; each back-propagates its rows' part of the direction.
+        AssertSharesGiveTheWholeBatchUpdate(reducer => BuildRepresentation(reducer, dropout), [0, 1, 2]);
+    }
+
+    /// <summary>
+    /// Three updates of one trainer with the whole batch (task 1 labelled only in the second half) against two trainers
+    /// with one share each: the same losses and parameters (the pair bit-identical to each other).
+    /// </summary>
+    private static void AssertSharesGiveTheWholeBatchUpdate(Func<IGradientReducer?, (Trainer Trainer, ITrainingData Data, IReadOnlyList<Parameter> Parameters)> build, int[] tasks)
+    {
+        var single = build(null);
         var pair = new PairReducer();
-        var rank0 = Build(aggregate, pair.Rank(0), dropout);
-        var rank1 = Build(aggregate, pair.Rank(1), dropout);
+        var rank0 = build(pair.Rank(0));
+        var rank1 = build(pair.Rank(1));
         for (int step = 0; step < 3; step++)
         {
-            var batch = HalfLabelled(single.Data.Next([0, 1]));
-            _ = rank0.Data.Next([0, 1]);   // keep every trainer's data in step (the batch itself is the one above)
-            _ = rank1.Data.Next([0, 1]);
+            var batch = HalfLabelled(single.Data.Next(tasks));
+            _ = rank0.Data.Next(tasks);   // keep every trainer's data in step (the batch itself is the one above)
+            _ = rank1.Data.Next(tasks);
             var expected = single.Trainer.Update(batch, step);
             StepResult r0 = default, r1 = default;
             var t0 = new Thread(() => r0 = rank0.Trainer.Update(batch, step));
@@ -65,23 +87,28 @@ public sealed class DataParallelTests
         }
 
         // The whole batch moved the parameters (a test that nothing changed would pass trivially).
-        var fresh = Build(aggregate, null, dropout).Parameters;
+        var fresh = build(null).Parameters;
         Assert.Contains(Enumerable.Range(0, p.Count), i => !p[i].Data.SequenceEqual(fresh[i].Data));
     }
 
-    [Fact]
-    public void RepresentationGradientsAreRefusedWithAReason()
+    /// <summary>Three tasks reading one input (RepresentationGradientTests' data and shared bottom), MGDA-UB, Adam.</summary>
+    private static (Trainer Trainer, ITrainingData Data, IReadOnlyList<Parameter> Parameters) BuildRepresentation(IGradientReducer? reducer, float dropout)
     {
-        var plan = GumbelExperiments.Build(PresetId.SyntheticTransfer, RoutingMethod.SharedBottom, TrainerTests.Small(7, 0.05));
-        var options = plan.Options with
+        var tasks = RepresentationGradientTests.Tasks();
+        var model = RepresentationGradientTests.SharedBottom(dropout: dropout);
+        var data = new SharedRowsTrainingData(tasks, 16, new Rng(3));
+        var all = model.Module.Parameters();
+        var options = new TrainerOptions
         {
-            Sampler = new AllTasksSampler(2),
-            Aggregator = new MeanAggregator(),
+            TotalSteps = 10,
+            Optimizers = [new Adam(all, 0.01f)],
+            Sampler = new AllTasksSampler(3),
+            Aggregator = new MgdaAggregator(),
             GradientSpace = GradientSpace.Representation,
-            GradientReducer = new PairReducer().Rank(0),
+            Noise = new Rng(1),
+            GradientReducer = reducer,
         };
-        var e = Assert.Throws<NotSupportedException>(() => new Trainer(plan.Model, plan.Data, plan.Evaluator, options));
-        Assert.Contains("Representation gradients", e.Message, StringComparison.Ordinal);
+        return (new Trainer(model, data, new SplitEvaluator(tasks, seed: 1), options), data, all);
     }
 
     private static (Trainer Trainer, ITrainingData Data, IReadOnlyList<Parameter> Parameters) Build(bool aggregate, IGradientReducer? reducer, float dropout = 0f)
@@ -138,6 +165,13 @@ public sealed class DataParallelTests
             public int Size => 2;
 
             public void Gather(ReadOnlySpan<byte> mine, Span<byte> all) => pair.Exchange(rank, mine, all);
+
+            public void GatherVarying(ReadOnlySpan<float> mine, Span<float> all, ReadOnlySpan<int> counts)
+            {
+                var bytes = new byte[(counts[0] + counts[1]) * sizeof(float)];
+                pair.Exchange(rank, System.Runtime.InteropServices.MemoryMarshal.AsBytes(mine), bytes);
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan()).CopyTo(all);
+            }
 
             public void Sum(Span<float> values)
             {
