@@ -198,6 +198,72 @@ public sealed class MpiTests
     }
 
     [MpiFact]
+    public void CtrlCOnOneProcessStopsEveryProcessAtTheSameUpdateAndTheRunResumesToTheUninterruptedResult()
+    {
+        // SIGTERM (what mpirun sends every process on Ctrl-C) to one process only: it says so with its next update's
+        // losses, and both stop after that update (the other would otherwise wait in a collective); rank 0 writes the
+        // last checkpoint; the job ends with 130, not an abort.
+        using var tmp = new TempFolder();
+        string whole = Path.Combine(tmp.Path, "whole"), stopped = Path.Combine(tmp.Path, "stopped");
+        string[] run = ["train", "--preset", "synthetic-gumbel", "--scale", "0.2", "--threads", "1", "--no-tensorboard"];
+        var (code, output) = MpiRun.Run(2, [.. run, "--out", whole]);
+        Assert.True(code == 0, output);
+
+        var (p, log) = MpiRun.Start(2, null, [.. run, "--out", stopped]);
+        int rank = WaitForTraining(p, log, stopped);
+        Signal(rank, "TERM");
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "the job did not end within 120 s of SIGTERM: " + log);
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 130, $"exit code {p.ExitCode}: {log}");
+        Assert.DoesNotContain("did not complete within", log.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(stopped, "complete.json")));
+        long at = ExperimentLastStep(stopped);
+        Assert.True(at > 0 && at < 2400, $"stopped at update {at}: {log}");
+        Assert.Contains("\"kind\":\"cancelled\"", File.ReadAllText(Path.Combine(stopped, "metrics.jsonl")), StringComparison.Ordinal);
+
+        (code, output) = MpiRun.Run(2, "train", "--resume", stopped);
+        Assert.True(code == 0, output);
+        using var a = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(whole, "report.json")));
+        using var b = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(stopped, "report.json")));
+        foreach (string key in new[] { "tasks", "meanTest", "updates", "allocation", "lossCurves" })
+        {
+            Assert.Equal(a.RootElement.GetProperty(key).GetRawText(), b.RootElement.GetProperty(key).GetRawText());
+        }
+    }
+
+    [MpiFact]
+    public void CtrlCOnMpirunStopsTheJobWithItsLastCheckpoint()
+    {
+        // mpirun answers SIGINT with SIGCONT to every process, SIGTERM odls_base_sigkill_timeout seconds later (default
+        // 1: too short on a busy machine, so 5 here) and SIGKILL as long after that; mtl stops on the SIGTERM.
+        using var tmp = new TempFolder();
+        string dir = Path.Combine(tmp.Path, "ctrl-c");
+        var (p, log) = MpiRun.Start(2, new Dictionary<string, string> { ["OMPI_MCA_odls_base_sigkill_timeout"] = "5" },
+            ["train", "--preset", "synthetic-gumbel", "--scale", "2", "--threads", "1", "--no-tensorboard", "--out", dir]);
+        try
+        {
+            _ = WaitForTraining(p, log, dir);
+            Signal(p.Id, "INT");
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "the job did not end within 60 s of Ctrl-C: " + log);
+            p.WaitForExit();
+            Assert.NotEqual(0, p.ExitCode);   // mpirun exits with 1 after a Ctrl-C, whatever its processes did
+            Assert.Equal(2, log.ToString().Split("stopping: finishing the current update").Length - 1);
+            Assert.DoesNotContain("signal 9", log.ToString(), StringComparison.Ordinal);
+            Assert.True(ExperimentLastStep(dir) > 0, "no checkpoint: " + log);
+            Assert.False(File.Exists(Path.Combine(dir, "complete.json")));
+            using var report = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "report.json")));
+            Assert.Equal("yes", report.RootElement.GetProperty("environment").GetProperty("cancelled").GetString());
+        }
+        finally
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [MpiFact]
     public void AHungProcessEndsTheJobWithAMessageAfterTheCollectiveTimeout()
     {
         using var tmp = new TempFolder();

@@ -416,7 +416,10 @@ internal sealed class TrainCommand
             PrintSummary(report, outDir);
         }
 
-        return cancel.Token.IsCancellationRequested ? 130 : 0;
+        // Under data parallelism a process may stop because another was asked to: the run says it was cancelled.
+        bool cancelled = cancel.Token.IsCancellationRequested || (report.Environment.TryGetValue("cancelled", out var c) && c == "yes");
+        Cluster.StoppedTogether = cancelled && reducer is not null;
+        return cancelled ? Cluster.CancelledCode : 0;
     }
 
     /// <summary>Prints a routed model's maximum-likelihood allocation, one line per layer ([tasks][components] of 0/1).</summary>

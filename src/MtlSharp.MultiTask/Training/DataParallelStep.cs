@@ -16,6 +16,7 @@ namespace MtlSharp.MultiTask.Training;
 /// batch's loss (gathered, summed in rank order), so loss weightings, step-aware weightings, logs and aggregators see
 /// the same numbers on every process (strategy parameters then get the same gradient everywhere and are not summed);</item>
 /// <item>regularisers are scaled by 1/R (exact for regularisers of the parameters alone);</item>
+/// <item>a request to stop (cancellation) travels with the losses, so every process stops after the same update;</item>
 /// <item>after the backward pass the gradients of the model's parameters (and an aggregator's per-task gradient rows)
 /// are summed over the processes in one all-reduce, over the union of the parameters that have a gradient anywhere;
 /// representation gradients (per row) are gathered instead: every process aggregates the whole batch's matrix and
@@ -52,6 +53,15 @@ internal sealed class DataParallelStep
         }
 
     }
+
+    /// <summary>Whether this process has been asked to stop (Ctrl-C, SIGTERM); sent with the next update's losses.</summary>
+    public bool StopWanted { get; set; }
+
+    /// <summary>
+    /// Whether some process asked to stop by the latest update: the same on every process after that update, so all
+    /// stop after the same update (one stop request costs no collective of its own).
+    /// </summary>
+    public bool StopAgreed { get; private set; }
 
     /// <summary>The rows of the first part of the latest batch (the whole batch, before sharing).</summary>
     public int BatchRows { get; private set; }
@@ -110,15 +120,16 @@ internal sealed class DataParallelStep
     }
 
     /// <summary>
-    /// One collective after the forward pass: every process's scaled losses and random-stream state are gathered; the
-    /// losses become the whole batch's (value) with this share's gradient, and the stream continues from rank 0's.
+    /// One collective after the forward pass: every process's scaled losses, random-stream state and stop request are
+    /// gathered; the losses become the whole batch's (value) with this share's gradient, the stream continues from
+    /// rank 0's, and <see cref="StopAgreed"/> becomes true if any process asked to stop.
     /// <paramref name="losses"/>[i] is part i's loss on this share (null: no labelled row here); on return it is the
     /// part's loss for the objective (null only where no process has a labelled row).
     /// </summary>
     public void AgreeLosses(Span<(Tensor Loss, float Observations)?> losses, Rng noise)
     {
         int parts = losses.Length;
-        int size = 8 * parts + 32;
+        int size = 8 * parts + 40;
         if (_mine.Length != size)
         {
             _mine = new byte[size];
@@ -137,7 +148,13 @@ internal sealed class DataParallelStep
             BinaryPrimitives.WriteUInt64LittleEndian(_mine.AsSpan(8 * parts + 8 * k), state[k]);
         }
 
+        BinaryPrimitives.WriteUInt64LittleEndian(_mine.AsSpan(8 * parts + 32), StopWanted ? 1UL : 0UL);
         _reducer.Gather(_mine, _all);
+        for (int r = 0; r < _reducer.Size; r++)
+        {
+            StopAgreed |= BinaryPrimitives.ReadUInt64LittleEndian(_all.AsSpan((r * size) + (8 * parts) + 32)) != 0;
+        }
+
         for (int i = 0; i < parts; i++)
         {
             double sum = 0;

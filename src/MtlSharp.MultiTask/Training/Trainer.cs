@@ -177,7 +177,10 @@ public sealed class Trainer
         return meta;
     }
 
-    /// <summary>Trains until the schedule ends, a callback stops it, or <paramref name="cancellation"/> fires; then evaluates on test.</summary>
+    /// <summary>
+    /// Trains until the schedule ends, a callback stops it, or <paramref name="cancellation"/> fires; then evaluates on
+    /// test. Under data parallelism a cancellation on any process stops every process after the same update.
+    /// </summary>
     public TrainingOutcome Train(CancellationToken cancellation = default)
     {
         foreach (var cb in _callbacks)
@@ -199,10 +202,17 @@ public sealed class Trainer
                 break;
             }
 
-            if (cancellation.IsCancellationRequested)
+            // Data parallelism: a process that is asked to stop says so with its next update's losses, and every
+            // process stops after that update (not at its own moment, which would leave the others in a collective).
+            if (_parallel is null ? cancellation.IsCancellationRequested : _parallel.StopAgreed)
             {
                 _run.Cancelled = true;
                 break;
+            }
+
+            if (_parallel is not null)
+            {
+                _parallel.StopWanted = cancellation.IsCancellationRequested;
             }
 
             long step = _run.Step;

@@ -44,6 +44,30 @@ public sealed class DataParallelTests
         AssertSharesGiveTheWholeBatchUpdate(reducer => BuildRepresentation(reducer, dropout), [0, 1, 2]);
     }
 
+    [Fact]
+    public void ACancellationOnOneProcessStopsBothAfterTheSameUpdate()
+    {
+        // Rank 1 alone is cancelled after update 5; it says so with update 6's losses, and both stop after update 6
+        // (rank 0 would otherwise wait for rank 1 in update 7's collectives: the threads would not end).
+        var pair = new PairReducer();
+        using var cts = new CancellationTokenSource();
+        var rank0 = Build(false, pair.Rank(0));
+        var rank1 = Build(false, pair.Rank(1), callbacks: [new CancelAt(5, cts)]);
+        TrainingOutcome? o0 = null, o1 = null;
+        var t0 = new Thread(() => o0 = rank0.Trainer.Train()) { IsBackground = true };
+        var t1 = new Thread(() => o1 = rank1.Trainer.Train(cts.Token)) { IsBackground = true };
+        t0.Start();
+        t1.Start();
+        Assert.True(t0.Join(TimeSpan.FromSeconds(60)) && t1.Join(TimeSpan.FromSeconds(60)), "a process did not stop");
+        Assert.True(o0!.Cancelled && o1!.Cancelled);
+        Assert.Equal(6, o0.Updates);
+        Assert.Equal(6, o1.Updates);
+        for (int i = 0; i < rank0.Parameters.Count; i++)
+        {
+            Assert.Equal(rank0.Parameters[i].Data.ToArray(), rank1.Parameters[i].Data.ToArray());
+        }
+    }
+
     /// <summary>
     /// Three updates of one trainer with the whole batch (task 1 labelled only in the second half) against two trainers
     /// with one share each: the same losses and parameters (the pair bit-identical to each other).
@@ -111,7 +135,8 @@ public sealed class DataParallelTests
         return (new Trainer(model, data, new SplitEvaluator(tasks, seed: 1), options), data, all);
     }
 
-    private static (Trainer Trainer, ITrainingData Data, IReadOnlyList<Parameter> Parameters) Build(bool aggregate, IGradientReducer? reducer, float dropout = 0f)
+    private static (Trainer Trainer, ITrainingData Data, IReadOnlyList<Parameter> Parameters) Build(bool aggregate, IGradientReducer? reducer, float dropout = 0f,
+        IReadOnlyList<ITrainingCallback>? callbacks = null)
     {
         // synthetic-transfer's shared bottom (TrainerTests.Small's sizes), with dropout before the heads when asked.
         var patch = new JsonObject
@@ -129,7 +154,7 @@ public sealed class DataParallelTests
             ClipNorm = 0,
             GradientReducer = reducer,
         };
-        return (new Trainer(plan.Model, plan.Data, plan.Evaluator, options), plan.Data, all);
+        return (new Trainer(plan.Model, plan.Data, plan.Evaluator, options, callbacks), plan.Data, all);
     }
 
     /// <summary>Task 1 labelled only in the second half of the rows (rank 0's share has none of its labels).</summary>
@@ -139,6 +164,20 @@ public sealed class DataParallelTests
         int rows = part.Targets.Rows;
         var mask = Enumerable.Range(0, rows).Select(i => i < rows / 2 ? 0f : 1f).ToArray();
         return new MultiTaskBatch([batch.Parts[0], part with { Targets = new TaskTargets(part.Targets.Labels, part.Targets.Values, mask) }]);
+    }
+
+    /// <summary>Cancels <paramref name="cts"/> once the run has done <paramref name="step"/> updates (Ctrl-C on one process).</summary>
+    private sealed class CancelAt(long step, CancellationTokenSource cts) : TrainingCallback
+    {
+        public override string Name => "cancel";
+
+        public override void OnStep(TrainingRun run, in StepResult result)
+        {
+            if (run.Step == step)
+            {
+                cts.Cancel();
+            }
+        }
     }
 
     /// <summary>Two in-process "processes": each collective waits for both, then each sums or copies in rank order.</summary>
