@@ -7,8 +7,9 @@ namespace MtlSharp.Cli.Tests;
 /// <summary>
 /// <c>mtl train</c> as an MPI job of two processes (mpirun on this machine, loopback): the same model as one process
 /// with the whole batch (within float tolerance: the two halves of a batch are summed in another order than one
-/// process sums its rows), bit-identical from job to job and between the two reduction orders, resumable from rank 0's
-/// checkpoint, and ended with a message — not a hang — when one process dies or hangs.
+/// process sums its rows) — also with dropout and with representation gradients (MGDA-UB) — bit-identical from job to
+/// job and between the two reduction orders, resumable from rank 0's checkpoint, stopped by Ctrl-C/SIGTERM at the same
+/// update on every process, and ended with a message — not a hang — when one process dies or hangs.
 /// </summary>
 [Collection("processes")]
 public sealed class MpiTests
