@@ -392,6 +392,13 @@ internal sealed class TrainCommand
         bool root = reducer is null || reducer.Rank == 0;
         var config = JsonSerializer.SerializeToElement(new StoredRun([.. args]), CliJsonContext.Default.StoredRun);
         using var cancel = CtrlC.Install();
+        if (reducer is not null)
+        {
+            // Processes reach the training at different times (loading data, rank 0 preparing the run folder); the
+            // training's collectives are timed (MTL_MPI_TIMEOUT), so they start together.
+            Cluster.Session!.WaitForAll();
+        }
+
         var progress = new ConsoleProgress(label ?? $"{plan.Preset}/{plan.Method} seed {plan.Seed}");
         var report = ExperimentRunner.Run(plan, new RunOptions
         {
