@@ -12,6 +12,15 @@ internal static class Cluster
     /// <summary>The environment variable that chooses how gradients are summed: allreduce (default) or rank-order.</summary>
     public const string ReductionVariable = "MTL_MPI_REDUCTION";
 
+    /// <summary>The exit code of a run stopped by Ctrl-C or SIGTERM (every process of the job stops at the same update).</summary>
+    public const int CancelledCode = 130;
+
+    /// <summary>
+    /// Whether a data-parallel run was stopped (Ctrl-C, SIGTERM) and every process stopped after the same update, so
+    /// the job ends normally; a sweep's processes run on their own, and one stopped alone still ends the job.
+    /// </summary>
+    public static bool StoppedTogether { get; set; }
+
     /// <summary>This process's MPI session (null outside mpirun).</summary>
     public static MpiSession? Session { get; private set; }
 
@@ -46,14 +55,20 @@ internal static class Cluster
     }
 
     /// <summary>
-    /// Ends MPI: finalised after success; after a failure (<paramref name="code"/> ≠ 0) of a job of several processes
-    /// the whole job is aborted, so that the others do not wait for this one.
+    /// Ends MPI: finalised after success or a coordinated stop (<see cref="StoppedTogether"/>); after a failure of a job of several processes the whole job is aborted, so that the others
+    /// do not wait for this one.
     /// </summary>
     public static int Stop(int code)
     {
         if (Session is { } s)
         {
-            if (code != 0 && s.Size > 1)
+            if (code == CancelledCode && StoppedTogether && s.Size > 1)
+            {
+                // mpirun ends the job when a process exits with an error code: wait until rank 0 has written the
+                // checkpoint and report.
+                s.Barrier("the end of the stopped run");
+            }
+            else if (code != 0 && s.Size > 1)
             {
                 s.Abort(code, $"this process failed (exit code {code}); ending the job.");
             }

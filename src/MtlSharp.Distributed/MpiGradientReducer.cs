@@ -48,4 +48,8 @@ public sealed class MpiGradientReducer(MpiSession session, ReductionOrder order 
 
     /// <inheritdoc/>
     public void Gather(ReadOnlySpan<byte> mine, Span<byte> all) => session.Allgather(mine, all, "the gathering of the step's losses");
+
+    /// <inheritdoc/>
+    public void GatherVarying(ReadOnlySpan<float> mine, Span<float> all, ReadOnlySpan<int> counts) =>
+        session.Allgatherv(mine, all, counts, "the gathering of representation gradients");
 }

@@ -158,6 +158,46 @@ public sealed unsafe class MpiSession : IDisposable
         _watchdog.End();
     }
 
+    /// <summary>
+    /// Every process's <paramref name="mine"/> (<paramref name="counts"/>[r] values from process r, counts known to
+    /// every process) into <paramref name="all"/>, in rank order (<c>MPI_Allgatherv</c>).
+    /// </summary>
+    public void Allgatherv(ReadOnlySpan<float> mine, Span<float> all, ReadOnlySpan<int> counts, string what)
+    {
+        if (counts.Length != Size || counts[Rank] != mine.Length)
+        {
+            throw new ArgumentException($"Allgatherv: {counts.Length} counts for {Size} processes, or {mine.Length} values where rank {Rank}'s count says otherwise.", nameof(counts));
+        }
+
+        var displs = new int[Size];
+        long total = 0;
+        for (int r = 0; r < Size; r++)
+        {
+            displs[r] = (int)total;
+            total += counts[r];
+            if (total > int.MaxValue)
+            {
+                throw new NotSupportedException($"{what}: more than 2³¹ values to gather.");
+            }
+        }
+
+        if (all.Length != total)
+        {
+            throw new ArgumentException($"Allgatherv: {all.Length} values for {total} gathered.", nameof(all));
+        }
+
+        Begin(what, true);
+        fixed (float* s = mine)
+        fixed (float* r = all)
+        fixed (int* c = counts)
+        fixed (int* d = displs)
+        {
+            Check(_mpi.Allgatherv(s, mine.Length, _mpi.Float, r, c, d, _mpi.Float, _mpi.CommWorld), "MPI_Allgatherv");
+        }
+
+        _watchdog.End();
+    }
+
     /// <summary>Every process's <paramref name="mine"/> (any length), in rank order (<c>MPI_Allgatherv</c>).</summary>
     public byte[][] AllgatherVariable(ReadOnlySpan<byte> mine, string what, bool timed = true)
     {

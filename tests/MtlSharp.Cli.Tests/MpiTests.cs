@@ -7,8 +7,9 @@ namespace MtlSharp.Cli.Tests;
 /// <summary>
 /// <c>mtl train</c> as an MPI job of two processes (mpirun on this machine, loopback): the same model as one process
 /// with the whole batch (within float tolerance: the two halves of a batch are summed in another order than one
-/// process sums its rows), bit-identical from job to job and between the two reduction orders, resumable from rank 0's
-/// checkpoint, and ended with a message — not a hang — when one process dies or hangs.
+/// process sums its rows) — also with dropout and with representation gradients (MGDA-UB) — bit-identical from job to
+/// job and between the two reduction orders, resumable from rank 0's checkpoint, stopped by Ctrl-C/SIGTERM at the same
+/// update on every process, and ended with a message — not a hang — when one process dies or hangs.
 /// </summary>
 [Collection("processes")]
 public sealed class MpiTests
@@ -61,6 +62,35 @@ public sealed class MpiTests
         Assert.Equal(rb.RootElement.GetProperty("tasks").GetRawText(), ro.RootElement.GetProperty("tasks").GetRawText());
     }
 
+    [MpiFact]
+    public void DropoutUnderTwoProcessesUsesTheMasksOfOneProcessWithTheWholeBatch()
+    {
+        // mnist4's regime on synthetic data (no download): Gumbel-Matrix routing, one task per batch of 16 rows, dropout
+        // 0.5 before the heads; 400 updates. Each process draws the whole batch's masks and keeps its rows', so the run
+        // agrees with one process as closely as a run without dropout (with the halves' own masks it does not).
+        using var tmp = new TempFolder();
+        string config = Path.Combine(tmp.Path, "dropout.json");
+        File.WriteAllText(config, DropoutConfig);
+        string one = Path.Combine(tmp.Path, "one"), two = Path.Combine(tmp.Path, "two");
+        string[] run = ["train", "--config", config, "--threads", "1", "--no-tensorboard"];
+        var (code, output) = Mtl.Run([.. run, "--out", one]);
+        Assert.True(code == 0, output);
+        (code, output) = MpiRun.Run(2, [.. run, "--out", two]);
+        Assert.True(code == 0, output);
+        var a = Losses(one);
+        var b = Losses(two);
+        Assert.Equal(a.Count, b.Count);
+        Assert.True(a.Count > 100);
+        for (int i = 0; i < a.Count; i++)
+        {
+            Assert.True(double.IsNaN(a[i]) ? double.IsNaN(b[i]) : Math.Abs(a[i] - b[i]) <= 1e-4 * Math.Abs(a[i]), $"loss {i}: {a[i]} with one process, {b[i]} with two");
+        }
+
+        using var ra = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(one, "report.json")));
+        using var rb = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(two, "report.json")));
+        Assert.Equal(ra.RootElement.GetProperty("meanTest").GetDouble(), rb.RootElement.GetProperty("meanTest").GetDouble(), 1e-3 * ra.RootElement.GetProperty("meanTest").GetDouble());
+    }
+
     [MpiFact(Dataset = "yeast")]
     public void PerTaskGradientsAreSummedOverProcessesBeforeTheAggregator()
     {
@@ -85,6 +115,33 @@ public sealed class MpiTests
         using var ra = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(one, "report.json")));
         using var rb = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(two, "report.json")));
         Assert.Equal(ra.RootElement.GetProperty("meanTest").GetDouble(), rb.RootElement.GetProperty("meanTest").GetDouble(), 1e-3);
+    }
+
+    [MpiFact(Dataset = "yeast")]
+    public void RepresentationGradientsAreGatheredOverProcessesBeforeTheAggregator()
+    {
+        // MGDA-UB: each process has its rows' gradients with respect to the shared representation; they are gathered
+        // into the whole batch's matrix, aggregated alike everywhere, and each process back-propagates its rows' part.
+        using var tmp = new TempFolder();
+        string one = Path.Combine(tmp.Path, "one"), two = Path.Combine(tmp.Path, "two");
+        string[] run = ["train", "--preset", "yeast", "--method", "shared-bottom", "--aggregator", "mgda", "--gradients", "representation",
+            "--data", EwtFactAttribute.DatasetsDir, "--scale", "0.05", "--threads", "1", "--no-tensorboard"];
+        var (code, output) = Mtl.Run([.. run, "--out", one]);
+        Assert.True(code == 0, output);
+        (code, output) = MpiRun.Run(2, [.. run, "--out", two]);
+        Assert.True(code == 0, output);
+        var a = Losses(one);
+        var b = Losses(two);
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++)
+        {
+            // Measured: 1.2e-7 relative at most over the 756 logged losses of 54 updates.
+            Assert.True(double.IsNaN(a[i]) ? double.IsNaN(b[i]) : Math.Abs(a[i] - b[i]) <= (1e-4 * Math.Abs(a[i])) + 1e-6, $"loss {i}: {a[i]} with one process, {b[i]} with two");
+        }
+
+        using var ra = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(one, "report.json")));
+        using var rb = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(two, "report.json")));
+        Assert.Equal(ra.RootElement.GetProperty("meanTest").GetDouble(), rb.RootElement.GetProperty("meanTest").GetDouble(), 1e-4);
     }
 
     [MpiFact]
@@ -142,6 +199,72 @@ public sealed class MpiTests
     }
 
     [MpiFact]
+    public void CtrlCOnOneProcessStopsEveryProcessAtTheSameUpdateAndTheRunResumesToTheUninterruptedResult()
+    {
+        // SIGTERM (what mpirun sends every process on Ctrl-C) to one process only: it says so with its next update's
+        // losses, and both stop after that update (the other would otherwise wait in a collective); rank 0 writes the
+        // last checkpoint; the job ends with 130, not an abort.
+        using var tmp = new TempFolder();
+        string whole = Path.Combine(tmp.Path, "whole"), stopped = Path.Combine(tmp.Path, "stopped");
+        string[] run = ["train", "--preset", "synthetic-gumbel", "--scale", "0.2", "--threads", "1", "--no-tensorboard"];
+        var (code, output) = MpiRun.Run(2, [.. run, "--out", whole]);
+        Assert.True(code == 0, output);
+
+        var (p, log) = MpiRun.Start(2, null, [.. run, "--out", stopped]);
+        int rank = WaitForTraining(p, log, stopped);
+        Signal(rank, "TERM");
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "the job did not end within 120 s of SIGTERM: " + log);
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 130, $"exit code {p.ExitCode}: {log}");
+        Assert.DoesNotContain("did not complete within", log.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(stopped, "complete.json")));
+        long at = ExperimentLastStep(stopped);
+        Assert.True(at > 0 && at < 2400, $"stopped at update {at}: {log}");
+        Assert.Contains("\"kind\":\"cancelled\"", File.ReadAllText(Path.Combine(stopped, "metrics.jsonl")), StringComparison.Ordinal);
+
+        (code, output) = MpiRun.Run(2, "train", "--resume", stopped);
+        Assert.True(code == 0, output);
+        using var a = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(whole, "report.json")));
+        using var b = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(stopped, "report.json")));
+        foreach (string key in new[] { "tasks", "meanTest", "updates", "allocation", "lossCurves" })
+        {
+            Assert.Equal(a.RootElement.GetProperty(key).GetRawText(), b.RootElement.GetProperty(key).GetRawText());
+        }
+    }
+
+    [MpiFact]
+    public void CtrlCOnMpirunStopsTheJobWithItsLastCheckpoint()
+    {
+        // mpirun answers SIGINT with SIGCONT to every process, SIGTERM odls_base_sigkill_timeout seconds later (default
+        // 1: too short on a busy machine, so 5 here) and SIGKILL as long after that; mtl stops on the SIGTERM.
+        using var tmp = new TempFolder();
+        string dir = Path.Combine(tmp.Path, "ctrl-c");
+        var (p, log) = MpiRun.Start(2, new Dictionary<string, string> { ["OMPI_MCA_odls_base_sigkill_timeout"] = "5" },
+            ["train", "--preset", "synthetic-gumbel", "--scale", "2", "--threads", "1", "--no-tensorboard", "--out", dir]);
+        try
+        {
+            _ = WaitForTraining(p, log, dir);
+            Signal(p.Id, "INT");
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "the job did not end within 60 s of Ctrl-C: " + log);
+            p.WaitForExit();
+            Assert.NotEqual(0, p.ExitCode);   // mpirun exits with 1 after a Ctrl-C, whatever its processes did
+            Assert.Equal(2, log.ToString().Split("stopping: finishing the current update").Length - 1);
+            Assert.DoesNotContain("signal 9", log.ToString(), StringComparison.Ordinal);
+            Assert.True(ExperimentLastStep(dir) > 0, "no checkpoint: " + log);
+            Assert.False(File.Exists(Path.Combine(dir, "complete.json")));
+            using var report = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "report.json")));
+            Assert.Equal("yes", report.RootElement.GetProperty("environment").GetProperty("cancelled").GetString());
+        }
+        finally
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [MpiFact]
     public void AHungProcessEndsTheJobWithAMessageAfterTheCollectiveTimeout()
     {
         using var tmp = new TempFolder();
@@ -190,6 +313,29 @@ public sealed class MpiTests
             }
         }
     }
+
+    /// <summary>A small mnist4-like configuration: routed layer, task heads, dropout 0.5, synthetic regression data.</summary>
+    private const string DropoutConfig = """
+        {
+          "name": "dropout-dp",
+          "description": "mnist4's regime on synthetic data: Gumbel-Matrix routing, heads, dropout 0.5 before the heads.",
+          "data": { "type": "synthetic", "clusters": [2], "rho": 1, "train": 4000, "test": 1000 },
+          "tasks": [
+            { "name": "task0", "kind": "regression", "metric": "mse" },
+            { "name": "task1", "kind": "regression", "metric": "mse" }
+          ],
+          "model": {
+            "type": "routed", "router": "gumbel", "pInit": 0.5, "combine": "mean",
+            "layers": [ { "type": "mlp", "components": 4, "sizes": [16, 8], "outputRelu": true } ],
+            "heads": true, "dropout": 0.5
+          },
+          "methods": { "gumbel": {} },
+          "defaultMethod": "gumbel",
+          "strategy": { "sampler": "rounds" },
+          "optimizer": { "type": "adam", "learningRate": 0.01, "routerLearningRate": 0.01, "clipNorm": 1 },
+          "schedule": { "batchSize": 16, "rounds": 200, "evaluations": 0 }
+        }
+        """;
 
     /// <summary>Waits until the job trains (its metrics log grows), then returns the pid of its last rank.</summary>
     private static int WaitForTraining(Process p, System.Text.StringBuilder log, string dir)

@@ -70,4 +70,37 @@ public sealed class DropoutTests
         Assert.Contains("Dropout", ex.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => Ops.Dropout(x, float.NaN, new Rng(1), true));
     }
+
+    [Theory]
+    [InlineData(0.5f)]
+    [InlineData(0.3f)]
+    [InlineData(1f)]
+    public void SharesOfABatchGetTheWholeBatchMaskAndAdvanceTheStreamAlike(float p)
+    {
+        // Width 3: a 64-bit draw decides two elements, so draws straddle rows; shares start at even and odd elements.
+        var x = Rand(3, 0.5f, 1.5f, [7, 3]);
+        var rng = new Rng(21);
+        var whole = Ops.Dropout(x, p, rng, training: true).ToArray();
+        ulong next = rng.NextUInt64();
+        foreach (var (start, count) in new[] { (0, 3), (3, 4), (1, 1), (0, 7), (6, 1) })
+        {
+            var rows = Tensor.FromArray(x.ToArray().AsSpan(start * 3, count * 3).ToArray(), count, 3);
+            var r = new Rng(21);
+            var share = Ops.Dropout(rows, p, r, training: true, new RowShare(start, count, 7)).ToArray();
+            Assert.Equal(whole.AsSpan(start * 3, count * 3).ToArray(), share);
+            Assert.Equal(next, r.NextUInt64());
+        }
+
+        // The default share is the whole batch: the same as the overload without it.
+        Assert.Equal(whole, Ops.Dropout(x, p, new Rng(21), training: true, default).ToArray());
+    }
+
+    [Fact]
+    public void AShareThatDoesNotFitItsTensorIsRefused()
+    {
+        var x = Rand(3, 0.5f, 1.5f, [4, 3]);
+        var e = Assert.Throws<ArgumentException>(() => Ops.Dropout(x, 0.5f, new Rng(1), training: true, new RowShare(2, 3, 5)));
+        Assert.Contains("rows [2, 5) of 5", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Ops.Dropout(x, 0.5f, new Rng(1), training: true, new RowShare(3, 4, 6)));
+    }
 }

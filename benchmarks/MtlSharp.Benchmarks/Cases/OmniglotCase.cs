@@ -43,6 +43,7 @@ internal sealed class OmniglotCase(bool full) : IBenchCase
         var rng = new Rng(1);
         var network = ConfigRunBuilder.Network(spec, config.Tasks.Select(t => t.Name).ToArray(), Enumerable.Repeat(40, taskCount).ToArray(), [1, size, size], null, rng);
         var model = new RoutedModel(network, l2: spec.L2);
+        Console.Error.WriteLine($"{preset}/{method}: {network.Parameters().Sum(p => (long)p.Length):N0} parameters");   // P of the README's data-parallel projection
         var tasks = RandomTasks(taskCount, size, rng);
 
         TrainingOutcome Train(long steps)

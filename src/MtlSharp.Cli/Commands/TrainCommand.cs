@@ -392,6 +392,13 @@ internal sealed class TrainCommand
         bool root = reducer is null || reducer.Rank == 0;
         var config = JsonSerializer.SerializeToElement(new StoredRun([.. args]), CliJsonContext.Default.StoredRun);
         using var cancel = CtrlC.Install();
+        if (reducer is not null)
+        {
+            // Processes reach the training at different times (loading data, rank 0 preparing the run folder); the
+            // training's collectives are timed (MTL_MPI_TIMEOUT), so they start together.
+            Cluster.Session!.WaitForAll();
+        }
+
         var progress = new ConsoleProgress(label ?? $"{plan.Preset}/{plan.Method} seed {plan.Seed}");
         var report = ExperimentRunner.Run(plan, new RunOptions
         {
@@ -417,7 +424,10 @@ internal sealed class TrainCommand
             PrintSummary(report, outDir);
         }
 
-        return cancel.Token.IsCancellationRequested ? 130 : 0;
+        // Under data parallelism a process may stop because another was asked to: the run says it was cancelled.
+        bool cancelled = cancel.Token.IsCancellationRequested || (report.Environment.TryGetValue("cancelled", out var c) && c == "yes");
+        Cluster.StoppedTogether = cancelled && reducer is not null;
+        return cancelled ? Cluster.CancelledCode : 0;
     }
 
     /// <summary>Prints a routed model's maximum-likelihood allocation, one line per layer ([tasks][components] of 0/1).</summary>

@@ -16,10 +16,15 @@ namespace MtlSharp.MultiTask.Training;
 /// batch's loss (gathered, summed in rank order), so loss weightings, step-aware weightings, logs and aggregators see
 /// the same numbers on every process (strategy parameters then get the same gradient everywhere and are not summed);</item>
 /// <item>regularisers are scaled by 1/R (exact for regularisers of the parameters alone);</item>
+/// <item>a request to stop (cancellation) travels with the losses, so every process stops after the same update;</item>
 /// <item>after the backward pass the gradients of the model's parameters (and an aggregator's per-task gradient rows)
-/// are summed over the processes in one all-reduce, over the union of the parameters that have a gradient anywhere;</item>
-/// <item>the forward pass's random stream is set to rank 0's after every step (the same on every process whenever the
-/// noise does not depend on the rows — Gumbel samples — and kept in step when it does — dropout).</item>
+/// are summed over the processes in one all-reduce, over the union of the parameters that have a gradient anywhere;
+/// representation gradients (per row) are gathered instead: every process aggregates the whole batch's matrix and
+/// back-propagates its rows' part of the direction;</item>
+/// <item>noise drawn per row (dropout masks, noisy gates) is drawn for the whole batch from the shared stream and each
+/// process keeps its rows' (the share's <see cref="RowShare"/> travels with its <see cref="TensorInput"/>), so the
+/// processes together use the noise of one process with the whole batch and their streams advance alike; the stream
+/// is also set to rank 0's after every step.</item>
 /// </list>
 /// </summary>
 internal sealed class DataParallelStep
@@ -33,6 +38,10 @@ internal sealed class DataParallelStep
     private byte[] _mine = [];
     private byte[] _all = [];
     private float[] _mask = [];
+    private int[] _counts = [];
+    private float[] _send = [];
+    private float[] _gathered = [];
+    private GradientMatrix? _whole;
 
     public DataParallelStep(IGradientReducer reducer, IEnumerable<Parameter> modelParameters, TrainerOptions options)
     {
@@ -43,11 +52,19 @@ internal sealed class DataParallelStep
             throw new ArgumentException($"Rank {reducer.Rank} of {reducer.Size} processes.", nameof(reducer));
         }
 
-        if (options.GradientSpace == GradientSpace.Representation)
-        {
-            throw new NotSupportedException("Representation gradients (--gradients representation) are not supported under data parallelism yet: each process holds the representation of its own rows only; use parameter gradients.");
-        }
     }
+
+    /// <summary>Whether this process has been asked to stop (Ctrl-C, SIGTERM); sent with the next update's losses.</summary>
+    public bool StopWanted { get; set; }
+
+    /// <summary>
+    /// Whether some process asked to stop by the latest update: the same on every process after that update, so all
+    /// stop after the same update (one stop request costs no collective of its own).
+    /// </summary>
+    public bool StopAgreed { get; private set; }
+
+    /// <summary>The rows of the first part of the latest batch (the whole batch, before sharing).</summary>
+    public int BatchRows { get; private set; }
 
     /// <summary>This process's share of <paramref name="batch"/>; remembers each part's fraction of labelled rows.</summary>
     public MultiTaskBatch Share(MultiTaskBatch batch)
@@ -60,6 +77,7 @@ internal sealed class DataParallelStep
         }
 
         var parts = new TaskBatch[batch.Parts.Count];
+        BatchRows = batch.Parts[0].Input is TensorInput first ? first.Value.Shape[0] : 0;
         for (int i = 0; i < parts.Length; i++)
         {
             var part = batch.Parts[i];
@@ -77,7 +95,7 @@ internal sealed class DataParallelStep
             var (start, count) = Range(rows);
             if (!_inputs.TryGetValue(part.Input, out var mine))
             {
-                mine = new TensorInput(SliceRows(dense.Value, start, count));
+                mine = new TensorInput(SliceRows(dense.Value, start, count), new RowShare(start, count, rows));
                 _inputs[part.Input] = mine;
             }
 
@@ -92,23 +110,26 @@ internal sealed class DataParallelStep
     }
 
     /// <summary>Rows [start, start + count) of <paramref name="rows"/> that this process computes.</summary>
-    public (int Start, int Count) Range(int rows)
+    public (int Start, int Count) Range(int rows) => Range(rows, _reducer.Rank);
+
+    private (int Start, int Count) Range(int rows, int rank)
     {
-        int start = (int)((long)rows * _reducer.Rank / _reducer.Size);
-        int end = (int)((long)rows * (_reducer.Rank + 1) / _reducer.Size);
+        int start = (int)((long)rows * rank / _reducer.Size);
+        int end = (int)((long)rows * (rank + 1) / _reducer.Size);
         return (start, end - start);
     }
 
     /// <summary>
-    /// One collective after the forward pass: every process's scaled losses and random-stream state are gathered; the
-    /// losses become the whole batch's (value) with this share's gradient, and the stream continues from rank 0's.
+    /// One collective after the forward pass: every process's scaled losses, random-stream state and stop request are
+    /// gathered; the losses become the whole batch's (value) with this share's gradient, the stream continues from
+    /// rank 0's, and <see cref="StopAgreed"/> becomes true if any process asked to stop.
     /// <paramref name="losses"/>[i] is part i's loss on this share (null: no labelled row here); on return it is the
     /// part's loss for the objective (null only where no process has a labelled row).
     /// </summary>
     public void AgreeLosses(Span<(Tensor Loss, float Observations)?> losses, Rng noise)
     {
         int parts = losses.Length;
-        int size = 8 * parts + 32;
+        int size = 8 * parts + 40;
         if (_mine.Length != size)
         {
             _mine = new byte[size];
@@ -127,7 +148,13 @@ internal sealed class DataParallelStep
             BinaryPrimitives.WriteUInt64LittleEndian(_mine.AsSpan(8 * parts + 8 * k), state[k]);
         }
 
+        BinaryPrimitives.WriteUInt64LittleEndian(_mine.AsSpan(8 * parts + 32), StopWanted ? 1UL : 0UL);
         _reducer.Gather(_mine, _all);
+        for (int r = 0; r < _reducer.Size; r++)
+        {
+            StopAgreed |= BinaryPrimitives.ReadUInt64LittleEndian(_all.AsSpan((r * size) + (8 * parts) + 32)) != 0;
+        }
+
         for (int i = 0; i < parts; i++)
         {
             double sum = 0;
@@ -158,6 +185,68 @@ internal sealed class DataParallelStep
         }
 
         noise.RestoreState(state);
+    }
+
+    /// <summary>
+    /// Representation gradients: the per-task gradients with respect to this share's rows of the representation
+    /// (<paramref name="local"/>: one row per task, <paramref name="width"/> values per batch row) gathered from every
+    /// process in rank order (<c>MPI_Allgatherv</c>), i.e. in row order, into the whole batch's matrix — the same on
+    /// every process and the matrix one process with the whole batch forms, so every process aggregates alike.
+    /// </summary>
+    public GradientMatrix GatherRepresentation(GradientMatrix local, int width)
+    {
+        int tasks = local.Rows, size = _reducer.Size;
+        if (_counts.Length != size)
+        {
+            _counts = new int[size];
+        }
+
+        long total = 0;
+        for (int r = 0; r < size; r++)
+        {
+            var (_, count) = Range(BatchRows, r);
+            _counts[r] = checked(tasks * count * width);
+            total += _counts[r];
+        }
+
+        var (_, mine) = Range(BatchRows, _reducer.Rank);
+        if (local.Columns != mine * width || total > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"The representation has {local.Columns} values for {mine} rows of width {width}, or the batch's {total} are too many to gather.");
+        }
+
+        if (_send.Length != _counts[_reducer.Rank])
+        {
+            _send = new float[_counts[_reducer.Rank]];
+        }
+
+        if (_gathered.Length != total)
+        {
+            _gathered = new float[total];
+        }
+
+        for (int i = 0; i < tasks; i++)
+        {
+            local.Row(i).CopyTo(_send.AsSpan(i * local.Columns));
+        }
+
+        _reducer.GatherVarying(_send, _gathered, _counts);
+        int columns = checked(BatchRows * width);
+        _whole = _whole is { } w && w.Columns == columns ? w : new GradientMatrix(tasks, columns);
+        _whole.Resize(tasks);
+        _whole.SampleWidth = width;
+        int at = 0;
+        for (int r = 0; r < size; r++)
+        {
+            var (start, count) = Range(BatchRows, r);
+            for (int i = 0; i < tasks; i++)
+            {
+                _gathered.AsSpan(at, count * width).CopyTo(_whole.Row(i).Slice(start * width));
+                at += count * width;
+            }
+        }
+
+        return _whole;
     }
 
     /// <summary>A regulariser's share: 1/R of it on every process.</summary>

@@ -22,4 +22,11 @@ public interface IGradientReducer
     /// <paramref name="all"/> (<see cref="Size"/> × that length, in rank order).
     /// </summary>
     void Gather(ReadOnlySpan<byte> mine, Span<byte> all);
+
+    /// <summary>
+    /// Gathers <paramref name="mine"/> (<paramref name="counts"/>[<see cref="Rank"/>] values; the counts are known to
+    /// every process) from every process into <paramref name="all"/>, in rank order: process r's values at the sum of
+    /// the counts before r.
+    /// </summary>
+    void GatherVarying(ReadOnlySpan<float> mine, Span<float> all, ReadOnlySpan<int> counts);
 }

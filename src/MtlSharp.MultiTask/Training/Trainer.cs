@@ -43,6 +43,7 @@ public sealed class Trainer
     private (Parameter[] Others, List<Tensor> Wrt, int Length)? _representationLayout;
     private float[]? _row;
     private float[]? _aggregated;
+    private float[] _wholeDirection = [];
     private Terms? _terms;
     private (Parameter[] Shared, Parameter[] Others, List<Tensor> Wrt, int SharedLength, int TotalLength)? _aggregationLayout;
     private readonly DataParallelStep? _parallel;
@@ -182,7 +183,10 @@ public sealed class Trainer
         return meta;
     }
 
-    /// <summary>Trains until the schedule ends, a callback stops it, or <paramref name="cancellation"/> fires; then evaluates on test.</summary>
+    /// <summary>
+    /// Trains until the schedule ends, a callback stops it, or <paramref name="cancellation"/> fires; then evaluates on
+    /// test. Under data parallelism a cancellation on any process stops every process after the same update.
+    /// </summary>
     public TrainingOutcome Train(CancellationToken cancellation = default)
     {
         foreach (var cb in _callbacks)
@@ -204,10 +208,17 @@ public sealed class Trainer
                 break;
             }
 
-            if (cancellation.IsCancellationRequested)
+            // Data parallelism: a process that is asked to stop says so with its next update's losses, and every
+            // process stops after that update (not at its own moment, which would leave the others in a collective).
+            if (_parallel is null ? cancellation.IsCancellationRequested : _parallel.StopAgreed)
             {
                 _run.Cancelled = true;
                 break;
+            }
+
+            if (_parallel is not null)
+            {
+                _parallel.StopWanted = cancellation.IsCancellationRequested;
             }
 
             long step = _run.Step;
@@ -648,9 +659,26 @@ public sealed class Trainer
             Autograd.Backward(regularization);
         }
 
-        var d = _aggregated.AsSpan(0, pz);
-        aggregator.Aggregate(_matrix, tasks, lossValues, d);
-        Autograd.Backward(z, d);
+        if (_parallel is null)
+        {
+            var d = _aggregated.AsSpan(0, pz);
+            aggregator.Aggregate(_matrix, tasks, lossValues, d);
+            Autograd.Backward(z, d);
+            return;
+        }
+
+        // Data parallelism: the whole batch's rows, aggregated alike on every process; this process's rows of the
+        // direction go back through its share of the trunk; then the parameters' gradients are summed.
+        var whole = _parallel.GatherRepresentation(_matrix, _matrix.SampleWidth);
+        if (_wholeDirection.Length != whole.Columns)
+        {
+            _wholeDirection = new float[whole.Columns];
+        }
+
+        aggregator.Aggregate(whole, tasks, lossValues, _wholeDirection);
+        var (start, _) = _parallel.Range(_parallel.BatchRows);
+        Autograd.Backward(z, _wholeDirection.AsSpan(start * whole.SampleWidth, pz));
+        _parallel.Reduce(null);
     }
 
     /// <summary>The parameters outside the shared representation's part (heads), for representation mode.</summary>

@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using MtlSharp.MultiTask.Configuration;
+using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Strategies.Aggregation;
@@ -6,6 +9,7 @@ using MtlSharp.MultiTask.Tasks;
 using MtlSharp.MultiTask.Training;
 using MtlSharp.NN;
 using MtlSharp.NN.Optim;
+using MtlSharp.Tensors;
 
 namespace MtlSharp.MultiTask.Tests.Training;
 
@@ -14,24 +18,71 @@ namespace MtlSharp.MultiTask.Tests.Training;
 /// threads joined by an in-memory reducer stand for two MPI processes. Their updates are bit-identical to each other
 /// and, within float tolerance, the update of one trainer with the whole batch — also when one half of the batch has
 /// no label for a task (that task's loss is a constant there, and its head has a gradient on one process only), with
-/// a loss weighting and with a gradient aggregator (per-task rows summed before aggregation).
+/// a loss weighting and with a gradient aggregator (per-task rows summed before aggregation), with dropout (each share's
+/// rows get the whole batch's masks), and with representation gradients (MGDA-UB: per-row gradients gathered).
 /// </summary>
 public sealed class DataParallelTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void TwoSharesOfABatchGiveTheWholeBatchUpdate(bool aggregate)
+    [InlineData(false, 0f)]
+    [InlineData(true, 0f)]
+    [InlineData(false, 0.5f)]
+    [InlineData(true, 0.5f)]
+    public void TwoSharesOfABatchGiveTheWholeBatchUpdate(bool aggregate, float dropout)
     {
-        var single = Build(aggregate, null);
+        // With dropout, each share's rows get the masks that one process draws for them from the whole batch's.
+        AssertSharesGiveTheWholeBatchUpdate(reducer => Build(aggregate, reducer, dropout), [0, 1]);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.5f)]
+    public void RepresentationGradientsOfTwoSharesGiveTheWholeBatchUpdate(float dropout)
+    {
+        // MGDA-UB: the per-task gradients with respect to the shared representation are gathered (rows of both shares)
+        // and aggregated alike by both processes; each back-propagates its rows' part of the direction.
+        AssertSharesGiveTheWholeBatchUpdate(reducer => BuildRepresentation(reducer, dropout), [0, 1, 2]);
+    }
+
+    [Fact]
+    public void ACancellationOnOneProcessStopsBothAfterTheSameUpdate()
+    {
+        // Rank 1 alone is cancelled after update 5; it says so with update 6's losses, and both stop after update 6
+        // (rank 0 would otherwise wait for rank 1 in update 7's collectives: the threads would not end).
         var pair = new PairReducer();
-        var rank0 = Build(aggregate, pair.Rank(0));
-        var rank1 = Build(aggregate, pair.Rank(1));
+        using var cts = new CancellationTokenSource();
+        var rank0 = Build(false, pair.Rank(0));
+        var rank1 = Build(false, pair.Rank(1), callbacks: [new CancelAt(5, cts)]);
+        TrainingOutcome? o0 = null, o1 = null;
+        var t0 = new Thread(() => o0 = rank0.Trainer.Train()) { IsBackground = true };
+        var t1 = new Thread(() => o1 = rank1.Trainer.Train(cts.Token)) { IsBackground = true };
+        t0.Start();
+        t1.Start();
+        Assert.True(t0.Join(TimeSpan.FromSeconds(60)) && t1.Join(TimeSpan.FromSeconds(60)), "a process did not stop");
+        Assert.True(o0!.Cancelled && o1!.Cancelled);
+        Assert.Equal(6, o0.Updates);
+        Assert.Equal(6, o1.Updates);
+        for (int i = 0; i < rank0.Parameters.Count; i++)
+        {
+            Assert.Equal(rank0.Parameters[i].Data.ToArray(), rank1.Parameters[i].Data.ToArray());
+        }
+    }
+
+    /// <summary>
+    /// Three updates of one trainer with the whole batch (task 1 labelled only in the second half) against two trainers
+    /// with one share each: the same losses and parameters (the pair bit-identical to each other).
+    /// </summary>
+    private static void AssertSharesGiveTheWholeBatchUpdate(Func<IGradientReducer?, (Trainer Trainer, ITrainingData Data, IReadOnlyList<Parameter> Parameters)> build, int[] tasks)
+    {
+        var single = build(null);
+        var pair = new PairReducer();
+        var rank0 = build(pair.Rank(0));
+        var rank1 = build(pair.Rank(1));
         for (int step = 0; step < 3; step++)
         {
-            var batch = HalfLabelled(single.Data.Next([0, 1]));
-            _ = rank0.Data.Next([0, 1]);   // keep every trainer's data in step (the batch itself is the one above)
-            _ = rank1.Data.Next([0, 1]);
+            var batch = HalfLabelled(single.Data.Next(tasks));
+            _ = rank0.Data.Next(tasks);   // keep every trainer's data in step (the batch itself is the one above)
+            _ = rank1.Data.Next(tasks);
             var expected = single.Trainer.Update(batch, step);
             StepResult r0 = default, r1 = default;
             var t0 = new Thread(() => r0 = rank0.Trainer.Update(batch, step));
@@ -60,28 +111,40 @@ public sealed class DataParallelTests
         }
 
         // The whole batch moved the parameters (a test that nothing changed would pass trivially).
-        var fresh = Build(aggregate, null).Parameters;
+        var fresh = build(null).Parameters;
         Assert.Contains(Enumerable.Range(0, p.Count), i => !p[i].Data.SequenceEqual(fresh[i].Data));
     }
 
-    [Fact]
-    public void RepresentationGradientsAreRefusedWithAReason()
+    /// <summary>Three tasks reading one input (RepresentationGradientTests' data and shared bottom), MGDA-UB, Adam.</summary>
+    private static (Trainer Trainer, ITrainingData Data, IReadOnlyList<Parameter> Parameters) BuildRepresentation(IGradientReducer? reducer, float dropout)
     {
-        var plan = GumbelExperiments.Build(PresetId.SyntheticTransfer, RoutingMethod.SharedBottom, TrainerTests.Small(7, 0.05));
-        var options = plan.Options with
+        var tasks = RepresentationGradientTests.Tasks();
+        var model = RepresentationGradientTests.SharedBottom(dropout: dropout);
+        var data = new SharedRowsTrainingData(tasks, 16, new Rng(3));
+        var all = model.Module.Parameters();
+        var options = new TrainerOptions
         {
-            Sampler = new AllTasksSampler(2),
-            Aggregator = new MeanAggregator(),
+            TotalSteps = 10,
+            Optimizers = [new Adam(all, 0.01f)],
+            Sampler = new AllTasksSampler(3),
+            Aggregator = new MgdaAggregator(),
             GradientSpace = GradientSpace.Representation,
-            GradientReducer = new PairReducer().Rank(0),
+            Noise = new Rng(1),
+            GradientReducer = reducer,
         };
-        var e = Assert.Throws<NotSupportedException>(() => new Trainer(plan.Model, plan.Data, plan.Evaluator, options));
-        Assert.Contains("Representation gradients", e.Message, StringComparison.Ordinal);
+        return (new Trainer(model, data, new SplitEvaluator(tasks, seed: 1), options), data, all);
     }
 
-    private static (Trainer Trainer, ITrainingData Data, IReadOnlyList<Parameter> Parameters) Build(bool aggregate, IGradientReducer? reducer)
+    private static (Trainer Trainer, ITrainingData Data, IReadOnlyList<Parameter> Parameters) Build(bool aggregate, IGradientReducer? reducer, float dropout = 0f,
+        IReadOnlyList<ITrainingCallback>? callbacks = null)
     {
-        var plan = GumbelExperiments.Build(PresetId.SyntheticTransfer, RoutingMethod.SharedBottom, TrainerTests.Small(7, 0.05));
+        // synthetic-transfer's shared bottom (TrainerTests.Small's sizes), with dropout before the heads when asked.
+        var patch = new JsonObject
+        {
+            ["data"] = new JsonObject { ["train"] = 4000, ["test"] = 1000 },
+            ["model"] = new JsonObject { ["dropout"] = dropout },
+        };
+        var plan = ConfigRunBuilder.Build(BuiltInConfigs.Load("synthetic-transfer").ResolveWithoutFiles("shared-bottom", patch), 7, 0.05);
         var all = plan.Model.Module.Parameters();
         var options = plan.Options with
         {
@@ -91,7 +154,7 @@ public sealed class DataParallelTests
             ClipNorm = 0,
             GradientReducer = reducer,
         };
-        return (new Trainer(plan.Model, plan.Data, plan.Evaluator, options), plan.Data, all);
+        return (new Trainer(plan.Model, plan.Data, plan.Evaluator, options, callbacks), plan.Data, all);
     }
 
     /// <summary>Task 1 labelled only in the second half of the rows (rank 0's share has none of its labels).</summary>
@@ -101,6 +164,20 @@ public sealed class DataParallelTests
         int rows = part.Targets.Rows;
         var mask = Enumerable.Range(0, rows).Select(i => i < rows / 2 ? 0f : 1f).ToArray();
         return new MultiTaskBatch([batch.Parts[0], part with { Targets = new TaskTargets(part.Targets.Labels, part.Targets.Values, mask) }]);
+    }
+
+    /// <summary>Cancels <paramref name="cts"/> once the run has done <paramref name="step"/> updates (Ctrl-C on one process).</summary>
+    private sealed class CancelAt(long step, CancellationTokenSource cts) : TrainingCallback
+    {
+        public override string Name => "cancel";
+
+        public override void OnStep(TrainingRun run, in StepResult result)
+        {
+            if (run.Step == step)
+            {
+                cts.Cancel();
+            }
+        }
     }
 
     /// <summary>Two in-process "processes": each collective waits for both, then each sums or copies in rank order.</summary>
@@ -127,6 +204,13 @@ public sealed class DataParallelTests
             public int Size => 2;
 
             public void Gather(ReadOnlySpan<byte> mine, Span<byte> all) => pair.Exchange(rank, mine, all);
+
+            public void GatherVarying(ReadOnlySpan<float> mine, Span<float> all, ReadOnlySpan<int> counts)
+            {
+                var bytes = new byte[(counts[0] + counts[1]) * sizeof(float)];
+                pair.Exchange(rank, System.Runtime.InteropServices.MemoryMarshal.AsBytes(mine), bytes);
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan()).CopyTo(all);
+            }
 
             public void Sum(Span<float> values)
             {

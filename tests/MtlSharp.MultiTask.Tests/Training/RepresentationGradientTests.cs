@@ -26,7 +26,7 @@ public sealed class RepresentationGradientTests
     private const int Features = 5, Rows = 64;
 
     /// <summary>Three tasks over one input array: 3-way classification, and two regressions.</summary>
-    private static TaskData[] Tasks()
+    internal static TaskData[] Tasks()
     {
         var rng = new Rng(11);
         var x = new float[Rows * Features];
@@ -54,12 +54,12 @@ public sealed class RepresentationGradientTests
         ];
     }
 
-    private static RoutedModel SharedBottom(IRouter? router = null)
+    internal static RoutedModel SharedBottom(IRouter? router = null, float dropout = 0f)
     {
         var rng = new Rng(5);
         var layer = new RoutedLayer(new MlpComponents(1, [Features, 7], outputRelu: true, rng.Split()), router ?? FixedRouter.SharedBottom(3, 1), CombineMode.Mean);
         var layer2 = new RoutedLayer(new MlpComponents(1, [7, 6], outputRelu: true, rng.Split()), FixedRouter.SharedBottom(3, 1), CombineMode.Mean);
-        return new RoutedModel(new RoutedNetwork([layer, layer2], new TaskHeads(6, [3, 1, 1], rng.Split()), 0f, 3));
+        return new RoutedModel(new RoutedNetwork([layer, layer2], new TaskHeads(6, [3, 1, 1], rng.Split()), dropout, 3));
     }
 
     private static (Trainer Trainer, IReadOnlyList<Parameter> All, MultiTaskBatch Batch) Setup(RoutedModel model, IGradientAggregator aggregator, GradientSpace space)

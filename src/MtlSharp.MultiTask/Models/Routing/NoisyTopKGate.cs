@@ -55,9 +55,10 @@ public sealed class NoisyTopKGate : Module
 
     /// <summary>
     /// The gates [N, C] for summaries <paramref name="summary"/> [N, D] of task <paramref name="task"/>: k non-zero
-    /// softmax weights per row; noisy when <paramref name="training"/> (noise drawn from <paramref name="rng"/>).
+    /// softmax weights per row; noisy when <paramref name="training"/> (noise drawn from <paramref name="rng"/>, for
+    /// the whole batch when <paramref name="rows"/> is a share of one: the share's rows of it are used).
     /// </summary>
-    public Tensor Forward(Tensor summary, int task, bool training, Rng rng)
+    public Tensor Forward(Tensor summary, int task, bool training, Rng rng, RowShare rows = default)
     {
         ArgumentNullException.ThrowIfNull(summary);
         ArgumentNullException.ThrowIfNull(rng);
@@ -70,7 +71,17 @@ public sealed class NoisyTopKGate : Module
             Tensor a = Ops.Linear(summary, _noise.Value, null);
             Tensor std = Ops.Add(Ops.Relu(a), Ops.Log(Ops.AddScalar(Ops.Exp(Ops.Neg(Ops.Abs(a))), 1f)));
             var eps = Tensor.Zeros(n, c);
-            rng.FillNormal(eps.Span, 0f, 1f);
+            if (rows.IsWhole)
+            {
+                rng.FillNormal(eps.Span, 0f, 1f);
+            }
+            else
+            {
+                rows.Check(n, "NoisyTopKGate");
+                var whole = Tensor.Zeros(rows.Total, c);
+                rng.FillNormal(whole.Span, 0f, 1f);
+                rows.Take(whole.Span, eps.Span, c);
+            }
             h = Ops.Add(h, Ops.Mul(eps, std));
         }
 

@@ -59,7 +59,7 @@ public sealed class PerExampleRoutedLayer : Module, IRoutedStage
     {
         ArgumentNullException.ThrowIfNull(x);
         Tensor summary = x.Rank == 4 ? Ops.GlobalAvgPool(x) : x.Rank == 2 ? x : Ops.Flatten(x, 1);
-        Tensor gates = Gate.Forward(summary, ctx.Task, ctx.Training, ctx.Rng);
+        Tensor gates = Gate.Forward(summary, ctx.Task, ctx.Training, ctx.Rng, ctx.Rows);
         int n = x.Shape[0], c = Count;
         StackedOutput all;
         Tensor weights;

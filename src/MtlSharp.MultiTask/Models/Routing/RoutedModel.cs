@@ -93,7 +93,7 @@ public sealed class RoutedModel : IMultiTaskModel, IRepresentationModel
                 throw new ArgumentException($"A routed network takes dense inputs; task {part.Task}'s batch holds {part.Input.GetType().Name}.");
             }
 
-            var ctx = new RoutingContext(part.Task, context.Training, context.Temperature, context.Rng, SampleAtEvaluation);
+            var ctx = new RoutingContext(part.Task, context.Training, context.Temperature, context.Rng, SampleAtEvaluation, x.Rows);
             outputs[i] = Network.Forward(x.Value, ctx);
         }
 
@@ -123,13 +123,13 @@ public sealed class RoutedModel : IMultiTaskModel, IRepresentationModel
             }
         }
 
-        var first = new RoutingContext(batch.Parts[0].Task, context.Training, context.Temperature, context.Rng, SampleAtEvaluation);
+        var first = new RoutingContext(batch.Parts[0].Task, context.Training, context.Temperature, context.Rng, SampleAtEvaluation, x.Rows);
         representation = Network.ForwardTrunk(x.Value, first);
         SharedRepresentation = representation;
         var outputs = new Tensor[batch.Parts.Count];
         for (int i = 0; i < outputs.Length; i++)
         {
-            var ctx = new RoutingContext(batch.Parts[i].Task, context.Training, context.Temperature, context.Rng, SampleAtEvaluation);
+            var ctx = new RoutingContext(batch.Parts[i].Task, context.Training, context.Temperature, context.Rng, SampleAtEvaluation, x.Rows);
             outputs[i] = Network.ForwardHead(representation, ctx);
         }
 

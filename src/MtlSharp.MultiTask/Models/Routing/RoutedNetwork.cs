@@ -83,7 +83,7 @@ public sealed class RoutedNetwork : Module
         x = Ops.Flatten(x, 1);
         if (_dropout > 0)
         {
-            x = Ops.Dropout(x, _dropout, ctx.Rng, ctx.Training);
+            x = Ops.Dropout(x, _dropout, ctx.Rng, ctx.Training, ctx.Rows);
         }
 
         return _heads.Forward(x, ctx.Task);
@@ -153,7 +153,7 @@ public sealed class RoutedNetwork : Module
 
         if (_dropout > 0)
         {
-            z = Ops.Dropout(z, _dropout, ctx.Rng, ctx.Training);
+            z = Ops.Dropout(z, _dropout, ctx.Rng, ctx.Training, ctx.Rows);
         }
 
         return _heads.Forward(z, ctx.Task);

@@ -46,6 +46,23 @@ public sealed class PerExampleRoutingTests
     }
 
     [Fact]
+    public void ASharesGatesHaveTheWholeBatchsNoiseForItsRows()
+    {
+        // Data parallelism: rows [2, 5) of a batch of 5 get the noise one process draws for them with the whole batch,
+        // and the stream advances as there.
+        var rng = new Rng(1);
+        var gate = Gate(3, 2, 7, 3, rng);
+        var s = Tensor.Uniform(new Shape(5, 3), -1, 1, rng);
+        var r0 = new Rng(9);
+        float[] whole = gate.Forward(s, 1, true, r0).ToArray();
+        var share = Tensor.FromArray(s.ToArray().AsSpan(6, 9).ToArray(), 3, 3);
+        var r1 = new Rng(9);
+        Assert.Equal(whole.AsSpan(14, 21).ToArray(), gate.Forward(share, 1, true, r1, new RowShare(2, 3, 5)).ToArray());
+        Assert.Equal(r0.NextUInt64(), r1.NextUInt64());
+        Assert.NotEqual(whole.AsSpan(14, 21).ToArray(), gate.Forward(share, 1, true, new Rng(9)).ToArray());
+    }
+
+    [Fact]
     public void GateStartsUniformOverTheKeptComponents()
     {
         var gate = new NoisyTopKGate(4, 1, 5, 5);
