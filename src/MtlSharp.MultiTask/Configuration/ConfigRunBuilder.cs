@@ -40,6 +40,7 @@ public static class ConfigRunBuilder
         {
             TaggerModelSpec tagger => Tagger(config, tagger, seed, scale),
             SentenceModelSpec sentence => SentenceExperiments.Build(config, sentence, seed, scale),
+            MultiInputModelSpec multi => MultiInputExperiments.Build(config, multi, seed, scale),
             RoutedModelSpec routed => Routed(config, routed, seed, scale),
             ExpertModelSpec experts => Experts(config, experts, seed, scale),
             _ => throw new ArgumentException("Unknown model type."),
@@ -106,7 +107,7 @@ public static class ConfigRunBuilder
         return TaggingExperiments.Build(c.Name, columns, m.Method, settings);
     }
 
-    private static string Column(string name) => name switch
+    internal static string Column(string name) => name switch
     {
         "upos" => Data.Text.ConllUColumns.Upos,
         "xpos" => Data.Text.ConllUColumns.Xpos,
@@ -431,7 +432,7 @@ public static class ConfigRunBuilder
         return (tasks, shape);
     }
 
-    private static (TaskData[] Tasks, int[] InputShape) Images(IdxImageSource s, IReadOnlyList<TaskSpec> specs)
+    internal static (TaskData[] Tasks, int[] InputShape) Images(IdxImageSource s, IReadOnlyList<TaskSpec> specs)
     {
         foreach (string name in s.Rotate.Keys)
         {
