@@ -19,6 +19,7 @@ public static class BuiltInConfigs
         "ewt-domains",
         "ewt-domains-xpos",
         "ewt-genre",
+        "multimodal",
         "income",
         "boys",
         "olive",

@@ -126,10 +126,14 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
         return full;
     }
 
-    private DataSource ReadData(JsonObject d, string? dataDir, bool checkFiles)
+    private DataSource ReadData(JsonObject d, string? dataDir, bool checkFiles, string at = "data")
     {
         switch (d["type"]!.GetValue<string>())
         {
+            case "multi-input" when at != "data":
+                throw Error($"{at}.type", "a multi-input source's inputs are single sources (csv, idx-images, ud-english-ewt, …), not multi-input");
+            case "multi-input":
+                return ReadMultiInput(d, dataDir, checkFiles);
             case "csv":
             {
                 var split = d["split"] as JsonObject;
@@ -142,27 +146,27 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                     }
 
                     double f = n.GetValue<double>();
-                    return f is >= 0 and < 1 ? f : throw Error($"data.split.{key}", string.Create(CultureInfo.InvariantCulture, $"expected a fraction in [0, 1), got {f}"));
+                    return f is >= 0 and < 1 ? f : throw Error($"{at}.split.{key}", string.Create(CultureInfo.InvariantCulture, $"expected a fraction in [0, 1), got {f}"));
                 }
 
                 string? File(string key) => split?[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String
-                    ? ResolvePath(v.GetValue<string>(), dataDir, $"data.split.{key}", checkFiles, folder: false) : null;
+                    ? ResolvePath(v.GetValue<string>(), dataDir, $"{at}.split.{key}", checkFiles, folder: false) : null;
                 double test = Fraction("test", 0.2), valid = Fraction("valid", 0.1);
                 if (test + valid >= 1)
                 {
-                    throw Error("data.split", "the test and validation fractions leave no training rows");
+                    throw Error($"{at}.split", "the test and validation fractions leave no training rows");
                 }
 
                 if (split?["train"] is not null)
                 {
-                    throw Error("data.split.train", "the training rows are data.path; give test (and valid) as files");
+                    throw Error($"{at}.split.train", "the training rows are data.path; give test (and valid) as files");
                 }
 
                 var encoding = d["categorical"]?.GetValue<string>() == "embedded" ? CategoricalEncoding.Embedded : CategoricalEncoding.OneHot;
                 return new CsvSource
                 {
-                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, "data.path", checkFiles, folder: false),
-                    Join = (d["join"] as JsonArray)?.Select((j, i) => ResolvePath(j!.GetValue<string>(), dataDir, $"data.join[{i}]", checkFiles, folder: false)).ToArray() ?? [],
+                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, $"{at}.path", checkFiles, folder: false),
+                    Join = (d["join"] as JsonArray)?.Select((j, i) => ResolvePath(j!.GetValue<string>(), dataDir, $"{at}.join[{i}]", checkFiles, folder: false)).ToArray() ?? [],
                     Features = (d["features"] as JsonArray)?.Select(f => new FeatureSpec(f!["column"]!.GetValue<string>())
                     {
                         Type = f["type"]?.GetValue<string>() switch { null => null, "numeric" => ColumnType.Numeric, _ => ColumnType.Categorical },
@@ -185,7 +189,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             case "idx-images":
                 return new IdxImageSource
                 {
-                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, "data.path", checkFiles, folder: true),
+                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, $"{at}.path", checkFiles, folder: true),
                     Rotate = (d["rotate"] as JsonObject)?.ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>() switch
                     {
                         "ccw90" => (RotationDirection?)RotationDirection.CounterClockwise,
@@ -195,11 +199,11 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                 };
             case "multi-mnist":
             {
-                string upLeft = ResolvePath(d["path"]!.GetValue<string>(), dataDir, "data.path", checkFiles, folder: true);
+                string upLeft = ResolvePath(d["path"]!.GetValue<string>(), dataDir, $"{at}.path", checkFiles, folder: true);
                 return new MultiDigitsSource
                 {
                     Path = upLeft,
-                    DownRightPath = d["downRight"] is { } dr ? ResolvePath(dr.GetValue<string>(), dataDir, "data.downRight", checkFiles, folder: true) : upLeft,
+                    DownRightPath = d["downRight"] is { } dr ? ResolvePath(dr.GetValue<string>(), dataDir, $"{at}.downRight", checkFiles, folder: true) : upLeft,
                     Train = d["train"]?.GetValue<int>(),
                     Test = d["test"]?.GetValue<int>(),
                     ValidFraction = d["valid"]?.GetValue<double>() ?? 0,
@@ -214,12 +218,12 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                 int train = d["train"]?.GetValue<int>() ?? 10, valid = d["valid"]?.GetValue<int>() ?? 4;
                 if (train + valid >= Data.Images.Omniglot.DrawingsPerCharacter)
                 {
-                    throw Error("data.train", $"{train} training and {valid} validation drawings leave none of a character's {Data.Images.Omniglot.DrawingsPerCharacter} for test");
+                    throw Error($"{at}.train", $"{train} training and {valid} validation drawings leave none of a character's {Data.Images.Omniglot.DrawingsPerCharacter} for test");
                 }
 
                 return new OmniglotSource
                 {
-                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, "data.path", checkFiles, folder: true),
+                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, $"{at}.path", checkFiles, folder: true),
                     Size = d["size"]?.GetValue<int>() ?? Data.Images.Omniglot.ImageSide,
                     Train = train,
                     Valid = valid,
@@ -229,7 +233,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             case "ud-english-ewt":
                 return new EwtSource
                 {
-                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, "data.path", checkFiles, folder: true),
+                    Path = ResolvePath(d["path"]!.GetValue<string>(), dataDir, $"{at}.path", checkFiles, folder: true),
                     TrainGenre = d["trainGenre"]?.GetValue<string>() ?? "answers",
                 };
             default:
@@ -243,8 +247,56 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
         }
     }
 
+    private MultiInputSource ReadMultiInput(JsonObject d, string? dataDir, bool checkFiles)
+    {
+        var inputs = new List<KeyValuePair<string, DataSource>>();
+        foreach (var (name, node) in (JsonObject)d["inputs"]!)
+        {
+            string at = $"data.inputs.{name}";
+            if (node is not JsonObject o || o["type"] is null)
+            {
+                throw Error(at, "expected a data source object with a \"type\"");
+            }
+
+            var source = ReadData(o, dataDir, checkFiles, at);
+            if (source is not (IdxImageSource or EwtSource or CsvSource))
+            {
+                throw Error($"{at}.type", "a multi-input run reads idx-images, ud-english-ewt or csv inputs");
+            }
+
+            inputs.Add(new(name, source));
+        }
+
+        if (inputs.Count == 0)
+        {
+            throw Error("data.inputs", "expected at least one named input");
+        }
+
+        return new MultiInputSource
+        {
+            Inputs = inputs,
+            TrainLimit = d["limit"]?["train"]?.GetValue<int>(),
+            EvaluationLimit = d["limit"]?["evaluation"]?.GetValue<int>(),
+        };
+    }
+
     private TaskSpec ReadTask(JsonObject t, string path, DataSource data)
     {
+        string? input = t["input"]?.GetValue<string>();
+        if (data is MultiInputSource multi)
+        {
+            if (input is null)
+            {
+                throw Error(path, $"a task of multi-input data names the input it reads in \"input\"; the inputs are: {string.Join(", ", multi.Inputs.Select(kv => kv.Key))}");
+            }
+
+            data = multi.Input(input) ?? throw Error($"{path}.input", $"no input '{input}'; the inputs are: {string.Join(", ", multi.Inputs.Select(kv => kv.Key))}");
+        }
+        else if (input is not null)
+        {
+            throw Error($"{path}.input", "\"input\" names one of the inputs of multi-input data (data.type \"multi-input\")");
+        }
+
         var kind = t["kind"]!.GetValue<string>() switch
         {
             "classification" => TaskKind.Classification,
@@ -347,11 +399,31 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             Columns = columns,
             Metric = metric,
             Standardize = t["standardize"]?.GetValue<bool>() ?? true,
+            Input = input,
+            Encoder = t["encoder"]?.GetValue<string>(),
         };
     }
 
     private ModelSpec ReadModel(JsonObject m, DataSource data, IReadOnlyList<TaskSpec> tasks)
     {
+        if ((m["type"]!.GetValue<string>() == "multi-input") != data is MultiInputSource)
+        {
+            throw Error(data is MultiInputSource ? "model.type" : "data.type", "multi-input data (several named inputs) and the multi-input model (model.type \"multi-input\") go together");
+        }
+
+        if (data is MultiInputSource multi)
+        {
+            return ReadMultiInputModel(m, multi, tasks);
+        }
+
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            if (tasks[i].Encoder is not null)
+            {
+                throw Error("tasks", $"task '{tasks[i].Name}' names an encoder; encoders belong to the multi-input model (model.type \"multi-input\")");
+            }
+        }
+
         if (m["type"]!.GetValue<string>() == "sentence")
         {
             return ReadSentenceModel(m, data, tasks);
@@ -500,6 +572,11 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                 };
         }
 
+        return ReadRouted(m, "model");
+    }
+
+    private RoutedModelSpec ReadRouted(JsonObject m, string at)
+    {
         var router = m["router"]?.GetValue<string>() switch
         {
             null or "gumbel" => RouterKind.Gumbel,
@@ -512,36 +589,36 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
         int[][]? allocation = (m["allocation"] as JsonArray)?.Select(r => ((JsonArray)r!).Select(v => v!.GetValue<int>()).ToArray()).ToArray();
         if (router == RouterKind.Fixed && allocation is null)
         {
-            throw Error("model.router", "router \"fixed\" needs \"allocation\" (tasks × components of 0/1)");
+            throw Error($"{at}.router", "router \"fixed\" needs \"allocation\" (tasks × components of 0/1)");
         }
 
         if (router != RouterKind.Fixed && allocation is not null)
         {
-            throw Error("model.allocation", "an allocation is only used with router \"fixed\"");
+            throw Error($"{at}.allocation", "an allocation is only used with router \"fixed\"");
         }
 
-        var layers = ((JsonArray)m["layers"]!).Select((l, i) => ReadLayer((JsonObject)l!, $"model.layers[{i}]")).ToArray();
+        var layers = ((JsonArray)m["layers"]!).Select((l, i) => ReadLayer((JsonObject)l!, $"{at}.layers[{i}]")).ToArray();
         int[] headSizes = (m["headSizes"] as JsonArray)?.Select(x => x!.GetValue<int>()).ToArray() ?? [];
         if (headSizes.Length > 0 && m["heads"]?.GetValue<bool>() == false)
         {
-            throw Error("model.headSizes", "head hidden layers need heads; remove headSizes or set heads to true");
+            throw Error($"{at}.headSizes", "head hidden layers need heads; remove headSizes or set heads to true");
         }
 
         if (layers.All(l => l is PoolLayerSpec or SharedConvLayerSpec or NormLayerSpec))
         {
-            throw Error("model.layers", "expected at least one routed layer (mlp, conv, group or modules)");
+            throw Error($"{at}.layers", "expected at least one routed layer (mlp, conv, group or modules)");
         }
 
         int[]? topK = (m["topK"] as JsonArray)?.Select(x => x!.GetValue<int>()).ToArray();
         if ((topK is not null || m["expertBalance"] is not null) && router != RouterKind.Moe)
         {
-            throw Error(topK is not null ? "model.topK" : "model.expertBalance", "topK and expertBalance configure the per-example gates of router \"moe\"");
+            throw Error(topK is not null ? $"{at}.topK" : $"{at}.expertBalance", "topK and expertBalance configure the per-example gates of router \"moe\"");
         }
 
         int routedCount = layers.Count(l => l is MlpLayerSpec or ConvLayerSpec or GroupLayerSpec or ModulesLayerSpec);
         if (topK is not null && topK.Length != routedCount)
         {
-            throw Error("model.topK", $"expected one k per routed layer ({routedCount}), got {topK.Length}");
+            throw Error($"{at}.topK", $"expected one k per routed layer ({routedCount}), got {topK.Length}");
         }
 
         var temp = m["temperature"] as JsonObject;
@@ -565,6 +642,112 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             ExpertBalance = Float(m["expertBalance"]) ?? 0.1f,
         };
     }
+
+    private MultiInputModelSpec ReadMultiInputModel(JsonObject m, MultiInputSource data, IReadOnlyList<TaskSpec> tasks)
+    {
+        var encoders = new List<KeyValuePair<string, InputEncoderSpec>>();
+        foreach (var (name, node) in (JsonObject)m["encoders"]!)
+        {
+            var e = (JsonObject)node!;
+            string at = $"model.encoders.{name}";
+            var kind = e["type"]!.GetValue<string>() switch
+            {
+                "conv" => InputEncoderKind.Conv,
+                "tokens" => InputEncoderKind.Tokens,
+                "sentence" => InputEncoderKind.Sentence,
+                "trigram" => InputEncoderKind.Trigram,
+                _ => InputEncoderKind.Dense,
+            };
+            var (owner, keys) = kind switch
+            {
+                InputEncoderKind.Conv => ("conv", new[] { "filters", "kernel" }),
+                InputEncoderKind.Trigram => ("trigram", ["buckets"]),
+                InputEncoderKind.Tokens or InputEncoderKind.Sentence => ("tokens and sentence", ["hidden", "layers"]),
+                _ => ("dense", []),
+            };
+            foreach (string key in new[] { "filters", "kernel", "buckets", "hidden", "layers" })
+            {
+                if (e[key] is not null && !keys.Contains(key))
+                {
+                    throw Error($"{at}.{key}", $"does not configure a {e["type"]!.GetValue<string>()} encoder (the {owner} encoder takes: {(keys.Length == 0 ? "nothing" : string.Join(", ", keys))})");
+                }
+            }
+
+            encoders.Add(new(name, new InputEncoderSpec
+            {
+                Kind = kind,
+                Filters = e["filters"]?.GetValue<int>() ?? 8,
+                Kernel = e["kernel"]?.GetValue<int>() ?? 5,
+                Buckets = e["buckets"]?.GetValue<int>() ?? 16384,
+                Hidden = e["hidden"]?.GetValue<int>() ?? 64,
+                Layers = e["layers"]?.GetValue<int>() ?? 1,
+            }));
+        }
+
+        var readBy = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            var task = tasks[i];
+            string name = task.Encoder ?? task.Input!;
+            string at = task.Encoder is null ? $"tasks[{i}]" : $"tasks[{i}].encoder";
+            var spec = encoders.FirstOrDefault(kv => kv.Key == name).Value
+                ?? throw Error(at, $"no encoder '{name}' in model.encoders{(task.Encoder is null ? " (a task reads the encoder named like its input unless it names one in \"encoder\")" : "")}; the encoders are: {string.Join(", ", encoders.Select(kv => kv.Key))}");
+            var source = data.Input(task.Input!)!;
+            InputEncoderKind[] fits = (source, task.Kind) switch
+            {
+                (IdxImageSource, _) => [InputEncoderKind.Conv],
+                (CsvSource, _) => [InputEncoderKind.Dense],
+                (EwtSource, TaskKind.SequenceTagging) => [InputEncoderKind.Tokens],
+                _ => [InputEncoderKind.Trigram, InputEncoderKind.Sentence],
+            };
+            if (!fits.Contains(spec.Kind))
+            {
+                throw Error(at, $"task '{task.Name}' ({KindName(task.Kind)} on input '{task.Input}') needs a {string.Join(" or ", fits.Select(f => f.ToString().ToLowerInvariant()))} encoder; '{name}' is {spec.Kind.ToString().ToLowerInvariant()}");
+            }
+
+            if (readBy.TryGetValue(name, out string? other) && other != task.Input)
+            {
+                throw Error(at, $"encoder '{name}' reads input '{other}'; task '{task.Name}' reads '{task.Input}' (an encoder reads one input)");
+            }
+
+            readBy[name] = task.Input!;
+            if (source is EwtSource { TrainGenre: not "all" } ewt && task.Kind == TaskKind.Classification)
+            {
+                throw Error($"data.inputs.{task.Input}.trainGenre", $"the genre task needs sentences of every genre; set trainGenre to \"all\" (got \"{ewt.TrainGenre}\")");
+            }
+        }
+
+        RoutedModelSpec? core = null;
+        int[] coreSizes = [64];
+        if (m["core"] is JsonObject c)
+        {
+            if (c["type"]?.GetValue<string>() == "dense")
+            {
+                coreSizes = Ints(c["sizes"]);
+            }
+            else
+            {
+                core = ReadRouted(c, "model.core");
+            }
+        }
+
+        return new MultiInputModelSpec
+        {
+            Width = m["width"]?.GetValue<int>() ?? 64,
+            Encoders = encoders,
+            Core = core,
+            CoreSizes = coreSizes,
+            SeparateEncoders = m["separateEncoders"]?.GetValue<bool>() ?? false,
+        };
+    }
+
+    private static string KindName(TaskKind kind) => kind switch
+    {
+        TaskKind.Classification => "classification",
+        TaskKind.MultiLabel => "multi-label",
+        TaskKind.Regression => "regression",
+        _ => "sequence-tagging",
+    };
 
     private SentenceModelSpec ReadSentenceModel(JsonObject m, DataSource data, IReadOnlyList<TaskSpec> tasks)
     {

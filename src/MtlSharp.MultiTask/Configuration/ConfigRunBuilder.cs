@@ -47,9 +47,9 @@ public static class ConfigRunBuilder
                 throw new ArgumentException($"A task subset must list distinct task indices below {config.Tasks.Count} in ascending order.");
             }
 
-            if (config.Model is TaggerModelSpec or SentenceModelSpec)
+            if (config.Model is TaggerModelSpec or SentenceModelSpec or MultiInputModelSpec)
             {
-                throw new ArgumentException("Training a subset of the tasks is available for routed and expert models; a tagger's or sentence model's tasks are its configuration's.");
+                throw new ArgumentException("Training a subset of the tasks is available for routed and expert models; a tagger's, sentence model's or multi-input model's tasks are its configuration's.");
             }
         }
 
@@ -57,6 +57,7 @@ public static class ConfigRunBuilder
         {
             TaggerModelSpec tagger => Tagger(config, tagger, seed, scale),
             SentenceModelSpec sentence => SentenceExperiments.Build(config, sentence, seed, scale),
+            MultiInputModelSpec multi => MultiInputExperiments.Build(config, multi, seed, scale),
             RoutedModelSpec routed => Routed(config, routed, seed, scale, taskSubset),
             ExpertModelSpec experts => Experts(config, experts, seed, scale, taskSubset),
             _ => throw new ArgumentException("Unknown model type."),
@@ -123,7 +124,7 @@ public static class ConfigRunBuilder
         return TaggingExperiments.Build(c.Name, columns, m.Method, settings);
     }
 
-    private static string Column(string name) => name switch
+    internal static string Column(string name) => name switch
     {
         "upos" => Data.Text.ConllUColumns.Upos,
         "xpos" => Data.Text.ConllUColumns.Xpos,
@@ -459,7 +460,7 @@ public static class ConfigRunBuilder
         return (tasks, shape);
     }
 
-    private static (TaskData[] Tasks, int[] InputShape) Images(IdxImageSource s, IReadOnlyList<TaskSpec> specs)
+    internal static (TaskData[] Tasks, int[] InputShape) Images(IdxImageSource s, IReadOnlyList<TaskSpec> specs)
     {
         foreach (string name in s.Rotate.Keys)
         {

@@ -20,6 +20,12 @@ public sealed record TaskSpec
     /// <summary>The metric.</summary>
     public required MetricKind Metric { get; init; }
 
+    /// <summary>Multi-input data: the name of the input the task reads; otherwise null.</summary>
+    public string? Input { get; init; }
+
+    /// <summary>Multi-input model: the encoder the task reads (default: the one named like its input).</summary>
+    public string? Encoder { get; init; }
+
     /// <summary>Regression: standardise the target on the training split.</summary>
     public bool Standardize { get; init; } = true;
 }
