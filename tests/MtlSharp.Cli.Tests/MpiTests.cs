@@ -248,7 +248,9 @@ public sealed class MpiTests
             Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "the job did not end within 60 s of Ctrl-C: " + log);
             p.WaitForExit();
             Assert.NotEqual(0, p.ExitCode);   // mpirun exits with 1 after a Ctrl-C, whatever its processes did
-            Assert.Equal(2, log.ToString().Split("stopping: finishing the current update").Length - 1);
+            // At least one process saw the signal; the other may have stopped on the coordinated request and exited
+            // before mpirun's SIGTERM reached it (seen under load in CI), which is the point of coordinating.
+            Assert.InRange(log.ToString().Split("stopping: finishing the current update").Length - 1, 1, 2);
             Assert.DoesNotContain("signal 9", log.ToString(), StringComparison.Ordinal);
             Assert.True(ExperimentLastStep(dir) > 0, "no checkpoint: " + log);
             Assert.False(File.Exists(Path.Combine(dir, "complete.json")));
