@@ -192,9 +192,7 @@ internal static class ExpertGraph
             {
                 string prefix = "/task" + t.ToString(CultureInfo.InvariantCulture) + "/layer" + l.ToString(CultureInfo.InvariantCulture);
                 var (w, b) = tc.Layer(l);
-                string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
-                string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
-                string z = g.Node("Gemm", prefix + "/Gemm", [h, wi, bi], GraphBuilder.Attr("transB", 1L));
+                string z = Dense(g, w, b, h, prefix);
                 var (scale, shift) = tc.Modulation(t, l);
                 string si = g.Floats($"film{l}_scale{t}", scale, 1, scale.Length);
                 string hi = g.Floats($"film{l}_shift{t}", shift, 1, shift.Length);
@@ -213,19 +211,12 @@ internal static class ExpertGraph
     /// </summary>
     private static Dictionary<int, string> TaskAttention(GraphBuilder g, TaskAttentionNetwork ta, string x, IReadOnlyList<int> selected)
     {
-        string Dense(Parameter w, Parameter b, string input, string prefix)
-        {
-            string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
-            string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
-            return g.Node("Gemm", prefix + "/Gemm", [input, wi, bi], GraphBuilder.Attr("transB", 1L));
-        }
-
         var h = new string[ta.Layers];
         for (int l = 0; l < ta.Layers; l++)
         {
             string prefix = "/shared/layer" + l.ToString(CultureInfo.InvariantCulture);
             var (w, b) = ta.Layer(l);
-            h[l] = g.Node("Relu", prefix + "/Relu", [Dense(w, b, l == 0 ? x : h[l - 1], prefix)]);
+            h[l] = g.Node("Relu", prefix + "/Relu", [Dense(g, w, b, l == 0 ? x : h[l - 1], prefix)]);
         }
 
         var reps = new Dictionary<int, string>();
@@ -239,13 +230,13 @@ internal static class ExpertGraph
                 if (attended is not null)
                 {
                     var (fw, fb) = ta.Bridge(l);
-                    string bridged = g.Node("Relu", prefix + "/f/Relu", [Dense(fw, fb, attended, prefix + "/f")]);
+                    string bridged = g.Node("Relu", prefix + "/f/Relu", [Dense(g, fw, fb, attended, prefix + "/f")]);
                     z = g.Node("Concat", prefix + "/Concat", [h[l], bridged], GraphBuilder.Attr("axis", 1L));
                 }
 
                 var (w1, b1, w2, b2) = ta.Attention(t, l);
-                string hidden = g.Node("Relu", prefix + "/Relu", [Dense(w1, b1, z, prefix + "/1")]);
-                string mask = g.Node("Sigmoid", prefix + "/Sigmoid", [Dense(w2, b2, hidden, prefix + "/2")]);
+                string hidden = g.Node("Relu", prefix + "/Relu", [Dense(g, w1, b1, z, prefix + "/1")]);
+                string mask = g.Node("Sigmoid", prefix + "/Sigmoid", [Dense(g, w2, b2, hidden, prefix + "/2")]);
                 attended = g.Node("Mul", prefix + "/Mul", [mask, h[l]]);
             }
 
@@ -261,15 +252,8 @@ internal static class ExpertGraph
     /// </summary>
     private static Dictionary<int, string> AdaShare(GraphBuilder g, AdaShareNetwork ad, string x, IReadOnlyList<int> selected)
     {
-        string Dense(Parameter w, Parameter b, string input, string prefix)
-        {
-            string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
-            string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
-            return g.Node("Gemm", prefix + "/Gemm", [input, wi, bi], GraphBuilder.Attr("transB", 1L));
-        }
-
         var (ew, eb) = ad.Encoder;
-        string h0 = g.Node("Relu", "/encoder/Relu", [Dense(ew, eb, x, "/encoder")]);
+        string h0 = g.Node("Relu", "/encoder/Relu", [Dense(g, ew, eb, x, "/encoder")]);
         var policy = ad.FixedPolicy();
         var reps = new Dictionary<int, string>();
         foreach (int t in selected)
@@ -284,8 +268,8 @@ internal static class ExpertGraph
 
                 string prefix = "/block" + l.ToString(CultureInfo.InvariantCulture);
                 var (w1, b1, w2, b2) = ad.Block(l);
-                string inner = g.Node("Relu", prefix + "/1/Relu", [Dense(w1, b1, h, prefix + "/1")]);
-                h = g.Node("Relu", prefix + "/Relu", [g.Node("Add", prefix + "/Add", [h, Dense(w2, b2, inner, prefix + "/2")])]);
+                string inner = g.Node("Relu", prefix + "/1/Relu", [Dense(g, w1, b1, h, prefix + "/1")]);
+                h = g.Node("Relu", prefix + "/Relu", [g.Node("Add", prefix + "/Add", [h, Dense(g, w2, b2, inner, prefix + "/2")])]);
             }
 
             reps[t] = h;
@@ -379,9 +363,7 @@ internal static class ExpertGraph
                 {
                     string prefix = "/node" + l.ToString(CultureInfo.InvariantCulture) + "_" + j.ToString(CultureInfo.InvariantCulture);
                     var (w, b) = br.Node(l, j);
-                    string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
-                    string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
-                    node = g.Node("Relu", prefix + "/Relu", [g.Node("Gemm", prefix + "/Gemm", [h, wi, bi], GraphBuilder.Attr("transB", 1L))]);
+                    node = g.Node("Relu", prefix + "/Relu", [Dense(g, w, b, h, prefix)]);
                     done[(l, j)] = node;
                 }
 
@@ -409,10 +391,7 @@ internal static class ExpertGraph
     /// <summary>softmax(x Wᵀ + b) over the experts: [N, E].</summary>
     private static string Gate(GraphBuilder g, SoftmaxGate gate, string x, string prefix)
     {
-        Parameter w = gate.Weight, b = gate.Bias;
-        string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
-        string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
-        string z = g.Node("Gemm", prefix + "/Gemm", [x, wi, bi], GraphBuilder.Attr("transB", 1L));
+        string z = Dense(g, gate.Weight, gate.Bias, x, prefix);
         return g.Node("Softmax", prefix + "/Softmax", [z], GraphBuilder.Attr("axis", 1L));
     }
 
@@ -427,7 +406,7 @@ internal static class ExpertGraph
         var (aw, ab) = gate.MixingLogits;
         int k = gate.Selectors, m = gate.Bits, e = gate.Experts;
         float h = gate.Gamma / 2f;
-        string z = g.Node("Gemm", prefix + "/z/Gemm", [x, g.Floats(zw.Name, zw.Value.Span, zw.Shape[0], zw.Shape[1]), g.Floats(zb.Name, zb.Value.Span, zb.Shape[0])], GraphBuilder.Attr("transB", 1L));
+        string z = Dense(g, zw, zb, x, prefix + "/z");
         string c = g.Node("Clip", prefix + "/Clip", [z, g.Floats(prefix + "/lo", [-h]), g.Floats(prefix + "/hi", [h])]);
         string cube = g.Node("Mul", prefix + "/cube", [g.Node("Mul", prefix + "/square", [c, c]), c]);
         string s = g.Node("Add", prefix + "/step", [
@@ -453,9 +432,17 @@ internal static class ExpertGraph
             r = r is null ? factor : g.Node("Mul", bit + "/Product", [r, factor]);
         }
 
-        string alpha = g.Node("Softmax", prefix + "/alpha/Softmax", [g.Node("Gemm", prefix + "/alpha/Gemm", [x, g.Floats(aw.Name, aw.Value.Span, aw.Shape[0], aw.Shape[1]), g.Floats(ab.Name, ab.Value.Span, ab.Shape[0])], GraphBuilder.Attr("transB", 1L))], GraphBuilder.Attr("axis", 1L));
+        string alpha = g.Node("Softmax", prefix + "/alpha/Softmax", [Dense(g, aw, ab, x, prefix + "/alpha")], GraphBuilder.Attr("axis", 1L));
         string weighted = g.Node("Mul", prefix + "/Mul", [r!, g.Node("Unsqueeze", prefix + "/alpha/Unsqueeze", [alpha, g.Int64s(2)])]);
         return g.Node("ReduceSum", prefix + "/ReduceSum", [weighted, g.Int64s(1)], GraphBuilder.Attr("keepdims", 0L));
+    }
+
+    /// <summary>x Wᵀ + b for a weight [out, in] and bias [out] (one Gemm; the initializers named after the parameters).</summary>
+    private static string Dense(GraphBuilder g, Parameter w, Parameter b, string input, string prefix)
+    {
+        string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
+        string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
+        return g.Node("Gemm", prefix + "/Gemm", [input, wi, bi], GraphBuilder.Attr("transB", 1L));
     }
 
     /// <summary>Σ_e w[:, e] · experts[e]: [N, out].</summary>

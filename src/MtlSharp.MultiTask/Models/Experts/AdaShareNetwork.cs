@@ -73,15 +73,15 @@ public sealed class AdaShareNetwork : ExpertNetwork
         Width = width;
         Blocks = blocks;
         _options = options;
-        _encoderWeight = RegisterParameter("encoder_weight", Glorot(width, inputWidth, rng));
+        _encoderWeight = RegisterParameter("encoder_weight", ExpertMix.Glorot(width, inputWidth, rng));
         _encoderBias = RegisterParameter("encoder_bias", Tensor.Zeros(width));
         _blocks = new Parameter[blocks * 4];
         for (int l = 0; l < blocks; l++)
         {
             string p = string.Create(CultureInfo.InvariantCulture, $"block{l}_");
-            _blocks[(l * 4) + 0] = RegisterParameter(p + "w1", Glorot(width, width, rng));
+            _blocks[(l * 4) + 0] = RegisterParameter(p + "w1", ExpertMix.Glorot(width, width, rng));
             _blocks[(l * 4) + 1] = RegisterParameter(p + "b1", Tensor.Zeros(width));
-            _blocks[(l * 4) + 2] = RegisterParameter(p + "w2", Glorot(width, width, rng));
+            _blocks[(l * 4) + 2] = RegisterParameter(p + "w2", ExpertMix.Glorot(width, width, rng));
             _blocks[(l * 4) + 3] = RegisterParameter(p + "b2", Tensor.Zeros(width));
         }
 
@@ -228,12 +228,6 @@ public sealed class AdaShareNetwork : ExpertNetwork
             new NamedMatrix("policy: probability of executing the block (task × block)", [.. taskNames], blocks, SelectProbabilities()),
             new NamedMatrix("policy at evaluation (task × block; 1 = executed)", [.. taskNames], blocks, fixedPolicy.Select(r => r.Select(b => b ? 1.0 : 0.0).ToArray()).ToArray()),
         ];
-    }
-
-    private static Tensor Glorot(int fout, int fin, Rng rng)
-    {
-        float bound = MathF.Sqrt(6f / (fin + fout));
-        return Tensor.Uniform(new Shape(fout, fin), -bound, bound, rng);
     }
 
     /// <summary>AdaShare's sparsity and sharing losses over the policy logits (see the class remarks).</summary>

@@ -72,13 +72,12 @@ public sealed class BranchedNetwork : ExpertNetwork
         for (int l = 0; l < _nodes.Length; l++)
         {
             int fin = l == 0 ? inputWidth : width;
-            float bound = MathF.Sqrt(6f / (fin + width));
             _weights[l] = new Parameter[_nodes[l]];
             _biases[l] = new Parameter[_nodes[l]];
             for (int j = 0; j < _nodes[l]; j++)
             {
                 string p = string.Create(CultureInfo.InvariantCulture, $"node{l}_{j}_");
-                _weights[l][j] = RegisterParameter(p + "weight", Tensor.Uniform(new Shape(width, fin), -bound, bound, rng));
+                _weights[l][j] = RegisterParameter(p + "weight", ExpertMix.Glorot(width, fin, rng));
                 _biases[l][j] = RegisterParameter(p + "bias", Tensor.Zeros(width));
             }
 

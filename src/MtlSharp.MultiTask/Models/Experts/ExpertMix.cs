@@ -21,6 +21,13 @@ internal static class ExpertMix
         return Ops.Sum(Ops.Mul(experts, w), 0);
     }
 
+    /// <summary>A Glorot-uniform weight [out, in]: U(±√(6/(in + out))) drawn from <paramref name="rng"/>.</summary>
+    public static Tensor Glorot(int fout, int fin, Rng rng)
+    {
+        float bound = MathF.Sqrt(6f / (fin + fout));
+        return Tensor.Uniform(new Shape(fout, fin), -bound, bound, rng);
+    }
+
     /// <summary>x with every axis after the first flattened (image inputs become flat feature rows).</summary>
     public static Tensor Flat(Tensor x) => x.Rank == 2 ? x : Ops.Flatten(x, 1);
 }

@@ -72,11 +72,11 @@ public sealed class TaskAttentionNetwork : ExpertNetwork
         for (int l = 0; l < layers; l++)
         {
             int fin = l == 0 ? inputWidth : sizes[l - 1], fout = sizes[l];
-            _weights[l] = RegisterParameter($"layer{l}_weight", Glorot(fout, fin, rng));
+            _weights[l] = RegisterParameter($"layer{l}_weight", ExpertMix.Glorot(fout, fin, rng));
             _biases[l] = RegisterParameter($"layer{l}_bias", Tensor.Zeros(fout));
             if (l > 0)
             {
-                _bridges[l] = RegisterParameter($"f{l}_weight", Glorot(fout, sizes[l - 1], rng));
+                _bridges[l] = RegisterParameter($"f{l}_weight", ExpertMix.Glorot(fout, sizes[l - 1], rng));
                 _bridgeBiases[l] = RegisterParameter($"f{l}_bias", Tensor.Zeros(fout));
             }
         }
@@ -90,9 +90,9 @@ public sealed class TaskAttentionNetwork : ExpertNetwork
             {
                 int w = sizes[l], fin = l == 0 ? w : 2 * w;
                 string p = string.Create(CultureInfo.InvariantCulture, $"att{t}_{l}_");
-                _attention[t][(l * 4) + 0] = RegisterParameter(p + "w1", Glorot(w, fin, rng), kind);
+                _attention[t][(l * 4) + 0] = RegisterParameter(p + "w1", ExpertMix.Glorot(w, fin, rng), kind);
                 _attention[t][(l * 4) + 1] = RegisterParameter(p + "b1", Tensor.Zeros(w), kind);
-                _attention[t][(l * 4) + 2] = RegisterParameter(p + "w2", Glorot(w, w, rng), kind);
+                _attention[t][(l * 4) + 2] = RegisterParameter(p + "w2", ExpertMix.Glorot(w, w, rng), kind);
                 _attention[t][(l * 4) + 3] = RegisterParameter(p + "b2", Tensor.Zeros(w), kind);
             }
         }
@@ -196,11 +196,5 @@ public sealed class TaskAttentionNetwork : ExpertNetwork
         }
 
         return values.Length == 0 ? 0f : (float)(sum / values.Length);
-    }
-
-    private static Tensor Glorot(int fout, int fin, Rng rng)
-    {
-        float bound = MathF.Sqrt(6f / (fin + fout));
-        return Tensor.Uniform(new Shape(fout, fin), -bound, bound, rng);
     }
 }

@@ -66,8 +66,7 @@ public sealed class TaskConditionedNetwork : ExpertNetwork
         for (int l = 0; l < sizes.Count; l++)
         {
             int fin = l == 0 ? inputWidth : sizes[l - 1], fout = sizes[l];
-            float bound = MathF.Sqrt(6f / (fin + fout));
-            _weights[l] = RegisterParameter($"layer{l}_weight", Tensor.Uniform(new Shape(fout, fin), -bound, bound, rng));
+            _weights[l] = RegisterParameter($"layer{l}_weight", ExpertMix.Glorot(fout, fin, rng));
             _biases[l] = RegisterParameter($"layer{l}_bias", Tensor.Zeros(fout));
             _generators[l] = RegisterParameter($"film{l}_weight", Tensor.Zeros(2 * fout, embeddingSize));
             _generatorBiases[l] = RegisterParameter($"film{l}_bias", Tensor.Zeros(2 * fout));
