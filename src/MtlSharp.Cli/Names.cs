@@ -37,6 +37,7 @@ internal static class Names
             ["standley"] = MtlSharp.MultiTask.Analysis.Grouping.GroupingMethod.Standley,
             ["tag"] = MtlSharp.MultiTask.Analysis.Grouping.GroupingMethod.Tag,
             ["gumbel"] = MtlSharp.MultiTask.Analysis.Grouping.GroupingMethod.Gumbel,
+            ["transfer"] = MtlSharp.MultiTask.Analysis.Grouping.GroupingMethod.Transfer,
         };
 
     /// <summary>Every preset name, routed presets first.</summary>

@@ -27,6 +27,29 @@ public sealed class GroupCommandTests
     }
 
     [Fact]
+    public void TransferPrintsTheSourceRankingAndWritesTheMatrix()
+    {
+        using var tmp = new TempFolder();
+        string dir = Path.Combine(tmp.Path, "t");
+        string heads = Path.Combine(Mtl.RepositoryRoot, "docs", "results", "grouping", "synthetic-clusters-heads.json");
+        var (code, output) = Mtl.Run("group", "--config", heads, "--budget", "3", "--method", "transfer", "--fraction", "0.2", "--scale", "0.05", "--out", dir);
+        Assert.True(code == 0, output);
+        Assert.Contains("3 network(s) by transfer", output, StringComparison.Ordinal);
+        Assert.Contains("sources: c0-b", output, StringComparison.Ordinal);   // c0-a's best source is its cluster partner
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "grouping.json")));
+        var transfer = json.RootElement.GetProperty("transfer");
+        Assert.Equal(0.2, transfer.GetProperty("fraction").GetDouble());
+        Assert.Equal(6, transfer.GetProperty("gainPercent").GetArrayLength());
+        Assert.Equal("c1-a", transfer.GetProperty("ranking").GetProperty("c1-b")[0].GetString());
+        Assert.Contains("data-kind=\"transfer\"", File.ReadAllText(Path.Combine(dir, "grouping.html")), StringComparison.Ordinal);
+
+        var (bad, message) = Mtl.Run("group", "--config", Clusters, "--budget", "3", "--method", "transfer", "--scale", "0.01", "--out", Path.Combine(tmp.Path, "u"));
+        Assert.Equal(1, bad);
+        Assert.Contains("model.heads true", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TrainRecordsGradientStatisticsAndAffinity()
     {
         using var tmp = new TempFolder();
@@ -43,6 +66,7 @@ public sealed class GroupCommandTests
     [InlineData("--budget 0 --method tag", 2, "--budget")]
     [InlineData("--budget 2 --method nope", 2, "unknown grouping method 'nope'")]
     [InlineData("--budget 2 --run-method nope", 2, "unknown method 'nope'")]
+    [InlineData("--budget 2 --method transfer --fraction 0", 2, "--fraction must be in (0, 1]")]
     public void BadGroupArgumentsAreClearErrors(string args, int exit, string expected)
     {
         using var tmp = new TempFolder();

@@ -21,18 +21,19 @@ internal static class GroupCommand
         var preset = new Option<string?>("--preset") { Description = "A built-in configuration instead of --config (see 'mtl list')." };
         var runMethod = new Option<string?>("--run-method") { Description = "The configuration's method to train (default: its default method; use a shared network, e.g. shared-bottom)." };
         var budget = new Option<int>("--budget") { Description = "At most this many networks.", Required = true };
-        var method = new Option<string>("--method") { Description = "standley (train singles and pairs, estimate larger groups from pairs), tag (one run measuring lookahead affinity) or gumbel (one Gumbel-Matrix run; allocation-embedding similarity).", DefaultValueFactory = _ => "standley" };
+        var method = new Option<string>("--method") { Description = "standley (train singles and pairs, estimate larger groups from pairs), tag (one run measuring lookahead affinity), gumbel (one Gumbel-Matrix run; allocation-embedding similarity) or transfer (a network per task, every other task's head trained on its frozen features: Taskonomy-style transfer gains).", DefaultValueFactory = _ => "standley" };
         var train = new Option<bool>("--train") { Description = "Train the chosen networks, all tasks in one network and every task alone, and print their test metrics." };
         var order = new Option<int>("--order") { Description = "standley: train every group of up to this many tasks (default 2: singles and pairs); larger groups are estimated from pairs.", DefaultValueFactory = _ => 2 };
         var every = new Option<long>("--affinity-every") { Description = "tag: measure the lookahead affinity every N updates (default 5).", DefaultValueFactory = _ => 5 };
+        var fraction = new Option<double>("--fraction") { Description = "transfer: the share of each target task's training examples its head is trained on over a source's frozen network (default 0.1).", DefaultValueFactory = _ => 0.1 };
         var seed = new Option<int>("--seed") { Description = "Seed of every run.", DefaultValueFactory = _ => 0 };
         var scale = CommonOptions.Scale();
         var data = CommonOptions.Data();
         var threads = CommonOptions.Threads();
         var output = new Option<string?>("--out") { Description = "Output folder (default: runs/group-<name>-<method>-s<seed>)." };
-        var command = new Command("group", "Which tasks to train together: choose at most N networks by Standley et al.'s pairwise training, TAG's lookahead affinity or Gumbel-Matrix allocations.")
+        var command = new Command("group", "Which tasks to train together: choose at most N networks by Standley et al.'s pairwise training, TAG's lookahead affinity, Gumbel-Matrix allocations or transfer gains.")
         {
-            config, preset, runMethod, budget, method, train, order, every, seed, scale, data, threads, output,
+            config, preset, runMethod, budget, method, train, order, every, fraction, seed, scale, data, threads, output,
         };
         command.SetAction(r =>
         {
@@ -57,6 +58,12 @@ internal static class GroupCommand
                 throw new UsageException("--budget, --order and --affinity-every must be at least 1");
             }
 
+            double share = r.GetValue(fraction);
+            if (!(share > 0 && share <= 1))
+            {
+                throw new UsageException($"--fraction must be in (0, 1], got {share.ToString(CultureInfo.InvariantCulture)}");
+            }
+
             double s = r.GetValue(scale);
             if (!(s > 0) || double.IsInfinity(s))
             {
@@ -78,6 +85,7 @@ internal static class GroupCommand
                     Scale = s,
                     MaxOrder = r.GetValue(order),
                     AffinityEvery = r.GetValue(every),
+                    TransferFraction = share,
                     Train = r.GetValue(train),
                     OutputDirectory = outDir,
                     Log = line => Console.WriteLine("  " + line),
@@ -111,6 +119,16 @@ internal static class GroupCommand
         {
             string Col(double[]? v) => v is null ? "" : " " + v[t].ToString("G5", ci).PadLeft(10);
             Console.WriteLine($"  {study.Tasks[t],-20} {study.Metrics[t],-8}{Col(study.Predicted)}{Col(study.Measured)}{Col(study.AllInOne)}{Col(study.AllSeparate)}");
+        }
+
+        if (study.Transfer is { } tr)
+        {
+            Console.WriteLine(string.Create(ci, $"  transfer (heads on {100 * tr.Fraction:G4}% of the target's examples over a source's frozen network; gain % against the target from scratch):"));
+            for (int i = 0; i < study.Tasks.Count; i++)
+            {
+                string ranked = string.Join(", ", tr.Ranking[i].Select(j => string.Create(ci, $"{study.Tasks[j]} {tr.Gain[j][i]:+0.0;-0.0}")));
+                Console.WriteLine(string.Create(ci, $"    {study.Tasks[i],-18} scratch {tr.Scratch[i],10:G5}   sources: {ranked}"));
+            }
         }
 
         if (study.Measured is { } measured)

@@ -31,13 +31,25 @@ public static class ConfigRunBuilder
     /// Builds the run of <paramref name="config"/> for <paramref name="seed"/>; <paramref name="scale"/> multiplies its
     /// length. <paramref name="taskSubset"/> (indices into the configuration's tasks, ascending) trains a network on
     /// those tasks alone, with the same data as the whole configuration's (task grouping); null trains every task.
+    /// <paramref name="trainFraction"/> below 1 keeps that share of each task's training examples (at least one;
+    /// transfer studies), drawn by <see cref="TrainShare"/>.
     /// </summary>
-    public static RunPlan Build(RunConfig config, int seed, double scale = 1.0, IReadOnlyList<int>? taskSubset = null)
+    public static RunPlan Build(RunConfig config, int seed, double scale = 1.0, IReadOnlyList<int>? taskSubset = null, double trainFraction = 1.0)
     {
         ArgumentNullException.ThrowIfNull(config);
         if (!(scale > 0) || double.IsInfinity(scale))
         {
             throw new ArgumentException($"--scale must be a positive number, got {scale.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        if (!(trainFraction > 0 && trainFraction <= 1))
+        {
+            throw new ArgumentException($"The share of training examples must be in (0, 1], got {trainFraction.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        if (trainFraction < 1 && config.Model is TaggerModelSpec or SentenceModelSpec or MultiInputModelSpec)
+        {
+            throw new ArgumentException("Training on a share of the examples is available for routed and expert models.");
         }
 
         if (taskSubset is not null)
@@ -58,8 +70,8 @@ public static class ConfigRunBuilder
             TaggerModelSpec tagger => Tagger(config, tagger, seed, scale),
             SentenceModelSpec sentence => SentenceExperiments.Build(config, sentence, seed, scale),
             MultiInputModelSpec multi => MultiInputExperiments.Build(config, multi, seed, scale),
-            RoutedModelSpec routed => Routed(config, routed, seed, scale, taskSubset),
-            ExpertModelSpec experts => Experts(config, experts, seed, scale, taskSubset),
+            RoutedModelSpec routed => Routed(config, routed, seed, scale, taskSubset, trainFraction),
+            ExpertModelSpec experts => Experts(config, experts, seed, scale, taskSubset, trainFraction),
             _ => throw new ArgumentException("Unknown model type."),
         };
     }
@@ -131,18 +143,18 @@ public static class ConfigRunBuilder
         _ => Data.Text.ConllUColumns.DeprelBase,
     };
 
-    private static RunPlan Routed(RunConfig c, RoutedModelSpec m, int seed, double scale, IReadOnlyList<int>? subset)
+    private static RunPlan Routed(RunConfig c, RoutedModelSpec m, int seed, double scale, IReadOnlyList<int>? subset, double fraction)
     {
-        var run = FlatRun.Load(c, seed, scale, m, subset);
+        var run = FlatRun.Load(c, seed, scale, m, subset, fraction);
         var network = Network(m, run.Tasks.Select(t => t.Name).ToArray(), run.Tasks.Select(t => t.Outputs).ToArray(), run.InputShape, run.Csv, run.InitRng);
         var plan = GumbelExperiments.Plan(c.Name, c.Method, run.Settings, network, run.Tasks, run.Schedule, run.TrainSeed, run.SharedRows);
         return run.Describe(c, plan);
     }
 
-    private static RunPlan Experts(RunConfig c, ExpertModelSpec m, int seed, double scale, IReadOnlyList<int>? subset)
+    private static RunPlan Experts(RunConfig c, ExpertModelSpec m, int seed, double scale, IReadOnlyList<int>? subset, double fraction)
     {
         // Gates are ordinary weights, trained with optimizer.learningRate (routerLearningRate does not apply).
-        var run = FlatRun.Load(c, seed, scale, null, subset);
+        var run = FlatRun.Load(c, seed, scale, null, subset, fraction);
         string[] names = run.Tasks.Select(t => t.Name).ToArray();
         var network = ExpertNetwork(m, run.Tasks.Select(t => t.Outputs).ToArray(), run.InputShape, run.Csv, run.InitRng);
         var model = new ExpertModel(network, names);
@@ -231,7 +243,7 @@ public static class ConfigRunBuilder
     private sealed record FlatRun(IReadOnlyList<TaskData> Tasks, int[] InputShape, bool SharedRows, CsvTaskSet? Csv, Rng InitRng, ulong TrainSeed, RoutedSchedule Schedule, ExperimentSettings Settings)
     {
         /// <summary>Loads the data and resolves the schedule; <paramref name="routed"/> supplies budget, temperature and combine mode.</summary>
-        public static FlatRun Load(RunConfig c, int seed, double scale, RoutedModelSpec? routed, IReadOnlyList<int>? subset)
+        public static FlatRun Load(RunConfig c, int seed, double scale, RoutedModelSpec? routed, IReadOnlyList<int>? subset, double fraction)
         {
             var root = new Rng((ulong)seed);
             var initRng = root.Split();
@@ -265,6 +277,11 @@ public static class ConfigRunBuilder
                     break;
                 default:
                     throw new ArgumentException($"A {(routed is null ? "mixture-of-experts" : "routed")} model needs synthetic, idx-images, omniglot, multi-mnist or csv data.");
+            }
+
+            if (fraction < 1)
+            {
+                tasks = TrainShare(tasks, fraction, seed, sharedRows);
             }
 
             if (subset is not null)
@@ -371,6 +388,50 @@ public static class ConfigRunBuilder
 
             return plan with { Configuration = configuration, Tabular = Csv is { } set && set.Tasks.Count == Tasks.Count ? set : null };
         }
+    }
+
+    /// <summary>
+    /// The tasks with <paramref name="fraction"/> of their training examples (⌈fraction·n⌉, at least one): the first
+    /// of a permutation drawn from a stream of <paramref name="seed"/> and the task's index (one permutation for all
+    /// tasks when they share rows, which keep sharing one input array), in their original order. Validation and test
+    /// splits are kept whole. Every subset of the tasks sees the same examples of each task.
+    /// </summary>
+    public static IReadOnlyList<TaskData> TrainShare(IReadOnlyList<TaskData> tasks, double fraction, int seed, bool sharedRows)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        if (!(fraction > 0 && fraction <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The share of training examples must be in (0, 1].");
+        }
+
+        int[] Rows(int count, int stream)
+        {
+            int keep = Math.Clamp((int)Math.Ceiling(fraction * count), 1, count);
+            var perm = new Rng(((ulong)(uint)seed << 20) ^ 0x5452414E53464552UL ^ (ulong)(uint)stream).Permutation(count);
+            var rows = perm.AsSpan(0, keep).ToArray();
+            Array.Sort(rows);
+            return rows;
+        }
+
+        var result = new TaskData[tasks.Count];
+        int[]? common = null;
+        float[]? commonInputs = null;
+        for (int t = 0; t < tasks.Count; t++)
+        {
+            var train = tasks[t].Train;
+            if (sharedRows)
+            {
+                common ??= Rows(train.Count, -1);
+                commonInputs ??= TaskSplit.Gather(train.Inputs, common, train.SampleSize);
+                result[t] = tasks[t] with { Train = train.Rows(common, commonInputs) };
+            }
+            else
+            {
+                result[t] = tasks[t] with { Train = train.Rows(Rows(train.Count, t)) };
+            }
+        }
+
+        return result;
     }
 
     private static (TaskData[] Tasks, int[] InputShape) Synthetic(SyntheticSource s, IReadOnlyList<TaskSpec> specs, Rng rng)

@@ -23,6 +23,9 @@ public sealed record GroupingOptions
     /// <summary>TAG: measure the lookahead affinity every this many updates.</summary>
     public long AffinityEvery { get; init; } = 5;
 
+    /// <summary>Transfer: the share of each target task's training examples its head is trained on (default 0.1).</summary>
+    public double TransferFraction { get; init; } = 0.1;
+
     /// <summary>Train the chosen networks and the all-in-one and all-separate references, and measure them.</summary>
     public bool Train { get; init; }
 

@@ -34,23 +34,35 @@ public static class GroupingRunner
             throw new ArgumentException("The budget, the Standley order and the affinity interval must be at least 1.");
         }
 
+        if (!(options.TransferFraction > 0 && options.TransferFraction <= 1))
+        {
+            throw new ArgumentException($"The transfer share of training examples must be in (0, 1], got {options.TransferFraction.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
+
         var runs = new List<GroupTraining>();
         var infos = new Data.Tasks.TaskInfo?[n];
         var cache = new Dictionary<int, GroupTraining>();
-        GroupTraining Train(int mask, string purpose, RunConfig? variant = null, RelationshipOptions? relationships = null, Action<Reporting.RunReport>? read = null)
+        // fraction < 1 trains on that share of the examples; prepare sees the model before training (transfer loads and
+        // freezes a source network there), trained after.
+        GroupTraining Train(int mask, string purpose, RunConfig? variant = null, RelationshipOptions? relationships = null, Action<Reporting.RunReport>? read = null,
+            double fraction = 1, Action<Models.IMultiTaskModel>? prepare = null, string? name = null, Action<Models.IMultiTaskModel>? trained = null)
         {
-            if (variant is null && relationships is null && cache.TryGetValue(mask, out var had))
+            bool plain = variant is null && relationships is null && fraction == 1 && prepare is null;
+            if (plain && trained is null && cache.TryGetValue(mask, out var had))
             {
                 return had;
             }
 
             int[] subset = GroupScores.Members(mask);
-            string label = string.Join("+", subset.Select(t => config.Tasks[t].Name));
+            string label = name ?? string.Join("+", subset.Select(t => config.Tasks[t].Name));
             options.Log?.Invoke($"{purpose}: training {label}");
-            var plan = ConfigRunBuilder.Build(variant ?? config, options.Seed, options.Scale, subset);
+            var plan = ConfigRunBuilder.Build(variant ?? config, options.Seed, options.Scale, subset, fraction);
+            prepare?.Invoke(plan.Model);
+
             string? dir = options.OutputDirectory is { } o ? Path.Combine(o, $"{purpose}-{Sanitize(label)}") : null;
             var report = ExperimentRunner.Run(plan, new RunOptions { OutputDirectory = dir, TensorBoard = false, CheckpointEverySeconds = 0, Relationships = relationships });
             read?.Invoke(report);
+            trained?.Invoke(plan.Model);
             var info = plan.Data.Tasks;
             for (int k = 0; k < subset.Length; k++)
             {
@@ -64,7 +76,7 @@ public static class GroupingRunner
                 report.TrainSeconds,
                 purpose);
             runs.Add(run);
-            if (variant is null && relationships is null)
+            if (plain)
             {
                 cache[mask] = run;
             }
@@ -74,6 +86,7 @@ public static class GroupingRunner
 
         GroupScores scores;
         double[][]? relation = null;
+        TransferMatrix? transfer = null;
         string methodName = options.Method.ToString().ToLowerInvariant();
         switch (options.Method)
         {
@@ -106,6 +119,13 @@ public static class GroupingRunner
                     throw new InvalidOperationException("The TAG run measured no affinity (it needs updates with several tasks).");
                 }
 
+                scores = GroupScores.FromRelation(relation, n > GroupSearch.MaxExactTasks ? 2 : null);
+                break;
+            case GroupingMethod.Transfer:
+                // A model without task-specific parameters has nothing to train over a frozen source: say so before training.
+                FrozenSource.RequireTaskParameters(ConfigRunBuilder.Build(config, options.Seed, options.Scale, [0]).Model);
+                transfer = TransferStudy(n, options.TransferFraction, config, Train);
+                relation = transfer.Gain;
                 scores = GroupScores.FromRelation(relation, n > GroupSearch.MaxExactTasks ? 2 : null);
                 break;
             default:
@@ -161,7 +181,7 @@ public static class GroupingRunner
                 separate[t] = Train(1 << t, "separate").Test[0];
             }
         }
-        else if (options.Method == GroupingMethod.Standley)
+        else if (options.Method is GroupingMethod.Standley or GroupingMethod.Transfer)
         {
             separate = Enumerable.Range(0, n).Select(t => cache[1 << t].Test[0]).ToArray();
         }
@@ -181,7 +201,68 @@ public static class GroupingRunner
             AllInOne = allInOne,
             AllSeparate = separate,
             MethodSeconds = methodSeconds,
+            Transfer = transfer,
             Runs = runs,
+        };
+    }
+
+    /// <summary>The signature of <see cref="Run"/>'s training function, as the transfer study calls it.</summary>
+    private delegate GroupTraining TrainFunction(int mask, string purpose, RunConfig? variant, RelationshipOptions? relationships, Action<Reporting.RunReport>? read,
+        double fraction, Action<Models.IMultiTaskModel>? prepare, string? name, Action<Models.IMultiTaskModel>? trained);
+
+    /// <summary>
+    /// Taskonomy-style transfer: a network per task on all of its data (kept as the sources), every task from scratch
+    /// on the share, then for every source j and target i the target's task-specific parameters on the share over j's
+    /// frozen network. Gains compare selection metrics with the scratch runs.
+    /// </summary>
+    private static TransferMatrix TransferStudy(int n, double fraction, RunConfig config, TrainFunction train)
+    {
+        var sources = new Dictionary<string, float[]>[n];
+        var source = new double[n];
+        for (int j = 0; j < n; j++)
+        {
+            int k = j;
+            source[j] = train(1 << j, "transfer-source", null, null, null, 1, null, null, m => sources[k] = FrozenSource.Snapshot(m)).Test[0];
+        }
+
+        var scratch = new GroupTraining[n];
+        for (int i = 0; i < n; i++)
+        {
+            scratch[i] = train(1 << i, "transfer-scratch", null, null, null, fraction, null, config.Tasks[i].Name, null);
+        }
+
+        var test = new double[n][];
+        var gain = new double[n][];
+        for (int j = 0; j < n; j++)
+        {
+            test[j] = new double[n];
+            gain[j] = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                string label = $"{config.Tasks[j].Name}-to-{config.Tasks[i].Name}";
+                var from = sources[j];
+                var run = train(1 << i, "transfer", null, null, null, fraction, m => FrozenSource.Load(m, from, $"Transfer {label}"), label, null);
+                test[j][i] = run.Test[0];
+                double baseline = scratch[i].Selection[0];
+                gain[j][i] = 100 * (run.Selection[0] - baseline) / Math.Max(Math.Abs(baseline), 1e-12);
+            }
+        }
+
+        var ranking = new int[n][];
+        for (int i = 0; i < n; i++)
+        {
+            int target = i;
+            ranking[i] = [.. Enumerable.Range(0, n).Where(j => j != target).OrderByDescending(j => gain[j][target]).ThenBy(j => j)];
+        }
+
+        return new TransferMatrix
+        {
+            Fraction = fraction,
+            Test = test,
+            Scratch = [.. scratch.Select(r => r.Test[0])],
+            Source = source,
+            Gain = gain,
+            Ranking = ranking,
         };
     }
 

@@ -44,14 +44,28 @@ public static class GroupingReportWriter
             w.WriteEndArray();
             if (study.Relation is { } rel)
             {
-                w.WriteStartArray("relation");
-                foreach (var row in rel) { w.WriteStartArray(); foreach (double v in row) Value(w, v); w.WriteEndArray(); }
-                w.WriteEndArray();
+                Matrix(w, "relation", rel);
             }
             if (study.Predicted is { } p) Numbers(w, "predicted", p);
             if (study.Measured is { } m) Numbers(w, "measured", m);
             if (study.AllInOne is { } a) Numbers(w, "allInOne", a);
             if (study.AllSeparate is { } s) Numbers(w, "allSeparate", s);
+            if (study.Transfer is { } tr)
+            {
+                w.WriteStartObject("transfer");
+                Number(w, "fraction", tr.Fraction);
+                Matrix(w, "test", tr.Test);
+                Numbers(w, "scratch", tr.Scratch);
+                Numbers(w, "source", tr.Source);
+                Matrix(w, "gainPercent", tr.Gain);
+                w.WriteStartObject("ranking");
+                for (int i = 0; i < study.Tasks.Count; i++)
+                {
+                    Strings(w, study.Tasks[i], tr.Ranking[i].Select(j => study.Tasks[j]).ToArray());
+                }
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
             Number(w, "methodSeconds", study.MethodSeconds);
             w.WriteStartArray("runs");
             foreach (var r in study.Runs)
@@ -97,12 +111,27 @@ public static class GroupingReportWriter
             {
                 GroupingMethod.Tag => "Lookahead affinity Z(row → column)",
                 GroupingMethod.Gumbel => "Cosine similarity of allocation embeddings",
+                GroupingMethod.Transfer => "Transfer gain % (row's frozen network → column's head, against column from scratch)",
                 _ => "Pair gain: column's score trained with row − alone",
             };
             double max = rel.SelectMany(r => r).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(1).Max();
             sb.Append("<section id=\"relation\"><h2>Task relation</h2>")
               .Append(new SvgHeatmap { Kind = "relation", Title = what, RowLabels = [.. study.Tasks], ColumnLabels = [.. study.Tasks], Values = rel, Diverging = true, Domain = (-Math.Max(max, 1e-12), Math.Max(max, 1e-12)), ShowValues = study.Tasks.Count <= 10 }.Render())
               .Append("</section>");
+        }
+
+        if (study.Transfer is { } tr)
+        {
+            sb.Append("<section id=\"transfer\"><h2>Transfer</h2><p class=\"note\">Each target's head trained on ")
+              .Append((100 * tr.Fraction).ToString("G4", ci)).Append(" % of its training examples over each source's frozen network; test metric [source → target] (diagonal: the target's own network).</p>")
+              .Append(new SvgHeatmap { Kind = "transfer", Title = "Test metric, source (row) → target (column)", RowLabels = [.. study.Tasks], ColumnLabels = [.. study.Tasks], Values = tr.Test, ShowValues = study.Tasks.Count <= 10 }.Render())
+              .Append("<table><thead><tr><th>target</th><th>from scratch</th><th>sources, best first (gain %)</th></tr></thead><tbody>");
+            for (int i = 0; i < study.Tasks.Count; i++)
+            {
+                sb.Append("<tr><td>").Append(Markup.Escape(study.Tasks[i])).Append("</td><td>").Append(Markup.Number(tr.Scratch[i])).Append("</td><td>")
+                  .Append(Markup.Escape(string.Join(", ", tr.Ranking[i].Select(j => $"{study.Tasks[j]} ({tr.Gain[j][i].ToString("+0.0;-0.0", ci)})")))).Append("</td></tr>");
+            }
+            sb.Append("</tbody></table></section>");
         }
 
         sb.Append("<section id=\"results\"><h2>Per task</h2><table><thead><tr><th>task</th><th>metric</th><th>served by</th>");
@@ -139,6 +168,13 @@ public static class GroupingReportWriter
     {
         w.WriteStartArray(name);
         foreach (string v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    private static void Matrix(Utf8JsonWriter w, string name, double[][] rows)
+    {
+        w.WriteStartArray(name);
+        foreach (var row in rows) { w.WriteStartArray(); foreach (double v in row) Value(w, v); w.WriteEndArray(); }
         w.WriteEndArray();
     }
 

@@ -95,6 +95,48 @@ public sealed class TaskSplit
         return false;
     }
 
+    /// <summary>
+    /// A new split of the examples <paramref name="rows"/>, in that order (inputs, labels or targets, mask copied);
+    /// <paramref name="inputs"/> gives the already gathered inputs instead, so tasks over the same rows keep sharing one
+    /// array.
+    /// </summary>
+    public TaskSplit Rows(IReadOnlyList<int> rows, float[]? inputs = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        foreach (int r in rows)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)r, (uint)Count, nameof(rows));
+        }
+
+        if (inputs is not null && inputs.Length != rows.Count * SampleSize)
+        {
+            throw new ArgumentException($"{inputs.Length} gathered input values for {rows.Count} examples of {SampleSize}.", nameof(inputs));
+        }
+
+        inputs ??= Gather(Inputs, rows, SampleSize);
+        return new TaskSplit(
+            inputs,
+            SampleShape,
+            Labels is null ? null : [.. rows.Select(r => Labels[r])],
+            Targets is null ? null : Gather(Targets, rows, TargetWidth),
+            Mask is null ? null : Gather(Mask, rows, TargetWidth),
+            TargetWidth);
+    }
+
+    /// <summary>The blocks of <paramref name="width"/> values at <paramref name="rows"/> of <paramref name="values"/>, in order.</summary>
+    public static float[] Gather(float[] values, IReadOnlyList<int> rows, int width)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(rows);
+        var result = new float[rows.Count * width];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            values.AsSpan(rows[i] * width, width).CopyTo(result.AsSpan(i * width, width));
+        }
+
+        return result;
+    }
+
     /// <summary>Copies the examples <paramref name="rows"/> into an arena-backed input tensor [B, SampleShape].</summary>
     public Tensor GatherInputs(ReadOnlySpan<int> rows)
     {

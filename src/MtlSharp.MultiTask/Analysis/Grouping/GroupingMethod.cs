@@ -11,4 +11,11 @@ public enum GroupingMethod
 
     /// <summary>Gumbel-Matrix (Maziarz et al.): one routed run; a task's score in a group is the mean cosine similarity of its allocation embedding to the other members'.</summary>
     Gumbel,
+
+    /// <summary>
+    /// Taskonomy-style transfer (Zamir et al. 2018): a network per source task, then every target's head trained on a
+    /// share of its data over each source's frozen network; a task's score in a group is the mean transfer gain into it
+    /// from the other members.
+    /// </summary>
+    Transfer,
 }

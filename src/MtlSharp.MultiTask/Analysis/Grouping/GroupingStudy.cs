@@ -45,6 +45,9 @@ public sealed record GroupingStudy
     /// <summary>Training seconds the method needed to choose (not counting the runs that measure the choice).</summary>
     public required double MethodSeconds { get; init; }
 
+    /// <summary>The transfer matrix and source rankings (method <see cref="GroupingMethod.Transfer"/>; null otherwise).</summary>
+    public TransferMatrix? Transfer { get; init; }
+
     /// <summary>Every network trained.</summary>
     public required IReadOnlyList<GroupTraining> Runs { get; init; }
 }
