@@ -49,6 +49,8 @@ public sealed class ConllUReaderTests
         Assert.Equal(new[] { "INTJ", "ADV" }, t.Column(ConllUColumns.Upos));
         Assert.Equal(new[] { "UH", "RB" }, t.Column(ConllUColumns.Xpos));
         Assert.Equal(new[] { "root", "obl" }, t.Column(ConllUColumns.DeprelBase));
+        Assert.Equal(new[] { "_", "_" }, t.Column(ConllUColumns.Feats));
+        Assert.Equal(new[] { "Case=Nom", "_", "_", "_", "_" }, s[0].ToTagged().Column(ConllUColumns.Feats));
         Assert.Equal("email", t.Genre);
         var e = Assert.Throws<KeyNotFoundException>(() => t.Column("CHUNK"));
         Assert.Contains("mem.conllu:13", e.Message);

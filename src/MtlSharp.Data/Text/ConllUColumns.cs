@@ -12,6 +12,9 @@ public static class ConllUColumns
     /// <summary>Language-specific POS tags (PTB tags for English).</summary>
     public const string Xpos = "XPOS";
 
+    /// <summary>Morphological features as one tag (the FEATS string verbatim, e.g. <c>Number=Sing|Person=3</c>; <c>_</c> for none).</summary>
+    public const string Feats = "FEATS";
+
     /// <summary>Dependency relation with subtype (e.g. <c>nmod:poss</c>).</summary>
     public const string Deprel = "DEPREL";
 

@@ -29,13 +29,13 @@ public sealed class ConllUSentence
     public string Source { get; }
 
     /// <summary>
-    /// The sentence as a <see cref="TaggedSentence"/>: words = FORM; columns LEMMA, UPOS, XPOS, DEPREL and DEPREL_BASE
+    /// The sentence as a <see cref="TaggedSentence"/>: words = FORM; columns LEMMA, UPOS, XPOS, FEATS, DEPREL and DEPREL_BASE
     /// (see <see cref="ConllUColumns"/>).
     /// </summary>
     public TaggedSentence ToTagged()
     {
         int n = Tokens.Count;
-        string[] words = new string[n], lemma = new string[n], upos = new string[n], xpos = new string[n], deprel = new string[n], baseRel = new string[n];
+        string[] words = new string[n], lemma = new string[n], upos = new string[n], xpos = new string[n], feats = new string[n], deprel = new string[n], baseRel = new string[n];
         for (int i = 0; i < n; i++)
         {
             ConllUToken t = Tokens[i];
@@ -43,6 +43,7 @@ public sealed class ConllUSentence
             lemma[i] = t.Lemma;
             upos[i] = t.Upos;
             xpos[i] = t.Xpos;
+            feats[i] = t.Feats;
             deprel[i] = t.Deprel;
             baseRel[i] = t.BaseDeprel;
         }
@@ -52,6 +53,7 @@ public sealed class ConllUSentence
             [ConllUColumns.Lemma] = lemma,
             [ConllUColumns.Upos] = upos,
             [ConllUColumns.Xpos] = xpos,
+            [ConllUColumns.Feats] = feats,
             [ConllUColumns.Deprel] = deprel,
             [ConllUColumns.DeprelBase] = baseRel,
         };

@@ -24,7 +24,7 @@ namespace MtlSharp.MultiTask.Configuration;
 /// </summary>
 internal sealed class ConfigReader(string source, JsonLineMap lines)
 {
-    private static readonly string[] TagColumns = ["upos", "xpos", "deprel"];
+    private static readonly string[] TagColumns = ["upos", "xpos", "feats", "deprel"];
 
     public static string Format(string source, JsonLineMap lines, string path, string message) =>
         lines.LineOf(path) is { } line ? $"{source}:{line}: {JsonPaths.Show(path)}: {message}" : $"{source}: {JsonPaths.Show(path)}: {message}";

@@ -59,9 +59,16 @@ public static class ConfigRunBuilder
                 throw new ArgumentException($"A task subset must list distinct task indices below {config.Tasks.Count} in ascending order.");
             }
 
-            if (config.Model is TaggerModelSpec or SentenceModelSpec or MultiInputModelSpec)
+            if (config.Model is SentenceModelSpec or MultiInputModelSpec)
             {
-                throw new ArgumentException("Training a subset of the tasks is available for routed and expert models; a tagger's, sentence model's or multi-input model's tasks are its configuration's.");
+                throw new ArgumentException("Training a subset of the tasks is available for routed, expert and tagger models; a sentence model's or multi-input model's tasks are its configuration's.");
+            }
+
+            if (config.Model is TaggerModelSpec)
+            {
+                // A tagger reads every task from the same sentences: a subset is the configuration with those tasks
+                // only, the first of them main (it stops and selects).
+                config = config with { Tasks = [.. taskSubset.Select(t => config.Tasks[t])], Stopping = config.Stopping with { Select = null } };
             }
         }
 
@@ -140,6 +147,7 @@ public static class ConfigRunBuilder
     {
         "upos" => Data.Text.ConllUColumns.Upos,
         "xpos" => Data.Text.ConllUColumns.Xpos,
+        "feats" => Data.Text.ConllUColumns.Feats,
         _ => Data.Text.ConllUColumns.DeprelBase,
     };
 

@@ -122,6 +122,11 @@ public static class GroupingRunner
                 scores = GroupScores.FromRelation(relation, n > GroupSearch.MaxExactTasks ? 2 : null);
                 break;
             case GroupingMethod.Transfer:
+                if (config.Model is not (RoutedModelSpec or ExpertModelSpec))
+                {
+                    throw new ArgumentException("Transfer trains heads on a share of the examples over frozen networks of routed and expert models; use standley or tag for taggers.");
+                }
+
                 // A model without task-specific parameters has nothing to train over a frozen source: say so before training.
                 FrozenSource.RequireTaskParameters(ConfigRunBuilder.Build(config, options.Seed, options.Scale, [0]).Model);
                 transfer = TransferStudy(n, options.TransferFraction, config, Train);

@@ -91,6 +91,19 @@ public sealed class PresetConfigTests
     }
 
     [Fact]
+    public void ATaggerTrainsASubsetOfItsTasksWithTheFirstOfThemMain()
+    {
+        var doc = ConfigDocument.Load(Path.Combine(Fixtures.RepoRoot, "docs", "results", "grouping", "ewt-tasks.json"));
+        var config = doc.Resolve(null, null, Fixtures.DatasetsDir);
+        Assert.Equal(["DEPREL", "UPOS", "XPOS", "FEATS"], config.Tasks.Select(t => t.Name));
+        var plan = ConfigRunBuilder.Build(config, seed: 0, scale: 0.01, taskSubset: [1, 3]);
+        Assert.Equal(["UPOS", "FEATS"], plan.Data.Tasks.Select(t => t.Name));
+        Assert.True(plan.Data.Tasks[1].Outputs > 20, $"{plan.Data.Tasks[1].Outputs} FEATS tags");   // distinct FEATS strings of EWT's training set
+        var e = Assert.Throws<ArgumentException>(() => ConfigRunBuilder.Build(config, 0, 0.01, [0], trainFraction: 0.5));
+        Assert.Contains("share of the examples", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheSchemaNamesTheStrategiesTheLoopKnows()
     {
         var schema = JsonNode.Parse(ConfigDocument.SchemaText)!["$defs"]!["strategy"]!["properties"]!;
