@@ -42,7 +42,9 @@ export_torch_env() {
 dotnet build benchmarks/MtlSharp.Benchmarks -c Release -v q -nologo >/dev/null
 (export_torch_env; cd benchmarks/torch && /usr/bin/python3 yardstick.py --out "$out/torch_yardstick.json")
 for c in "${cases[@]}"; do
-  (export_torch_env; cd benchmarks/torch && /usr/bin/python3 "bench_$c.py" --threads 1,2 $quick --out "$out/torch_$c.json") 2>/dev/null
+  py="bench_$c.py"; pyargs=()
+  case "$c" in omniglot|omniglot-cpu) py=bench_omniglot.py; pyargs=(--preset "$c") ;; esac
+  (export_torch_env; cd benchmarks/torch && /usr/bin/python3 "$py" "${pyargs[@]}" --threads 1,2 $quick --out "$out/torch_$c.json") 2>/dev/null
   dotnet benchmarks/MtlSharp.Benchmarks/bin/Release/net10.0/MtlSharp.Benchmarks.dll "$c" --threads 1,2 $quick \
     --out "$out/ours_$c.json" --compare "$out/torch_$c.json" | tee "$out/compare_$c.txt"
 done
