@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Keeps a long `mtl reproduce` sweep's finished runs across sessions that do not keep their files.
+
+  stash.py pack OUT_DIR FILE      # every finished member of OUT_DIR (has complete.json) -> FILE (one JSON, a few KB
+                                  # per run: report.json without its loss curves and allocation history, complete.json)
+  stash.py unpack FILE OUT_DIR    # recreates those members (report.json, complete.json) so that `mtl reproduce ...
+                                  # --out OUT_DIR` skips them and `--table-only` tabulates them
+
+The tables read only what is kept (per-task metrics, updates/s, the configuration); the curves stay out of the repo.
+"""
+import json
+import os
+import sys
+
+DROP = ("lossCurves", "allocationHistory", "metricCurves", "gradientCurves")
+
+
+def pack(out_dir, file):
+    members = {}
+    for name in sorted(os.listdir(out_dir)):
+        d = os.path.join(out_dir, name)
+        if not os.path.isfile(os.path.join(d, "complete.json")):
+            continue
+        with open(os.path.join(d, "report.json")) as f:
+            report = json.load(f)
+        for k in DROP:
+            if k in report:
+                report[k] = []
+        with open(os.path.join(d, "complete.json")) as f:
+            complete = json.load(f)
+        members[name] = {"report": report, "complete": complete}
+    with open(file, "w") as f:
+        json.dump({"members": members}, f, separators=(",", ":"), sort_keys=True)
+        f.write("\n")
+    print(f"packed {len(members)} finished runs of {out_dir} into {file}")
+
+
+def unpack(file, out_dir):
+    with open(file) as f:
+        members = json.load(f)["members"]
+    for name, m in members.items():
+        d = os.path.join(out_dir, name)
+        os.makedirs(d, exist_ok=True)
+        if os.path.exists(os.path.join(d, "complete.json")):
+            continue
+        with open(os.path.join(d, "report.json"), "w") as f:
+            json.dump(m["report"], f, indent=2)
+        with open(os.path.join(d, "complete.json"), "w") as f:
+            json.dump(m["complete"], f)
+    print(f"unpacked {len(members)} finished runs into {out_dir}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] not in ("pack", "unpack"):
+        sys.exit(__doc__)
+    (pack if sys.argv[1] == "pack" else unpack)(sys.argv[2], sys.argv[3])
