@@ -64,6 +64,13 @@ public static class GroupingRunner
             read?.Invoke(report);
             trained?.Invoke(plan.Model);
             var info = plan.Data.Tasks;
+            // The run's own tasks lead its report (taggers add the main task per test genre after them, "DEPREL@email").
+            var own = report.Tasks.Take(info.Count).ToArray();
+            if (own.Length != info.Count || own.Where((t, k) => t.Name != info[k].Name).Any())
+            {
+                throw new InvalidOperationException($"The report of {label} does not list its tasks first.");
+            }
+
             for (int k = 0; k < subset.Length; k++)
             {
                 infos[subset[k]] = info[k];
@@ -71,8 +78,8 @@ public static class GroupingRunner
 
             var run = new GroupTraining(
                 subset,
-                report.Tasks.Select((t, k) => info[k].Score(t.Valid ?? t.Test)).ToArray(),
-                report.Tasks.Select(t => t.Test).ToArray(),
+                own.Select((t, k) => info[k].Score(t.Valid ?? t.Test)).ToArray(),
+                own.Select(t => t.Test).ToArray(),
                 report.TrainSeconds,
                 purpose);
             runs.Add(run);
