@@ -12,8 +12,8 @@ using MtlSharp.MultiTask.Models.Tagging;
 namespace MtlSharp.Export;
 
 /// <summary>
-/// Exports a multi-task model (a <see cref="RoutedNetwork"/>, an <see cref="ExpertNetwork"/> or a
-/// <see cref="SequenceTagger"/>) as one standard ONNX graph (opset
+/// Exports a multi-task model (a <see cref="RoutedNetwork"/>, an <see cref="ExpertNetwork"/>, a
+/// <see cref="SequenceTagger"/> or a <see cref="MultiInputModel"/>) as one standard ONNX graph (opset
 /// <see cref="OpsetVersion"/>, IR version <see cref="IrVersion"/>, producer <see cref="Producer"/>) for inference
 /// anywhere ONNX runs.
 /// </summary>
@@ -34,6 +34,10 @@ namespace MtlSharp.Export;
 /// <para>Expert mixtures (MMoE, one-gate MoE, PLE/CGC) export their experts, per-example softmax gates and towers;
 /// BiLSTM taggers their embeddings, character and word BiLSTMs (ONNX <c>LSTM</c> with <c>sequence_lens</c>), α/β
 /// mixing and heads, with int64 inputs (<see cref="WordsInput"/>…) and logits [N, T, tags] per task.</para>
+/// <para>Multi-input models (and the sentence models of <c>ewt-genre</c>) export each task's encoder, the shared core
+/// and the heads, with one group of inputs per input type the exported tasks read (<see cref="ImagesInput"/>,
+/// <see cref="RowsInput"/>, the tagger's sentence inputs, <see cref="TrigramIdsInput"/> and
+/// <see cref="TrigramWeightsInput"/>).</para>
 /// <para>Inputs are what the run's model takes (e.g. encoded CSV rows: standardised numbers, one-hot and category
 /// codes); the encoders are not part of the graph.</para>
 /// </remarks>

@@ -63,7 +63,7 @@ internal static class ExportCommand
             model.Save(output);
             var ci = CultureInfo.InvariantCulture;
             Console.WriteLine($"{plan.Preset}/{plan.Method} seed {plan.Seed}, checkpoint step {meta.Step}");
-            string inputs = model.InputNames.Count == 1
+            string inputs = model.InputNames.Count == 1 && model.InputShape.Count > 0
                 ? $"input '{model.InputName}' float [N, {string.Join(", ", model.InputShape)}]"
                 : $"inputs {string.Join(", ", model.InputNames.Select(n => $"'{n}'"))}{(plan.Model is TaggerModel ? " (int64)" : "")}";
             Console.WriteLine(string.Create(ci, $"wrote {output}: ONNX opset {OnnxExporter.OpsetVersion}, {inputs}, {model.NodeCount} nodes, {model.WeightCount:N0} weights"));
