@@ -20,7 +20,8 @@ namespace MtlSharp.Cli.Commands;
 /// deterministically, so new rows are encoded exactly as the training rows were), loads the weights and predicts, a
 /// chunk of records at a time: CSV rows for tabular runs (label columns may be absent), IDX image files, a PNG or a
 /// folder of PNGs for image runs, and for taggers CoNLL-U (<c>.conllu</c>) or plain text (a sentence per line,
-/// tokens split on whitespace; one output line per token). A bad record is reported on stderr with its line (or file) and skipped; with
+/// tokens split on whitespace; one output line per token); multi-input and sentence runs predict the tasks that read the
+/// file's type (<see cref="MultiInputPredict"/>). A bad record is reported on stderr with its line (or file) and skipped; with
 /// <c>--strict</c> the first one ends the command with exit 1 and no output file. <c>--out</c> is replaced atomically.
 /// </summary>
 internal static class PredictCommand
@@ -30,7 +31,7 @@ internal static class PredictCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder (e.g. runs/…/checkpoints/last or …/best).", Required = true };
-        var input = new Option<string>("--input") { Description = "What to predict on: a CSV file (tabular runs; gzip too), an IDX image file, a PNG file or a folder of PNGs (image runs), CoNLL-U (.conllu) or plain text with one sentence per line (taggers).", Required = true };
+        var input = new Option<string>("--input") { Description = "What to predict on: a CSV file (tabular runs; gzip too), an IDX image file, a PNG file or a folder of PNGs (image runs), CoNLL-U (.conllu) or plain text with one sentence per line (taggers); for multi-input and sentence runs the file's type picks the tasks.", Required = true };
         var task = new Option<string[]>("--task") { Description = "Predict this task (repeat for several; default: every task)." };
         var output = new Option<string?>("--out") { Description = "The file to write (replaced atomically; default: standard output)." };
         var format = new Option<string?>("--format") { Description = "csv or jsonl (default: jsonl for an --out ending in .jsonl or .json, else csv)." };

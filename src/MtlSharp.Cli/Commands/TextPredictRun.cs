@@ -95,6 +95,7 @@ internal sealed class TextPredictRun(Func<IReadOnlyList<IReadOnlyList<string>>, 
             {
                 writer.Write(_records[s], null, outputs, s);
                 Tokens += _words[s].Count;
+                Unknown += _words[s].Count(w => !isKnownWord(w));
             }
 
             Written += _words.Count;
