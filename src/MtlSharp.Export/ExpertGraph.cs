@@ -438,7 +438,7 @@ internal static class ExpertGraph
     }
 
     /// <summary>x Wᵀ + b for a weight [out, in] and bias [out] (one Gemm; the initializers named after the parameters).</summary>
-    private static string Dense(GraphBuilder g, Parameter w, Parameter b, string input, string prefix)
+    internal static string Dense(GraphBuilder g, Parameter w, Parameter b, string input, string prefix)
     {
         string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
         string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);

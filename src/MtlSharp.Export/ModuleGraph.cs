@@ -37,6 +37,8 @@ internal static class ModuleGraph
                 throw new NotSupportedException($"Stage {stage} ({f.Description}) has no ONNX translation; of the function stages only pooling and flatten are exported.");
             case Conv2d conv:
                 return Conv(g, conv, x, shape, prefix + "/Conv", stage);
+            case MaxPool2d pool:
+                return Pool(g, "MaxPool", x, shape, pool.Kernel, pool.Stride, pool.Padding, prefix, stage);
             case GroupNorm norm:
                 return (GroupNormNodes(g, norm, x, shape, prefix + "/GroupNorm", stage), shape);
             case NormStage norm:

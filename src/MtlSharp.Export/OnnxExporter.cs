@@ -3,15 +3,17 @@ using MtlSharp.Data.Tasks;
 using MtlSharp.Export.Onnx;
 using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.MultiTask.Experiments;
+using MtlSharp.MultiTask.Models;
 using MtlSharp.MultiTask.Models.Experts;
+using MtlSharp.MultiTask.Models.MultiInput;
 using MtlSharp.MultiTask.Models.Routing;
 using MtlSharp.MultiTask.Models.Tagging;
 
 namespace MtlSharp.Export;
 
 /// <summary>
-/// Exports a multi-task model (a <see cref="RoutedNetwork"/>, an <see cref="ExpertNetwork"/> or a
-/// <see cref="SequenceTagger"/>) as one standard ONNX graph (opset
+/// Exports a multi-task model (a <see cref="RoutedNetwork"/>, an <see cref="ExpertNetwork"/>, a
+/// <see cref="SequenceTagger"/> or a <see cref="MultiInputModel"/>) as one standard ONNX graph (opset
 /// <see cref="OpsetVersion"/>, IR version <see cref="IrVersion"/>, producer <see cref="Producer"/>) for inference
 /// anywhere ONNX runs.
 /// </summary>
@@ -32,6 +34,10 @@ namespace MtlSharp.Export;
 /// <para>Expert mixtures (MMoE, one-gate MoE, PLE/CGC) export their experts, per-example softmax gates and towers;
 /// BiLSTM taggers their embeddings, character and word BiLSTMs (ONNX <c>LSTM</c> with <c>sequence_lens</c>), α/β
 /// mixing and heads, with int64 inputs (<see cref="WordsInput"/>…) and logits [N, T, tags] per task.</para>
+/// <para>Multi-input models (and the sentence models of <c>ewt-genre</c>) export each task's encoder, the shared core
+/// and the heads, with one group of inputs per input type the exported tasks read (<see cref="ImagesInput"/>,
+/// <see cref="RowsInput"/>, the tagger's sentence inputs, <see cref="TrigramIdsInput"/> and
+/// <see cref="TrigramWeightsInput"/>).</para>
 /// <para>Inputs are what the run's model takes (e.g. encoded CSV rows: standardised numbers, one-hot and category
 /// codes); the encoders are not part of the graph.</para>
 /// </remarks>
@@ -61,6 +67,18 @@ public static class OnnxExporter
     /// <summary>Tagger input: characters per token, int64 [N, T] (0 for padding).</summary>
     public const string CharLengthsInput = "char_lengths";
 
+    /// <summary>Multi-input models: images, float [N, C, H, W] (grey levels / 255).</summary>
+    public const string ImagesInput = "images";
+
+    /// <summary>Multi-input models: encoded table rows, float [N, F].</summary>
+    public const string RowsInput = "rows";
+
+    /// <summary>Multi-input and sentence models: letter-trigram bucket ids per sentence, int64 [N, K] (padding 0).</summary>
+    public const string TrigramIdsInput = "trigram_ids";
+
+    /// <summary>Multi-input and sentence models: the normalised count of each bucket id, float [N, K] (padding 0).</summary>
+    public const string TrigramWeightsInput = "trigram_weights";
+
     /// <summary>
     /// Exports the model of <paramref name="plan"/> (its current weights), for the tasks named in
     /// <paramref name="tasks"/> (all when null or empty): a routed network or an expert mixture (the example shape
@@ -73,7 +91,11 @@ public static class OnnxExporter
     {
         ArgumentNullException.ThrowIfNull(plan);
         OnnxModel model;
-        if (plan.Model is TaggerModel tagger)
+        if (plan.TaskInputs is { } formats)
+        {
+            model = Export(plan.Model, formats, plan.Data.Tasks, tasks);
+        }
+        else if (plan.Model is TaggerModel tagger)
         {
             if (plan.Evaluator is not TaggingEvaluator evaluator)
             {
@@ -221,6 +243,89 @@ public static class OnnxExporter
         }
 
         return new OnnxModel(proto, InputName, [.. sampleShape], selected.Select(t => taskInfos[t].Name).ToArray(), g.FloatCount);
+    }
+
+    /// <summary>
+    /// Exports a multi-input model (or the class-prior baseline of a sentence run; its current weights, evaluation
+    /// mode) whose tasks read <paramref name="inputs"/> (<see cref="RunPlan.TaskInputs"/>); <paramref name="taskInfos"/>
+    /// describes its tasks in order, <paramref name="tasks"/> names those to export (all when null or empty). The
+    /// graph takes one group of inputs per input type the exported tasks read: <see cref="ImagesInput"/>
+    /// float [N, C, H, W]; <see cref="RowsInput"/> float [N, F]; <see cref="WordsInput"/>, <see cref="LengthsInput"/>,
+    /// <see cref="CharsInput"/>, <see cref="CharLengthsInput"/> int64 (BiLSTM-encoded sentences, as the tagger
+    /// export); <see cref="TrigramIdsInput"/> int64 [N, K] and <see cref="TrigramWeightsInput"/> float [N, K] (bags of
+    /// letter trigrams); the class prior reads only <see cref="LengthsInput"/> [N]. Outputs: per task logits [N, C], or
+    /// [N, T, tags] for tagging. Vocabularies, tag and class names, the trigram hashing and which inputs each task
+    /// reads are written to the model's metadata.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model is not a multi-input model or class prior, or holds a stage with no ONNX translation.</exception>
+    /// <exception cref="ArgumentException">A task name is unknown or given twice, or the lists do not fit the model.</exception>
+    public static OnnxModel Export(IMultiTaskModel model, IReadOnlyList<TaskInputFormat> inputs, IReadOnlyList<TaskInfo> taskInfos, IReadOnlyList<string>? tasks = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(taskInfos);
+        if (model is not (MultiInputModel or ClassPriorModel))
+        {
+            throw new NotSupportedException($"Models of type {model.GetType().Name} are not multi-input models.");
+        }
+
+        if (taskInfos.Count != model.TaskCount || inputs.Count != model.TaskCount)
+        {
+            throw new ArgumentException($"The model has {model.TaskCount} tasks but {taskInfos.Count} task descriptions and {inputs.Count} input formats were given.", nameof(taskInfos));
+        }
+
+        int[] selected = Select(taskInfos, tasks);
+        var built = MultiInputGraph.Build(model, inputs, taskInfos, selected);
+        var proto = Proto(built.Graph, model is ClassPriorModel
+            ? "The class prior (majority-class baseline) exported by MtlSharp: the same logits for every sentence; one output per task."
+            : "A multi-input multi-task model exported by MtlSharp: an encoder per input type, the shared core (routed: maximum-likelihood allocation), evaluation mode; one output per task.");
+        var ci = CultureInfo.InvariantCulture;
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        foreach (int t in selected)
+        {
+            var info = taskInfos[t];
+            var f = inputs[t];
+            Metadata(proto, $"mtl.task.{info.Name}.kind", info.Kind.ToString());
+            Metadata(proto, $"mtl.task.{info.Name}.input", $"{f.Kind.ToString().ToLowerInvariant()} '{f.Input}': {string.Join(", ", built.TaskInputs[t])}");
+            if (f.Labels is { } labels)
+            {
+                Metadata(proto, $"mtl.task.{info.Name}.labels", string.Join('\n', labels));
+            }
+
+            string suffix = built.TaskInputs[t][0].Contains('_', StringComparison.Ordinal) && built.TaskInputs[t][0].EndsWith("_" + f.Input, StringComparison.Ordinal) ? "." + f.Input : "";
+            if (f.Batcher is { } batcher && model is MultiInputModel && written.Add("vocab" + suffix))
+            {
+                Metadata(proto, "mtl.vocab.words" + suffix, string.Join('\n', batcher.Words.Tokens));
+                if (batcher.Chars is { } chars)
+                {
+                    Metadata(proto, "mtl.vocab.chars" + suffix, string.Join('\n', chars.Tokens));
+                }
+
+                Metadata(proto, "mtl.vocab.lowercase" + suffix, batcher.Words.Lowercase ? "true" : "false");
+                Metadata(proto, "mtl.vocab.unknown_word_id" + suffix, batcher.Words.UnknownId.ToString(ci));
+                Metadata(proto, "mtl.max_word_chars" + suffix, batcher.MaxWordChars.ToString(ci));
+            }
+
+            if (f.Hasher is { } hasher && written.Add("trigram" + suffix))
+            {
+                Metadata(proto, "mtl.trigram.buckets" + suffix, hasher.Buckets.ToString(ci));
+                Metadata(proto, "mtl.trigram.normalization" + suffix, hasher.Normalization.ToString().ToLowerInvariant());
+                Metadata(proto, "mtl.trigram.lowercase" + suffix, hasher.Lowercase ? "true" : "false");
+                Metadata(proto, "mtl.trigram.hash" + suffix, "words lower-cased (invariant culture) when lowercase is true, wrapped in '#', cut into letter trigrams (Unicode scalar values); bucket = FNV-1a 32 (offset basis 2166136261, prime 16777619) of the trigram's UTF-8 bytes mod buckets");
+            }
+        }
+
+        if (model is MultiInputModel { RoutedCore: { } core })
+        {
+            var allocations = core.Allocations();
+            for (int l = 0; l < allocations.Count; l++)
+            {
+                string text = string.Join("; ", selected.Select(t => $"{taskInfos[t].Name}=[{string.Join(",", allocations[l][t])}]"));
+                Metadata(proto, $"mtl.allocation.layer{l.ToString(ci)}", text);
+            }
+        }
+
+        return new OnnxModel(proto, [.. built.Inputs], [], selected.Select(t => taskInfos[t].Name).ToArray(), built.Graph.FloatCount);
     }
 
     private static int[] Select(IReadOnlyList<TaskInfo> infos, IReadOnlyList<string>? tasks)

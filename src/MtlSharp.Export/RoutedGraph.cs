@@ -31,7 +31,33 @@ internal static class RoutedGraph
         g.Graph.Name = "MtlSharp.RoutedNetwork";
         g.Graph.Input.Add(GraphBuilder.FloatValue(inputName, Batch, sampleShape, $"float [{Batch}, {string.Join(", ", sampleShape)}]: one example per row, as the run's test inputs"));
         var current = selected.ToDictionary(t => t, _ => inputName);
-        int[] shape = [.. sampleShape];
+        int[] shape = Stages(g, network, current, [.. sampleShape], selected, _ => inputName);
+        foreach (int t in selected)
+        {
+            var info = tasks[t];
+            string what = Describe(info);
+            if (network.Heads is { } heads)
+            {
+                Head(g, heads, t, info, current[t], shape, what);
+            }
+            else
+            {
+                g.NodeTo(info.Name, "Identity", [current[t]]);
+                g.Graph.Output.Add(GraphBuilder.FloatValue(info.Name, Batch, shape, what));
+            }
+        }
+
+        return g;
+    }
+
+    /// <summary>
+    /// The network's stages (not its heads) for tasks <paramref name="selected"/>: each task's path from its value in
+    /// <paramref name="current"/> (of shape [N, <paramref name="shape"/>…]), replaced by its output; returns the
+    /// output shape (without N). <paramref name="batchOf"/> gives, per task, a value whose first axis is N (for the
+    /// zeros of a task with no active component).
+    /// </summary>
+    public static int[] Stages(GraphBuilder g, RoutedNetwork network, Dictionary<int, string> current, int[] shape, IReadOnlyList<int> selected, Func<int, string> batchOf)
+    {
         for (int s = 0; s < network.Stages.Count; s++)
         {
             string stage = "/stage" + s.ToString(CultureInfo.InvariantCulture);
@@ -52,7 +78,7 @@ internal static class RoutedGraph
                             }
                         }
 
-                        current[t] = outs.Count == 0 ? Zeros(g, inputName, output, stage) : Combine(g, outs, layer.Combine, stage);
+                        current[t] = outs.Count == 0 ? Zeros(g, batchOf(t), output, stage) : Combine(g, outs, layer.Combine, stage);
                     }
 
                     shape = output;
@@ -97,22 +123,7 @@ internal static class RoutedGraph
             }
         }
 
-        foreach (int t in selected)
-        {
-            var info = tasks[t];
-            string what = Describe(info);
-            if (network.Heads is { } heads)
-            {
-                Head(g, heads, t, info, current[t], shape, what);
-            }
-            else
-            {
-                g.NodeTo(info.Name, "Identity", [current[t]]);
-                g.Graph.Output.Add(GraphBuilder.FloatValue(info.Name, Batch, shape, what));
-            }
-        }
-
-        return g;
+        return shape;
     }
 
     /// <summary>The description of task <paramref name="info"/>'s graph output.</summary>
@@ -123,8 +134,12 @@ internal static class RoutedGraph
         _ => $"predicted values of task '{info.Name}'",
     };
 
-    /// <summary>Task <paramref name="t"/>'s head (hidden Gemm + ReLU layers, then a Gemm) on x of shape [N, shape…], written to the graph output named after the task.</summary>
-    public static void Head(GraphBuilder g, TaskHeads heads, int t, TaskInfo info, string x, int[] shape, string what)
+    /// <summary>
+    /// Task <paramref name="t"/>'s head (hidden Gemm + ReLU layers, then a Gemm) on x of shape [N, shape…], written to
+    /// the graph output named after the task; with <paramref name="toOutput"/> false, only returned (the caller
+    /// shapes it into the output).
+    /// </summary>
+    public static string Head(GraphBuilder g, TaskHeads heads, int t, TaskInfo info, string x, int[] shape, string what, bool toOutput = true)
     {
         if (shape.Length != 1)
         {
@@ -155,8 +170,14 @@ internal static class RoutedGraph
 
         string wi = g.Floats(w.Name, w.Value.Span, w.Shape[0], w.Shape[1]);
         string bi = g.Floats(b.Name, b.Value.Span, b.Shape[0]);
+        if (!toOutput)
+        {
+            return g.Node("Gemm", $"/heads/{info.Name}/Gemm", [x, wi, bi], GraphBuilder.Attr("transB", 1L));
+        }
+
         g.NodeTo(info.Name, "Gemm", [x, wi, bi], GraphBuilder.Attr("transB", 1L));
         g.Graph.Output.Add(GraphBuilder.FloatValue(info.Name, Batch, [w.Shape[0]], what));
+        return info.Name;
     }
 
     /// <summary>

@@ -43,20 +43,14 @@ internal static class TaggerGraph
         }
 
         g.Graph.Name = "MtlSharp.SequenceTagger";
-        g.Graph.Input.Add(GraphBuilder.Value(words, DataType.Int64, "int64 [N, T]: word ids (the run's word vocabulary; unknown words → <unk>, padding → 0)", Batch, Time));
-        g.Graph.Input.Add(GraphBuilder.Value(lengths, DataType.Int64, "int64 [N]: tokens per sentence, in [1, T]", Batch));
-        g.Graph.Input.Add(GraphBuilder.Value(chars, DataType.Int64, "int64 [N, T, L]: character ids per token (the run's character vocabulary; padding → 0), L ≥ 1", Batch, Time, CharTime));
-        g.Graph.Input.Add(GraphBuilder.Value(charLengths, DataType.Int64, "int64 [N, T]: characters per token (at most the run's maximum word length), 0 for padding", Batch, Time));
+        SentenceInputs(g, words, lengths, chars, charLengths);
 
         var config = tagger.Config;
         var encoder = tagger.Encoder;
         string nt = g.Node("Shape", "/shape_NT", [words]);   // [N, T]
 
         // Word embedding ⊕ character features, [N, T, D].
-        var we = encoder.Words.Weight;
-        string wordEmb = g.Node("Gather", "/encoder/words/Gather", [g.Floats(we.Name, we.Value.Span, we.Shape[0], we.Shape[1]), words], GraphBuilder.Attr("axis", 0L));
-        string charFeatures = CharFeatures(g, encoder, chars, charLengths, nt);
-        string x = g.Node("Concat", "/encoder/Concat", [wordEmb, charFeatures], GraphBuilder.Attr("axis", 2L));
+        string x = WordFeatures(g, encoder, words, chars, charLengths, nt);
         string xt = g.Node("Transpose", "/encoder/to_time_major", [x], GraphBuilder.Attr("perm", [1L, 0, 2]));
         string lens = g.Node("Cast", "/lengths_i32", [lengths], GraphBuilder.Attr("to", (long)DataType.Int32));
 
@@ -97,38 +91,60 @@ internal static class TaggerGraph
         return g;
     }
 
+    /// <summary>The four int64 sentence inputs (word ids, lengths, character ids, character lengths) with their descriptions.</summary>
+    internal static void SentenceInputs(GraphBuilder g, string words, string lengths, string chars, string charLengths)
+    {
+        g.Graph.Input.Add(GraphBuilder.Value(words, DataType.Int64, "int64 [N, T]: word ids (the run's word vocabulary; unknown words → <unk>, padding → 0)", Batch, Time));
+        g.Graph.Input.Add(GraphBuilder.Value(lengths, DataType.Int64, "int64 [N]: tokens per sentence, in [1, T]", Batch));
+        g.Graph.Input.Add(GraphBuilder.Value(chars, DataType.Int64, "int64 [N, T, L]: character ids per token (the run's character vocabulary; padding → 0), L ≥ 1", Batch, Time, CharTime));
+        g.Graph.Input.Add(GraphBuilder.Value(charLengths, DataType.Int64, "int64 [N, T]: characters per token (at most the run's maximum word length), 0 for padding", Batch, Time));
+    }
+
+    /// <summary>
+    /// [N, T, WordDim + 2·CharHidden]: the word embedding (Gather) ⊕ the character features of
+    /// <paramref name="encoder"/>; node names start with <paramref name="prefix"/>, the character LSTM's initializers
+    /// with <paramref name="lstmName"/> (distinct per encoder when a graph holds several).
+    /// </summary>
+    internal static string WordFeatures(GraphBuilder g, WordEncoder encoder, string words, string chars, string charLengths, string nt, string prefix = "/encoder", string lstmName = "encoder.char_lstm")
+    {
+        var we = encoder.Words.Weight;
+        string wordEmb = g.Node("Gather", prefix + "/words/Gather", [g.Floats(we.Name, we.Value.Span, we.Shape[0], we.Shape[1]), words], GraphBuilder.Attr("axis", 0L));
+        string charFeatures = CharFeatures(g, encoder, chars, charLengths, nt, prefix, lstmName);
+        return g.Node("Concat", prefix + "/Concat", [wordEmb, charFeatures], GraphBuilder.Attr("axis", 2L));
+    }
+
     /// <summary>
     /// [N, T, 2·CharHidden]: the character BiLSTM's final forward and reverse states per token, zero for tokens of no
     /// characters (padding). Only the K tokens with characters go through the LSTM (NonZero, GatherND; their states
     /// are scattered back with ScatterND), as MtlSharp runs only the real tokens.
     /// </summary>
-    private static string CharFeatures(GraphBuilder g, WordEncoder encoder, string chars, string charLengths, string nt)
+    private static string CharFeatures(GraphBuilder g, WordEncoder encoder, string chars, string charLengths, string nt, string prefix, string lstmName)
     {
         var ce = encoder.Chars.Weight;
         var lstm = encoder.CharLstm;
         int hidden = lstm.HiddenSize;
-        string flatIds = g.Node("Flatten", "/encoder/chars/Flatten", [chars], GraphBuilder.Attr("axis", 2L));   // [N·T, L]
-        string flatLens = g.Node("Reshape", "/encoder/chars/lengths", [charLengths, g.Int64s(-1)]);   // [N·T]
-        string real = g.Node("Greater", "/encoder/chars/real", [flatLens, g.Int64Scalar(0)]);
-        string at = g.Node("Transpose", "/encoder/chars/positions", [g.Node("NonZero", "/encoder/chars/NonZero", [real])], GraphBuilder.Attr("perm", [1L, 0]));   // [K, 1]
-        string ids = g.Node("GatherND", "/encoder/chars/ids", [flatIds, at]);   // [K, L]
-        string lens = g.Node("Cast", "/encoder/chars/lengths_i32", [g.Node("GatherND", "/encoder/chars/real_lengths", [flatLens, at])], GraphBuilder.Attr("to", (long)DataType.Int32));
-        string emb = g.Node("Gather", "/encoder/chars/Gather", [g.Floats(ce.Name, ce.Value.Span, ce.Shape[0], ce.Shape[1]), ids], GraphBuilder.Attr("axis", 0L));   // [K, L, C]
-        string embT = g.Node("Transpose", "/encoder/chars/to_time_major", [emb], GraphBuilder.Attr("perm", [1L, 0, 2]));
-        var (w, r, b) = LstmInitializers(g, lstm, 0, "encoder.char_lstm");
-        string yh = g.Node("LSTM", "/encoder/char_lstm/LSTM", [embT, w, r, b, lens], 1, LstmAttributes(hidden));   // Y_h [2, K, Hc]
-        string perToken = g.Node("Reshape", "/encoder/char_lstm/final_states", [
-            g.Node("Transpose", "/encoder/char_lstm/Transpose", [yh], GraphBuilder.Attr("perm", [1L, 0, 2])),
+        string flatIds = g.Node("Flatten", prefix + "/chars/Flatten", [chars], GraphBuilder.Attr("axis", 2L));   // [N·T, L]
+        string flatLens = g.Node("Reshape", prefix + "/chars/lengths", [charLengths, g.Int64s(-1)]);   // [N·T]
+        string real = g.Node("Greater", prefix + "/chars/real", [flatLens, g.Int64Scalar(0)]);
+        string at = g.Node("Transpose", prefix + "/chars/positions", [g.Node("NonZero", prefix + "/chars/NonZero", [real])], GraphBuilder.Attr("perm", [1L, 0]));   // [K, 1]
+        string ids = g.Node("GatherND", prefix + "/chars/ids", [flatIds, at]);   // [K, L]
+        string lens = g.Node("Cast", prefix + "/chars/lengths_i32", [g.Node("GatherND", prefix + "/chars/real_lengths", [flatLens, at])], GraphBuilder.Attr("to", (long)DataType.Int32));
+        string emb = g.Node("Gather", prefix + "/chars/Gather", [g.Floats(ce.Name, ce.Value.Span, ce.Shape[0], ce.Shape[1]), ids], GraphBuilder.Attr("axis", 0L));   // [K, L, C]
+        string embT = g.Node("Transpose", prefix + "/chars/to_time_major", [emb], GraphBuilder.Attr("perm", [1L, 0, 2]));
+        var (w, r, b) = LstmInitializers(g, lstm, 0, lstmName);
+        string yh = g.Node("LSTM", prefix + "/char_lstm/LSTM", [embT, w, r, b, lens], 1, LstmAttributes(hidden));   // Y_h [2, K, Hc]
+        string perToken = g.Node("Reshape", prefix + "/char_lstm/final_states", [
+            g.Node("Transpose", prefix + "/char_lstm/Transpose", [yh], GraphBuilder.Attr("perm", [1L, 0, 2])),
             g.Int64s(-1, 2L * hidden)]);   // [K, 2Hc]
         var zero = new TensorProto { DataType = (int)DataType.Float };
         zero.Dims.Add(1);
         zero.FloatData.Add(0f);
-        string zeros = g.Node("ConstantOfShape", "/encoder/char_features/zeros", [
-            g.Node("Concat", "/encoder/char_features/zeros_shape", [g.Node("Shape", "/encoder/chars/count", [flatLens]), g.Int64s(2L * hidden)], GraphBuilder.Attr("axis", 0L))],
+        string zeros = g.Node("ConstantOfShape", prefix + "/char_features/zeros", [
+            g.Node("Concat", prefix + "/char_features/zeros_shape", [g.Node("Shape", prefix + "/chars/count", [flatLens]), g.Int64s(2L * hidden)], GraphBuilder.Attr("axis", 0L))],
             GraphBuilder.Attr("value", zero));   // [N·T, 2Hc]
-        string scattered = g.Node("ScatterND", "/encoder/char_features/ScatterND", [zeros, at, perToken]);
-        string shape = g.Node("Concat", "/encoder/char_features_shape", [nt, g.Int64s(2L * hidden)], GraphBuilder.Attr("axis", 0L));
-        return g.Node("Reshape", "/encoder/char_features", [scattered, shape]);   // [N, T, 2Hc]
+        string scattered = g.Node("ScatterND", prefix + "/char_features/ScatterND", [zeros, at, perToken]);
+        string shape = g.Node("Concat", prefix + "/char_features_shape", [nt, g.Int64s(2L * hidden)], GraphBuilder.Attr("axis", 0L));
+        return g.Node("Reshape", prefix + "/char_features", [scattered, shape]);   // [N, T, 2Hc]
     }
 
     /// <summary>One shared stack: layer l's output for every task that reads it.</summary>
@@ -222,7 +238,7 @@ internal static class TaggerGraph
     }
 
     /// <summary>One bidirectional layer: x [T, N, I] → [T, N, 2H] (forward units, then reverse).</summary>
-    private static string BiLstmLayer(GraphBuilder g, BiLstm stack, int layer, string x, string lens, string prefix)
+    internal static string BiLstmLayer(GraphBuilder g, BiLstm stack, int layer, string x, string lens, string prefix)
     {
         string l = layer.ToString(CultureInfo.InvariantCulture);
         var (w, r, b) = LstmInitializers(g, stack, layer, $"{prefix.TrimStart('/')}.l{l}");

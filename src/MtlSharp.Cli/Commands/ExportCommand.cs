@@ -11,7 +11,8 @@ namespace MtlSharp.Cli.Commands;
 /// <summary>
 /// <c>mtl export --checkpoint DIR --onnx FILE [--task NAME]…</c>: rebuilds the checkpoint's run as <c>mtl eval</c>
 /// does, loads the weights and writes the model as one ONNX graph (routed models with their maximum-likelihood
-/// allocation, expert mixtures, BiLSTM taggers; one output per task, or per task asked for). Exit 1 for a model with
+/// allocation, expert mixtures, BiLSTM taggers, multi-input and sentence models; one output per task, or per task
+/// asked for). Exit 1 for a model with
 /// no ONNX translation or a file that cannot be written (nothing partial is left), 2 for an unknown task name.
 /// </summary>
 internal static class ExportCommand
@@ -23,7 +24,7 @@ internal static class ExportCommand
         var task = new Option<string[]>("--task") { Description = "Export this task (repeat for several; default: every task)." };
         var data = new Option<string?>("--data") { Description = "Data directory (default: the one the run was trained with); the run's data fixes the input shape." };
         var threads = CommonOptions.Threads();
-        var cmd = new Command("export", "Export a checkpoint as an ONNX model (opset 17): routed, expert and tagger models; one output per task.") { checkpoint, onnx, task, data, threads };
+        var cmd = new Command("export", "Export a checkpoint as an ONNX model (opset 17): routed, expert, tagger, multi-input and sentence models; one output per task.") { checkpoint, onnx, task, data, threads };
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r.GetValue(threads));
@@ -62,9 +63,9 @@ internal static class ExportCommand
             model.Save(output);
             var ci = CultureInfo.InvariantCulture;
             Console.WriteLine($"{plan.Preset}/{plan.Method} seed {plan.Seed}, checkpoint step {meta.Step}");
-            string inputs = model.InputNames.Count == 1
+            string inputs = model.InputNames.Count == 1 && model.InputShape.Count > 0
                 ? $"input '{model.InputName}' float [N, {string.Join(", ", model.InputShape)}]"
-                : $"inputs {string.Join(", ", model.InputNames.Select(n => $"'{n}'"))} (int64)";
+                : $"inputs {string.Join(", ", model.InputNames.Select(n => $"'{n}'"))}{(plan.Model is TaggerModel ? " (int64)" : "")}";
             Console.WriteLine(string.Create(ci, $"wrote {output}: ONNX opset {OnnxExporter.OpsetVersion}, {inputs}, {model.NodeCount} nodes, {model.WeightCount:N0} weights"));
             Console.WriteLine($"  outputs: {string.Join(", ", model.Tasks)}{(plan.Model is TaggerModel ? " (logits [N, T, tags] per token)" : "")}");
             if (plan.Model is RoutedModel routed)

@@ -20,7 +20,8 @@ namespace MtlSharp.Cli.Commands;
 /// deterministically, so new rows are encoded exactly as the training rows were), loads the weights and predicts, a
 /// chunk of records at a time: CSV rows for tabular runs (label columns may be absent), IDX image files, a PNG or a
 /// folder of PNGs for image runs, and for taggers CoNLL-U (<c>.conllu</c>) or plain text (a sentence per line,
-/// tokens split on whitespace; one output line per token). A bad record is reported on stderr with its line (or file) and skipped; with
+/// tokens split on whitespace; one output line per token); multi-input and sentence runs predict the tasks that read the
+/// file's type (<see cref="MultiInputPredict"/>). A bad record is reported on stderr with its line (or file) and skipped; with
 /// <c>--strict</c> the first one ends the command with exit 1 and no output file. <c>--out</c> is replaced atomically.
 /// </summary>
 internal static class PredictCommand
@@ -30,7 +31,7 @@ internal static class PredictCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder (e.g. runs/…/checkpoints/last or …/best).", Required = true };
-        var input = new Option<string>("--input") { Description = "What to predict on: a CSV file (tabular runs; gzip too), an IDX image file, a PNG file or a folder of PNGs (image runs), CoNLL-U (.conllu) or plain text with one sentence per line (taggers).", Required = true };
+        var input = new Option<string>("--input") { Description = "What to predict on: a CSV file (tabular runs; gzip too), an IDX image file, a PNG file or a folder of PNGs (image runs), CoNLL-U (.conllu) or plain text with one sentence per line (taggers); for multi-input and sentence runs the file's type picks the tasks.", Required = true };
         var task = new Option<string[]>("--task") { Description = "Predict this task (repeat for several; default: every task)." };
         var output = new Option<string?>("--out") { Description = "The file to write (replaced atomically; default: standard output)." };
         var format = new Option<string?>("--format") { Description = "csv or jsonl (default: jsonl for an --out ending in .jsonl or .json, else csv)." };
@@ -56,6 +57,11 @@ internal static class PredictCommand
                 throw new FileNotFoundException($"{inputPath}: no such file or folder.");
             }
 
+            if (plan.TaskInputs is not null)
+            {
+                return MultiInputPredict.Run(plan, inputPath, outPath, json, r.GetValue(task) ?? [], r.GetValue(strict));
+            }
+
             if (plan.Model is TaggerModel)
             {
                 return PredictSentences(plan, inputPath, outPath, json, r.GetValue(task) ?? [], r.GetValue(strict));
@@ -67,7 +73,7 @@ internal static class PredictCommand
                 throw new NotSupportedException($"{plan.Preset}/{plan.Method}: 'mtl predict' takes CSV runs, image runs and taggers; this run's inputs (shape [{string.Join(", ", predictor.InputShape)}]) are none of them.");
             }
 
-            var run = new PredictRun(predictor, Tasks(plan, predictor.Tasks, r.GetValue(task) ?? [], null), r.GetValue(strict));
+            var run = new PredictRun(predictor.InputShape, predictor.Predict, Tasks(plan, predictor.Tasks, r.GetValue(task) ?? [], null), r.GetValue(strict));
             WriteAtomically(outPath, writer =>
             {
                 if (plan.Tabular is { } csv)
@@ -127,9 +133,9 @@ internal static class PredictCommand
         string weightsPath = Path.Combine(dir, Checkpoint.ModelFile);
         var weights = SafeTensors.Read(weightsPath);
         var plan = train.BuildPlan(parsed);
-        if (plan.Model is not (RoutedModel or ExpertModel or TaggerModel))
+        if (plan.Model is not (RoutedModel or ExpertModel or TaggerModel) && plan.TaskInputs is null)
         {
-            throw new NotSupportedException($"{plan.Preset}/{plan.Method}: 'mtl predict' takes routed, expert and tagger models.");
+            throw new NotSupportedException($"{plan.Preset}/{plan.Method}: 'mtl predict' takes routed, expert, tagger, multi-input and sentence models.");
         }
 
         Checkpoint.LoadModel(plan.Model.Module, weights, strict: true, source: weightsPath);
@@ -177,7 +183,7 @@ internal static class PredictCommand
     }
 
     /// <summary>Runs <paramref name="write"/> into standard output, or into a temporary sibling of <paramref name="path"/> renamed over it at the end.</summary>
-    private static void WriteAtomically(string? path, Action<TextWriter> write)
+    internal static void WriteAtomically(string? path, Action<TextWriter> write)
     {
         var utf8 = new UTF8Encoding(false);
         if (path is null)
@@ -214,10 +220,16 @@ internal static class PredictCommand
         }
     }
 
-    /// <summary>One prediction pass: chunks of records, bad records reported and counted (or fatal with --strict).</summary>
-    private sealed class PredictRun(Predictor predictor, IReadOnlyList<PredictedTask> tasks, bool strict)
+    /// <summary>Predicts task <paramref name="task"/>'s outputs for whole input rows ([rows × outputs]).</summary>
+    internal delegate float[] RowPrediction(int task, ReadOnlySpan<float> rows);
+
+    /// <summary>
+    /// One prediction pass over float rows of shape <paramref name="shape"/> (CSV records or images): chunks of
+    /// records, bad records reported and counted (or fatal with --strict).
+    /// </summary>
+    internal sealed class PredictRun(IReadOnlyList<int> shape, RowPrediction predict, IReadOnlyList<PredictedTask> tasks, bool strict)
     {
-        private readonly int _rowSize = predictor.InputShape.Aggregate(1, (a, b) => a * b);
+        private readonly int _rowSize = shape.Aggregate(1, (a, b) => a * b);
         private readonly long[] _records = new long[ChunkRecords];
         private readonly string?[] _files = new string?[ChunkRecords];
         private float[] _x = [];
@@ -264,10 +276,10 @@ internal static class PredictCommand
 
         public void Images(string path, bool json, TextWriter output, bool inverted)
         {
-            int h = predictor.InputShape[1], w = predictor.InputShape[2];
-            if (predictor.InputShape[0] != 1)
+            int h = shape[1], w = shape[2];
+            if (shape[0] != 1)
             {
-                throw new NotSupportedException($"The run's images have {predictor.InputShape[0]} channels; 'mtl predict' reads grayscale images.");
+                throw new NotSupportedException($"The run's images have {shape[0]} channels; 'mtl predict' reads grayscale images.");
             }
 
             _x = new float[ChunkRecords * _rowSize];
@@ -354,7 +366,7 @@ internal static class PredictCommand
             var outputs = new float[tasks.Count][];
             for (int t = 0; t < tasks.Count; t++)
             {
-                outputs[t] = predictor.Predict(tasks[t].Index, _x.AsSpan(0, _n * _rowSize));
+                outputs[t] = predict(tasks[t].Index, _x.AsSpan(0, _n * _rowSize));
             }
 
             for (int i = 0; i < _n; i++)

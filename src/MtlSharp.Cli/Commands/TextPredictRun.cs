@@ -4,12 +4,25 @@ using MtlSharp.MultiTask.Evaluation;
 namespace MtlSharp.Cli.Commands;
 
 /// <summary>
-/// <c>mtl predict</c> with a tagger: sentences streamed from a CoNLL-U or plain-text file (<see cref="SentenceReader"/>)
-/// in chunks, one output line per token; a bad sentence is reported on stderr with its file:line and sentence number
-/// and skipped, or ends the command with <c>--strict</c>.
+/// <c>mtl predict</c> on sentences (taggers, multi-input and sentence models): sentences streamed from a CoNLL-U or
+/// plain-text file (<see cref="SentenceReader"/>) in chunks, one output line per token — or, when every task is
+/// per sentence, one line per sentence; a per-sentence task's prediction is repeated on each of its tokens' lines
+/// when per-token tasks are predicted with it. A bad sentence is reported on stderr with its file:line and sentence
+/// number and skipped, or ends the command with <c>--strict</c>.
 /// </summary>
-internal sealed class TextPredictRun(TaggerPredictor predictor, IReadOnlyList<PredictedTask> tasks, bool strict)
+/// <param name="predict">Every task's outputs for a chunk of sentences, indexed by model task (only the tasks predicted need be there).</param>
+/// <param name="isKnownWord">Whether a word is in the training vocabulary (unknown words are counted for a note).</param>
+/// <param name="tasks">The tasks to write.</param>
+/// <param name="perSentence">Per task of <paramref name="tasks"/>: whether it predicts one row per sentence (else per token).</param>
+/// <param name="strict">Stop at the first bad sentence.</param>
+internal sealed class TextPredictRun(Func<IReadOnlyList<IReadOnlyList<string>>, float[][]> predict, Func<string, bool> isKnownWord, IReadOnlyList<PredictedTask> tasks, IReadOnlyList<bool> perSentence, bool strict)
 {
+    /// <summary>A tagger's run: every task per token.</summary>
+    public TextPredictRun(TaggerPredictor predictor, IReadOnlyList<PredictedTask> tasks, bool strict)
+        : this(predictor.Predict, predictor.IsKnownWord, tasks, [.. tasks.Select(_ => false)], strict)
+    {
+    }
+
     private const int ChunkSentences = 256;
     private const int ChunkTokens = 8192;
 
@@ -33,7 +46,7 @@ internal sealed class TextPredictRun(TaggerPredictor predictor, IReadOnlyList<Pr
     public void Sentences(string path, bool json, TextWriter output)
     {
         using var reader = SentenceReader.Open(path, SentenceReader.IsConllU(path));
-        var writer = new PredictionWriter(output, json, tasks, withFile: false, tokens: true);
+        var writer = new PredictionWriter(output, json, tasks, withFile: false, tokens: !perSentence.All(p => p));
         while (reader.Read())
         {
             if (reader.Error is { } error)
@@ -74,8 +87,30 @@ internal sealed class TextPredictRun(TaggerPredictor predictor, IReadOnlyList<Pr
             return;
         }
 
-        var all = predictor.Predict(_words);
+        var all = predict(_words);
         var outputs = tasks.Select(t => all[t.Index]).ToArray();
+        if (perSentence.All(p => p))
+        {
+            for (int s = 0; s < _words.Count; s++)
+            {
+                writer.Write(_records[s], null, outputs, s);
+                Tokens += _words[s].Count;
+                Unknown += _words[s].Count(w => !isKnownWord(w));
+            }
+
+            Written += _words.Count;
+            Clear();
+            return;
+        }
+
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            if (perSentence[i])
+            {
+                outputs[i] = PerToken(outputs[i], outputs[i].Length / _words.Count);
+            }
+        }
+
         int row = 0;
         for (int s = 0; s < _words.Count; s++)
         {
@@ -83,7 +118,7 @@ internal sealed class TextPredictRun(TaggerPredictor predictor, IReadOnlyList<Pr
             for (int j = 0; j < words.Count; j++, row++)
             {
                 writer.WriteToken(_records[s], _lines[s][j], j + 1, words[j], outputs, row);
-                if (!predictor.IsKnownWord(words[j]))
+                if (!isKnownWord(words[j]))
                 {
                     Unknown++;
                 }
@@ -92,6 +127,27 @@ internal sealed class TextPredictRun(TaggerPredictor predictor, IReadOnlyList<Pr
 
         Written += _words.Count;
         Tokens += row;
+        Clear();
+    }
+
+    /// <summary>A per-sentence output [sentences × width] repeated on each sentence's tokens: [tokens × width].</summary>
+    private float[] PerToken(float[] perSentence, int width)
+    {
+        var result = new float[_tokens * width];
+        int row = 0;
+        for (int s = 0; s < _words.Count; s++)
+        {
+            for (int j = 0; j < _words[s].Count; j++, row++)
+            {
+                Array.Copy(perSentence, s * width, result, row * width, width);
+            }
+        }
+
+        return result;
+    }
+
+    private void Clear()
+    {
         _words.Clear();
         _lines.Clear();
         _records.Clear();

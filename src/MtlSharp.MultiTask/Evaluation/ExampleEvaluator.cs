@@ -38,6 +38,9 @@ public sealed class ExampleEvaluator : IEvaluator
         }
     }
 
+    /// <summary>Each task's test examples, in task order (e.g. real batches to check an exported model on).</summary>
+    public IReadOnlyList<ITaskExamples> Test => _test;
+
     /// <inheritdoc/>
     public bool HasValidation => _valid is not null;
 

@@ -12,7 +12,8 @@ namespace MtlSharp.MultiTask.Evaluation;
 /// Batch prediction with a trained routed model or expert mixture (MMoE, one-gate MoE, PLE/CGC), safe to call from
 /// many threads at once: the weights are loaded once and only read afterwards; each call runs in evaluation mode (no
 /// dropout, no gradient tape) with the maximum-likelihood allocation of every routed layer, as <c>mtl export</c>'s
-/// ONNX graph does. BiLSTM taggers have their own, <see cref="TaggerPredictor"/>.
+/// ONNX graph does. BiLSTM taggers have their own, <see cref="TaggerPredictor"/>, and so do multi-input and sentence
+/// models, <see cref="MultiInputPredictor"/>.
 /// </summary>
 /// <remarks>
 /// Inputs are rows of the run's example shape (<see cref="InputShape"/>), in the run's encoding (e.g. encoded CSV rows);
@@ -46,7 +47,7 @@ public sealed class Predictor
                 _experts.Eval();
                 break;
             default:
-                throw new NotSupportedException($"The predictor takes routed and expert models; {plan.Preset}/{plan.Method} is a {plan.Model.GetType().Name} (taggers: TaggerPredictor).");
+                throw new NotSupportedException($"The predictor takes routed and expert models; {plan.Preset}/{plan.Method} is a {plan.Model.GetType().Name} (taggers: TaggerPredictor; multi-input and sentence models: MultiInputPredictor).");
         }
 
         if (plan.Evaluator is not SplitEvaluator { Splits.Count: > 0 } splits)

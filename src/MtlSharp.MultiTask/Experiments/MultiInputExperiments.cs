@@ -54,6 +54,7 @@ public static class MultiInputExperiments
         var ci = CultureInfo.InvariantCulture;
         var description = new Dictionary<string, string>();
         var examples = new TaskExamples[c.Tasks.Count];
+        var formats = new TaskInputFormat[c.Tasks.Count];
         var inputInfo = new Dictionary<string, EncoderInput>(StringComparer.Ordinal);
         foreach (var (name, input) in source.Inputs)
         {
@@ -74,6 +75,7 @@ public static class MultiInputExperiments
                         var train = new SplitExamples(tasks[k].Train);
                         int valid = Math.Min(5000, train.Count / 12);
                         examples[readers[k]] = new TaskExamples(tasks[k].Info, new ExampleRange(train, 0, train.Count - valid), new ExampleRange(train, train.Count - valid, valid), new SplitExamples(tasks[k].Test));
+                        formats[readers[k]] = new TaskInputFormat { Input = name, Kind = TaskInputKind.Images, ImageShape = shape };
                     }
 
                     inputInfo[name] = new EncoderInput(shape, 0, null, null);
@@ -94,6 +96,14 @@ public static class MultiInputExperiments
                         var t = csv.Tasks[k];
                         var valid = t.Valid ?? throw new ArgumentException($"data.inputs.{name}: a multi-input run selects on validation rows; give the csv input a validation split (split.valid > 0).");
                         examples[readers[k]] = new TaskExamples(t.Info, new SplitExamples(t.Train), new SplitExamples(valid), new SplitExamples(t.Test));
+                        formats[readers[k]] = new TaskInputFormat
+                        {
+                            Input = name,
+                            Kind = TaskInputKind.Rows,
+                            Csv = csv,
+                            CsvTask = k,
+                            Labels = csv.Labels[k].Kind == TaskKind.Classification ? csv.Labels[k].Classes : null,
+                        };
                     }
 
                     inputInfo[name] = new EncoderInput(null, csv.InputWidth, null, null);
@@ -120,15 +130,18 @@ public static class MultiInputExperiments
                             int index = Array.FindIndex(tagging, g => g.Name == spec.Name);
                             var info = TaskInfo.Create(spec.Name, TaskKind.SequenceTagging, tagging[index].NumTags, spec.Metric);
                             examples[readers[k]] = new TaskExamples(info, new SentenceTagExamples(train, batcher, index), new SentenceTagExamples(dev, batcher, index), new SentenceTagExamples(test, batcher, index));
+                            formats[readers[k]] = new TaskInputFormat { Input = name, Kind = TaskInputKind.Sentences, Batcher = batcher, TagSet = index, Labels = tagging[index].Tags.Tokens };
                             continue;
                         }
 
                         string encoderName = spec.Encoder ?? spec.Input!;
                         var encoder = m.Encoders.First(e => e.Key == encoderName).Value;
                         Func<IReadOnlyList<TaggedSentence>, Func<int[], BatchInput>> inputs;
+                        LetterTrigramHasher? bagHasher = null;
                         if (encoder.Kind == InputEncoderKind.Trigram)
                         {
                             var hasher = new LetterTrigramHasher(encoder.Buckets);
+                            bagHasher = hasher;
                             inputs = sentences =>
                             {
                                 var bags = sentences.Select(s => hasher.Bag(s.Words)).ToArray();
@@ -144,6 +157,14 @@ public static class MultiInputExperiments
                             new(sentences.Select(s => s.Genre is { } g ? IndexOfGenre(g) : -1).ToArray(), inputs(sentences));
                         var genreInfo = TaskInfo.Create(spec.Name, TaskKind.Classification, UdEnglishEwt.Genres.Count, spec.Metric);
                         examples[readers[k]] = new TaskExamples(genreInfo, Genre(train), Genre(dev), Genre(test));
+                        formats[readers[k]] = new TaskInputFormat
+                        {
+                            Input = name,
+                            Kind = TaskInputKind.Sentences,
+                            Hasher = bagHasher,
+                            Batcher = bagHasher is null ? batcher : null,
+                            Labels = UdEnglishEwt.Genres,
+                        };
                     }
 
                     inputInfo[name] = new EncoderInput(null, 0, words, chars);
@@ -292,6 +313,7 @@ public static class MultiInputExperiments
             MetricCurves = metrics,
             Callbacks = history is null ? [] : [history],
             Configuration = description,
+            TaskInputs = formats,
             BuildReport = outcome => core is not null && history is not null
                 ? RoutedReports.Build(c.Name, c.Method, seed, core, outcome, losses, metrics, history)
                 : new()

@@ -54,6 +54,12 @@ public sealed record RunPlan
     public Configuration.CsvTaskSet? Tabular { get; init; }
 
     /// <summary>
+    /// For multi-input runs and sentence runs (<c>model.type</c> "multi-input" or "sentence"): what each task reads and
+    /// how new inputs are encoded for it, in model task order (what prediction and export need); null for other runs.
+    /// </summary>
+    public IReadOnlyList<TaskInputFormat>? TaskInputs { get; init; }
+
+    /// <summary>
     /// Whether the run's images are grey levels inverted, 1 − grey/255 (Omniglot's: ink 1 on a background of 0), so
     /// new images to predict on must be read the same way; false: grey/255 (MNIST's white digits on black).
     /// </summary>

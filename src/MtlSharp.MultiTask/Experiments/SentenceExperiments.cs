@@ -59,6 +59,7 @@ public static class SentenceExperiments
 
         Func<IReadOnlyList<TaggedSentence>, Func<int[], BatchInput>> inputs;
         IMultiTaskModel model;
+        var format = new TaskInputFormat { Input = "sentences", Kind = TaskInputKind.Sentences, Labels = UdEnglishEwt.Genres };
         var description = new Dictionary<string, string>();
         var ci = CultureInfo.InvariantCulture;
         int[] outputs = infos.Select(i => i.Outputs).ToArray();
@@ -73,6 +74,7 @@ public static class SentenceExperiments
                     return rows => new BagInput(rows.Select(r => bags[r]).ToArray());
                 };
                 var encoder = new TrigramBagEncoder(m.Buckets, m.Width, initRng);
+                format = format with { Hasher = hasher };
                 model = new MultiInputModel([encoder], new int[c.Tasks.Count], m.CoreSizes, outputs, initRng);
                 description["model"] = $"letter trigrams ({m.Buckets.ToString(ci)} FNV-1a buckets, {m.Normalization.ToString().ToLowerInvariant()}{(m.Lowercase ? ", lower-cased" : "")}) -> dense {m.Width.ToString(ci)} -> tanh -> core [{string.Join(", ", m.CoreSizes)}] tanh -> heads";
                 break;
@@ -86,6 +88,7 @@ public static class SentenceExperiments
                 var batcher = new SentenceBatcher(words, [], chars, CharLayout.Padded, config.MaxWordChars);
                 inputs = sentences => rows => new SentenceInput(batcher.Create(sentences, rows));
                 var encoder = new BiLstmSentenceEncoder(words.Count, chars.Count, config, m.Layers, m.Pooling, m.Width, initRng);
+                format = format with { Batcher = batcher };
                 model = new MultiInputModel([encoder], new int[c.Tasks.Count], m.CoreSizes, outputs, initRng);
                 description["model"] = $"word {config.WordDim.ToString(ci)} + char BiLSTM {config.CharHidden.ToString(ci)} -> BiLSTM {m.Layers.ToString(ci)}x{m.Hidden.ToString(ci)} -> {m.Pooling.ToString().ToLowerInvariant()} pooling -> dense {m.Width.ToString(ci)} tanh -> core [{string.Join(", ", m.CoreSizes)}] tanh -> heads";
                 break;
@@ -168,6 +171,7 @@ public static class SentenceExperiments
             LossCurves = losses,
             MetricCurves = metrics,
             Configuration = description,
+            TaskInputs = c.Tasks.Select(_ => format).ToArray(),
             BuildReport = outcome => new RunReport
             {
                 Preset = c.Name,

@@ -36,6 +36,18 @@ public sealed class BiLstmSentenceEncoder : Module, IInputEncoder
     /// <inheritdoc/>
     public Module Module => this;
 
+    /// <summary>The word encoder (read by the ONNX export).</summary>
+    internal WordEncoder Words => _words;
+
+    /// <summary>The BiLSTM stack over the tokens.</summary>
+    internal BiLstm Lstm => _lstm;
+
+    /// <summary>The projection to the core's width.</summary>
+    internal Linear Projection => _projection;
+
+    /// <summary>How the token states are pooled.</summary>
+    internal SentencePooling Pooling => _pooling;
+
     /// <inheritdoc/>
     public string Name => "bilstm";
 

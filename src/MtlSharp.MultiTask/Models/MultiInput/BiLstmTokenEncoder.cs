@@ -31,6 +31,15 @@ public sealed class BiLstmTokenEncoder : Module, IInputEncoder
     /// <inheritdoc/>
     public Module Module => this;
 
+    /// <summary>The word encoder (read by the ONNX export).</summary>
+    internal WordEncoder Words => _words;
+
+    /// <summary>The BiLSTM stack over the tokens.</summary>
+    internal BiLstm Lstm => _lstm;
+
+    /// <summary>The projection to the core's width.</summary>
+    internal Linear Projection => _projection;
+
     /// <inheritdoc/>
     public string Name => "tokens";
 

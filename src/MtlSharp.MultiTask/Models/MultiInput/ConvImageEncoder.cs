@@ -33,6 +33,15 @@ public sealed class ConvImageEncoder : Module, IInputEncoder
     /// <inheritdoc/>
     public Module Module => this;
 
+    /// <summary>The convolution (read by the ONNX export).</summary>
+    internal Conv2d Conv => _conv;
+
+    /// <summary>The 2×2 max pooling.</summary>
+    internal MaxPool2d Pool => _pool;
+
+    /// <summary>The projection to the core's width.</summary>
+    internal Linear Projection => _projection;
+
     /// <inheritdoc/>
     public string Name => "conv";
 

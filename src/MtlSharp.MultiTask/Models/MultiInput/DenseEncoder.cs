@@ -23,6 +23,9 @@ public sealed class DenseEncoder : Module, IInputEncoder
     /// <inheritdoc/>
     public Module Module => this;
 
+    /// <summary>The linear layer (read by the ONNX export).</summary>
+    internal Linear Linear => _linear;
+
     /// <inheritdoc/>
     public string Name => "dense";
 

@@ -192,6 +192,15 @@ public sealed class MultiInputModel : Module, IMultiTaskModel
     /// <summary>The routed core, or null for the dense core.</summary>
     public RoutedNetwork? RoutedCore => _routed;
 
+    /// <summary>Dense core: each layer's [out, in] weight (read by the ONNX export); empty with a routed core.</summary>
+    internal IReadOnlyList<Parameter> CoreWeights => _coreWeights;
+
+    /// <summary>Dense core: each layer's bias.</summary>
+    internal IReadOnlyList<Parameter> CoreBiases => _coreBiases;
+
+    /// <summary>Dense core: the task heads; null with a routed core (its heads are the core's).</summary>
+    internal TaskHeads? Heads => _heads;
+
     /// <inheritdoc/>
     /// <remarks>With a routed core that learns its allocation: every task's connection probabilities per layer.</remarks>
     public IReadOnlyList<(string Name, double Value)> SharingScalars()

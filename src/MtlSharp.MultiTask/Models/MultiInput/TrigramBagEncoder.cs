@@ -34,6 +34,12 @@ public sealed class TrigramBagEncoder : Module, IInputEncoder
     /// <inheritdoc/>
     public Module Module => this;
 
+    /// <summary>The [buckets, width] weight (read by the ONNX export).</summary>
+    internal Parameter Weight => _weight;
+
+    /// <summary>The bias.</summary>
+    internal Parameter Bias => _bias;
+
     /// <inheritdoc/>
     public string Name => "trigram";
 
