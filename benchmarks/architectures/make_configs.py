@@ -48,8 +48,11 @@ methods = {
     # Conv cross-stitch: one α per unit after each pool and the fc (Misra et al.'s placement).
     "cross-stitch": {"model": {**drop, "type": "cross-stitch", "layers": columns(), "towerSizes": towers}},
     # Conv sluice: the head's hidden fc 50 becomes the column's second fc, so β mixes the two fc layers (same weights
-    # as single task); channel groups of 2 subspaces.
-    "sluice": {"model": {**drop, "type": "sluice", "layers": columns([{"type": "mlp", "sizes": [50]}]), "subspaces": 2}},
+    # as single task); channel groups of 2 subspaces. Orthogonality 0.001, not the dense default 0.1: over these
+    # kernels and the 320-wide fc the penalty is about 200 at initialisation (2 tasks), so 0.1 would outweigh the
+    # two cross-entropies (about 4.6) and stall training.
+    "sluice": {"model": {**drop, "type": "sluice", "layers": columns([{"type": "mlp", "sizes": [50]}]), "subspaces": 2,
+                         "orthogonality": 0.001}},
     "mmoe": {"model": {**drop, "type": "mmoe", "experts": 4, "expertSizes": [12], "towerSizes": towers}},
     "one-gate-moe": {"model": {**drop, "type": "mmoe", "experts": 4, "expertSizes": [12], "gates": "one", "towerSizes": towers}},
     "dselect-k": {"model": {**drop, "type": "mmoe", "experts": 4, "expertSizes": [12], "gate": "dselect-k", "selectors": 2, "towerSizes": towers}},
