@@ -38,9 +38,12 @@ internal static class ExpertGraph
             AdaShareNetwork ad => (ad.InputStage, ad.Towers),
             BranchedNetwork br => (br.InputStage, br.Towers),
             SluiceNetwork sl => (sl.InputStage, sl.Towers),
+            ConvCrossStitchNetwork cc => (null, cc.Towers),
+            ConvSluiceNetwork cl => (null, cl.Towers),
             _ => throw new NotSupportedException($"Expert networks of type {network.GetType().Name} have no ONNX translation."),
         };
-        string x = Input(g, inputStage, inputName, sampleShape);
+        bool conv = network is ConvCrossStitchNetwork or ConvSluiceNetwork;   // conv columns read the images as they are
+        string x = conv ? inputName : Input(g, inputStage, inputName, sampleShape);
         var reps = network switch
         {
             MixtureOfExperts moe => Mmoe(g, moe, x, selected),
@@ -52,6 +55,7 @@ internal static class ExpertGraph
             AdaShareNetwork ad => AdaShare(g, ad, x, selected),
             BranchedNetwork br => Branched(g, br, x, selected),
             SluiceNetwork sl => Sluice(g, sl, x, selected),
+            ConvCrossStitchNetwork or ConvSluiceNetwork => ConvStitchGraph.Representations(g, network, x, selected),
             _ => throw new NotSupportedException(),
         };
         int width = towers.InFeatures;

@@ -506,6 +506,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             case "sluice":
                 return new SluiceModelSpec
                 {
+                    Layers = ColumnLayers(m),
                     ExpertSizes = Ints(m["sizes"]),
                     Subspaces = m["subspaces"]?.GetValue<int>() ?? 2,
                     LayerMixing = m["layerMixing"]?.GetValue<bool>() ?? true,
@@ -549,6 +550,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             case "cross-stitch":
                 return new CrossStitchModelSpec
                 {
+                    Layers = ColumnLayers(m),
                     ExpertSizes = Ints(m["sizes"]),
                     SelfWeight = Float(m["selfWeight"]) ?? 0.9f,
                     TowerSizes = Ints(m["towerSizes"]),
@@ -808,6 +810,52 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
         }
 
         return spec;
+    }
+
+    /// <summary>Cross-stitch and sluice: the conv columns' stages (<c>model.layers</c>), or null for dense columns (<c>model.sizes</c>).</summary>
+    private List<LayerSpec>? ColumnLayers(JsonObject m)
+    {
+        string type = m["type"]!.GetValue<string>();
+        if ((m["layers"] is null) == (m["sizes"] is null))
+        {
+            throw Error("model", $"a {type} model needs either \"sizes\" (dense columns) or \"layers\" (conv columns: conv, maxpool and mlp stages), not {(m["layers"] is null ? "neither" : "both")}");
+        }
+
+        if (m["layers"] is not JsonArray layers)
+        {
+            return null;
+        }
+
+        var specs = new List<LayerSpec>();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var l = (JsonObject)layers[i]!;
+            string path = $"model.layers[{i}]";
+            string kind = l["type"]!.GetValue<string>();
+            if (kind is not ("conv" or "maxpool" or "mlp"))
+            {
+                throw Error($"{path}.type", $"{type} columns are built of conv, maxpool and mlp layers, got \"{kind}\"");
+            }
+
+            if (l["components"] is { } c && c.GetValue<int>() != 1)
+            {
+                throw Error($"{path}.components", $"{type} columns have one {kind} per task; components must be 1 (or left out)");
+            }
+
+            specs.Add(kind switch
+            {
+                "conv" => new ConvLayerSpec(1, l["filters"]!.GetValue<int>(), l["kernel"]!.GetValue<int>()),
+                "maxpool" => new PoolLayerSpec(l["kernel"]!.GetValue<int>(), l["stride"]?.GetValue<int>() ?? l["kernel"]!.GetValue<int>(), PoolingKind.Max),
+                _ => new MlpLayerSpec(1, Ints(l["sizes"]), l["outputRelu"]?.GetValue<bool>() ?? true),
+            });
+        }
+
+        if (!specs.Any(s => s is ConvLayerSpec or MlpLayerSpec))
+        {
+            throw Error("model.layers", "expected at least one conv or mlp layer");
+        }
+
+        return specs;
     }
 
     private static int[] Ints(JsonNode? n) => (n as JsonArray)?.Select(x => x!.GetValue<int>()).ToArray() ?? [];

@@ -181,6 +181,12 @@ public static class ConfigRunBuilder
             case TaskConditionedModelSpec tc:
                 configuration["model"] = $"film: shared [{Widths(tc.ExpertSizes)}] modulated by task embeddings of {tc.EmbeddingSize.ToString(ci)}, towers [{Widths(tc.TowerSizes)}]";
                 break;
+            case SluiceModelSpec { Layers: { } layers } sm:
+                configuration["model"] = $"sluice (conv): per task [{Stages(layers)}], {sm.Subspaces.ToString(ci)} channel group(s), β {(sm.LayerMixing ? "on" : "off")}, orthogonality {sm.Orthogonality.ToString(ci)}, towers [{Widths(sm.TowerSizes)}]";
+                break;
+            case CrossStitchModelSpec { Layers: { } layers } cs:
+                configuration["model"] = $"cross-stitch (conv): per task [{Stages(layers)}], α diagonal {cs.SelfWeight.ToString(ci)}, towers [{Widths(cs.TowerSizes)}]";
+                break;
             case SluiceModelSpec sm:
                 configuration["model"] = $"sluice: per task [{Widths(sm.ExpertSizes)}], {sm.Subspaces.ToString(ci)} subspace(s), β {(sm.LayerMixing ? "on" : "off")}, orthogonality {sm.Orthogonality.ToString(ci)}, towers [{Widths(sm.TowerSizes)}]";
                 break;
@@ -206,6 +212,14 @@ public static class ConfigRunBuilder
 
         return run.Describe(c, plan with { Configuration = configuration });
     }
+
+    private static string Stages(IReadOnlyList<LayerSpec> layers) => string.Join(", ", layers.Select(l => l switch
+    {
+        ConvLayerSpec c => string.Create(CultureInfo.InvariantCulture, $"conv {c.Filters}@{c.Kernel}x{c.Kernel}"),
+        PoolLayerSpec p => string.Create(CultureInfo.InvariantCulture, $"maxpool {p.Kernel}/{p.Stride}"),
+        MlpLayerSpec m => $"mlp {Widths(m.Sizes)}",
+        _ => "?",
+    }));
 
     private static string Widths(IReadOnlyList<int> sizes) => string.Join(", ", sizes.Select(s => s.ToString(CultureInfo.InvariantCulture)));
 
@@ -233,6 +247,8 @@ public static class ConfigRunBuilder
         {
             MmoeModelSpec mm => new MixtureOfExperts(width, mm.Experts, mm.ExpertSizes, mm.Gates, mm.TowerSizes, outputs, initRng, input, mm.DSelect),
             TaskConditionedModelSpec tc => new TaskConditionedNetwork(width, tc.ExpertSizes, tc.EmbeddingSize, tc.TowerSizes, outputs, initRng, input),
+            SluiceModelSpec { Layers: { } layers } sm => new ConvSluiceNetwork(Columns(layers, outputs.Count, inputShape, csv, initRng), sm.Subspaces, sm.LayerMixing, sm.Orthogonality, sm.TowerSizes, outputs, initRng),
+            CrossStitchModelSpec { Layers: { } layers } cs => new ConvCrossStitchNetwork(Columns(layers, outputs.Count, inputShape, csv, initRng), cs.SelfWeight, cs.TowerSizes, outputs, initRng),
             SluiceModelSpec sm => new SluiceNetwork(width, sm.ExpertSizes, sm.Subspaces, sm.LayerMixing, sm.Orthogonality, sm.TowerSizes, outputs, initRng, input),
             BranchingModelSpec br => new BranchedNetwork(width, br.Nodes, br.ExpertSizes[0], br.TowerSizes, outputs, initRng, input),
             AdaShareModelSpec ad => new AdaShareNetwork(width, ad.ExpertSizes[0], ad.Blocks, ad.Options, ad.TowerSizes, outputs, initRng, input),
@@ -242,6 +258,36 @@ public static class ConfigRunBuilder
             PleModelSpec p => new ProgressiveLayeredExtraction(width, p.Levels, p.SharedExperts, p.TaskExperts, p.ExpertSizes, p.TowerSizes, outputs, initRng, input),
             _ => throw new ArgumentException("Unknown expert model."),
         };
+    }
+
+    /// <summary>The conv columns of a cross-stitch or sluice model (<c>model.layers</c>), one per task, parameters drawn in stage order.</summary>
+    private static ConvColumns Columns(IReadOnlyList<LayerSpec> layers, int tasks, int[] inputShape, CsvTaskSet? csv, Rng initRng)
+    {
+        if (inputShape.Length != 3 || csv is not null)
+        {
+            throw new ArgumentException($"model.layers: conv columns read image data (samples [channels, height, width]), but this data's samples are [{string.Join(", ", inputShape)}]; use \"sizes\" for dense columns.");
+        }
+
+        var columns = new ConvColumns(tasks, inputShape);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            try
+            {
+                _ = layers[i] switch
+                {
+                    ConvLayerSpec conv => columns.AddConv(conv.Filters, conv.Kernel, initRng),
+                    PoolLayerSpec pool => columns.AddMaxPool(pool.Kernel, pool.Stride),
+                    MlpLayerSpec mlp => columns.AddMlp(mlp.Sizes, mlp.OutputRelu, initRng),
+                    _ => throw new ArgumentException("expected a conv, maxpool or mlp layer."),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"model.layers[{i.ToString(CultureInfo.InvariantCulture)}]: {e.Message}", e);
+            }
+        }
+
+        return columns;
     }
 
     /// <summary>

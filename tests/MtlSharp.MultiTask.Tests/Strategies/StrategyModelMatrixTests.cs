@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Models.Tagging;
@@ -12,7 +13,8 @@ namespace MtlSharp.MultiTask.Tests.Strategies;
 /// <summary>
 /// Every loss weighting and every gradient aggregator with every model family of the library — shared bottom,
 /// Gumbel-Matrix routing, MMoE, PLE, soft layer ordering, dense cross-stitch, task-conditioned FiLM (configured over a small CSV table) and the sluice tagger
-/// (UD English-EWT) — trains a few updates to finite results through the one loop.
+/// (UD English-EWT), and the conv cross-stitch and sluice networks (MultiMNIST, LeNet-like columns) — trains a few
+/// updates to finite results through the one loop.
 /// </summary>
 public sealed class StrategyModelMatrixTests
 {
@@ -69,6 +71,39 @@ public sealed class StrategyModelMatrixTests
         }
 
         Assert.Equal(ConfigNames.Aggregators.Count - 1 + ConfigNames.Weightings.Count, runs);
+    }
+
+    [DatasetFact("mnist")]
+    public void EveryStrategyTrainsTheConvCrossStitchAndSluiceNetworks()
+    {
+        // LeNet-like columns (small), then two mlp layers of one width so the sluice has a β mixture.
+        const string Columns = """
+            "layers": [ { "type": "conv", "filters": 4, "kernel": 5 }, { "type": "maxpool", "kernel": 2 }, { "type": "conv", "filters": 4, "kernel": 5 },
+              { "type": "maxpool", "kernel": 2 }, { "type": "mlp", "sizes": [8] }, { "type": "mlp", "sizes": [8] } ],
+            "router": null, "combine": null, "heads": null, "headSizes": null
+            """;
+        int runs = 0;
+        foreach (string model in new[] { $$"""{ "type": "cross-stitch", {{Columns}} }""", $$"""{ "type": "sluice", "subspaces": 2, {{Columns}} }""" })
+        {
+            foreach (string strategy in Strategies())
+            {
+                var overrides = (JsonObject)JsonNode.Parse($$"""
+                    {
+                      "data": { "train": 24, "test": 8 },
+                      "model": {{model}},
+                      "strategy": { "sampler": "all", {{strategy}} },
+                      "schedule": { "batchSize": 8, "epochs": 1, "evaluations": 0 }
+                    }
+                    """)!;
+                var config = BuiltInConfigs.Load("multimnist").Resolve("hard-sharing", overrides, Fixtures.DatasetsDir);
+                var report = ExperimentRunner.Run(ConfigRunBuilder.Build(config, seed: 2), new RunOptions { TensorBoard = false });
+                Assert.True(report.Updates >= 3, $"{model} × {strategy}: {report.Updates} updates");
+                Assert.All(report.Tasks, t => Assert.InRange(t.Test, 0.0, 1.0));
+                runs++;
+            }
+        }
+
+        Assert.Equal(2 * (ConfigNames.Aggregators.Count - 1 + ConfigNames.Weightings.Count), runs);
     }
 
     [DatasetFact("ud-english-ewt")]

@@ -106,7 +106,7 @@ public sealed class ExpertModel : IMultiTaskModel
     {
         var list = new List<(string, double)>();
         var matrices = Network.GateMatrices(_latest, _taskNames);
-        for (int m = 0; m < matrices.Count; m++)
+        for (int m = 0; m < Math.Min(matrices.Count, _latest.Count); m++)   // report-only matrices past the statistics (AdaShare's fixed policy) are not scalars
         {
             var mat = matrices[m];
             for (int r = 0; r < mat.RowLabels.Length; r++)

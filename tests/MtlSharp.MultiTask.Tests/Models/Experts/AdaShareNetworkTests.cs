@@ -126,4 +126,13 @@ public sealed class AdaShareNetworkTests
         Assert.Equal(Expected(1), regularizer.Compute(batch, new ForwardContext(5, true, new Rng(0), 1f))!.Item(), 1e-5);   // top block only
         Assert.Equal(Expected(3), regularizer.Compute(batch, new ForwardContext(25, true, new Rng(0), 1f))!.Item(), 1e-5);
     }
+
+    [Fact]
+    public void TensorBoardScalarsSkipTheReportOnlyFixedPolicyMatrix()
+    {
+        // GateMatrices has the fixed policy after the statistics' one matrix: SharingScalars (TensorBoard) read past them.
+        var model = new ExpertModel(new AdaShareNetwork(3, 4, 2, new AdaShareOptions(), [], [2, 2], new Rng(91)), ["a", "b"]);
+        Assert.Equal(2, model.GateMatrices(model.Network.CreateGateStatistics()).Count);
+        Assert.Empty(model.SharingScalars());   // nothing trained yet: no rows, and no exception
+    }
 }
