@@ -91,12 +91,20 @@ internal sealed class DataParallelStep
                 SentenceInput sentences => sentences.Value.BatchSize,
                 _ => throw new NotSupportedException($"Data-parallel training splits dense inputs by rows and sentence batches by sentences; a {part.Input.GetType().Name} is not supported yet."),
             };
-            if (rows < _reducer.Size)
+            var (start, count) = Range(rows);
+            bool standIn = count == 0;
+            if (standIn)
             {
-                throw new ArgumentException($"A batch of {rows} rows (sentences) cannot be shared by {_reducer.Size} processes; use a batch of at least one row per process.");
+                // Fewer sentences than processes (an epoch's last batch can be short): this process computes the
+                // batch's last sentence with weight 0, so that it takes part in every collective alike.
+                if (part.Input is not SentenceInput || rows == 0)
+                {
+                    throw new ArgumentException($"A batch of {rows} rows cannot be shared by {_reducer.Size} processes; use a batch of at least one row per process.");
+                }
+
+                (start, count) = (rows - 1, 1);
             }
 
-            var (start, count) = Range(rows);
             if (!_inputs.TryGetValue(part.Input, out var mine))
             {
                 mine = part.Input is TensorInput d
@@ -113,7 +121,7 @@ internal sealed class DataParallelStep
                 // Tagging: Σ labelled-token losses / sentences (TaskLoss). The share's loss divides by its own
                 // sentences; scaled by its fraction of the batch's sentences, the shares' losses add up to the whole
                 // batch's (over the whole batch's sentences, not over this share's tokens).
-                _factors[i] = (float)targets.Sequences / part.Targets.Sequences;
+                _factors[i] = standIn ? 0f : (float)targets.Sequences / part.Targets.Sequences;
                 _observations[i] = global / part.Targets.Sequences;
             }
             else
