@@ -235,8 +235,8 @@ public sealed class MpiTests
     public void Usr1OnMpirunStopsTheJobWithItsLastCheckpoint()
     {
         // mpirun forwards SIGUSR1 to every process, which mtl treats as a stop request (the README's way to stop a job).
-        // SIGINT is not forwarded: mpirun sends SIGCONT, then SIGTERM and SIGKILL on its own timers, and under load a
-        // process can exit first and mpirun then ends the job before rank 0's checkpoint (seen in CI; open in issue 17).
+        // SIGINT is not forwarded: mpirun sends SIGCONT, then SIGTERM and SIGKILL on its own timers; mtl stops on that
+        // SIGCONT (MpiTaggerTests sends SIGINT to mpirun with the documented odls_base_sigkill_timeout).
         using var tmp = new TempFolder();
         string dir = Path.Combine(tmp.Path, "ctrl-c");
         var (p, log) = MpiRun.Start(2, new Dictionary<string, string>(),
