@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace MtlSharp.Cli.Tests;
 
@@ -73,5 +75,57 @@ internal static class MpiRun
         return File.Exists(path)
             ? File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray()
             : [];
+    }
+
+    /// <summary>Waits until the job trains (its metrics log grows), then returns the pid of its last rank.</summary>
+    public static int WaitForTraining(Process p, System.Text.StringBuilder log, string dir)
+    {
+        var clock = Stopwatch.StartNew();
+        string metrics = Path.Combine(dir, "metrics.jsonl");
+        while (!(File.Exists(metrics) && new FileInfo(metrics).Length > 0) && clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            Assert.False(p.HasExited, "the job ended before training: " + log);
+            Thread.Sleep(20);
+        }
+
+        var ranks = MpiRun.Children(p);
+        Assert.True(ranks.Length == 2, $"mpirun has {ranks.Length} child processes: {log}");
+        return ranks[^1];
+    }
+
+    public static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+    }
+
+    /// <summary>The update of the run's last checkpoint (0 when none is written yet).</summary>
+    public static long ExperimentLastStep(string dir)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "checkpoints", "last", "checkpoint.json")));
+            return doc.RootElement.GetProperty("step").GetInt64();
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Every loss value of a run's metrics log, in order.</summary>
+    public static List<double> Losses(string dir)
+    {
+        var values = new List<double>();
+        foreach (string line in File.ReadLines(Path.Combine(dir, "metrics.jsonl")))
+        {
+            using var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.GetProperty("kind").GetString() == "loss")
+            {
+                values.AddRange(doc.RootElement.GetProperty("values").EnumerateObject().Select(v => v.Value.ValueKind == JsonValueKind.Null ? double.NaN : v.Value.GetDouble()));
+            }
+        }
+
+        return values;
     }
 }

@@ -397,6 +397,10 @@ internal sealed class TrainCommand
             // Processes reach the training at different times (loading data, rank 0 preparing the run folder); the
             // training's collectives are timed (MTL_MPI_TIMEOUT), so they start together.
             Cluster.Session!.WaitForAll();
+            if (root && MpiStopNotice.Hint() is { } hint)
+            {
+                Console.Error.WriteLine(hint);
+            }
         }
 
         var progress = new ConsoleProgress(label ?? $"{plan.Preset}/{plan.Method} seed {plan.Seed}");

@@ -65,4 +65,57 @@ public sealed class SentenceBatch
     /// masked cross-entropy).
     /// </summary>
     public IReadOnlyList<float[]> TagMasks { get; internal set; } = [];
+
+    /// <summary>
+    /// Sentences [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of this batch as a
+    /// batch of their own that keeps this batch's padded length and character width (data parallelism: each process
+    /// computes a share of a batch's sentences; with the same shapes a sentence's rows are those of the whole batch).
+    /// </summary>
+    public SentenceBatch Slice(int start, int count)
+    {
+        if (start < 0 || count < 0 || start > BatchSize - count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Sentences [{start}, {start + count}) of a batch of {BatchSize}.");
+        }
+
+        int t = MaxLength, from = start * t, n = count * t;
+        var s = new SentenceBatch(count, t) { MaxChars = MaxChars };
+        Lengths.AsSpan(start, count).CopyTo(s.Lengths);
+        SentenceIndices.AsSpan(start, count).CopyTo(s.SentenceIndices);
+        WordIds.AsSpan(from, n).CopyTo(s.WordIds);
+        Mask.AsSpan(from, n).CopyTo(s.Mask);
+        CharLengths.AsSpan(from, n).CopyTo(s.CharLengths);
+        int before = 0;
+        for (int r = 0; r < start; r++)
+        {
+            before += Lengths[r];
+        }
+
+        foreach (int length in s.Lengths)
+        {
+            s.NumTokens += length;
+        }
+
+        s.CharIds = CharIds?.AsSpan(from * MaxChars, n * MaxChars).ToArray();
+        if (FlatCharIds is { } flat && FlatCharOffsets is { } offsets && FlatTokenPositions is { } positions)
+        {
+            int first = offsets[before], last = offsets[before + s.NumTokens];
+            s.FlatCharIds = flat.AsSpan(first, last - first).ToArray();
+            s.FlatCharOffsets = new int[s.NumTokens + 1];
+            s.FlatTokenPositions = new int[s.NumTokens];
+            for (int k = 0; k <= s.NumTokens; k++)
+            {
+                s.FlatCharOffsets[k] = offsets[before + k] - first;
+            }
+
+            for (int k = 0; k < s.NumTokens; k++)
+            {
+                s.FlatTokenPositions[k] = positions[before + k] - from;
+            }
+        }
+
+        s.TagIds = TagIds.Select(a => a.AsSpan(from, n).ToArray()).ToArray();
+        s.TagMasks = TagMasks.Select(a => a.AsSpan(from, n).ToArray()).ToArray();
+        return s;
+    }
 }

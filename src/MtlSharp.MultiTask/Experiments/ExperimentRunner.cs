@@ -73,7 +73,11 @@ public static class ExperimentRunner
         if (dir is not null && writes)
         {
             CheckWritable(dir);
-            extra.Add(new CheckpointCallback(Path.Combine(dir, "checkpoints"), options.Tags, options.Config, options.CheckpointEverySteps, options.CheckpointEverySeconds));
+            extra.Add(new CheckpointCallback(Path.Combine(dir, "checkpoints"), options.Tags, options.Config, options.CheckpointEverySteps, options.CheckpointEverySeconds)
+            {
+                // Data parallelism: the processes stop together one update later, but mpirun may kill them first (Ctrl-C).
+                SaveOnStop = options.GradientReducer is null ? default : cancellation,
+            });
             var log = new MetricsLogCallback(Path.Combine(dir, MetricsFile), plan.LossCurves);
             extra.Add(log);
             if (relationships is not null)

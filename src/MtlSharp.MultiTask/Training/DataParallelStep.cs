@@ -9,9 +9,11 @@ namespace MtlSharp.MultiTask.Training;
 /// <summary>
 /// The loop's side of data parallelism (<see cref="TrainerOptions.GradientReducer"/>). Every process draws the same
 /// whole batch (same sampler, data and RNG state) and keeps its share of the rows: rank r of R takes rows
-/// [r·B/R, (r+1)·B/R) of every part (one-task-per-batch samplers: the same task on every rank). Then:
+/// [r·B/R, (r+1)·B/R) of every part (one-task-per-batch samplers: the same task on every rank; sentence batches: its
+/// sentences, keeping the whole batch's padded length, with the targets' tokens). Then:
 /// <list type="bullet">
-/// <item>each task loss of the share is scaled by the share's fraction of the batch's labelled rows, so the sum over
+/// <item>each task loss of the share is scaled by the share's fraction of the batch's labelled rows (tagging, whose loss
+/// is summed over tokens and averaged over sentences: by its fraction of the sentences), so the sum over
 /// processes of the gradients is the gradient of the whole batch's mean loss; its value is replaced by the whole
 /// batch's loss (gathered, summed in rank order), so loss weightings, step-aware weightings, logs and aggregators see
 /// the same numbers on every process (strategy parameters then get the same gradient everywhere and are not summed);</item>
@@ -33,6 +35,7 @@ internal sealed class DataParallelStep
     private readonly Parameter[] _parameters;
     private readonly Dictionary<BatchInput, BatchInput> _inputs = new(ReferenceEqualityComparer.Instance);
     private float[] _factors = [];
+    private float[] _observations = [];   // tagging: the whole batch's labelled tokens per sentence (NaN: the share's own)
     private bool[] _globalLabelled = [];
     private float[] _buffer = [];
     private byte[] _mine = [];
@@ -73,6 +76,7 @@ internal sealed class DataParallelStep
         if (_factors.Length < batch.Parts.Count)
         {
             _factors = new float[batch.Parts.Count];
+            _observations = new float[batch.Parts.Count];
             _globalLabelled = new bool[batch.Parts.Count];
         }
 
@@ -81,28 +85,51 @@ internal sealed class DataParallelStep
         for (int i = 0; i < parts.Length; i++)
         {
             var part = batch.Parts[i];
-            if (part.Input is not TensorInput dense)
+            int rows = part.Input switch
             {
-                throw new NotSupportedException($"Data-parallel training splits dense inputs by rows; a {part.Input.GetType().Name} (sentence batches) is not supported yet.");
-            }
-
-            int rows = dense.Value.Shape[0];
-            if (rows < _reducer.Size)
-            {
-                throw new ArgumentException($"A batch of {rows} rows cannot be shared by {_reducer.Size} processes; use a batch of at least one row per process.");
-            }
-
+                TensorInput dense => dense.Value.Shape[0],
+                SentenceInput sentences => sentences.Value.BatchSize,
+                _ => throw new NotSupportedException($"Data-parallel training splits dense inputs by rows and sentence batches by sentences; a {part.Input.GetType().Name} is not supported yet."),
+            };
             var (start, count) = Range(rows);
+            bool standIn = count == 0;
+            if (standIn)
+            {
+                // Fewer sentences than processes (an epoch's last batch can be short): this process computes the
+                // batch's last sentence with weight 0, so that it takes part in every collective alike.
+                if (part.Input is not SentenceInput || rows == 0)
+                {
+                    throw new ArgumentException($"A batch of {rows} rows cannot be shared by {_reducer.Size} processes; use a batch of at least one row per process.");
+                }
+
+                (start, count) = (rows - 1, 1);
+            }
+
             if (!_inputs.TryGetValue(part.Input, out var mine))
             {
-                mine = new TensorInput(SliceRows(dense.Value, start, count), new RowShare(start, count, rows));
+                mine = part.Input is TensorInput d
+                    ? new TensorInput(SliceRows(d.Value, start, count), new RowShare(start, count, rows))
+                    : ((SentenceInput)part.Input).Share(start, count);
                 _inputs[part.Input] = mine;
             }
 
             var targets = SliceTargets(part.Targets, rows, start, count);
             float global = part.Targets.Labelled;
-            _factors[i] = global > 0 ? targets.Labelled / global : 0f;
             _globalLabelled[i] = global > 0;
+            if (part.Targets.Sequences > 0)
+            {
+                // Tagging: Σ labelled-token losses / sentences (TaskLoss). The share's loss divides by its own
+                // sentences; scaled by its fraction of the batch's sentences, the shares' losses add up to the whole
+                // batch's (over the whole batch's sentences, not over this share's tokens).
+                _factors[i] = standIn ? 0f : (float)targets.Sequences / part.Targets.Sequences;
+                _observations[i] = global / part.Targets.Sequences;
+            }
+            else
+            {
+                _factors[i] = global > 0 ? targets.Labelled / global : 0f;
+                _observations[i] = float.NaN;
+            }
+
             parts[i] = new TaskBatch(part.Task, mine, targets);
         }
 
@@ -170,12 +197,12 @@ internal sealed class DataParallelStep
                 // backward passes of Scale and AddScalar do not read their output, so setting it is safe.
                 var scaled = Ops.AddScalar(Ops.Scale(l.Loss, _factors[i]), 0f);
                 scaled.Span[0] = value;
-                losses[i] = (scaled, l.Observations);
+                losses[i] = (scaled, float.IsNaN(_observations[i]) ? l.Observations : _observations[i]);
             }
             else if (_globalLabelled[i])
             {
                 // No labelled row in this share but some in another's: the loss is a constant here.
-                losses[i] = (Tensor.Scalar(value), 1f);
+                losses[i] = (Tensor.Scalar(value), float.IsNaN(_observations[i]) ? 1f : _observations[i]);
             }
         }
 
@@ -340,15 +367,16 @@ internal sealed class DataParallelStep
 
     private static TaskTargets SliceTargets(TaskTargets t, int rows, int start, int count)
     {
-        if (t.Sequences != 0 || t.Rows % rows != 0)
+        if (t.Rows % rows != 0 || (t.Sequences != 0 && t.Sequences != rows))
         {
-            throw new NotSupportedException($"Data-parallel training splits targets by rows; targets of {t.Rows} entries for {rows} input rows are not supported.");
+            throw new NotSupportedException($"Data-parallel training splits targets by rows; targets of {t.Rows} entries ({t.Sequences} sentences) for {rows} input rows are not supported.");
         }
 
-        int w = t.Rows / rows;
+        int w = t.Rows / rows;   // 1 per row, or a sentence's padded tokens
         return new TaskTargets(
             t.Labels?.AsSpan(start * w, count * w).ToArray(),
             t.Values?.AsSpan(start * w, count * w).ToArray(),
-            t.Mask?.AsSpan(start * w, count * w).ToArray());
+            t.Mask?.AsSpan(start * w, count * w).ToArray(),
+            t.Sequences == 0 ? 0 : count);
     }
 }

@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
+using MtlSharp.Data.Text;
 using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Evaluation;
 using MtlSharp.MultiTask.Experiments;
 using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Models.Tagging;
 using MtlSharp.MultiTask.Strategies.Aggregation;
 using MtlSharp.MultiTask.Strategies.Sampling;
 using MtlSharp.MultiTask.Tasks;
@@ -10,6 +12,7 @@ using MtlSharp.MultiTask.Training;
 using MtlSharp.NN;
 using MtlSharp.NN.Optim;
 using MtlSharp.Tensors;
+using MtlSharp.Testing;
 
 namespace MtlSharp.MultiTask.Tests.Training;
 
@@ -66,6 +69,82 @@ public sealed class DataParallelTests
         {
             Assert.Equal(rank0.Parameters[i].Data.ToArray(), rank1.Parameters[i].Data.ToArray());
         }
+    }
+
+    [Fact]
+    public void TwoSharesOfASentenceBatchGiveTheWholeBatchUpdateOfATagger()
+    {
+        // A sluice tagger with word dropout and input noise: each share computes its sentences with the whole batch's
+        // noise, its loss scaled by its fraction of the batch's sentences. Batches of 3, 1 (fewer sentences than
+        // processes: rank 0 computes the sentence with weight 0) and 5 sentences.
+        var single = BuildTagger(null);
+        var pair = new PairReducer();
+        var rank0 = BuildTagger(pair.Rank(0));
+        var rank1 = BuildTagger(pair.Rank(1));
+        int step = 0;
+        foreach (int[] indices in new[] { new[] { 0, 1, 2 }, [3], [4, 5, 6, 7, 8] })
+        {
+            var input = new SentenceInput(single.Batcher.Create(single.Sentences, indices));
+            var batch = new MultiTaskBatch([.. Enumerable.Range(0, 2).Select(m =>
+                new TaskBatch(m, input, new TaskTargets(input.Value.TagIds[m], null, input.Value.TagMasks[m], input.Value.BatchSize)))]);
+            var expected = single.Trainer.Update(batch, step);
+            StepResult r0 = default, r1 = default;
+            int s = step;
+            var t0 = new Thread(() => r0 = rank0.Trainer.Update(batch, s));
+            var t1 = new Thread(() => r1 = rank1.Trainer.Update(batch, s));
+            t0.Start();
+            t1.Start();
+            t0.Join();
+            t1.Join();
+            Assert.Equal(r0.Losses, r1.Losses);
+            for (int t = 0; t < expected.Losses.Length; t++)
+            {
+                Assert.Equal(expected.Losses[t], r0.Losses[t], 1e-5f * Math.Abs(expected.Losses[t]));
+            }
+
+            step++;
+        }
+
+        var p = single.Parameters;
+        var fresh = BuildTagger(null).Parameters;
+        Assert.Contains(Enumerable.Range(0, p.Count), i => !p[i].Data.SequenceEqual(fresh[i].Data));
+        for (int i = 0; i < p.Count; i++)
+        {
+            Assert.Equal(rank0.Parameters[i].Data.ToArray(), rank1.Parameters[i].Data.ToArray());
+            float[] a = p[i].Data.ToArray(), b = rank0.Parameters[i].Data.ToArray();
+            for (int k = 0; k < a.Length; k++)
+            {
+                Assert.Equal(a[k], b[k], 1e-5f + (1e-4f * Math.Abs(a[k])));
+            }
+        }
+    }
+
+    private static readonly Lazy<List<TaggedSentence>> TaggerSentences = new(() =>
+        UdEnglishEwt.LoadTagged(Path.Combine(Fixtures.DatasetsDir, "ud-english-ewt"), "dev").Where(s => s.Length is >= 3 and <= 14).Take(9).ToList());
+
+    /// <summary>A tiny sluice tagger (word dropout 0.25, input noise 0.2, SGD, clipping at 5) over nine EWT dev sentences.</summary>
+    private static (Trainer Trainer, SentenceBatcher Batcher, List<TaggedSentence> Sentences, IReadOnlyList<Parameter> Parameters) BuildTagger(IGradientReducer? reducer)
+    {
+        var sentences = TaggerSentences.Value;
+        var tasks = new[] { TaggingTask.DeprelBase(sentences), TaggingTask.Upos(sentences) };
+        var words = Vocabulary.ForWords(sentences);
+        var batcher = new SentenceBatcher(words, tasks, Vocabulary.ForCharacters(sentences), CharLayout.Padded, 30);
+        var config = TaggerConfig.ForMethod(TaggingMethod.Sluice, 2) with { WordDim = 6, CharDim = 5, CharHidden = 4, Hidden = 4, MlpHidden = 5, InputNoise = 0.2f };
+        var tagger = new SequenceTagger(config, words.Count, batcher.Chars!.Count, tasks.Select(t => t.NumTags).ToArray(), new Rng(3));
+        var model = new TaggerModel(tagger, 0.25f, words.UnknownId);
+        var rng = new Rng(5);
+        var data = new SentenceTrainingData(sentences, batcher, tasks.Select(t => t.Info).ToArray(), 3, 1.0, rng);
+        var all = tagger.Parameters();
+        var options = new TrainerOptions
+        {
+            TotalSteps = 10,
+            Optimizers = [new Sgd(all, 0.2f)],
+            Sampler = new AllTasksSampler(2),
+            ClipNorm = 5,
+            Noise = rng,
+            GradientReducer = reducer,
+        };
+        return (new Trainer(model, data, new TaggingEvaluator(batcher, sentences, sentences), options), batcher, sentences, all);
     }
 
     /// <summary>

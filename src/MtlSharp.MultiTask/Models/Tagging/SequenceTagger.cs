@@ -128,12 +128,15 @@ public sealed class SequenceTagger : Module
 
     /// <summary>
     /// Logits per task, each [B·T, tags_m], for <paramref name="batch"/> with word ids <paramref name="wordIds"/>
-    /// [B·T] (the batch's, or a copy with word dropout). <paramref name="noise"/> draws the input noise in training.
+    /// [B·T] (the batch's, or a copy with word dropout). <paramref name="noise"/> draws the input noise in training;
+    /// when <paramref name="batch"/> is sentences <paramref name="share"/> of a larger batch (data parallelism, with
+    /// that batch's padded length), the whole batch's noise is drawn and the share's kept.
     /// </summary>
-    public Tensor[] Forward(SentenceBatch batch, int[] wordIds, Rng? noise = null)
+    public Tensor[] Forward(SentenceBatch batch, int[] wordIds, Rng? noise = null, RowShare share = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var x = AddNoise(_encoder.Forward(batch, wordIds), noise);
+        share.Check(batch.BatchSize, "SequenceTagger");
+        var x = AddNoise(_encoder.Forward(batch, wordIds), noise, share);
 
         var layers = Config.PerTaskNetworks ? PerTaskLayers(x, batch.Lengths) : SharedLayers(x, batch.Lengths);
         SharedOutput = Config.PerTaskNetworks ? null : layers.MaxBy(l => l.Length)![^1];
@@ -141,7 +144,7 @@ public sealed class SequenceTagger : Module
         int rows = batch.BatchSize * batch.MaxLength;
         for (int m = 0; m < Tasks; m++)
         {
-            var rep = AddNoise(Connect(layers[m], m), noise);
+            var rep = AddNoise(Connect(layers[m], m), noise, share);
             logits[m] = _heads[m].Forward(Ops.Reshape(rep, rows, -1));
         }
 
@@ -173,7 +176,7 @@ public sealed class SequenceTagger : Module
     }
 
     /// <summary>bilty's regulariser: N(0, σ²) noise on the word representations and on each task's final representation, in training only.</summary>
-    private Tensor AddNoise(Tensor x, Rng? noise)
+    private Tensor AddNoise(Tensor x, Rng? noise, RowShare rows)
     {
         if (!IsTraining || Config.InputNoise <= 0 || noise is null)
         {
@@ -181,7 +184,18 @@ public sealed class SequenceTagger : Module
         }
 
         var n = Tensor.Scratch(x.Shape);
-        noise.FillNormal(n.Span, 0f, Config.InputNoise);
+        if (rows.IsWhole)
+        {
+            noise.FillNormal(n.Span, 0f, Config.InputNoise);
+        }
+        else
+        {
+            int width = rows.Count == 0 ? 0 : x.Length / rows.Count;
+            var whole = Tensor.Scratch(new Shape((int)checked((long)rows.Total * width)));
+            noise.FillNormal(whole.Span, 0f, Config.InputNoise);
+            rows.Take(whole.Span, n.Span, width);
+        }
+
         return Ops.Add(x, n);
     }
 

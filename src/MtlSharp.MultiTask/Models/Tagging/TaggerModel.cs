@@ -62,8 +62,8 @@ public sealed class TaggerModel : IMultiTaskModel
         }
 
         var sentences = input.Value;
-        int[] words = context.Training ? WordIds(sentences, context.Rng) : sentences.WordIds;
-        var logits = Tagger.Forward(sentences, words, context.Training ? context.Rng : null);
+        int[] words = context.Training ? WordIds(input, context.Rng) : sentences.WordIds;
+        var logits = Tagger.Forward(sentences, words, context.Training ? context.Rng : null, input.Rows);
         return batch.Parts.Select(p => logits[p.Task]).ToArray();
     }
 
@@ -101,19 +101,26 @@ public sealed class TaggerModel : IMultiTaskModel
         return list;
     }
 
-    private int[] WordIds(Data.Text.SentenceBatch batch, Rng rng)
+    /// <summary>
+    /// Word dropout: one draw per real token of the whole batch, in order (a share of a data-parallel batch draws the
+    /// whole batch's and keeps its sentences', which share the whole batch's padded length).
+    /// </summary>
+    private int[] WordIds(SentenceInput input, Rng rng)
     {
+        var batch = input.Value;
         if (_wordDropout <= 0)
         {
             return batch.WordIds;
         }
 
+        var whole = input.Whole;
+        int first = input.Rows.IsWhole ? 0 : input.Rows.Start * whole.MaxLength;
         int[] ids = (int[])batch.WordIds.Clone();
-        for (int i = 0; i < ids.Length; i++)
+        for (int i = 0; i < whole.Mask.Length; i++)
         {
-            if (batch.Mask[i] != 0f && rng.NextFloat() < _wordDropout)
+            if (whole.Mask[i] != 0f && rng.NextFloat() < _wordDropout && (uint)(i - first) < (uint)ids.Length)
             {
-                ids[i] = _unknownId;
+                ids[i - first] = _unknownId;
             }
         }
 

@@ -13,6 +13,7 @@ namespace MtlSharp.MultiTask.Training.Callbacks;
 public sealed class CheckpointCallback : TrainingCallback, ICheckpointWriter
 {
     private readonly Stopwatch _sinceSave = new();
+    private bool _savedOnStop;
 
     /// <summary>Creates the callback writing under <paramref name="directory"/> (e.g. <c>runs/x/checkpoints</c>).</summary>
     public CheckpointCallback(string directory, IReadOnlyDictionary<string, string> tags, JsonElement? config = null, long everySteps = 0, double everySeconds = 120)
@@ -46,6 +47,14 @@ public sealed class CheckpointCallback : TrainingCallback, ICheckpointWriter
     /// <summary>Save <c>last</c> every this many seconds of training (0: not by time).</summary>
     public double EverySeconds { get; }
 
+    /// <summary>
+    /// When this token is cancelled (a stop request), <c>last</c> is written once at the end of the update in
+    /// progress, before the loop stops (data parallelism: the processes agree on the stop and stop one update later,
+    /// and mpirun may kill them before that on Ctrl-C; every process holds the same state after every update, so rank
+    /// 0's is the job's). Default: none.
+    /// </summary>
+    public CancellationToken SaveOnStop { get; init; }
+
     /// <summary>The folder of the resumable state.</summary>
     public string LastDirectory => Path.Combine(Directory, "last");
 
@@ -62,8 +71,10 @@ public sealed class CheckpointCallback : TrainingCallback, ICheckpointWriter
     public override void OnStep(TrainingRun run, in StepResult step)
     {
         ArgumentNullException.ThrowIfNull(run);
-        if ((EverySteps > 0 && step.Step % EverySteps == 0) || (EverySeconds > 0 && _sinceSave.Elapsed.TotalSeconds >= EverySeconds))
+        bool stop = SaveOnStop.IsCancellationRequested && !_savedOnStop;
+        if (stop || (EverySteps > 0 && step.Step % EverySteps == 0) || (EverySeconds > 0 && _sinceSave.Elapsed.TotalSeconds >= EverySeconds))
         {
+            _savedOnStop |= stop;
             run.RequestCheckpoint(this, CheckpointKind.Last);
         }
     }
