@@ -46,7 +46,12 @@ internal static class DistillCommand
         command.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r.GetValue(threads));
-            string[] rest = [.. r.UnmatchedTokens];
+            // --teachers takes every following token up to the next option of its own command; options of 'mtl train'
+            // are unknown here, so they (and what follows them) are given back to the run's command line.
+            var teacherTokens = r.GetValue(teachers) ?? [];
+            int cut = Array.FindIndex(teacherTokens, t => t.StartsWith("--", StringComparison.Ordinal));
+            string[] rest = cut < 0 ? [.. r.UnmatchedTokens] : [.. r.UnmatchedTokens, .. teacherTokens[cut..]];
+            string[] teacherDirs = cut < 0 ? teacherTokens : teacherTokens[..cut];
             foreach (string own in new[] { "--out", "--resume" })
             {
                 if (rest.Contains(own))
@@ -61,7 +66,7 @@ internal static class DistillCommand
             int seed = Seed(rest);
             string outDir = r.GetValue(output) ?? Path.Combine("runs", $"distill-{config.Name}-s{seed}");
             string baseline = doc.Baseline ?? throw new UsageException($"{doc.Name} names no single-task method (\"baseline\") to train the teachers or Distral's task models with");
-            bool given = r.GetValue(teachers) is { Length: > 0 };
+            bool given = teacherDirs.Length > 0;
             if (r.GetValue(distral))
             {
                 if (given || r.GetValue(trainTeachers) || r.GetValue(temperature) is not null || r.GetValue(alpha) is not null)
@@ -88,7 +93,7 @@ internal static class DistillCommand
                 throw new UsageException("--beta applies to --distral only");
             }
 
-            var dirs = r.GetValue(teachers) ?? [];
+            var dirs = teacherDirs;
             if (r.GetValue(trainTeachers))
             {
                 if (given)
