@@ -18,6 +18,8 @@ namespace MtlSharp.MultiTask.Distillation;
 /// </para>
 /// <para>
 /// λ = 0 returns the hard loss itself and never runs the teacher: the run is exactly the plain multi-task run.
+/// Step probes (gradient statistics, TAG's lookahead) measure the combined losses' gradients but the lookahead's hard
+/// losses; distillation runs in one process (not under data parallelism).
 /// </para>
 /// </summary>
 public sealed class Distiller
