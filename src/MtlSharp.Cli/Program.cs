@@ -20,6 +20,7 @@ public static class Program
             ConfigCommand.Create(),
             PredictCommand.Create(),
             GroupCommand.Create(),
+            DistillCommand.Create(),
         };
         return Cluster.Stop(Run(root, args));
     }

@@ -99,6 +99,11 @@ internal sealed class TrainCommand
     public int Resume(string runDir, string? label = null, bool dataParallel = true)
     {
         var args = ReadStoredArgs(runDir);
+        if (File.Exists(Path.Combine(runDir, DistillCommand.MarkerFile)))
+        {
+            throw new UsageException($"{runDir} was trained by 'mtl distill' (its {DistillCommand.MarkerFile}); resuming it would drop the teachers — start the distillation again");
+        }
+
         if (ExperimentRunner.IsComplete(runDir))
         {
             if (Cluster.IsRoot || !dataParallel)
@@ -115,12 +120,16 @@ internal sealed class TrainCommand
         return Execute(plan, r, runDir, args, resume: true, label, dataParallel);
     }
 
-    /// <summary>Starts a fresh run in <paramref name="outDir"/> from a command line (no resume).</summary>
-    public int RunFresh(IReadOnlyList<string> args, string outDir, string? label = null, bool dataParallel = true)
+    /// <summary>
+    /// Starts a fresh run in <paramref name="outDir"/> from a command line (no resume); <paramref name="adjust"/>
+    /// changes the built plan before it trains (<c>mtl distill</c>: teachers, Distral).
+    /// </summary>
+    public int RunFresh(IReadOnlyList<string> args, string outDir, string? label = null, bool dataParallel = true, Func<RunPlan, RunPlan>? adjust = null)
     {
         var r = ParseStored([.. args], "mtl reproduce");
         var (doc, config) = Resolve(r);
         var plan = Build(r, doc, config);
+        plan = adjust?.Invoke(plan) ?? plan;
         if (Cluster.IsRoot || !dataParallel)
         {
             PrepareFresh(outDir, [.. args], doc);

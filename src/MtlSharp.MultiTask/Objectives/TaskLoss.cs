@@ -94,11 +94,7 @@ public static class TaskLoss
 
                 var y = Tensor.Scratch(output.Shape);
                 values.CopyTo(y.Span);
-                // max(x, 0) written as (x + |x|)/2: its derivative and that of log(1 + e^(−|x|)) cancel their kinks at
-                // x = 0 for any subgradient of |x|, so d/dx = σ(x) − y there too (as PyTorch).
-                var abs = Ops.Abs(output);
-                var softplusNeg = Ops.Log(Ops.AddScalar(Ops.Exp(Ops.Neg(abs)), 1f));
-                var perEntry = Ops.Add(Ops.Sub(Ops.Scale(Ops.Add(output, abs), 0.5f), Ops.Mul(output, y)), softplusNeg);
+                var perEntry = BinaryCrossEntropyWithLogits(output, y);
                 if (targets.Mask is { } entryMask)
                 {
                     var m = Tensor.Scratch(output.Shape);
@@ -127,5 +123,21 @@ public static class TaskLoss
             default:
                 throw new ArgumentOutOfRangeException(nameof(task), task.Kind, "Unknown task kind.");
         }
+    }
+
+    /// <summary>
+    /// Binary cross-entropy with logits per entry, max(x, 0) − x·y + log(1 + e^(−|x|)), for logits
+    /// <paramref name="logits"/> and targets <paramref name="targets"/> in [0, 1] of the same shape (soft targets too).
+    /// </summary>
+    public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(targets);
+
+        // max(x, 0) written as (x + |x|)/2: its derivative and that of log(1 + e^(−|x|)) cancel their kinks at
+        // x = 0 for any subgradient of |x|, so d/dx = σ(x) − y there too (as PyTorch).
+        var abs = Ops.Abs(logits);
+        var softplusNeg = Ops.Log(Ops.AddScalar(Ops.Exp(Ops.Neg(abs)), 1f));
+        return Ops.Add(Ops.Sub(Ops.Scale(Ops.Add(logits, abs), 0.5f), Ops.Mul(logits, targets)), softplusNeg);
     }
 }

@@ -136,6 +136,16 @@ public sealed class Trainer
         _probes = [.. list.OfType<IStepProbe>()];
         _run = new TrainingRun(this);
         _parallel = options.GradientReducer is { } reducer ? new DataParallelStep(reducer, model.Module.Parameters(), options) : null;
+        if (_parallel is not null && options.Distillation is not null)
+        {
+            throw new ArgumentException("Distillation runs its teachers in one process; it is not available under data parallelism.", nameof(options));
+        }
+
+        if (options.Distillation is { } d && !d.Tasks.Select(t => (t.Name, t.Kind, t.Outputs)).SequenceEqual(data.Tasks.Select(t => (t.Name, t.Kind, t.Outputs))))
+        {
+            throw new ArgumentException("The distiller's tasks are not the data's (names, kinds and outputs, in order).", nameof(options));
+        }
+
         if (_parallel is not null && _probes.Length > 0)
         {
             throw new ArgumentException("Gradient statistics and task affinity are measured in one process; they are not available under data parallelism.", nameof(callbacks));
@@ -381,6 +391,10 @@ public sealed class Trainer
         for (int i = 0; i < parts; i++)
         {
             _partLosses[i] = TaskLoss.Compute(Data.Tasks[batch.Parts[i].Task], outputs[i], batch.Parts[i].Targets);
+            if (Options.Distillation is { } distiller && ctx.Training)
+            {
+                _partLosses[i] = distiller.Combine(batch.Parts[i], outputs[i], _partLosses[i]);
+            }
         }
 
         _parallel?.AgreeLosses(_partLosses, Options.Noise);   // data parallelism: the whole batch's loss values

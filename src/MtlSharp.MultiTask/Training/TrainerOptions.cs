@@ -77,4 +77,10 @@ public sealed record TrainerOptions
     /// the backward pass and before clipping, so every process applies the whole batch's update.
     /// </summary>
     public IGradientReducer? GradientReducer { get; init; }
+
+    /// <summary>
+    /// Knowledge distillation from teachers (null: none): each task's loss becomes (1 − λ)·hard + λ·soft-target term,
+    /// before the weighting or aggregator sees it (<see cref="Distillation.Distiller"/>).
+    /// </summary>
+    public Distillation.Distiller? Distillation { get; init; }
 }
