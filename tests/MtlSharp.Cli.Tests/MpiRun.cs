@@ -13,7 +13,7 @@ internal static class MpiRun
         .Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists);
 
     /// <summary>Starts <c>mpirun -np <paramref name="processes"/> mtl <paramref name="args"/></c>.</summary>
-    public static (Process Process, StringBuilder Output) Start(int processes, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static (Process Process, ProcessLog Output) Start(int processes, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo(Executable ?? throw new InvalidOperationException("mpirun is not installed (CI installs Open MPI)."))
         {
@@ -41,10 +41,10 @@ internal static class MpiRun
             psi.ArgumentList.Add(a);
         }
 
-        var output = new StringBuilder();
+        var output = new ProcessLog();
         var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.AppendLine(e.Data); } };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.AppendLine(e.Data); } };
         p.Start();
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
@@ -62,10 +62,7 @@ internal static class MpiRun
         }
 
         p.WaitForExit();
-        lock (output)
-        {
-            return (p.ExitCode, output.ToString());
-        }
+        return (p.ExitCode, output.ToString());
     }
 
     /// <summary>The process ids of mpirun's children (the ranks on this machine).</summary>
@@ -78,13 +75,17 @@ internal static class MpiRun
     }
 
     /// <summary>Waits until the job trains (its metrics log grows), then returns the pid of its last rank.</summary>
-    public static int WaitForTraining(Process p, System.Text.StringBuilder log, string dir)
+    public static int WaitForTraining(Process p, ProcessLog log, string dir)
     {
         var clock = Stopwatch.StartNew();
         string metrics = Path.Combine(dir, "metrics.jsonl");
         while (!(File.Exists(metrics) && new FileInfo(metrics).Length > 0) && clock.Elapsed < TimeSpan.FromMinutes(2))
         {
-            Assert.False(p.HasExited, "the job ended before training: " + log);
+            if (p.HasExited)
+            {
+                Assert.Fail("the job ended before training: " + log);
+            }
+
             Thread.Sleep(20);
         }
 

@@ -15,7 +15,7 @@ internal static class Mtl
     public static string RepositoryRoot { get; } = FindRoot();
 
     /// <summary>Starts <c>mtl</c> with <paramref name="args"/>; output goes to the returned buffers.</summary>
-    public static (Process Process, StringBuilder Output) Start(params string[] args)
+    public static (Process Process, ProcessLog Output) Start(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -30,10 +30,10 @@ internal static class Mtl
             psi.ArgumentList.Add(a);
         }
 
-        var output = new StringBuilder();
+        var output = new ProcessLog();
         var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.AppendLine(e.Data); } };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.AppendLine(e.Data); } };
         p.Start();
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
@@ -51,10 +51,7 @@ internal static class Mtl
         }
 
         p.WaitForExit();
-        lock (output)
-        {
-            return (p.ExitCode, output.ToString());
-        }
+        return (p.ExitCode, output.ToString());
     }
 
     private static string Locate()
