@@ -99,6 +99,20 @@ public sealed class DistillCommandTests
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [EwtFact]
+    public void GivenTeachersNeedNoBaselineMethodButTrainedOnesDo()
+    {
+        // ewt-weblog-distill has teacher methods of its own and no "baseline": the teacher folder is what is checked.
+        using var tmp = new TempFolder();
+        string config = Path.Combine(Mtl.RepositoryRoot, "docs", "results", "distillation", "ewt-weblog.json");
+        var (code, output) = Mtl.Run("distill", "--teachers", "nowhere", "--config", config, "--data", EwtFactAttribute.DatasetsDir, "--out", Path.Combine(tmp.Path, "d"));
+        Assert.Equal(1, code);
+        Assert.Contains("--teachers 'nowhere': no checkpoint", output, StringComparison.Ordinal);
+        var (trained, message) = Mtl.Run("distill", "--train-teachers", "--config", config, "--data", EwtFactAttribute.DatasetsDir, "--out", Path.Combine(tmp.Path, "e"));
+        Assert.Equal(2, trained);
+        Assert.Contains("names no single-task method", message, StringComparison.Ordinal);
+    }
+
     private static double[] Tests(string runDir)
     {
         using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, "report.json")));

@@ -65,7 +65,8 @@ internal static class DistillCommand
             var (doc, config) = train.Resolve(parsed);
             int seed = Seed(rest);
             string outDir = r.GetValue(output) ?? Path.Combine("runs", $"distill-{config.Name}-s{seed}");
-            string baseline = doc.Baseline ?? throw new UsageException($"{doc.Name} names no single-task method (\"baseline\") to train the teachers or Distral's task models with");
+            // Only --train-teachers and --distral train single-task networks; given teachers need no baseline method.
+            string Baseline() => doc.Baseline ?? throw new UsageException($"{doc.Name} names no single-task method (\"baseline\") to train the teachers or Distral's task models with");
             bool given = teacherDirs.Length > 0;
             if (r.GetValue(distral))
             {
@@ -74,6 +75,7 @@ internal static class DistillCommand
                     throw new UsageException("--distral trains its own task models: --teachers, --train-teachers, --temperature and --alpha do not apply");
                 }
 
+                string baseline = Baseline();
                 if (config.Method == baseline)
                 {
                     throw new UsageException($"--distral: the shared model is the --method network; choose a multi-task method, not the single-task '{baseline}'");
@@ -101,6 +103,7 @@ internal static class DistillCommand
                     throw new UsageException("--teachers and --train-teachers are exclusive: give the teachers or train them");
                 }
 
+                string baseline = Baseline();
                 string teacherDir = Path.Combine(outDir, "teachers");
                 int rc = train.RunFresh([.. With(rest, "--method", baseline), "--out", Path.GetFullPath(teacherDir)], teacherDir, $"teachers ({baseline}) seed {seed}", dataParallel: false);
                 if (rc != 0)
