@@ -33,8 +33,6 @@ public sealed class MultiInputPredictor
     public const int BatchSentences = 64;
 
     private const int ChunkRows = 256;
-    private static readonly IReadOnlyDictionary<string, string[]> NoColumns = new Dictionary<string, string[]>();
-
     private readonly IMultiTaskModel _model;
     private readonly ThreadLocal<TensorArena> _arenas = new(() => new TensorArena());
 
@@ -151,27 +149,7 @@ public sealed class MultiInputPredictor
             throw Mismatch(task, "sentences");
         }
 
-        var tagged = new TaggedSentence[sentences.Count];
-        var offsets = new int[sentences.Count];
-        int tokens = 0;
-        for (int i = 0; i < tagged.Length; i++)
-        {
-            var s = sentences[i] ?? throw new ArgumentException($"Sentence {i} is null.", nameof(sentences));
-            if (s.Count == 0)
-            {
-                throw new ArgumentException($"Sentence {i} has no tokens.", nameof(sentences));
-            }
-
-            var words = new string[s.Count];
-            for (int j = 0; j < words.Length; j++)
-            {
-                words[j] = string.IsNullOrEmpty(s[j]) ? throw new ArgumentException($"Sentence {i}, token {j} is empty.", nameof(sentences)) : s[j];
-            }
-
-            tagged[i] = new TaggedSentence(words, NoColumns, "predict");
-            offsets[i] = tokens;
-            tokens += words.Length;
-        }
+        var (tagged, offsets, tokens) = PredictionSentences.Read(sentences, nameof(sentences));
 
         int width = Tasks[task].Outputs;
         var result = new float[(f.PerToken ? tokens : tagged.Length) * width];

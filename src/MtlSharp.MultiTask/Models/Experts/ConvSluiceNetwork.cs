@@ -186,68 +186,23 @@ public sealed class ConvSluiceNetwork : ExpertNetwork
         var units = _columns.Forward(x, (u, h) => SubspaceMixing.MixAll(h, _alpha[u].Value, Subspaces));
         if (gates is not null)
         {
-            for (int u = 0; u < Units; u++)
-            {
-                for (int r = 0; r < Tasks * Subspaces; r++)
-                {
-                    gates.Add(u, r, 0, Ops.Slice(_alpha[u].Value, 0, r, 1));
-                }
-            }
-
-            if (_beta is not null)
-            {
-                for (int t = 0; t < Tasks; t++)
-                {
-                    gates.Add(Units, t, 0, Ops.Slice(_beta.Value, 0, t, 1));
-                }
-            }
+            SluiceUnits.Record(gates, _alpha, _beta, Tasks, Subspaces);
         }
 
         int n = x.Shape[0];
-        Tensor Own(int u, int t) => Ops.Reshape(Ops.Slice(units[u], 0, t, 1), n, Features);
-        var outputs = new Tensor[tasks.Length];
-        for (int i = 0; i < tasks.Length; i++)
-        {
-            int t = tasks[i];
-            ArgumentOutOfRangeException.ThrowIfNegative(t);
-            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(t, Tasks);
-            var rep = _beta is null ? Own(Units - 1, t) : LayerMixing.Mix(Enumerable.Range(Units - MixedUnits, MixedUnits).Select(u => Own(u, t)).ToArray(), _beta.Value, t);
-            outputs[i] = _towers.Forward(rep, t);
-        }
-
-        return outputs;
+        int first = _beta is null ? Units - 1 : Units - MixedUnits;
+        return SluiceUnits.Towers(tasks, Tasks, (l, t) => Ops.Reshape(Ops.Slice(units[first + l], 0, t, 1), n, Features), _beta is null ? 1 : MixedUnits, _beta, _towers);
     }
 
     /// <inheritdoc/>
-    public override GateStatistics CreateGateStatistics()
-    {
-        int n = Tasks * Subspaces;
-        var shapes = Enumerable.Range(0, Units).Select(_ => (n, n)).ToList();
-        if (_beta is not null)
-        {
-            shapes.Add((Tasks, MixedUnits));
-        }
-
-        return new GateStatistics(shapes);
-    }
+    public override GateStatistics CreateGateStatistics() => SluiceUnits.Statistics(Units, Tasks, Subspaces, _beta is not null, MixedUnits);
 
     /// <inheritdoc/>
     public override IReadOnlyList<NamedMatrix> GateMatrices(GateStatistics statistics, IReadOnlyList<string> taskNames)
     {
-        ArgumentNullException.ThrowIfNull(statistics);
-        ArgumentNullException.ThrowIfNull(taskNames);
         var points = _columns.UnitPoints();
-        string[] labels = taskNames.SelectMany(t => Enumerable.Range(0, Subspaces).Select(s => Subspaces == 1 ? t : t + "/g" + s.ToString(CultureInfo.InvariantCulture))).ToArray();
-        var list = Enumerable.Range(0, Units)
-            .Select(u => new NamedMatrix($"sluice α after layer {points[u]} ((task, channel group) × the (task, channel group) it takes from)", labels, labels, statistics.Mean(u)))
-            .ToList();
-        if (_beta is not null)
-        {
-            string[] layers = Enumerable.Range(Units - MixedUnits, MixedUnits).Select(u => "layer " + points[u].ToString(CultureInfo.InvariantCulture)).ToArray();
-            list.Add(new NamedMatrix("sluice β (task × layer it reads)", [.. taskNames], layers, statistics.Mean(Units)));
-        }
-
-        return list;
+        return SluiceUnits.Matrices(statistics, taskNames, Units, Subspaces, _beta is not null, "channel group", "g", u => "layer " + points[u].ToString(CultureInfo.InvariantCulture),
+            Enumerable.Range(Units - MixedUnits, MixedUnits).Select(u => "layer " + points[u].ToString(CultureInfo.InvariantCulture)).ToArray());
     }
 
     /// <summary>λ times <see cref="OrthogonalityPenalty"/>, in training passes.</summary>

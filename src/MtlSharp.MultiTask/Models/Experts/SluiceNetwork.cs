@@ -176,66 +176,19 @@ public sealed class SluiceNetwork : ExpertNetwork
 
         if (gates is not null)
         {
-            for (int l = 0; l < _alpha.Length; l++)
-            {
-                for (int r = 0; r < Tasks * Subspaces; r++)
-                {
-                    gates.Add(l, r, 0, Ops.Slice(_alpha[l].Value, 0, r, 1));
-                }
-            }
-
-            if (_beta is not null)
-            {
-                for (int t = 0; t < Tasks; t++)
-                {
-                    gates.Add(_alpha.Length, t, 0, Ops.Slice(_beta.Value, 0, t, 1));
-                }
-            }
+            SluiceUnits.Record(gates, _alpha, _beta, Tasks, Subspaces);
         }
 
-        var outputs = new Tensor[tasks.Length];
-        for (int i = 0; i < tasks.Length; i++)
-        {
-            int t = tasks[i];
-            ArgumentOutOfRangeException.ThrowIfNegative(t);
-            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(t, Tasks);
-            var rep = _beta is null ? layerOutputs[^1][t] : LayerMixing.Mix(layerOutputs.Select(o => o[t]).ToArray(), _beta.Value, t);
-            outputs[i] = _towers.Forward(rep, t);
-        }
-
-        return outputs;
+        return SluiceUnits.Towers(tasks, Tasks, (l, t) => layerOutputs[_beta is null ? ^1 : l][t], _beta is null ? 1 : Layers, _beta, _towers);
     }
 
     /// <inheritdoc/>
-    public override GateStatistics CreateGateStatistics()
-    {
-        int n = Tasks * Subspaces;
-        var shapes = Enumerable.Range(0, Layers).Select(_ => (n, n)).ToList();
-        if (_beta is not null)
-        {
-            shapes.Add((Tasks, Layers));
-        }
-
-        return new GateStatistics(shapes);
-    }
+    public override GateStatistics CreateGateStatistics() => SluiceUnits.Statistics(Layers, Tasks, Subspaces, _beta is not null, Layers);
 
     /// <inheritdoc/>
-    public override IReadOnlyList<NamedMatrix> GateMatrices(GateStatistics statistics, IReadOnlyList<string> taskNames)
-    {
-        ArgumentNullException.ThrowIfNull(statistics);
-        ArgumentNullException.ThrowIfNull(taskNames);
-        string[] units = taskNames.SelectMany(t => Enumerable.Range(0, Subspaces).Select(s => Subspaces == 1 ? t : t + "/s" + s.ToString(CultureInfo.InvariantCulture))).ToArray();
-        var list = Enumerable.Range(0, Layers)
-            .Select(l => new NamedMatrix($"sluice α after layer {l} ((task, subspace) × the (task, subspace) it takes from)", units, units, statistics.Mean(l)))
-            .ToList();
-        if (_beta is not null)
-        {
-            string[] layers = Enumerable.Range(0, Layers).Select(l => "layer " + l.ToString(CultureInfo.InvariantCulture)).ToArray();
-            list.Add(new NamedMatrix("sluice β (task × layer it reads)", [.. taskNames], layers, statistics.Mean(Layers)));
-        }
-
-        return list;
-    }
+    public override IReadOnlyList<NamedMatrix> GateMatrices(GateStatistics statistics, IReadOnlyList<string> taskNames) =>
+        SluiceUnits.Matrices(statistics, taskNames, Layers, Subspaces, _beta is not null, "subspace", "s", l => "layer " + l.ToString(CultureInfo.InvariantCulture),
+            Enumerable.Range(0, Layers).Select(l => "layer " + l.ToString(CultureInfo.InvariantCulture)).ToArray());
 
     /// <summary>λ times <see cref="OrthogonalityPenalty"/>, in training passes.</summary>
     private sealed class Orthogonality(SluiceNetwork network, float weight) : IRegularizer
