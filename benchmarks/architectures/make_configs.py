@@ -5,9 +5,9 @@ for
 
     mtl reproduce --config benchmarks/architectures/multimnist.json --seeds 3 --data ../shared/datasets
 
-Conv families (shared bottom, no sharing, soft sharing, Gumbel-Matrix routing, cross-stitch, sluice) use the LeNet
-layers (conv 5x5x10, max-pool 2, conv 5x5x20, max-pool 2, fc 50; heads fc 50 -> fc 10). The flat-input families
-(MMoE, one-gate MoE, DSelect-k, PLE, soft ordering, FiLM, MTAN, AdaShare, branching) read the flattened 28x28 image,
+Conv families (shared bottom, no sharing, soft sharing, Gumbel-Matrix routing, cross-stitch and its channel-wise
+variant, sluice) use the LeNet layers (conv 5x5x10, max-pool 2, conv 5x5x20, max-pool 2, fc 50; heads fc 50 -> fc 10).
+The flat-input families (MMoE, one-gate MoE, DSelect-k, PLE, soft ordering, FiLM, MTAN, AdaShare, branching) read the flattened 28x28 image,
 with widths chosen so their parameter counts fall between shared bottom's and single task's (27,450 and 48,780).
 Usage:
     benchmarks/architectures/make_configs.py MTL
@@ -63,6 +63,9 @@ methods = {
     "adashare": {"model": {**drop, "type": "adashare", "width": 40, "blocks": 3, "towerSizes": towers}},
     "branching": {"model": {**drop, "type": "branching", "width": 40, "nodes": [1, 2, 2], "towerSizes": towers}},
 }
+# Channel-wise conv cross-stitch (Misra et al.'s per-channel variant): one α per channel of each unit's output
+# (10 and 20 pooled maps, the fc's 50 units). Added last so the earlier methods keep their places in the file.
+methods["cross-stitch-cw"] = {"model": {**drop, "type": "cross-stitch", "layers": columns(), "towerSizes": towers, "channelWise": True}}
 config["methods"] = methods
 config["defaultMethod"] = "shared-bottom"
 config["baseline"] = "single-task"

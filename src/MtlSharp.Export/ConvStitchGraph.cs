@@ -9,8 +9,8 @@ namespace MtlSharp.Export;
 /// The conv cross-stitch and sluice networks (<see cref="ConvCrossStitchNetwork"/>, <see cref="ConvSluiceNetwork"/>)
 /// at evaluation as ONNX nodes: per task its column's stages (convolutions and MLP layers as the routed components
 /// export them, max pooling as the routed pooling stages), the learned units as constant mixtures of the tasks'
-/// channel groups (Slice, Mul, Sum, Concat; cross-stitch is the one-group case), the sluice β mixture, flattened for
-/// the towers. The columns of tasks not exported are kept, since the exported ones read them.
+/// channel groups (Slice, Mul, Sum, Concat; cross-stitch is the one-group case; channel-wise cross-stitch multiplies
+/// by a constant per channel, [1, C, 1, 1] or [1, C]), the sluice β mixture, flattened for the towers. The columns of tasks not exported are kept, since the exported ones read them.
 /// </summary>
 internal static class ConvStitchGraph
 {
@@ -65,7 +65,10 @@ internal static class ConvStitchGraph
             int u = points.IndexOf(i);
             if (u >= 0)
             {
-                h = Unit(g, h, alpha[u], subspaces, shape[0], "/unit" + u.ToString(CultureInfo.InvariantCulture));
+                string unit = "/unit" + u.ToString(CultureInfo.InvariantCulture);
+                h = alpha[u].Value.Rank == 3
+                    ? ChannelUnit(g, h, alpha[u], shape, unit)
+                    : Unit(g, h, alpha[u], subspaces, shape[0], unit);
                 units.Add(h);
             }
         }
@@ -134,6 +137,39 @@ internal static class ConvStitchGraph
             }
 
             result[t] = subspaces == 1 ? parts[0] : g.Node("Concat", prefix + Task(t) + "/Concat", parts, GraphBuilder.Attr("axis", 1L));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// A channel-wise cross-stitch unit, α [C, T, T]: task t's output is Σ_s (task s's maps) · α[:, t, s], each weight
+    /// vector a constant [1, C, 1, 1] (feature maps [N, C, H, W]) or [1, C] (an mlp's [N, w]) broadcast over the rest —
+    /// <see cref="MultiTask.Models.Sluice.SubspaceMixing.MixChannels"/>.
+    /// </summary>
+    private static string[] ChannelUnit(GraphBuilder g, string[] h, Parameter alpha, int[] shape, string prefix)
+    {
+        int tasks = h.Length, channels = shape[0];
+        ReadOnlySpan<float> a = alpha.Data;
+        long[] dims = shape.Length == 3 ? [1, channels, 1, 1] : [1, channels];
+        var result = new string[tasks];
+        var w = new float[channels];
+        for (int t = 0; t < tasks; t++)
+        {
+            string target = prefix + Task(t);
+            var terms = new List<string>();
+            for (int s = 0; s < tasks; s++)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    w[c] = a[(((c * tasks) + t) * tasks) + s];
+                }
+
+                string name = $"{prefix.TrimStart('/')}_alpha_t{t.ToString(CultureInfo.InvariantCulture)}_s{s.ToString(CultureInfo.InvariantCulture)}";
+                terms.Add(g.Node("Mul", target + "/Mul", [h[s], g.Floats(name, w, dims)]));
+            }
+
+            result[t] = terms.Count == 1 ? terms[0] : g.Node("Sum", target + "/Sum", terms);
         }
 
         return result;

@@ -159,7 +159,8 @@ internal static class ExpertGraph
 
     /// <summary>
     /// Cross-stitch: every task's column layer by layer (each reads its own mixed activations), then the learned T × T
-    /// units as constant mixtures; the columns of tasks not exported are kept, since the exported ones read them.
+    /// units as constant mixtures (channel-wise: Mul by a constant [1, w] per source task, Sum); the columns of tasks
+    /// not exported are kept, since the exported ones read them.
     /// </summary>
     private static Dictionary<int, string> CrossStitch(GraphBuilder g, CrossStitchNetwork cs, string x, IReadOnlyList<int> selected)
     {
@@ -170,8 +171,30 @@ internal static class ExpertGraph
             string layer = "/layer" + l.ToString(CultureInfo.InvariantCulture);
             var columns = Enumerable.Range(0, tasks)
                 .Select(t => RoutedGraph.Component(g, cs.Column(l), t, h[t], layer + "/task" + t.ToString(CultureInfo.InvariantCulture), 0)).ToList();
-            var alpha = cs.Alpha(l);
             var next = new string[tasks];
+            if (cs.ChannelWise)
+            {
+                // One α per unit: task t's activations are Σ_s (task s's activations) ⊙ α[:, t, s], a constant [1, w].
+                int w = cs.Width(l);
+                var perUnit = Enumerable.Range(0, w).Select(u => cs.Alpha(l, u)).ToArray();
+                for (int t = 0; t < tasks; t++)
+                {
+                    string prefix = layer + "/stitch" + t.ToString(CultureInfo.InvariantCulture);
+                    var terms = new List<string>();
+                    for (int s = 0; s < tasks; s++)
+                    {
+                        float[] weights = perUnit.Select(a => a[t, s]).ToArray();
+                        terms.Add(g.Node("Mul", prefix + "/Mul", [columns[s], g.Floats($"alpha{l}_t{t}_s{s}", weights, 1, w)]));
+                    }
+
+                    next[t] = terms.Count == 1 ? terms[0] : g.Node("Sum", prefix + "/Sum", terms);
+                }
+
+                h = next;
+                continue;
+            }
+
+            var alpha = cs.Alpha(l);
             for (int t = 0; t < tasks; t++)
             {
                 float[] row = Enumerable.Range(0, tasks).Select(s => alpha[t, s]).ToArray();

@@ -43,6 +43,25 @@ public sealed class ConvStitchExportTests(ITestOutputHelper log)
     }
 
     [DatasetFact("mnist")]
+    public void ChannelWiseConvCrossStitchMatchesOnRealImages()
+    {
+        var plan = Plan($$"""{ "type": "cross-stitch", "channelWise": true, {{Columns}} }""");
+        var network = Assert.IsType<ConvCrossStitchNetwork>(((ExpertModel)plan.Model).Network);
+        Assert.True(network.ChannelWise);
+        var alpha = network.Alpha(0);
+        Assert.Equal(10 * 2 * 2, alpha.Length);   // after the first pool: one α per map
+        Assert.NotEqual(alpha.Data[..4].ToArray(), alpha.Data.Slice(4, 4).ToArray());   // perturbed: the channels' α differ
+        var (model, _) = ExportAndCompare(plan, log, rows: 32);
+        Assert.Equal(["digit-up-left", "digit-down-right"], model.Tasks);
+        Assert.Equal(2 * 2, Count(model, "Conv"));
+        Assert.Equal(4 * 2 * 2, Count(model, "Mul"));   // per unit and target task, one per-channel product per source task
+        Assert.Equal(4 * 2, Count(model, "Sum"));
+
+        var (one, _) = ExportAndCompare(plan, log, rows: 16, tasks: ["digit-up-left"]);
+        Assert.Equal(2 * 2, Count(one, "Conv"));
+    }
+
+    [DatasetFact("mnist")]
     public void ConvSluiceMatchesOnRealImages()
     {
         var plan = Plan($$"""{ "type": "sluice", "subspaces": 2, {{Columns}} }""");

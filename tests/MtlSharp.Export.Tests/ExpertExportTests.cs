@@ -78,6 +78,23 @@ public sealed class ExpertExportTests(ITestOutputHelper log)
     }
 
     [DatasetFact("income")]
+    public void ChannelWiseCrossStitchMatchesOnRealRows()
+    {
+        var plan = Plan("income", "cross-stitch", """{ "model": { "channelWise": true } }""");
+        var network = (CrossStitchNetwork)((ExpertModel)plan.Model).Network;
+        Assert.True(network.ChannelWise);
+        Assert.True(network.Alpha(0, 0)[0, 1] != network.Alpha(0, 1)[0, 1], "the units' stitches were perturbed differently");
+        var (model, _) = ExportAndCompare(plan, log, rows: 128);
+        Assert.Equal(["income", "married"], model.Tasks);
+        Assert.Equal((2 * 2) + 2, Count(model, "Gemm"));
+        Assert.Equal(2 * 2 * 2, Count(model, "Mul"));   // per layer and target task, one per-unit product per source task
+        Assert.Equal(0, Count(model, "ReduceSum"));   // not the shared α's stacked mixture
+
+        var (one, _) = ExportAndCompare(plan, log, rows: 32, tasks: ["income"]);
+        Assert.Equal((2 * 2) + 1, Count(one, "Gemm"));
+    }
+
+    [DatasetFact("income")]
     public void TaskConditionedNetworkMatchesOnRealRows()
     {
         var plan = Plan("income", "film");   // Perturb moves the generators off zero: the tasks' modulations differ

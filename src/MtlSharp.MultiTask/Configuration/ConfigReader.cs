@@ -553,6 +553,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                     Layers = ColumnLayers(m),
                     ExpertSizes = Ints(m["sizes"]),
                     SelfWeight = Float(m["selfWeight"]) ?? 0.9f,
+                    ChannelWise = m["channelWise"]?.GetValue<bool>() ?? false,
                     TowerSizes = Ints(m["towerSizes"]),
                 };
             case "soft-order":

@@ -185,7 +185,7 @@ public static class ConfigRunBuilder
                 configuration["model"] = $"sluice (conv): per task [{Stages(layers)}], {sm.Subspaces.ToString(ci)} channel group(s), β {(sm.LayerMixing ? "on" : "off")}, orthogonality {sm.Orthogonality.ToString(ci)}, towers [{Widths(sm.TowerSizes)}]";
                 break;
             case CrossStitchModelSpec { Layers: { } layers } cs:
-                configuration["model"] = $"cross-stitch (conv): per task [{Stages(layers)}], α diagonal {cs.SelfWeight.ToString(ci)}, towers [{Widths(cs.TowerSizes)}]";
+                configuration["model"] = $"cross-stitch (conv): per task [{Stages(layers)}], α diagonal {cs.SelfWeight.ToString(ci)}{(cs.ChannelWise ? ", one α per channel" : "")}, towers [{Widths(cs.TowerSizes)}]";
                 break;
             case SluiceModelSpec sm:
                 configuration["model"] = $"sluice: per task [{Widths(sm.ExpertSizes)}], {sm.Subspaces.ToString(ci)} subspace(s), β {(sm.LayerMixing ? "on" : "off")}, orthogonality {sm.Orthogonality.ToString(ci)}, towers [{Widths(sm.TowerSizes)}]";
@@ -200,7 +200,7 @@ public static class ConfigRunBuilder
                 configuration["model"] = $"mtan: shared [{Widths(ta.ExpertSizes)}] read through per-task attention masks, towers [{Widths(ta.TowerSizes)}]";
                 break;
             case CrossStitchModelSpec cs:
-                configuration["model"] = $"cross-stitch: per task [{Widths(cs.ExpertSizes)}], α diagonal {cs.SelfWeight.ToString(ci)}, towers [{Widths(cs.TowerSizes)}]";
+                configuration["model"] = $"cross-stitch: per task [{Widths(cs.ExpertSizes)}], α diagonal {cs.SelfWeight.ToString(ci)}{(cs.ChannelWise ? ", one α per unit" : "")}, towers [{Widths(cs.TowerSizes)}]";
                 break;
             case SoftOrderModelSpec so:
                 configuration["model"] = $"soft-order: {so.Layers.ToString(ci)} shared layers of {so.ExpertSizes[0].ToString(ci)} mixed at {so.Depth.ToString(ci)} depths, towers [{Widths(so.TowerSizes)}]";
@@ -248,12 +248,12 @@ public static class ConfigRunBuilder
             MmoeModelSpec mm => new MixtureOfExperts(width, mm.Experts, mm.ExpertSizes, mm.Gates, mm.TowerSizes, outputs, initRng, input, mm.DSelect),
             TaskConditionedModelSpec tc => new TaskConditionedNetwork(width, tc.ExpertSizes, tc.EmbeddingSize, tc.TowerSizes, outputs, initRng, input),
             SluiceModelSpec { Layers: { } layers } sm => new ConvSluiceNetwork(Columns(layers, outputs.Count, inputShape, csv, initRng), sm.Subspaces, sm.LayerMixing, sm.Orthogonality, sm.TowerSizes, outputs, initRng),
-            CrossStitchModelSpec { Layers: { } layers } cs => new ConvCrossStitchNetwork(Columns(layers, outputs.Count, inputShape, csv, initRng), cs.SelfWeight, cs.TowerSizes, outputs, initRng),
+            CrossStitchModelSpec { Layers: { } layers } cs => new ConvCrossStitchNetwork(Columns(layers, outputs.Count, inputShape, csv, initRng), cs.SelfWeight, cs.TowerSizes, outputs, initRng, cs.ChannelWise),
             SluiceModelSpec sm => new SluiceNetwork(width, sm.ExpertSizes, sm.Subspaces, sm.LayerMixing, sm.Orthogonality, sm.TowerSizes, outputs, initRng, input),
             BranchingModelSpec br => new BranchedNetwork(width, br.Nodes, br.ExpertSizes[0], br.TowerSizes, outputs, initRng, input),
             AdaShareModelSpec ad => new AdaShareNetwork(width, ad.ExpertSizes[0], ad.Blocks, ad.Options, ad.TowerSizes, outputs, initRng, input),
             TaskAttentionModelSpec ta => new TaskAttentionNetwork(width, ta.ExpertSizes, ta.TowerSizes, outputs, initRng, input),
-            CrossStitchModelSpec cs => new CrossStitchNetwork(width, cs.ExpertSizes, cs.SelfWeight, cs.TowerSizes, outputs, initRng, input),
+            CrossStitchModelSpec cs => new CrossStitchNetwork(width, cs.ExpertSizes, cs.SelfWeight, cs.TowerSizes, outputs, initRng, input, cs.ChannelWise),
             SoftOrderModelSpec so => new SoftOrderedNetwork(width, so.Layers, so.ExpertSizes[0], so.Depth, so.TowerSizes, outputs, initRng, input),
             PleModelSpec p => new ProgressiveLayeredExtraction(width, p.Levels, p.SharedExperts, p.TaskExperts, p.ExpertSizes, p.TowerSizes, outputs, initRng, input),
             _ => throw new ArgumentException("Unknown expert model."),

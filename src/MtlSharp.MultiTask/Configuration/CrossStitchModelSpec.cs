@@ -12,6 +12,12 @@ public sealed record CrossStitchModelSpec : ExpertModelSpec
     public float SelfWeight { get; init; } = 0.9f;
 
     /// <summary>
+    /// Misra et al.'s channel-wise variant (<c>model.channelWise</c>): one α per channel of every unit (conv columns:
+    /// per channel of the feature maps; dense columns and mlp stages: per unit), each initialised as the shared one.
+    /// </summary>
+    public bool ChannelWise { get; init; }
+
+    /// <summary>
     /// Conv columns instead of dense ones (<c>model.layers</c>: conv, maxpool and mlp stages, one column per task;
     /// <see cref="ExpertModelSpec.ExpertSizes"/> is then empty); null: dense columns.
     /// </summary>

@@ -16,6 +16,7 @@ public sealed class ArchitectureBenchmarkConfigTests
             ["cross-stitch"] = "48792", ["sluice"] = "48848", ["mmoe"] = "46280", ["one-gate-moe"] = "43140",
             ["dselect-k"] = "49420", ["ple"] = "48552", ["soft-order"] = "41458", ["film"] = "47696", ["mtan"] = "42048",
             ["adashare"] = "46372", ["branching"] = "43090",
+            ["cross-stitch-cw"] = "49100",   // cross-stitch with one α per channel: 4 · (10 + 20 + 50) instead of 3 · 4
         };
         string path = Path.Combine(Fixtures.RepoRoot, "benchmarks", "architectures", "multimnist.json");
         var document = ConfigDocument.Load(path);

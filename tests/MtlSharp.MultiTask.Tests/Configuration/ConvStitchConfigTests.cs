@@ -1,4 +1,5 @@
 using MtlSharp.MultiTask.Configuration;
+using MtlSharp.MultiTask.Models.Experts;
 
 namespace MtlSharp.MultiTask.Tests.Configuration;
 
@@ -31,6 +32,51 @@ public sealed class ConvStitchConfigTests
         Assert.Equal(2, sl.Subspaces);
         Assert.IsType<MlpLayerSpec>(sl.Layers![4]);
         Assert.Null(Assert.IsType<SluiceModelSpec>(Read("""{ "type": "sluice", "sizes": [8, 8] }""").Model).Layers);   // dense columns as before
+    }
+
+    [Fact]
+    public void ChannelWiseIsACrossStitchOptionForBothColumnKinds()
+    {
+        Assert.False(Assert.IsType<CrossStitchModelSpec>(Read($$"""{ "type": "cross-stitch", "layers": {{LeNet}} }""").Model).ChannelWise);   // default: one α per unit
+        Assert.True(Assert.IsType<CrossStitchModelSpec>(Read($$"""{ "type": "cross-stitch", "layers": {{LeNet}}, "channelWise": true }""").Model).ChannelWise);
+        Assert.True(Assert.IsType<CrossStitchModelSpec>(Read("""{ "type": "cross-stitch", "sizes": [8, 4], "channelWise": true }""").Model).ChannelWise);
+        Assert.False(Assert.IsType<CrossStitchModelSpec>(Read("""{ "type": "cross-stitch", "sizes": [8], "channelWise": false }""").Model).ChannelWise);
+    }
+
+    [Theory]
+    [InlineData("""{ "type": "sluice", "sizes": [8, 8], "channelWise": true }""", "model.channelWise")]   // only cross-stitch has it
+    [InlineData("""{ "type": "mmoe", "experts": 2, "expertSizes": [8], "channelWise": true }""", "model.channelWise")]
+    [InlineData("""{ "type": "cross-stitch", "sizes": [8], "channelWise": 1 }""", "model.channelWise")]
+    public void ChannelWiseElsewhereOrNotABooleanIsRefused(string model, string path)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => Read(model));
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ChannelWiseDenseCrossStitchBuildsOneAlphaPerUnit()
+    {
+        using var files = new ConfigFiles();
+        files.Table();
+        int Parameters(string channelWise)
+        {
+            string path = files.Write("c.json", $$"""
+                {
+                  "name": "flat",
+                  "data": { "type": "csv", "path": "t.csv", "split": { "test": 0.25, "seed": 1 } },
+                  "tasks": [ { "name": "cls", "kind": "classification", "column": "y" }, { "name": "reg", "kind": "regression", "column": "z", "metric": "rmse" } ],
+                  "model": { "type": "cross-stitch", "sizes": [8, 4]{{channelWise}} }
+                }
+                """);
+            var plan = ConfigRunBuilder.Build(ConfigDocument.Load(path).Resolve(null, null, files.Dir), seed: 0);
+            var network = Assert.IsType<CrossStitchNetwork>(((ExpertModel)plan.Model).Network);
+            Assert.Equal(channelWise.Length > 0, network.ChannelWise);
+            Assert.Equal(channelWise.Length > 0, plan.Configuration["model"].Contains("one α per unit", StringComparison.Ordinal));
+            return int.Parse(plan.Configuration["parameters"], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // Two tasks: α [T, T] per layer, or [width, T, T]: (8 + 4) · 4 − 2 · 4 more.
+        Assert.Equal((12 * 4) - (2 * 4), Parameters(""", "channelWise": true""") - Parameters(""));
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using MtlSharp.MultiTask.Models.Routing;
+using MtlSharp.MultiTask.Models.Sluice;
 using MtlSharp.MultiTask.Reporting;
 using MtlSharp.NN;
 using MtlSharp.Tensors;
@@ -18,7 +19,9 @@ namespace MtlSharp.MultiTask.Models.Experts;
 /// networks; where every row is uniform it is a shared network evaluated T times. The taggers' cross-stitch and sluice
 /// units (<see cref="Sluice"/>) are the sequence version. All columns are computed for any task, since every task
 /// reads all of them; a batch whose parts read the same rows computes them once. The α matrices are reported like gate
-/// weights (one T × T matrix per layer).
+/// weights (one T × T matrix per layer). With <c>channelWise</c>, Misra et al.'s channel-wise variant: one T × T α per
+/// unit of the layer (α [width, T, T], <see cref="SubspaceMixing.MixChannels"/>), reported as its mean over the
+/// units, then per layer the standard deviation over the units.
 /// </remarks>
 public sealed class CrossStitchNetwork : ExpertNetwork
 {
@@ -31,10 +34,11 @@ public sealed class CrossStitchNetwork : ExpertNetwork
     /// <summary>
     /// Creates the network for inputs of width <paramref name="inputWidth"/> (after <paramref name="input"/>, when
     /// given): per task, layers of widths <paramref name="sizes"/> with a cross-stitch unit after each, then towers
-    /// (hidden <paramref name="towerSizes"/>) for tasks with output widths <paramref name="outputs"/>.
+    /// (hidden <paramref name="towerSizes"/>) for tasks with output widths <paramref name="outputs"/>;
+    /// <paramref name="channelWise"/>: one α per unit of each layer.
     /// </summary>
     public CrossStitchNetwork(int inputWidth, IReadOnlyList<int> sizes, float selfWeight, IReadOnlyList<int> towerSizes, IReadOnlyList<int> outputs, Rng rng,
-        Module<Tensor, Tensor>? input = null)
+        Module<Tensor, Tensor>? input = null, bool channelWise = false)
     {
         ArgumentNullException.ThrowIfNull(sizes);
         ArgumentNullException.ThrowIfNull(towerSizes);
@@ -62,24 +66,15 @@ public sealed class CrossStitchNetwork : ExpertNetwork
         }
 
         Tasks = outputs.Count;
+        ChannelWise = channelWise;
         _sizes = [.. sizes];
         _columns = new MlpComponents[sizes.Count];
         _alpha = new Parameter[sizes.Count];
-        float other = Tasks > 1 ? (1f - selfWeight) / (Tasks - 1) : 0f;
         for (int l = 0; l < sizes.Count; l++)
         {
             int fin = l == 0 ? inputWidth : sizes[l - 1];
             _columns[l] = RegisterModule($"layer{l}", new MlpComponents(Tasks, [fin, sizes[l]], outputRelu: true, rng));
-            var a = new float[Tasks * Tasks];
-            for (int t = 0; t < Tasks; t++)
-            {
-                for (int s = 0; s < Tasks; s++)
-                {
-                    a[(t * Tasks) + s] = t == s ? (Tasks > 1 ? selfWeight : 1f) : other;
-                }
-            }
-
-            _alpha[l] = RegisterParameter($"alpha{l}", Tensor.FromArray(a, Tasks, Tasks));
+            _alpha[l] = RegisterParameter($"alpha{l}", CrossStitchAlpha.Initial(Tasks, selfWeight, sizes[l], channelWise));
         }
 
         _towers = RegisterModule("towers", new TaskHeads(sizes[^1], towerSizes, outputs, rng));
@@ -88,6 +83,9 @@ public sealed class CrossStitchNetwork : ExpertNetwork
 
     /// <inheritdoc/>
     public override int Tasks { get; }
+
+    /// <summary>Whether every layer has one α per unit (α [width, T, T]) rather than one for the layer ([T, T]).</summary>
+    public bool ChannelWise { get; }
 
     /// <summary>Number of layers (and cross-stitch units) per column.</summary>
     public int Layers => _columns.Length;
@@ -104,20 +102,25 @@ public sealed class CrossStitchNetwork : ExpertNetwork
     /// <summary>The towers (for exporters).</summary>
     internal TaskHeads Towers => _towers;
 
-    /// <summary>The cross-stitch matrix α [T, T] after layer <paramref name="l"/> (row t: what task t's activations take from each task).</summary>
-    public float[,] Alpha(int l)
-    {
-        var a = new float[Tasks, Tasks];
-        ReadOnlySpan<float> v = _alpha[l].Data;
-        for (int t = 0; t < Tasks; t++)
-        {
-            for (int s = 0; s < Tasks; s++)
-            {
-                a[t, s] = v[(t * Tasks) + s];
-            }
-        }
+    /// <summary>Width of layer <paramref name="l"/> (channel-wise: the number of its α matrices).</summary>
+    public int Width(int l) => _sizes[l];
 
-        return a;
+    /// <summary>
+    /// The cross-stitch matrix α [T, T] after layer <paramref name="l"/> (row t: what task t's activations take from
+    /// each task); channel-wise the mean over the layer's units of their matrices.
+    /// </summary>
+    public float[,] Alpha(int l) => CrossStitchAlpha.Mean(_alpha[l].Data, Tasks);
+
+    /// <summary>
+    /// The matrix α [T, T] that mixes unit <paramref name="unit"/> of layer <paramref name="l"/>: channel-wise that
+    /// unit's own, otherwise the layer's one α (the same for every unit).
+    /// </summary>
+    public float[,] Alpha(int l, int unit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(unit);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(unit, _sizes[l]);
+        int tt = Tasks * Tasks;
+        return CrossStitchAlpha.Mean(_alpha[l].Data.Slice(ChannelWise ? unit * tt : 0, tt), Tasks);
     }
 
     /// <inheritdoc/>
@@ -131,7 +134,9 @@ public sealed class CrossStitchNetwork : ExpertNetwork
         {
             var layer = _columns[l];
             var y = Ops.Relu(Ops.ComponentLinear(h, layer.Weights[0].Value, layer.Biases[0].Value));   // [T, N, width]
-            var mixed = Ops.MatMul(_alpha[l].Value, Ops.Reshape(y, Tasks, n * _sizes[l]));
+            var mixed = ChannelWise
+                ? SubspaceMixing.MixChannels(Ops.Reshape(y, Tasks, n, _sizes[l], 1), _alpha[l].Value)
+                : Ops.MatMul(_alpha[l].Value, Ops.Reshape(y, Tasks, n * _sizes[l]));
             h = Ops.Reshape(mixed, Tasks, n, _sizes[l]);
         }
 
@@ -139,10 +144,7 @@ public sealed class CrossStitchNetwork : ExpertNetwork
         {
             for (int l = 0; l < _alpha.Length; l++)
             {
-                for (int t = 0; t < Tasks; t++)
-                {
-                    gates.Add(l, t, 0, Ops.Slice(_alpha[l].Value, 0, t, 1));
-                }
+                CrossStitchAlpha.Record(gates, l, _alpha[l].Value, Tasks);
             }
         }
 
@@ -167,8 +169,16 @@ public sealed class CrossStitchNetwork : ExpertNetwork
     {
         ArgumentNullException.ThrowIfNull(statistics);
         ArgumentNullException.ThrowIfNull(taskNames);
-        return Enumerable.Range(0, Layers)
-            .Select(l => new NamedMatrix($"cross-stitch α after layer {l} (task × task it takes from)", [.. taskNames], [.. taskNames], statistics.Mean(l)))
-            .ToArray();
+        string Unit(int l) => ChannelWise ? $"channel-wise cross-stitch α after layer {l}" : $"cross-stitch α after layer {l}";
+        var matrices = Enumerable.Range(0, Layers)
+            .Select(l => new NamedMatrix($"{Unit(l)} ({(ChannelWise ? "mean over its units, " : "")}task × task it takes from)", [.. taskNames], [.. taskNames], statistics.Mean(l)))
+            .ToList();
+        if (ChannelWise)
+        {
+            // Report-only matrices past the statistics: how far the units' mixtures differ.
+            matrices.AddRange(Enumerable.Range(0, Layers).Select(l => CrossStitchAlpha.Spread(Unit(l), "units", _alpha[l].Data, Tasks, taskNames)));
+        }
+
+        return matrices;
     }
 }

@@ -16,6 +16,8 @@ namespace MtlSharp.MultiTask.Models.Sluice;
 /// [(M·S), (M·S)] unconstrained (no softmax). S = 1 gives the plain cross-stitch unit.</para>
 /// <para>Gradients: dx_m[s] += Σ_{s′} α[m′S+s′, mS+s] · g[s′]; dα[m′S+s′, mS+s] += Σ ⟨g[s′], x_m[s]⟩ over
 /// positions and directions (accumulated in double).</para>
+/// <para><see cref="MixChannels"/> is the channel-wise cross-stitch unit (one α [M, M] per channel) of the dense and
+/// conv cross-stitch networks.</para>
 /// </remarks>
 public static class SubspaceMixing
 {
@@ -106,6 +108,139 @@ public static class SubspaceMixing
         var x = Ops.Reshape(Ops.Permute(Ops.Reshape(states, m, r, subspaces, c), 0, 2, 1, 3), m * subspaces, r * c);
         var y = Ops.Reshape(Ops.MatMul(alpha, x), m, subspaces, r, c);
         return Ops.Reshape(Ops.Permute(y, 0, 2, 1, 3), m, r, d);
+    }
+
+    /// <summary>
+    /// Channel-wise cross-stitch (Misra et al. 2016's per-channel variant): <paramref name="states"/> [M, N, C, P]
+    /// (task m's N examples of C channels of P positions each, e.g. feature maps [C, H·W] or dense units with P = 1)
+    /// mixed with one M × M matrix per channel, <paramref name="alpha"/> [C, M, M]:
+    /// y[t, n, c, p] = Σ_s α[c, t, s] · x[s, n, c, p]. With every channel's α the same matrix it is
+    /// <see cref="MixAll"/> with one subspace.
+    /// </summary>
+    /// <remarks>
+    /// One fused op: per (target, example) the output run of C·P values is built from the sources' runs with
+    /// <see cref="TensorPrimitives.MultiplyAdd(ReadOnlySpan{float}, float, ReadOnlySpan{float}, Span{float})"/> over
+    /// each channel's contiguous P run (P = 1: one multiply-add over the C channels with the channels' weights as a
+    /// vector). Gradients: dx[s, n, c, p] += Σ_t α[c, t, s] · g[t, n, c, p]; dα[c, t, s] += Σ_{n, p} g[t, n, c, p] ·
+    /// x[s, n, c, p] (accumulated in double).
+    /// </remarks>
+    public static Tensor MixChannels(Tensor states, Tensor alpha)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(alpha);
+        ShapeMismatchException.Require(states.Rank == 4, "SubspaceMixing.MixChannels", "states [M, N, C, P]", states.Shape);
+        int m = states.Shape[0], n = states.Shape[1], c = states.Shape[2], p = states.Shape[3];
+        ShapeMismatchException.Require(alpha.Rank == 3 && alpha.Shape[0] == c && alpha.Shape[1] == m && alpha.Shape[2] == m,
+            "SubspaceMixing.MixChannels", $"alpha [{c}, {m}, {m}] (one M × M matrix per channel) for states [M, N, C, P]", alpha.Shape, states.Shape);
+        float[] at = ChannelsLast(alpha.Span, c, m);
+        int row = c * p;
+        var y = Tensor.Scratch(states.Shape);
+        ReadOnlySpan<float> xs = states.Span;
+        Span<float> ys = y.Span;
+        for (int t = 0; t < m; t++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                Span<float> dst = ys.Slice(((t * n) + i) * row, row);
+                dst.Clear();
+                for (int s = 0; s < m; s++)
+                {
+                    ChannelMultiplyAdd(xs.Slice(((s * n) + i) * row, row), at.AsSpan(((t * m) + s) * c, c), p, dst);
+                }
+            }
+        }
+
+        return Autograd.ShouldRecord(states, alpha) ? y.WithGradFn(new ChannelMixNode(states, alpha)) : y;
+    }
+
+    /// <summary>α [C, M, M] as [M, M, C]: each (target, source) pair's weights over the channels, contiguous.</summary>
+    private static float[] ChannelsLast(ReadOnlySpan<float> alpha, int channels, int m)
+    {
+        var at = new float[alpha.Length];
+        for (int ch = 0; ch < channels; ch++)
+        {
+            for (int q = 0; q < m * m; q++)
+            {
+                at[(q * channels) + ch] = alpha[(ch * m * m) + q];
+            }
+        }
+
+        return at;
+    }
+
+    /// <summary>dst[c, p] += w[c] · src[c, p] over C channels of P positions.</summary>
+    private static void ChannelMultiplyAdd(ReadOnlySpan<float> src, ReadOnlySpan<float> w, int p, Span<float> dst)
+    {
+        if (p == 1)
+        {
+            TensorPrimitives.MultiplyAdd(src, w, dst, dst);
+            return;
+        }
+
+        for (int ch = 0; ch < w.Length; ch++)
+        {
+            float wc = w[ch];
+            if (wc != 0f)
+            {
+                Span<float> d = dst.Slice(ch * p, p);
+                TensorPrimitives.MultiplyAdd(src.Slice(ch * p, p), wc, d, d);
+            }
+        }
+    }
+
+    private sealed class ChannelMixNode(Tensor states, Tensor alpha) : Node(states, alpha)
+    {
+        public override string Name => "SubspaceMixing.MixChannels";
+
+        public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> gradOutput)
+        {
+            int m = states.Shape[0], n = states.Shape[1], c = states.Shape[2], p = states.Shape[3], row = c * p;
+            Span<float> gx = ctx.GradFor(states);
+            Span<float> ga = ctx.GradFor(alpha);
+            if (!gx.IsEmpty)
+            {
+                float[] at = ChannelsLast(alpha.Span, c, m);
+                for (int s = 0; s < m; s++)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        Span<float> dst = gx.Slice(((s * n) + i) * row, row);
+                        for (int t = 0; t < m; t++)
+                        {
+                            ChannelMultiplyAdd(gradOutput.Slice(((t * n) + i) * row, row), at.AsSpan(((t * m) + s) * c, c), p, dst);
+                        }
+                    }
+                }
+            }
+
+            if (ga.IsEmpty)
+            {
+                return;
+            }
+
+            ReadOnlySpan<float> xs = states.Span;
+            var sums = new double[c * m * m];
+            for (int t = 0; t < m; t++)
+            {
+                for (int s = 0; s < m; s++)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        ReadOnlySpan<float> g = gradOutput.Slice(((t * n) + i) * row, row);
+                        ReadOnlySpan<float> x = xs.Slice(((s * n) + i) * row, row);
+                        for (int ch = 0; ch < c; ch++)
+                        {
+                            sums[(((ch * m) + t) * m) + s] += p == 1 ? (double)g[ch] * x[ch] : TensorPrimitives.Dot(g.Slice(ch * p, p), x.Slice(ch * p, p));
+                        }
+                    }
+                }
+            }
+
+            for (int q = 0; q < sums.Length; q++)
+            {
+                ga[q] += (float)sums[q];
+            }
+        }
     }
 
     private sealed class MixNode(Tensor[] inputs, int target, int subspaces, int directions) : Node(inputs)

@@ -42,36 +42,50 @@ public sealed class ConvStitchNetworkTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void GradientsMatchFiniteDifferencesThroughAlphaBetaAndKernels(bool sluice)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void GradientsMatchFiniteDifferencesThroughAlphaBetaAndKernels(bool sluice, bool channelWise)
     {
         ExpertNetwork network = sluice
             ? new ConvSluiceNetwork(Columns(new Rng(11)), 2, layerMixing: true, orthogonality: 0.5f, [], [2, 1], new Rng(12))
-            : new ConvCrossStitchNetwork(Columns(new Rng(11)), 0.8f, [], [2, 1], new Rng(12));
-        Jitter(network, 13, 0.2f);   // biases, α and β off their initial values
+            : new ConvCrossStitchNetwork(Columns(new Rng(11)), 0.8f, [], [2, 1], new Rng(12), channelWise);
+        Jitter(network, 13, 0.2f);   // biases, α and β off their initial values (channel-wise: every channel's α differently)
+        if (channelWise)
+        {
+            // One α [C, T, T] per unit: 4 pooled maps, 2 maps of a conv without pooling, two mlp units of 4.
+            var alphas = network.NamedParameters().Where(p => p.Name.StartsWith("alpha", StringComparison.Ordinal)).Select(p => p.Parameter.Shape).ToArray();
+            Assert.Equal([new Shape(4, 2, 2), new Shape(2, 2, 2), new Shape(4, 2, 2), new Shape(4, 2, 2)], alphas);
+        }
+
         var model = new ExpertModel(network, ["a", "b"]);
         var x = Tensor.Uniform(new Shape(3, 2, 7, 7), -1, 1, new Rng(14));
         var batch = new MultiTaskBatch(Enumerable.Range(0, 2).Select(t => new TaskBatch(t, new TensorInput(x), Dummy)).ToArray());
         var parameters = network.Parameters().Select(p => p.Value).ToArray();
         Assert.Contains(network.NamedParameters(), p => p.Name == "columns.stage0.weight");   // kernels are checked too
         var context = new ForwardContext(0, true, new Rng(0), 1f);
-        GradCheck.Check(sluice ? "conv-sluice" : "conv-cross-stitch", _ => Ops.Concat([.. model.Forward(batch, context)], 1), parameters, 15, eps: 1e-4f, atol: 2e-3, rtol: 2e-2);
+        GradCheck.Check(sluice ? "conv-sluice" : channelWise ? "conv-cross-stitch-channel-wise" : "conv-cross-stitch", _ => Ops.Concat([.. model.Forward(batch, context)], 1), parameters, 15, eps: 1e-4f, atol: 2e-3, rtol: 2e-2);
         if (sluice)
         {
             GradCheck.Check("conv-sluice-orthogonality", _ => Ops.Reshape(model.Regularizers.Single().Compute(batch, context)!, 1, 1), parameters, 16, eps: 1e-3f);
         }
     }
 
-    [Fact]
-    public void WithIdentityAlphaItIsSeparateConvNetworksWithTheSameWeights()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WithIdentityAlphaItIsSeparateConvNetworksWithTheSameWeights(bool channelWise)
     {
-        var network = new ConvCrossStitchNetwork(Columns(new Rng(21)), 1f, [], [3, 2], new Rng(22));
+        var network = new ConvCrossStitchNetwork(Columns(new Rng(21)), 1f, [], [3, 2], new Rng(22), channelWise);
         Jitter(network, 23, 0.05f);
         for (int u = 0; u < network.Units; u++)
         {
-            float[] identity = [1, 0, 0, 1];
-            identity.CopyTo(network.Alpha(u).Data);
+            var alpha = network.Alpha(u).Data;
+            for (int c = 0; c < alpha.Length / 4; c++)   // every channel's α the identity
+            {
+                float[] identity = [1, 0, 0, 1];
+                identity.CopyTo(alpha[(c * 4)..]);
+            }
         }
 
         var p = network.NamedParameters().ToDictionary(q => q.Name, q => q.Parameter.Value);
@@ -94,6 +108,58 @@ public sealed class ConvStitchNetworkTests
             Assert.Equal(expected.Shape, outputs[t].Shape);
             TensorAssert.Close(expected.Span, outputs[t].Span, 1e-6, 1e-5, $"task {t}");
         }
+    }
+
+    [Fact]
+    public void ChannelWiseWithEveryChannelAlikeIsTheSharedAlphaNetwork()
+    {
+        var shared = new ConvCrossStitchNetwork(Columns(new Rng(25)), 0.9f, [3], [2, 3], new Rng(26));
+        var channelWise = new ConvCrossStitchNetwork(Columns(new Rng(27)), 0.9f, [3], [2, 3], new Rng(28), channelWise: true);
+        Jitter(shared, 29, 0.1f);   // α off its initial value too
+        var to = channelWise.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
+        foreach (var (name, p) in shared.NamedParameters())
+        {
+            var target = to[name].Data;
+            for (int k = 0; k < target.Length; k += p.Length)   // α [T, T] copied into each channel of α [C, T, T]
+            {
+                p.Data.CopyTo(target[k..]);
+            }
+        }
+
+        var x = Tensor.Uniform(new Shape(4, 2, 7, 7), -1, 1, new Rng(30));
+        var a = shared.Forward(x, [0, 1]);
+        var b = channelWise.Forward(x, [0, 1]);
+        for (int t = 0; t < 2; t++)
+        {
+            TensorAssert.Close(a[t].Span, b[t].Span, 1e-6, 1e-5, $"task {t}");
+        }
+
+        // One channel's α changed changes the outputs (the channels are mixed separately).
+        channelWise.Alpha(0).Data[(3 * 4) + 1] += 0.5f;   // pooled map 3: task 0 takes more from task 1
+        Assert.NotEqual(a[0].ToArray(), channelWise.Forward(x, [0, 1])[0].ToArray());
+    }
+
+    [Fact]
+    public void ChannelWiseAlphaIsReportedAsItsMeanOverChannelsAndTheirSpread()
+    {
+        var network = new ConvCrossStitchNetwork(new ConvColumns(2, [1, 4, 4]).AddConv(3, 3, new Rng(81)), 0.9f, [], [2, 2], new Rng(82), channelWise: true);
+        Assert.Equal(new Shape(3, 2, 2), network.Alpha(0).Shape);
+        TensorAssert.Close([0.9f, 0.1f, 0.1f, 0.9f, 0.9f, 0.1f, 0.1f, 0.9f, 0.9f, 0.1f, 0.1f, 0.9f], network.Alpha(0).Data, 1e-6, 0, "initial α");   // every channel as the shared α
+        float[] values = [0.6f, 0.4f, 0.2f, 0.8f, /* c1 */ 0.9f, 0.1f, 0.5f, 0.5f, /* c2 */ 0.3f, 0.7f, 0.2f, 0.8f];
+        values.CopyTo(network.Alpha(0).Data);
+        var stats = network.CreateGateStatistics();
+        network.Forward(Tensor.Uniform(new Shape(3, 1, 4, 4), -1, 1, new Rng(83)), [0, 1], stats);
+        var matrices = network.GateMatrices(stats, ["a", "b"]);
+        Assert.Equal(2, matrices.Count);   // the unit's mean α (from the statistics), then its spread over channels
+        Assert.Equal(1, stats.Count);
+        Assert.Equal((0.6 + 0.9 + 0.3) / 3, matrices[0].Values[0][0], 1e-6);
+        Assert.Equal((0.2 + 0.5 + 0.2) / 3, matrices[0].Values[1][0], 1e-6);
+        Assert.Contains("mean over its channels", matrices[0].Name, StringComparison.Ordinal);
+        double mean = (0.4 + 0.1 + 0.7) / 3;
+        double std = Math.Sqrt((Math.Pow(0.4 - mean, 2) + Math.Pow(0.1 - mean, 2) + Math.Pow(0.7 - mean, 2)) / 3);
+        Assert.Equal(std, matrices[1].Values[0][1], 1e-6);
+        Assert.Equal(0.0, matrices[1].Values[1][1] - Math.Sqrt((Math.Pow(0.8 - 0.7, 2) + Math.Pow(0.5 - 0.7, 2) + Math.Pow(0.8 - 0.7, 2)) / 3), 1e-6);
+        Assert.Contains("standard deviation over its 3 channels", matrices[1].Name, StringComparison.Ordinal);
     }
 
     [Fact]
