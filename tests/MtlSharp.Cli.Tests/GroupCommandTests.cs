@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace MtlSharp.Cli.Tests;
 
@@ -46,6 +47,43 @@ public sealed class GroupCommandTests
         var (bad, message) = Mtl.Run("group", "--config", Clusters, "--budget", "3", "--method", "transfer", "--scale", "0.01", "--out", Path.Combine(tmp.Path, "u"));
         Assert.Equal(1, bad);
         Assert.Contains("model.heads true", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", message, StringComparison.Ordinal);
+    }
+
+    [EwtFact]
+    public void TransferOverTaggingTasksPrintsTheMatrix()
+    {
+        using var tmp = new TempFolder();
+        // ewt-tasks.json with two of its tasks and two epochs, on the first 30 weblog training sentences.
+        MtlSharp.Testing.MiniEwt.Write(EwtFactAttribute.DatasetsDir, tmp.Path, 30, 8, 3);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(Mtl.RepositoryRoot, "docs", "results", "grouping", "ewt-tasks.json")))!.AsObject();
+        config.Remove("$schema");
+        config["tasks"] = new JsonArray(
+            new JsonObject { ["name"] = "UPOS", ["kind"] = "sequence-tagging", ["column"] = "upos" },
+            new JsonObject { ["name"] = "XPOS", ["kind"] = "sequence-tagging", ["column"] = "xpos" });
+        config["schedule"]!["epochs"] = 2;
+        string file = Path.Combine(tmp.Path, "ewt-two.json");
+        File.WriteAllText(file, config.ToJsonString());
+
+        string dir = Path.Combine(tmp.Path, "t");
+        var (code, output) = Mtl.Run("group", "--config", file, "--data", tmp.Path, "--budget", "1", "--method", "transfer", "--fraction", "0.5", "--out", dir);
+        Assert.True(code == 0, output);
+        Assert.Contains("1 network(s) by transfer", output, StringComparison.Ordinal);
+        Assert.Contains("transfer (heads on 50% of the target's examples", output, StringComparison.Ordinal);
+        Assert.Contains("sources: XPOS", output, StringComparison.Ordinal);   // UPOS's only source
+        Assert.Contains("sources: UPOS", output, StringComparison.Ordinal);
+        Assert.Matches(@"source \(row\) → target \(column\):\n\s+UPOS\s+XPOS\n\s+UPOS(\s+[0-9.]+){2}\n\s+XPOS(\s+[0-9.]+){2}\n\s+scratch(\s+[0-9.]+){2}\n", output.Replace("\r\n", "\n", StringComparison.Ordinal));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "grouping.json")));
+        var transfer = json.RootElement.GetProperty("transfer");
+        Assert.Equal(0.5, transfer.GetProperty("fraction").GetDouble());
+        Assert.Equal(2, transfer.GetProperty("gainPercent").GetArrayLength());
+        Assert.Equal("XPOS", transfer.GetProperty("ranking").GetProperty("UPOS")[0].GetString());
+        // Half of the 30 sentences, in the transfer runs' reports.
+        Assert.Contains("\"trainSentences\": \"15 of 30\"", File.ReadAllText(Directory.GetFiles(dir, "report.json", SearchOption.AllDirectories).First(f => f.Contains("transfer-UPOS-to-XPOS", StringComparison.Ordinal))), StringComparison.Ordinal);
+
+        var (bad, message) = Mtl.Run("group", "--config", file, "--data", tmp.Path, "--budget", "1", "--method", "transfer", "--fraction", "1.5", "--out", Path.Combine(tmp.Path, "u"));
+        Assert.Equal(2, bad);
+        Assert.Contains("--fraction must be in (0, 1], got 1.5", message, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", message, StringComparison.Ordinal);
     }
 

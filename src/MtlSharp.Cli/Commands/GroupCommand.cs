@@ -21,11 +21,11 @@ internal static class GroupCommand
         var preset = new Option<string?>("--preset") { Description = "A built-in configuration instead of --config (see 'mtl list')." };
         var runMethod = new Option<string?>("--run-method") { Description = "The configuration's method to train (default: its default method; use a shared network, e.g. shared-bottom)." };
         var budget = new Option<int>("--budget") { Description = "At most this many networks.", Required = true };
-        var method = new Option<string>("--method") { Description = "standley (train singles and pairs, estimate larger groups from pairs), tag (one run measuring lookahead affinity), gumbel (one Gumbel-Matrix run; allocation-embedding similarity) or transfer (a network per task, every other task's head trained on its frozen features: Taskonomy-style transfer gains).", DefaultValueFactory = _ => "standley" };
+        var method = new Option<string>("--method") { Description = "standley (train singles and pairs, estimate larger groups from pairs), tag (one run measuring lookahead affinity), gumbel (one Gumbel-Matrix run; allocation-embedding similarity) or transfer (a network per task, every other task's head trained on its frozen features: Taskonomy-style transfer gains; routed, expert and tagger models).", DefaultValueFactory = _ => "standley" };
         var train = new Option<bool>("--train") { Description = "Train the chosen networks, all tasks in one network and every task alone, and print their test metrics." };
         var order = new Option<int>("--order") { Description = "standley: train every group of up to this many tasks (default 2: singles and pairs); larger groups are estimated from pairs.", DefaultValueFactory = _ => 2 };
         var every = new Option<long>("--affinity-every") { Description = "tag: measure the lookahead affinity every N updates (default 5).", DefaultValueFactory = _ => 5 };
-        var fraction = new Option<double>("--fraction") { Description = "transfer: the share of each target task's training examples its head is trained on over a source's frozen network (default 0.1).", DefaultValueFactory = _ => 0.1 };
+        var fraction = new Option<double>("--fraction") { Description = "transfer: the share of each target task's training examples (taggers: training sentences) its head is trained on over a source's frozen network (default 0.1).", DefaultValueFactory = _ => 0.1 };
         var seed = new Option<int>("--seed") { Description = "Seed of every run.", DefaultValueFactory = _ => 0 };
         var scale = CommonOptions.Scale();
         var data = CommonOptions.Data();
@@ -129,6 +129,15 @@ internal static class GroupCommand
                 string ranked = string.Join(", ", tr.Ranking[i].Select(j => string.Create(ci, $"{study.Tasks[j]} {tr.Gain[j][i]:+0.0;-0.0}")));
                 Console.WriteLine(string.Create(ci, $"    {study.Tasks[i],-18} scratch {tr.Scratch[i],10:G5}   sources: {ranked}"));
             }
+
+            Console.WriteLine("  transfer test metric, source (row) → target (column):");
+            Console.WriteLine($"    {"",-18}" + string.Concat(study.Tasks.Select(t => " " + Fit(t).PadLeft(10))));
+            for (int j = 0; j < study.Tasks.Count; j++)
+            {
+                Console.WriteLine($"    {study.Tasks[j],-18}" + string.Concat(tr.Test[j].Select(v => " " + v.ToString("G5", ci).PadLeft(10))));
+            }
+
+            Console.WriteLine($"    {"scratch",-18}" + string.Concat(tr.Scratch.Select(v => " " + v.ToString("G5", ci).PadLeft(10))));
         }
 
         if (study.Measured is { } measured)
@@ -139,4 +148,7 @@ internal static class GroupCommand
 
         Console.WriteLine($"  wrote {Path.Combine(outDir, "grouping.json")} and grouping.html");
     }
+
+    /// <summary>A column heading of at most 10 characters.</summary>
+    private static string Fit(string name) => name.Length <= 10 ? name : name[..10];
 }

@@ -47,9 +47,9 @@ public static class ConfigRunBuilder
             throw new ArgumentException($"The share of training examples must be in (0, 1], got {trainFraction.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        if (trainFraction < 1 && config.Model is TaggerModelSpec or SentenceModelSpec or MultiInputModelSpec)
+        if (trainFraction < 1 && config.Model is SentenceModelSpec or MultiInputModelSpec)
         {
-            throw new ArgumentException("Training on a share of the examples is available for routed and expert models.");
+            throw new ArgumentException("Training on a share of the examples is available for routed, expert and tagger models.");
         }
 
         if (taskSubset is not null)
@@ -74,7 +74,7 @@ public static class ConfigRunBuilder
 
         return config.Model switch
         {
-            TaggerModelSpec tagger => Tagger(config, tagger, seed, scale),
+            TaggerModelSpec tagger => Tagger(config, tagger, seed, scale, trainFraction),
             SentenceModelSpec sentence => SentenceExperiments.Build(config, sentence, seed, scale),
             MultiInputModelSpec multi => MultiInputExperiments.Build(config, multi, seed, scale),
             RoutedModelSpec routed => Routed(config, routed, seed, scale, taskSubset, trainFraction),
@@ -93,7 +93,7 @@ public static class ConfigRunBuilder
         return config.Model is RoutedModelSpec or ExpertModelSpec && config.Data is SyntheticSource or IdxImageSource or OmniglotSource ? SamplerKind.Rounds : SamplerKind.All;
     }
 
-    private static RunPlan Tagger(RunConfig c, TaggerModelSpec m, int seed, double scale)
+    private static RunPlan Tagger(RunConfig c, TaggerModelSpec m, int seed, double scale, double fraction)
     {
         var data = (EwtSource)c.Data;
         bool adam = c.Optimizer.Type == OptimizerKind.Adam;
@@ -109,6 +109,7 @@ public static class ConfigRunBuilder
             MaxEpochs = c.Schedule.Epochs ?? 30,
             Patience = c.Stopping.Patience ?? 2,
             EpochFraction = Math.Min(1.0, scale),
+            TrainFraction = fraction,
             WordDropout = m.WordDropout,
             InputNoise = m.InputNoise,
             AlphaInit = m.AlphaInit,
@@ -445,6 +446,26 @@ public static class ConfigRunBuilder
     }
 
     /// <summary>
+    /// The rows of a share <paramref name="fraction"/> of <paramref name="count"/> training examples: ⌈fraction·count⌉
+    /// of them (at least one), the first of a permutation drawn from a stream of <paramref name="seed"/> and
+    /// <paramref name="stream"/>, ascending. The same arguments always give the same rows.
+    /// </summary>
+    public static int[] ShareRows(int count, double fraction, int seed, int stream)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        if (!(fraction > 0 && fraction <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The share of training examples must be in (0, 1].");
+        }
+
+        int keep = Math.Clamp((int)Math.Ceiling(fraction * count), 1, count);
+        var perm = new Rng(((ulong)(uint)seed << 20) ^ 0x5452414E53464552UL ^ (ulong)(uint)stream).Permutation(count);
+        var rows = perm.AsSpan(0, keep).ToArray();
+        Array.Sort(rows);
+        return rows;
+    }
+
+    /// <summary>
     /// The tasks with <paramref name="fraction"/> of their training examples (⌈fraction·n⌉, at least one): the first
     /// of a permutation drawn from a stream of <paramref name="seed"/> and the task's index (one permutation for all
     /// tasks when they share rows, which keep sharing one input array), in their original order. Validation and test
@@ -458,14 +479,7 @@ public static class ConfigRunBuilder
             throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The share of training examples must be in (0, 1].");
         }
 
-        int[] Rows(int count, int stream)
-        {
-            int keep = Math.Clamp((int)Math.Ceiling(fraction * count), 1, count);
-            var perm = new Rng(((ulong)(uint)seed << 20) ^ 0x5452414E53464552UL ^ (ulong)(uint)stream).Permutation(count);
-            var rows = perm.AsSpan(0, keep).ToArray();
-            Array.Sort(rows);
-            return rows;
-        }
+        int[] Rows(int count, int stream) => ShareRows(count, fraction, seed, stream);
 
         var result = new TaskData[tasks.Count];
         int[]? common = null;

@@ -129,9 +129,9 @@ public static class GroupingRunner
                 scores = GroupScores.FromRelation(relation, n > GroupSearch.MaxExactTasks ? 2 : null);
                 break;
             case GroupingMethod.Transfer:
-                if (config.Model is not (RoutedModelSpec or ExpertModelSpec))
+                if (config.Model is not (RoutedModelSpec or ExpertModelSpec or TaggerModelSpec))
                 {
-                    throw new ArgumentException("Transfer trains heads on a share of the examples over frozen networks of routed and expert models; use standley or tag for taggers.");
+                    throw new ArgumentException("Transfer trains heads on a share of the examples over frozen networks of routed, expert and tagger models; use standley or tag for sentence and multi-input models.");
                 }
 
                 // A model without task-specific parameters has nothing to train over a frozen source: say so before training.

@@ -122,12 +122,25 @@ public static class TaggingExperiments
             throw new ArgumentException($"--scale must be a positive number, got {settings.EpochFraction.ToString(CultureInfo.InvariantCulture)}.");
         }
 
+        if (!(settings.TrainFraction > 0 && settings.TrainFraction <= 1))
+        {
+            throw new ArgumentException($"The share of training sentences must be in (0, 1], got {settings.TrainFraction.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
         var corpus = EwtCorpus.Load(settings.DataDirectory);
         var train = corpus.Of("train", settings.TrainGenre);
         var dev = corpus.Of("dev", settings.TrainGenre);
         var tasks = columns.Select(c => TaggingTask.FromColumn(c.Name, c.Column, corpus.Train, withUnknown: true)).ToArray();
+        // Vocabularies from every training sentence, before the share: a run on a share keeps the embedding tables of
+        // a run on all of them (a transfer run loads a source's).
         var words = Vocabulary.ForWords(train);
         var chars = Vocabulary.ForCharacters(train);
+        int allSentences = train.Count;
+        if (settings.TrainFraction < 1)
+        {
+            train = TrainShare(train, settings.TrainFraction, settings.Seed);
+        }
+
         var config = Config(method, tasks.Length, settings);
         var batcher = new SentenceBatcher(words, tasks, chars, CharLayout.Padded, config.MaxWordChars);
 
@@ -185,6 +198,11 @@ public static class TaggingExperiments
             ["sampler"] = options.Sampler.Name,
             ["aggregator"] = settings.Aggregator == AggregatorKind.None ? "none" : settings.Aggregator.ToString().ToLowerInvariant(),
         };
+        if (settings.TrainFraction < 1)
+        {
+            description["trainSentences"] = string.Create(ci, $"{train.Count} of {allSentences}");
+        }
+
         return new RunPlan
         {
             Preset = name,
@@ -215,6 +233,26 @@ public static class TaggingExperiments
             },
         };
     }
+
+    /// <summary>
+    /// The share <paramref name="fraction"/> of <paramref name="train"/> (a genre's train sentences) a transfer run
+    /// trains on: ⌈fraction·n⌉ sentences (at least one), chosen by <see cref="Configuration.ConfigRunBuilder.ShareRows"/>
+    /// from <paramref name="seed"/> alone — the stream of rows shared by every task, since every tagging task reads the
+    /// same sentences — and kept in corpus order.
+    /// </summary>
+    public static IReadOnlyList<TaggedSentence> TrainShare(IReadOnlyList<TaggedSentence> train, double fraction, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (train.Count == 0)
+        {
+            throw new ArgumentException("There are no training sentences to take a share of.", nameof(train));
+        }
+
+        return [.. Configuration.ConfigRunBuilder.ShareRows(train.Count, fraction, seed, SharedRowsStream).Select(r => train[r])];
+    }
+
+    /// <summary>The stream of <see cref="Configuration.ConfigRunBuilder.ShareRows"/> for rows shared by every task (as <see cref="Configuration.ConfigRunBuilder.TrainShare"/> with shared rows).</summary>
+    private const int SharedRowsStream = -1;
 
     /// <summary>Global gradient-norm clip (DyNet's trainers clip at 5 by default).</summary>
     public const float ClipNorm = 5f;

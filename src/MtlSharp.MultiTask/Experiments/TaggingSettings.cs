@@ -45,6 +45,14 @@ public sealed record TaggingSettings
     /// <summary>Fraction of the training sentences used per epoch (a quick-run control; 1 = all).</summary>
     public double EpochFraction { get; init; } = 1.0;
 
+    /// <summary>
+    /// The share of the training genre's train sentences the run trains on (transfer studies; 1 = all):
+    /// ⌈fraction·n⌉ sentences (at least one) drawn by the seed alone (<see cref="TaggingExperiments.TrainShare"/>), so
+    /// every task and run of a seed sees the same sentences. Vocabularies still come from every training sentence, so
+    /// a run on a share has the same embedding tables as one on all of them.
+    /// </summary>
+    public double TrainFraction { get; init; } = 1.0;
+
     /// <summary>Word dropout to &lt;unk&gt; in training.</summary>
     public float WordDropout { get; init; }
 

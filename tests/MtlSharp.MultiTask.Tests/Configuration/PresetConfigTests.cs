@@ -99,7 +99,10 @@ public sealed class PresetConfigTests
         var plan = ConfigRunBuilder.Build(config, seed: 0, scale: 0.01, taskSubset: [1, 3]);
         Assert.Equal(["UPOS", "FEATS"], plan.Data.Tasks.Select(t => t.Name));
         Assert.True(plan.Data.Tasks[1].Outputs > 20, $"{plan.Data.Tasks[1].Outputs} FEATS tags");   // distinct FEATS strings of EWT's training set
-        var e = Assert.Throws<ArgumentException>(() => ConfigRunBuilder.Build(config, 0, 0.01, [0], trainFraction: 0.5));
+        // A tagger trains on a share of its sentences (transfer); a sentence model does not.
+        Assert.Equal(793, ConfigRunBuilder.Build(config, 0, 0.01, [0], trainFraction: 0.5).Data.TrainCount(0));   // ⌈0.5 · 1,585⌉ weblog sentences
+        var sentence = BuiltInConfigs.Load("ewt-genre").Resolve(null, null, Fixtures.DatasetsDir);
+        var e = Assert.Throws<ArgumentException>(() => ConfigRunBuilder.Build(sentence, 0, 0.01, null, trainFraction: 0.5));
         Assert.Contains("share of the examples", e.Message, StringComparison.Ordinal);
     }
 

@@ -5,7 +5,8 @@ namespace MtlSharp.MultiTask.Analysis.Grouping;
 
 /// <summary>
 /// A trained network as the frozen source of a transfer run (Taskonomy-style, Zamir et al. 2018): every parameter that
-/// is not task-specific (<see cref="ParameterRole.Task"/>: heads, towers, task gates) is copied from the source and
+/// is not task-specific (<see cref="ParameterRole.Task"/>: heads, towers, task gates, a tagger's output MLP; so a
+/// tagger's embeddings, character BiLSTM and BiLSTM stack are frozen) is copied from the source and
 /// stops receiving gradients, so training moves only the target task's own parameters.
 /// </summary>
 public static class FrozenSource

@@ -3,7 +3,8 @@ namespace MtlSharp.MultiTask.Analysis.Grouping;
 /// <summary>
 /// Taskonomy-style transfer relationships (Zamir et al. 2018) between a configuration's tasks: for every source task
 /// j, a network trained on j alone; for every target task i, only i's task-specific parameters (heads, towers, task
-/// gates) trained on a share <see cref="Fraction"/> of i's training examples over j's frozen network, against i
+/// gates; a tagger's output MLP) trained on a share <see cref="Fraction"/> of i's training examples (a tagger's: of the
+/// training sentences) over j's frozen network (a tagger's: embeddings, character and sentence BiLSTMs), against i
 /// trained from scratch on the same share. Indices are [source][target].
 /// </summary>
 public sealed record TransferMatrix
