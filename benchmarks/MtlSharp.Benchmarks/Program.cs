@@ -20,6 +20,7 @@ internal static class Program
         new Cases.TaggerCase(),
         new Cases.InferenceCase(),
         new Cases.AggregatorCase(),
+        new Cases.AggregatorCase(factorOnly: true),
         new Cases.ExpertCase(),
         new Cases.OmniglotCase(full: false),
         new Cases.OmniglotCase(full: true),

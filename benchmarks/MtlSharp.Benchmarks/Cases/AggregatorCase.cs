@@ -22,19 +22,22 @@ namespace MtlSharp.Benchmarks.Cases;
 /// hard sharing) with T = 2 and 4 ten-way heads over the same batch of 256 rows:
 /// <list type="bullet">
 /// <item>a printed line per T: the per-task gradient matrix's cost in backward passes — (time of a forward pass plus T
-/// per-task <see cref="Autograd.Grad"/> passes − forward) / (T × (forward + one backward of the summed loss −
-/// forward)); at most 1 means "no more than T backward passes".</item>
+/// per-task <see cref="Autograd.Grad"/> passes − forward) / (T × (forward + the backward of one task's loss −
+/// forward)); at most 1 means "no more than T backward passes". (<see cref="RoutedModel.Forward"/> runs the trunk once
+/// per task even where the tasks share their rows, so the forward and the summed loss's backward cost T trunk passes
+/// too; only the representation mode runs it once.)</item>
 /// <item><c>aggregators/T{T}/NAME</c>: whole training updates (Adam) with the plain loss sum ("equal"), each
 /// aggregator over the shared parameters, and mean/MGDA/GREAT over the shared representation ("NAME@rep"); the
 /// per-step overhead of an aggregator is its time minus "mean"'s (which pays for the T backward passes but combines
 /// trivially).</item>
 /// </list>
 /// </summary>
-internal sealed class AggregatorCase : IBenchCase
+/// <remarks>With <c>factorOnly</c> (case <c>gradient-matrix</c>) only the printed factor lines.</remarks>
+internal sealed class AggregatorCase(bool factorOnly = false) : IBenchCase
 {
     private const int Rows = 256, Input = 784;
 
-    public string Name => "aggregators";
+    public string Name => factorOnly ? "gradient-matrix" : "aggregators";
 
     public IEnumerable<BenchResult> Run(BenchOptions options)
     {
@@ -42,6 +45,11 @@ internal sealed class AggregatorCase : IBenchCase
         {
             var tasks = RandomTasks(t);
             JacobianFactor(tasks, options);
+            if (factorOnly)
+            {
+                continue;
+            }
+
             yield return Step(tasks, "equal", null, GradientSpace.Parameters, options);
             foreach (var (name, kind) in ConfigNames.Aggregators.Where(kv => kv.Value != AggregatorKind.None))
             {
@@ -85,7 +93,10 @@ internal sealed class AggregatorCase : IBenchCase
         return new BenchResult("aggregators", $"aggregators/T{tasks.Length}/{name}", Threading.ThreadCount, seconds, null, alloc, "update");
     }
 
-    /// <summary>(forward + T per-task gradient passes − forward) / (T × (forward + one backward − forward)), from interleaved timed repeats (fastest and median).</summary>
+    /// <summary>
+    /// (forward + T per-task gradient passes − forward) / (T × (forward + one task's backward − forward)), from interleaved
+    /// timed repeats (fastest and median): the per-task gradient matrix's cost in backward passes of the shared part.
+    /// </summary>
     private static void JacobianFactor(TaskData[] tasks, BenchOptions o)
     {
         var model = Model(tasks.Length);
@@ -107,20 +118,15 @@ internal sealed class AggregatorCase : IBenchCase
         {
         }
 
+        // One backward pass of the shared part: one task's loss (through the trunk and that task's head).
         void One(Tensor[] l)
         {
-            var sum = l[0];
-            for (int t = 1; t < l.Length; t++)
-            {
-                sum = Ops.Add(sum, l[t]);
-            }
-
             foreach (var p in parameters)
             {
                 p.ZeroGrad();
             }
 
-            Autograd.Backward(sum);
+            Autograd.Backward(l[0]);
         }
 
         void Each(Tensor[] l)
@@ -161,7 +167,7 @@ internal sealed class AggregatorCase : IBenchCase
             double forward = pick(times[0]), one = pick(times[1]), each = pick(times[2]);
             double factor = (each - forward) / (tasks.Length * (one - forward));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"aggregators/T{tasks.Length} ({label} of {repeats} interleaved repeats): forward {forward * 1e3:F3} ms, + one backward {(one - forward) * 1e3:F3} ms, + {tasks.Length} per-task gradients {(each - forward) * 1e3:F3} ms: {factor:F2} backward passes per task"));
+                $"aggregators/T{tasks.Length} ({label} of {repeats} interleaved repeats): forward {forward * 1e3:F3} ms, + one task's backward {(one - forward) * 1e3:F3} ms, + {tasks.Length} per-task gradients {(each - forward) * 1e3:F3} ms: {factor:F2} backward passes per task"));
         }
     }
 
