@@ -75,6 +75,67 @@ public static class TaskEmbeddings
         return groups;
     }
 
+    /// <summary>
+    /// Similarity of tasks from their allocation <em>probabilities</em> (per routed layer tasks × components, as
+    /// <c>RoutedNetwork.Probabilities</c>): each task's probabilities over all layers, minus the mean over tasks of each
+    /// connection's probability, and the cosine of these deviations (1 on the diagonal; 0 where a task's deviation is
+    /// zero, i.e. below 1e-9 of the largest). Unlike the binary embeddings of the paper (<see cref="CosineSimilarity"/>), it still separates tasks when
+    /// every task keeps every connection: two tasks that the router drives the same way away from the average task
+    /// score near 1, tasks driven opposite ways below 0.
+    /// </summary>
+    public static double[][] CentredSimilarity(IReadOnlyList<double[][]> probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        if (probabilities.Count == 0)
+        {
+            return [];
+        }
+
+        int n = probabilities[0].Length;
+        var v = new double[n][];
+        for (int t = 0; t < n; t++)
+        {
+            v[t] = probabilities.SelectMany(layer => layer[t]).ToArray();
+        }
+
+        int d = v.Length == 0 ? 0 : v[0].Length;
+        for (int k = 0; k < d; k++)
+        {
+            double mean = 0;
+            for (int t = 0; t < n; t++)
+            {
+                mean += v[t][k];
+            }
+
+            mean /= n;
+            for (int t = 0; t < n; t++)
+            {
+                v[t][k] -= mean;
+            }
+        }
+
+        // A deviation below 1e-9 of the largest is rounding (a task equal to the mean task), not a direction.
+        var norm = v.Select(x => Math.Sqrt(x.Sum(e => e * e))).ToArray();
+        double floor = 1e-9 * norm.DefaultIfEmpty(0).Max();
+        var s = new double[n][];
+        for (int i = 0; i < n; i++)
+        {
+            s[i] = new double[n];
+            for (int j = 0; j < n; j++)
+            {
+                double dot = 0;
+                for (int k = 0; k < d; k++)
+                {
+                    dot += v[i][k] * v[j][k];
+                }
+
+                s[i][j] = i == j ? 1 : norm[i] <= floor || norm[j] <= floor ? 0 : dot / (norm[i] * norm[j]);
+            }
+        }
+
+        return s;
+    }
+
     /// <summary>Fraction of active entries over all layers' allocation matrices.</summary>
     public static double ActiveFraction(IReadOnlyList<int[][]> allocations)
     {

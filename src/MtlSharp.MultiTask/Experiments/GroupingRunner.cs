@@ -1,3 +1,4 @@
+using MtlSharp.MultiTask.Analysis;
 using MtlSharp.MultiTask.Analysis.Grouping;
 using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Models.Routing;
@@ -147,7 +148,9 @@ public static class GroupingRunner
                 }
 
                 var gumbelConfig = config with { Model = routed with { Router = RouterKind.Gumbel, Allocation = null } };
-                Train((1 << n) - 1, methodName, gumbelConfig, null, r => relation = r.TaskSimilarity);
+                // The paper's binary embeddings are all equal once every task keeps every connection (as 4-MNISTs runs
+                // do); the centred probabilities still carry which tasks the router drives alike.
+                Train((1 << n) - 1, methodName, gumbelConfig, null, r => relation = r.AllocationProbabilities is { Count: > 0 } p ? TaskEmbeddings.CentredSimilarity(p) : r.TaskSimilarity);
                 if (relation is null)
                 {
                     throw new InvalidOperationException("The Gumbel-Matrix run reported no task similarity.");

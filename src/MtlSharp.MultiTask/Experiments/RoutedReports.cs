@@ -29,6 +29,7 @@ public static class RoutedReports
             Tasks = outcome.Tasks,
             MeanTest = outcome.Tasks.Average(t => t.Test),
             Allocation = allocations,
+            AllocationProbabilities = network.Probabilities(),
             ActiveFraction = TaskEmbeddings.ActiveFraction(allocations),
             Clusters = TaskEmbeddings.Clusters(embeddings).Select(g => (IReadOnlyList<string>)g.Select(i => names[i]).ToArray()).ToArray(),
             TaskSimilarity = TaskEmbeddings.CosineSimilarity(embeddings),

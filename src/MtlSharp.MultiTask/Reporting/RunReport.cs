@@ -25,6 +25,9 @@ public sealed record RunReport
     /// <summary>Per routed layer, the tasks × components 0/1 maximum-likelihood allocation; null without routing.</summary>
     public IReadOnlyList<int[][]>? Allocation { get; init; }
 
+    /// <summary>Per routed layer, the tasks × components allocation probabilities of the reported network; null without routing.</summary>
+    public IReadOnlyList<double[][]>? AllocationProbabilities { get; init; }
+
     /// <summary>Fraction of (task, component) allocations that are active, over all routed layers.</summary>
     public double? ActiveFraction { get; init; }
 
