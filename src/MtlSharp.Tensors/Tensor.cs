@@ -30,6 +30,7 @@ public sealed partial class Tensor
     internal int TargetPass;
     internal float[]? ScratchGrad;
     internal int ScratchOffset;
+    internal int BoundPass;   // the pass whose ScratchGrad is a caller's destination (Autograd.GradInto)
 
     private Tensor(Shape shape, float[] data, int offset)
     {

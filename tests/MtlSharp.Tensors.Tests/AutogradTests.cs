@@ -129,6 +129,68 @@ public sealed class AutogradTests
     }
 
     [Fact]
+    public void GradIntoWritesEachTensorIntoItsOwnDestination()
+    {
+        var x = Param(1, 2);
+        var w = Param(3, 4);
+        var other = Param(7, 7);
+        var h = MulNode.Apply(x, w);                   // an intermediate target
+        var y = SumNode.Apply(MulNode.Apply(h, x));    // sum(x² w): d/dx = 2xw, d/dw = x², d/dh = x
+        float[] a = [9, 9, 9, 9, 9, 9, 9];
+        float[] b = [5, 5, 5, 5, 5];
+        Autograd.GradInto(y, [new GradTarget(w, a, 1), new GradTarget(other, a, 4), new GradTarget(h, b, 3), new GradTarget(x, b, 0, Accumulate: true)]);
+        Assert.Equal([9f, 1f, 4f, 9f, 0f, 0f, 9f], a);   // w's gradient at 1, zeros for the unused tensor at 4, the rest untouched
+        Assert.Equal([5f + 6f, 5f + 16f, 5f, 1f, 2f], b); // x accumulated onto 5s (2xw = 6, 16), h's gradient (x) at 3
+        Assert.Null(x.Grad);
+        Assert.Null(w.Grad);
+
+        // The same graph again: the bound destinations were released, an ordinary Grad sees fresh buffers.
+        float[] g = new float[2];
+        Autograd.Grad(y, [x], g);
+        Assert.Equal([6f, 16f], g);
+    }
+
+    [Fact]
+    public void GradIntoIsBitIdenticalToGradOnAnMlp()
+    {
+        var rng = new Rng(11);
+        Tensor Rand(params int[] dims)
+        {
+            var t = Tensor.Zeros(dims);
+            rng.FillNormal(t.Span, 0, 1);
+            return t;
+        }
+
+        var x = Rand(16, 8);
+        var w1 = Rand(8, 32);
+        var w2 = Rand(32, 4);
+        w1.RequiresGrad = true;
+        w2.RequiresGrad = true;
+        var hidden = Ops.Relu(Ops.MatMul(x, w1));
+        var loss = Ops.Mean(Ops.Mul(Ops.MatMul(hidden, w2), Ops.MatMul(hidden, w2)));
+        float[] reference = new float[w1.Length + hidden.Length + w2.Length];
+        Autograd.Grad(loss, [w1, hidden, w2], reference);
+        float[] row = new float[3 + w1.Length + w2.Length];
+        float[] z = new float[hidden.Length];
+        Autograd.GradInto(loss, [new GradTarget(w1, row, 3), new GradTarget(hidden, z, 0), new GradTarget(w2, row, 3 + w1.Length)]);
+        Assert.Equal(reference[..w1.Length], row[3..(3 + w1.Length)]);
+        Assert.Equal(reference[w1.Length..(w1.Length + hidden.Length)], z);
+        Assert.Equal(reference[(w1.Length + hidden.Length)..], row[(3 + w1.Length)..]);
+    }
+
+    [Fact]
+    public void GradIntoRejectsShortDestinationsRepeatsAndAccumulatingIntermediates()
+    {
+        var x = Param(1, 2);
+        var h = MulNode.Apply(x, x);
+        var y = SumNode.Apply(h);
+        Assert.Contains("needs 2 floats from offset 1", Assert.Throws<ArgumentException>(() => Autograd.GradInto(y, [new GradTarget(x, new float[2], 1)])).Message);
+        Assert.Contains("same tensor", Assert.Throws<ArgumentException>(() => Autograd.GradInto(y, [new GradTarget(x, new float[4], 0), new GradTarget(x, new float[4], 2)])).Message);
+        Assert.Contains("only leaves", Assert.Throws<ArgumentException>(() => Autograd.GradInto(y, [new GradTarget(h, new float[2], 0, Accumulate: true)])).Message);
+        Assert.Contains("one-element root", Assert.Throws<ArgumentException>(() => Autograd.GradInto(h, [new GradTarget(x, new float[2], 0)])).Message);
+    }
+
+    [Fact]
     public void NoGradAndDetachStopTheGraph()
     {
         var x = Param(1, 2);

@@ -22,7 +22,7 @@ namespace MtlSharp.Benchmarks.Cases;
 /// hard sharing) with T = 2 and 4 ten-way heads over the same batch of 256 rows:
 /// <list type="bullet">
 /// <item>a printed line per T: the per-task gradient matrix's cost in backward passes — (time of a forward pass plus T
-/// per-task <see cref="Autograd.Grad"/> passes − forward) / (T × (forward + the backward of one task's loss −
+/// per-task <see cref="Autograd.GradInto"/> passes − forward) / (T × (forward + the backward of one task's loss −
 /// forward)); at most 1 means "no more than T backward passes". (<see cref="RoutedModel.Forward"/> runs the trunk once
 /// per task even where the tasks share their rows, so the forward and the summed loss's backward cost T trunk passes
 /// too; only the representation mode runs it once.)</item>
@@ -129,11 +129,21 @@ internal sealed class AggregatorCase(bool factorOnly = false) : IBenchCase
             Autograd.Backward(l[0]);
         }
 
+        // The loop's way (Trainer.GradientRows): each task's gradient straight into its row of the matrix.
+        var matrix = new float[tasks.Length * row.Length];
+        var targets = new GradTarget[wrt.Count];
         void Each(Tensor[] l)
         {
-            foreach (var loss in l)
+            for (int t = 0; t < l.Length; t++)
             {
-                Autograd.Grad(loss, wrt, row);
+                int at = t * row.Length;
+                for (int k = 0; k < wrt.Count; k++)
+                {
+                    targets[k] = new GradTarget(wrt[k], matrix, at);
+                    at += wrt[k].Length;
+                }
+
+                Autograd.GradInto(l[t], targets);
             }
         }
 

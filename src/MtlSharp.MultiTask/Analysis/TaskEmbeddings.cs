@@ -76,9 +76,10 @@ public static class TaskEmbeddings
     }
 
     /// <summary>
-    /// Similarity of tasks from their allocation <em>probabilities</em> (per routed layer tasks × components, as
-    /// <c>RoutedNetwork.Probabilities</c>): each task's probabilities over all layers, minus the mean over tasks of each
-    /// connection's probability, and the cosine of these deviations (1 on the diagonal; 0 where a task's deviation is
+    /// Similarity of tasks from their allocation <em>probabilities</em> (a list of tasks × components matrices: every
+    /// routed layer of <c>RoutedNetwork.Probabilities</c>, or every snapshot of every layer of a run's allocation
+    /// history): each task's probabilities over all the matrices, minus the mean over tasks of each entry, and the
+    /// cosine of these deviations (1 on the diagonal; 0 where a task's deviation is
     /// zero, i.e. below 1e-9 of the largest). Unlike the binary embeddings of the paper (<see cref="CosineSimilarity"/>), it still separates tasks when
     /// every task keeps every connection: two tasks that the router drives the same way away from the average task
     /// score near 1, tasks driven opposite ways below 0.

@@ -149,8 +149,11 @@ public static class GroupingRunner
 
                 var gumbelConfig = config with { Model = routed with { Router = RouterKind.Gumbel, Allocation = null } };
                 // The paper's binary embeddings are all equal once every task keeps every connection (as 4-MNISTs runs
-                // do); the centred probabilities still carry which tasks the router drives alike.
-                Train((1 << n) - 1, methodName, gumbelConfig, null, r => relation = r.AllocationProbabilities is { Count: > 0 } p ? TaskEmbeddings.CentredSimilarity(p) : r.TaskSimilarity);
+                // do), and by the end of a long run every probability may sit at 1; the probabilities' trajectory
+                // (every snapshot of every layer) still carries which tasks the router drove alike on the way.
+                Train((1 << n) - 1, methodName, gumbelConfig, null, r => relation =
+                    r.AllocationHistory is { Count: > 0 } h ? TaskEmbeddings.CentredSimilarity([.. h.SelectMany(layer => layer.Probabilities)])
+                    : r.AllocationProbabilities is { Count: > 0 } p ? TaskEmbeddings.CentredSimilarity(p) : r.TaskSimilarity);
                 if (relation is null)
                 {
                     throw new InvalidOperationException("The Gumbel-Matrix run reported no task similarity.");

@@ -110,7 +110,7 @@ public static class GroupingReportWriter
             string what = study.Method switch
             {
                 GroupingMethod.Tag => "Lookahead affinity Z(row → column)",
-                GroupingMethod.Gumbel => "Similarity of allocation probabilities (cosine of each task's deviation from the mean task)",
+                GroupingMethod.Gumbel => "Similarity of allocation probabilities over training (cosine of each task's deviation from the mean task)",
                 GroupingMethod.Transfer => "Transfer gain % (row's frozen network → column's head, against column from scratch)",
                 _ => "Pair gain: column's score trained with row − alone",
             };

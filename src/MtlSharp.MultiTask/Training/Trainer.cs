@@ -625,11 +625,21 @@ public sealed class Trainer
     private float[] GradientRows(ReadOnlySpan<Tensor> losses, List<Tensor> wrt, int rowLength, Parameter[] others)
     {
         var lossValues = new float[losses.Length];
+        var targets = new GradTarget[wrt.Count];
         for (int i = 0; i < losses.Length; i++)
         {
             lossValues[i] = losses[i].Span[0];
-            Autograd.Grad(losses[i], wrt, _row);
-            _row.AsSpan(0, rowLength).CopyTo(_matrix!.Row(i));
+
+            // The row's tensors write straight into the matrix row, the others into _row (one backward pass, no copy).
+            var (matrix, rowStart) = _matrix!.RowStorage(i);
+            int offset = 0;
+            for (int k = 0; k < wrt.Count; k++)
+            {
+                targets[k] = offset < rowLength ? new GradTarget(wrt[k], matrix, rowStart + offset) : new GradTarget(wrt[k], _row!, offset);
+                offset += wrt[k].Length;
+            }
+
+            Autograd.GradInto(losses[i], targets);
             int at = rowLength;
             foreach (var p in others)
             {

@@ -141,7 +141,80 @@ public static class Autograd
         }
     }
 
-    private static int Run(Tensor root, ReadOnlySpan<float> gradOutput, IReadOnlyList<Tensor>? targets)
+    /// <summary>
+    /// Writes d(root)/d(t) for each target's tensor straight into its own destination (<see cref="GradTarget"/>:
+    /// an array and offset, overwritten or, for leaves, added to), without the intermediate buffer and copy of
+    /// <see cref="Grad"/>: the backward pass accumulates into the destinations themselves, in the same order, so the
+    /// values are bit-identical to <see cref="Grad"/>'s. A target the root does not depend on gets zeros (or is left
+    /// as it is when accumulating). Leaves' <c>.Grad</c> are not touched.
+    /// </summary>
+    /// <exception cref="ArgumentException">The root has more than one element; a destination is too short; a tensor is
+    /// named twice; or an intermediate (non-leaf) tensor is to be accumulated into (its buffer also carries the
+    /// gradient on to the tensors below it, which must see this pass's gradient only).</exception>
+    public static void GradInto(Tensor root, ReadOnlySpan<GradTarget> targets)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (root.Length != 1)
+        {
+            throw new ArgumentException($"GradInto() needs a one-element root; got shape {root.Shape}.");
+        }
+
+        var tensors = new Tensor[targets.Length];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            var g = targets[i];
+            ArgumentNullException.ThrowIfNull(g.Tensor, nameof(targets));
+            ArgumentNullException.ThrowIfNull(g.Array, nameof(targets));
+            if (g.Offset < 0 || (long)g.Offset + g.Tensor.Length > g.Array.Length)
+            {
+                throw new ArgumentException($"GradInto(): target {i} needs {g.Tensor.Length} floats from offset {g.Offset}, but its array holds {g.Array.Length}.", nameof(targets));
+            }
+
+            if (g.Accumulate && !g.Tensor.IsLeaf)
+            {
+                throw new ArgumentException($"GradInto(): target {i} is an intermediate tensor; only leaves may be accumulated into.", nameof(targets));
+            }
+
+            for (int j = 0; j < i; j++)
+            {
+                if (ReferenceEquals(tensors[j], g.Tensor))
+                {
+                    throw new ArgumentException($"GradInto(): targets {j} and {i} are the same tensor.", nameof(targets));
+                }
+            }
+
+            tensors[i] = g.Tensor;
+        }
+
+        var bound = targets.ToArray();
+        Span<float> one = [1f];
+        try
+        {
+            Run(root, one, tensors, pass =>
+            {
+                foreach (var g in bound)
+                {
+                    if (!g.Accumulate)
+                    {
+                        Array.Clear(g.Array, g.Offset, g.Tensor.Length);
+                    }
+
+                    g.Tensor.ScratchGrad = g.Array;
+                    g.Tensor.ScratchOffset = g.Offset;
+                    g.Tensor.BoundPass = pass;
+                }
+            });
+        }
+        finally
+        {
+            foreach (var t in tensors)
+            {
+                t.ScratchGrad = null;
+            }
+        }
+    }
+
+    private static int Run(Tensor root, ReadOnlySpan<float> gradOutput, IReadOnlyList<Tensor>? targets, Action<int>? bind = null)
     {
         if (gradOutput.Length != root.Length)
         {
@@ -156,6 +229,8 @@ public static class Autograd
                 t.TargetPass = pass;
             }
         }
+
+        bind?.Invoke(pass);
 
         // The traversal lists and the context are reused per thread (a pass started from inside a node's backward
         // gets fresh ones).
@@ -194,7 +269,10 @@ public static class Autograd
         ctx.IntoLeafGrads = !targeted;
         foreach (var t in order)
         {
-            t.ScratchGrad = null;
+            if (t.BoundPass != pass)
+            {
+                t.ScratchGrad = null;   // a stale buffer of an earlier pass; bound destinations (GradInto) stay
+            }
         }
 
         Span<float> rootGrad = ctx.GradFor(root);

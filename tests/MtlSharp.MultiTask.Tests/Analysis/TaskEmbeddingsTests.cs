@@ -85,4 +85,19 @@ public sealed class TaskEmbeddingsTests
         Assert.Contains(grouping.Networks, nw => nw.Serves.SequenceEqual([0, 1]));
         Assert.Contains(grouping.Networks, nw => nw.Serves.SequenceEqual([2, 3]));
     }
+
+    [Fact]
+    public void SnapshotsKeepTheSignalThatTheFinalSaturatedProbabilitiesLose()
+    {
+        // Two snapshots of one layer: early, the copies lean alike; at the end every probability is 1.
+        double[][] early = [[0.9, 0.6], [0.8, 0.7], [0.6, 0.9], [0.7, 0.8]];
+        double[][] late = [[1, 1], [1, 1], [1, 1], [1, 1]];
+        Assert.All(TaskEmbeddings.CentredSimilarity([late]).SelectMany((r, i) => r.Where((_, j) => j != i)), v => Assert.Equal(0.0, v, 12));
+        double[][] s = TaskEmbeddings.CentredSimilarity([early, late]);
+        Assert.Equal(1.0, s[0][1], 12);
+        Assert.Equal(-1.0, s[0][3], 12);
+        var grouping = MtlSharp.MultiTask.Analysis.Grouping.GroupSearch.Choose(MtlSharp.MultiTask.Analysis.Grouping.GroupScores.FromRelation(s), 2);
+        Assert.Contains(grouping.Networks, nw => nw.Serves.SequenceEqual([0, 1]));
+        Assert.Contains(grouping.Networks, nw => nw.Serves.SequenceEqual([2, 3]));
+    }
 }

@@ -9,7 +9,7 @@ public enum GroupingMethod
     /// <summary>Fifty et al. 2021 (TAG): one run on all tasks measuring the lookahead affinity Z_{i→j}; a task's score in a group is the mean affinity into it.</summary>
     Tag,
 
-    /// <summary>Gumbel-Matrix (Maziarz et al.): one routed run; a task's score in a group is the mean similarity of its allocation probabilities to the other members' (<see cref="TaskEmbeddings.CentredSimilarity"/>).</summary>
+    /// <summary>Gumbel-Matrix (Maziarz et al.): one routed run; a task's score in a group is the mean similarity of its allocation probabilities over training (every snapshot of the allocation history) to the other members' (<see cref="TaskEmbeddings.CentredSimilarity"/>).</summary>
     Gumbel,
 
     /// <summary>

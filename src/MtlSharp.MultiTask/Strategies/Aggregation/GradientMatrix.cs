@@ -52,6 +52,13 @@ public sealed class GradientMatrix
         return _data.AsSpan(i * Columns, Columns);
     }
 
+    /// <summary>Row <paramref name="i"/>'s storage: the backing array and the row's first index (for the loop's backward passes).</summary>
+    internal (float[] Array, int Offset) RowStorage(int i)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)i, (uint)Rows, nameof(i));
+        return (_data, i * Columns);
+    }
+
     /// <summary>The T × T Gram matrix G Gᵀ in double precision (what min-norm and bargaining solvers work on).</summary>
     public double[,] Gram()
     {
