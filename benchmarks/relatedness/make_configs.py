@@ -23,6 +23,13 @@ methods = {
     "cross-stitch": {"model": {"type": "cross-stitch", "router": None, "layers": None, "heads": None, "headSizes": None, "sizes": [16], "towerSizes": tower}},
     "film": {"model": {"type": "film", "router": None, "layers": None, "heads": None, "headSizes": None, "sizes": [16], "embeddingSize": 4, "towerSizes": tower}},
     "mtan": {"model": {"type": "mtan", "router": None, "layers": None, "heads": None, "headSizes": None, "sizes": [16], "towerSizes": tower}},
+    # Added in session 8 so that every architecture of the library is in the study (same widths).
+    "soft-sharing": {"model": {"router": "no-sharing", "softSharing": 0.01}},
+    "one-gate-moe": {"model": {"type": "mmoe", "router": None, "layers": None, "heads": None, "headSizes": None, "experts": 4, "expertSizes": [16], "gates": "one", "towerSizes": tower}},
+    "ple": {"model": {"type": "ple", "router": None, "layers": None, "heads": None, "headSizes": None, "levels": 2, "sharedExperts": 2, "taskExperts": 1, "expertSizes": [16], "towerSizes": tower}},
+    "adashare": {"model": {"type": "adashare", "router": None, "layers": None, "heads": None, "headSizes": None, "width": 16, "blocks": 3, "towerSizes": tower}},
+    "branching": {"model": {"type": "branching", "router": None, "layers": None, "heads": None, "headSizes": None, "width": 16, "nodes": [1, 2], "towerSizes": tower}},
+    "sluice": {"model": {"type": "sluice", "router": None, "layers": None, "heads": None, "headSizes": None, "sizes": [16, 16], "subspaces": 2, "towerSizes": tower}},
 }
 for rho in (0.5, 0.9, 1.0):
     config = {

@@ -87,21 +87,7 @@ public sealed class DataParallelTests
             var input = new SentenceInput(single.Batcher.Create(single.Sentences, indices));
             var batch = new MultiTaskBatch([.. Enumerable.Range(0, 2).Select(m =>
                 new TaskBatch(m, input, new TaskTargets(input.Value.TagIds[m], null, input.Value.TagMasks[m], input.Value.BatchSize)))]);
-            var expected = single.Trainer.Update(batch, step);
-            StepResult r0 = default, r1 = default;
-            int s = step;
-            var t0 = new Thread(() => r0 = rank0.Trainer.Update(batch, s));
-            var t1 = new Thread(() => r1 = rank1.Trainer.Update(batch, s));
-            t0.Start();
-            t1.Start();
-            t0.Join();
-            t1.Join();
-            Assert.Equal(r0.Losses, r1.Losses);
-            for (int t = 0; t < expected.Losses.Length; t++)
-            {
-                Assert.Equal(expected.Losses[t], r0.Losses[t], 1e-5f * Math.Abs(expected.Losses[t]));
-            }
-
+            UpdateBothRanksLike(single.Trainer.Update(batch, step), rank0.Trainer, rank1.Trainer, batch, step);
             step++;
         }
 
@@ -123,6 +109,26 @@ public sealed class DataParallelTests
         UdEnglishEwt.LoadTagged(Path.Combine(Fixtures.DatasetsDir, "ud-english-ewt"), "dev").Where(s => s.Length is >= 3 and <= 14).Take(9).ToList());
 
     /// <summary>A tiny sluice tagger (word dropout 0.25, input noise 0.2, SGD, clipping at 5) over nine EWT dev sentences.</summary>
+    /// <summary>
+    /// One update of <paramref name="batch"/> on both ranks at once (each on its own thread: they meet in the
+    /// allreduce); both report the same losses, those of the single-process update <paramref name="expected"/>.
+    /// </summary>
+    private static void UpdateBothRanksLike(StepResult expected, Trainer rank0, Trainer rank1, MultiTaskBatch batch, long step)
+    {
+        StepResult r0 = default, r1 = default;
+        var t0 = new Thread(() => r0 = rank0.Update(batch, step));
+        var t1 = new Thread(() => r1 = rank1.Update(batch, step));
+        t0.Start();
+        t1.Start();
+        t0.Join();
+        t1.Join();
+        Assert.Equal(r0.Losses, r1.Losses);
+        for (int t = 0; t < expected.Losses.Length; t++)
+        {
+            Assert.Equal(expected.Losses[t], r0.Losses[t], 1e-5f * Math.Abs(expected.Losses[t]));
+        }
+    }
+
     private static (Trainer Trainer, SentenceBatcher Batcher, List<TaggedSentence> Sentences, IReadOnlyList<Parameter> Parameters) BuildTagger(IGradientReducer? reducer)
     {
         var sentences = TaggerSentences.Value;
@@ -162,19 +168,7 @@ public sealed class DataParallelTests
             var batch = HalfLabelled(single.Data.Next(tasks));
             _ = rank0.Data.Next(tasks);   // keep every trainer's data in step (the batch itself is the one above)
             _ = rank1.Data.Next(tasks);
-            var expected = single.Trainer.Update(batch, step);
-            StepResult r0 = default, r1 = default;
-            var t0 = new Thread(() => r0 = rank0.Trainer.Update(batch, step));
-            var t1 = new Thread(() => r1 = rank1.Trainer.Update(batch, step));
-            t0.Start();
-            t1.Start();
-            t0.Join();
-            t1.Join();
-            Assert.Equal(r0.Losses, r1.Losses);
-            for (int t = 0; t < expected.Losses.Length; t++)
-            {
-                Assert.Equal(expected.Losses[t], r0.Losses[t], 1e-5f * Math.Abs(expected.Losses[t]));
-            }
+            UpdateBothRanksLike(single.Trainer.Update(batch, step), rank0.Trainer, rank1.Trainer, batch, step);
         }
 
         var p = single.Parameters;
