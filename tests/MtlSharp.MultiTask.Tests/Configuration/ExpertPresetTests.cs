@@ -38,7 +38,7 @@ public sealed class ExpertPresetTests
         Assert.Equal((2, 2, 1), (ple.Levels, ple.SharedExperts, ple.TaskExperts));
 
         var yeast = BuiltInConfigs.Load("yeast");
-        Assert.Equal(["no-sharing", "shared-bottom", "gumbel", "mmoe", "ple", "soft-order", "cross-stitch", "film", "mtan", "dselect-k", "adashare", "branching", "sluice"], yeast.Methods);
+        Assert.Equal(["no-sharing", "shared-bottom", "soft-sharing", "gumbel", "mmoe", "one-gate-moe", "ple", "soft-order", "cross-stitch", "film", "mtan", "dselect-k", "adashare", "branching", "sluice"], yeast.Methods);
         var soft = (SoftOrderModelSpec)yeast.ResolveWithoutFiles("soft-order", null).Model;
         Assert.Equal((3, 3, 32), (soft.Layers, soft.Depth, soft.ExpertSizes[0]));
         Assert.Equal("no-sharing", yeast.Baseline);
