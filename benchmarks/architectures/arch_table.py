@@ -3,7 +3,10 @@
 Δm against the baseline (the table's own), the parameter count and the training time per step (mean over seeds of
 1000 / the reports' updates per second: sampler, batch and update, evaluation excluded).
 
-    arch_table.py OUT_DIR [--mean-only]     # --mean-only: the mean over tasks instead of one column per task
+    arch_table.py OUT_DIR [--mean-only] [--timing DIR]
+      --mean-only   the mean over tasks instead of one column per task
+      --timing DIR  ms/step from another `mtl reproduce` folder (a short one-seed run on an idle machine) instead of
+                    the sweep's own
 """
 import glob
 import json
@@ -13,11 +16,14 @@ import sys
 
 folder = sys.argv[1]
 mean_only = "--mean-only" in sys.argv
+timing = sys.argv[sys.argv.index("--timing") + 1] if "--timing" in sys.argv else folder
 rows = json.load(open(os.path.join(folder, "table.json")))
 params, ms = {}, {}
 for f in glob.glob(os.path.join(folder, "*", "report.json")):
     r = json.load(open(f))
     params[r["method"]] = int(r["environment"]["parameters"])
+for f in glob.glob(os.path.join(timing, "*", "report.json")):
+    r = json.load(open(f))
     ups = float(r["updatesPerSecond"])
     ms.setdefault(r["method"], []).append(1000.0 / ups if ups > 0 else float("nan"))
 tasks = list(rows[0]["means"].keys())
@@ -31,4 +37,4 @@ for r in rows:
         cells = [f"{statistics.mean(r['means'].values()):.4f}"]
     else:
         cells = [f"{r['means'][t]:.4f} ± {r['deviations'][t]:.4f}" for t in tasks]
-    print(f"| {m} | {r['runs']} | " + " | ".join(cells) + f" | {(r['deltaM'] if abs(r['deltaM']) >= 5e-3 else 0.0):+.2f} ± {r['deltaMDeviation']:.2f} | {params.get(m, 0):,} | {statistics.mean(ms[m]):.3f} |")
+    print(f"| {m} | {r['runs']} | " + " | ".join(cells) + f" | {(r['deltaM'] if abs(r['deltaM']) >= 5e-3 else 0.0):+.2f} ± {r['deltaMDeviation']:.2f} | {params.get(m, 0):,} | " + (f"{statistics.mean(ms[m]):.3f}" if m in ms else "—") + " |")
