@@ -243,6 +243,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                     Rho = d["rho"]?.GetValue<double>() ?? 1.0,
                     Train = d["train"]?.GetValue<int>() ?? 100_000,
                     Test = d["test"]?.GetValue<int>() ?? 10_000,
+                    SharedInputs = d["sharedInputs"]?.GetValue<bool>() ?? true,
                 };
         }
     }

@@ -502,9 +502,9 @@ public static class ConfigRunBuilder
         return result;
     }
 
-    private static (TaskData[] Tasks, int[] InputShape) Synthetic(SyntheticSource s, IReadOnlyList<TaskSpec> specs, Rng rng)
+    internal static (TaskData[] Tasks, int[] InputShape) Synthetic(SyntheticSource s, IReadOnlyList<TaskSpec> specs, Rng rng)
     {
-        var options = new SyntheticRegressionOptions { ClusterSizes = [.. s.Clusters], Rho = s.Rho };
+        var options = new SyntheticRegressionOptions { ClusterSizes = [.. s.Clusters], Rho = s.Rho, SharedInputs = s.SharedInputs };
         var all = SyntheticRegression.Generate(options, s.Train + s.Test, rng);
         var train = all.Slice(0, s.Train);
         var test = all.Slice(s.Train, s.Test);

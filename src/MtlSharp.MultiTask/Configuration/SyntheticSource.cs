@@ -14,4 +14,7 @@ public sealed record SyntheticSource : DataSource
 
     /// <summary>Test examples per task.</summary>
     public int Test { get; init; } = 10_000;
+
+    /// <summary>Every task reads the same inputs x (the generator's default); false: each task draws its own.</summary>
+    public bool SharedInputs { get; init; } = true;
 }

@@ -64,6 +64,36 @@ public sealed class PresetConfigTests
     }
 
     [Fact]
+    public void SyntheticDataSharesItsInputsUnlessToldNotTo()
+    {
+        var doc = BuiltInConfigs.Load("synthetic-gumbel");
+        RunConfig Config(bool? shared)
+        {
+            var data = new JsonObject { ["train"] = 32, ["test"] = 8 };
+            if (shared is { } b)
+            {
+                data["sharedInputs"] = b;
+            }
+
+            return doc.ResolveWithoutFiles(null, new JsonObject { ["data"] = data });
+        }
+
+        foreach (var (shared, expected) in new[] { ((bool?)null, true), (true, true), (false, false) })
+        {
+            var config = Config(shared);
+            var source = Assert.IsType<SyntheticSource>(config.Data);
+            Assert.Equal(expected, source.SharedInputs);
+            var (tasks, shape) = ConfigRunBuilder.Synthetic(source, config.Tasks, new Rng(5));
+            Assert.Equal([128], shape);
+            Assert.Equal(expected, tasks[0].Train.Inputs.AsSpan().SequenceEqual(tasks[1].Train.Inputs));
+            Assert.Equal(expected, tasks[0].Test.Inputs.AsSpan().SequenceEqual(tasks[3].Test.Inputs));
+        }
+
+        var bad = Assert.ThrowsAny<Exception>(() => doc.ResolveWithoutFiles(null, new JsonObject { ["data"] = new JsonObject { ["sharedInputs"] = "no" } }));
+        Assert.Contains("sharedInputs", bad.Message);
+    }
+
+    [Fact]
     public void SyntheticTransferHasComponentsOfTwoDepthsAndItsNoSharingSplitsThem()
     {
         var rng = new Rng(5);
