@@ -27,6 +27,11 @@ if ! dpkg -s libopenblas0-openmp >/dev/null 2>&1; then
   fi
 fi
 openblas_dir=$(dirname "$(dpkg -L libopenblas0-openmp | grep '/libblas.so.3$' | head -1)")
+# An OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE inherited from the machine's environment is dropped (one development
+# machine sets OPENBLAS_CORETYPE=Haswell globally, which runs OpenBLAS's AVX2 kernels on an AVX-512 host: half the
+# opponent); BENCH_OPENBLAS_CORETYPE forces a kernel set on purpose.
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+if [ -n "${BENCH_OPENBLAS_CORETYPE:-}" ]; then export OPENBLAS_CORETYPE="$BENCH_OPENBLAS_CORETYPE"; fi
 export_torch_env() {
   export LD_LIBRARY_PATH="$openblas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
