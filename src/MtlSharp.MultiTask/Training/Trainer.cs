@@ -42,6 +42,7 @@ public sealed class Trainer
     private List<Tensor>? _representationWrt;
     private (Parameter[] Others, List<Tensor> Wrt, int Length)? _representationLayout;
     private float[]? _row;
+    private GradTarget[] _gradTargets = [];   // GradientRows' destinations, reused step after step
     private float[]? _aggregated;
     private float[] _wholeDirection = [];
     private Terms? _terms;
@@ -625,7 +626,12 @@ public sealed class Trainer
     private float[] GradientRows(ReadOnlySpan<Tensor> losses, List<Tensor> wrt, int rowLength, Parameter[] others)
     {
         var lossValues = new float[losses.Length];
-        var targets = new GradTarget[wrt.Count];
+        if (_gradTargets.Length != wrt.Count)
+        {
+            _gradTargets = new GradTarget[wrt.Count];
+        }
+
+        var targets = _gradTargets;
         for (int i = 0; i < losses.Length; i++)
         {
             lossValues[i] = losses[i].Span[0];

@@ -159,7 +159,8 @@ public static class Autograd
             throw new ArgumentException($"GradInto() needs a one-element root; got shape {root.Shape}.");
         }
 
-        var tensors = new Tensor[targets.Length];
+        // Checked before anything is written; a stamp of its own finds a tensor named twice without a set.
+        int check = Interlocked.Increment(ref s_pass);
         for (int i = 0; i < targets.Length; i++)
         {
             var g = targets[i];
@@ -175,46 +176,36 @@ public static class Autograd
                 throw new ArgumentException($"GradInto(): target {i} is an intermediate tensor; only leaves may be accumulated into.", nameof(targets));
             }
 
-            for (int j = 0; j < i; j++)
+            if (g.Tensor.BoundPass == check)
             {
-                if (ReferenceEquals(tensors[j], g.Tensor))
-                {
-                    throw new ArgumentException($"GradInto(): targets {j} and {i} are the same tensor.", nameof(targets));
-                }
+                throw new ArgumentException($"GradInto(): target {i} names a tensor already named before it: the same tensor twice.", nameof(targets));
             }
 
-            tensors[i] = g.Tensor;
+            g.Tensor.BoundPass = check;
         }
 
-        var bound = targets.ToArray();
         Span<float> one = [1f];
         try
         {
-            Run(root, one, tensors, pass =>
-            {
-                foreach (var g in bound)
-                {
-                    if (!g.Accumulate)
-                    {
-                        Array.Clear(g.Array, g.Offset, g.Tensor.Length);
-                    }
-
-                    g.Tensor.ScratchGrad = g.Array;
-                    g.Tensor.ScratchOffset = g.Offset;
-                    g.Tensor.BoundPass = pass;
-                }
-            });
+            Run(root, one, targeted: true, null, targets);
         }
         finally
         {
-            foreach (var t in tensors)
+            foreach (var g in targets)
             {
-                t.ScratchGrad = null;
+                g.Tensor.ScratchGrad = null;
             }
         }
     }
 
-    private static int Run(Tensor root, ReadOnlySpan<float> gradOutput, IReadOnlyList<Tensor>? targets, Action<int>? bind = null)
+    private static int Run(Tensor root, ReadOnlySpan<float> gradOutput, IReadOnlyList<Tensor>? targets) =>
+        Run(root, gradOutput, targets is not null, targets, default);
+
+    /// <summary>
+    /// One pass from <paramref name="root"/>: into the leaves' gradients, or (<paramref name="targeted"/>) only towards
+    /// <paramref name="targets"/> (scratch buffers) and the tensors of <paramref name="bound"/> (their own destinations).
+    /// </summary>
+    private static int Run(Tensor root, ReadOnlySpan<float> gradOutput, bool targeted, IReadOnlyList<Tensor>? targets, ReadOnlySpan<GradTarget> bound)
     {
         if (gradOutput.Length != root.Length)
         {
@@ -230,7 +221,19 @@ public static class Autograd
             }
         }
 
-        bind?.Invoke(pass);
+        // Bound destinations (GradInto): cleared unless accumulating, then used as the tensors' scratch gradients.
+        foreach (var g in bound)
+        {
+            if (!g.Accumulate)
+            {
+                Array.Clear(g.Array, g.Offset, g.Tensor.Length);
+            }
+
+            g.Tensor.TargetPass = pass;
+            g.Tensor.ScratchGrad = g.Array;
+            g.Tensor.ScratchOffset = g.Offset;
+            g.Tensor.BoundPass = pass;
+        }
 
         // The traversal lists and the context are reused per thread (a pass started from inside a node's backward
         // gets fresh ones).
@@ -243,7 +246,7 @@ public static class Autograd
         ws.Busy = true;
         try
         {
-            RunPass(root, gradOutput, targets is not null, pass, ws);
+            RunPass(root, gradOutput, targeted, pass, ws);
         }
         finally
         {
