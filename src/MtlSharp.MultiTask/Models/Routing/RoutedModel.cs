@@ -14,6 +14,7 @@ public sealed class RoutedModel : IMultiTaskModel, IRepresentationModel
 {
     private readonly IRegularizer[] _regularizers;
     private Parameter[]? _representationParameters;
+    private bool? _trunkShared;
 
     /// <summary>
     /// Wraps <paramref name="network"/>; <paramref name="budget"/> adds λ·max(0, e_t − b) for each batch task;
@@ -81,10 +82,25 @@ public sealed class RoutedModel : IMultiTaskModel, IRepresentationModel
     public IReadOnlyList<IRegularizer> Regularizers => _regularizers;
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Where the network has one trunk shared by every task (<see cref="RoutedNetwork.TrunkUnavailable"/> is null:
+    /// a shared bottom) and several parts of the batch read the same input object (tasks over the same rows: a CSV
+    /// table, MultiMNIST), the trunk runs once for them and each task's head reads its output, so the forward pass
+    /// and the backward pass of the plain loss sum go through the trunk once instead of once per task. The outputs
+    /// are bit-identical to running the whole network per part (the trunk draws no random numbers; dropout is drawn
+    /// per head, in part order, as before); the trunk's parameter gradients are summed in a different order (one
+    /// backward pass of the summed head gradients instead of one per task), so results differ in the last bits.
+    /// </remarks>
     public IReadOnlyList<Tensor> Forward(MultiTaskBatch batch, in ForwardContext context)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var outputs = new Tensor[batch.Parts.Count];
+        Tensor[]? trunks = null;
+        if (outputs.Length > 1 && (_trunkShared ??= Network.TrunkUnavailable is null))
+        {
+            trunks = new Tensor[outputs.Length];
+        }
+
         for (int i = 0; i < outputs.Length; i++)
         {
             var part = batch.Parts[i];
@@ -94,7 +110,23 @@ public sealed class RoutedModel : IMultiTaskModel, IRepresentationModel
             }
 
             var ctx = new RoutingContext(part.Task, context.Training, context.Temperature, context.Rng, SampleAtEvaluation, x.Rows);
-            outputs[i] = Network.Forward(x.Value, ctx);
+            if (trunks is null)
+            {
+                outputs[i] = Network.Forward(x.Value, ctx);
+                continue;
+            }
+
+            Tensor? trunk = null;
+            for (int j = 0; j < i && trunk is null; j++)
+            {
+                if (ReferenceEquals(batch.Parts[j].Input, part.Input))
+                {
+                    trunk = trunks[j];
+                }
+            }
+
+            trunks[i] = trunk ?? Network.ForwardTrunk(x.Value, ctx);
+            outputs[i] = Network.ForwardHead(trunks[i], ctx);
         }
 
         return outputs;
