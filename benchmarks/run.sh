@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark family twice — MtlSharp and the same work in PyTorch — at 1 and 2 threads in this session,
 # then prints the paired table (PyTorch time / ours). Usage: benchmarks/run.sh [--quick] [case ...]
+# (case: gemm conv lstm train tagger by default; also experts, inference, omniglot, omniglot-cpu; case c runs
+# benchmarks/torch/bench_c.py against the .NET case of that name).
 # PyTorch: Debian's python3-torch (apt-get install -y python3-torch), run with /usr/bin/python3, on OpenBLAS:
 # Debian's libblas.so.3 is the reference (netlib) BLAS unless OpenBLAS is selected, so this script installs
 # libopenblas0-openmp when absent (as root; the OpenMP build obeys torch.set_num_threads) and puts its libblas.so.3
@@ -9,6 +11,10 @@
 # (SkylakeX with AVX-512, Haswell with AVX2) unless already set. benchmarks/torch/yardstick.py checks and records
 # the result (BLAS, oneDNN ISA, a timed 1024^3 matmul) in $out/torch_yardstick.json.
 set -euo pipefail
+# MTLSHARP_DATA (the data folder of the inference case: mnist/, ud-english-ewt/) is made absolute from the directory
+# run.sh was started in, so both sides find it (the .NET side runs in the repository root, PyTorch in benchmarks/torch;
+# unset, each side defaults to ../shared/datasets from the repository root).
+if [ -n "${MTLSHARP_DATA:-}" ]; then export MTLSHARP_DATA="$(realpath -m "$MTLSHARP_DATA")"; fi
 cd "$(dirname "$0")/.."
 quick=""
 cases=()
