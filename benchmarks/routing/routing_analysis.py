@@ -3,6 +3,7 @@
 the Gumbel-Matrix paper's Sec. V-B analysis (Fig. 8 and the task-similarity heatmap) for any routed preset.
 
     routing_analysis.py DIR [DIR ...] [--method gumbel] [--task NAME] [--components a,b,c] [--svg PREFIX]
+                        [--groups "images=digit,digit-rot;text=UPOS,genre"]
 
 Prints markdown to stdout:
   - per method: mean validation and test error (100 - 100 x accuracy, mean over tasks; mean ± sd over seeds) and
@@ -11,7 +12,11 @@ Prints markdown to stdout:
     1), per seed;
   - per routed layer and component, the share of tasks (over all seeds) whose final allocation drops it, and per
     component kind over all layers (--components names the components of a layer in order; default c0, c1, ...);
-  - the task clusters (identical binary rows) of every seed.
+  - the task clusters (identical binary rows) of every seed;
+  - with --groups (named groups of tasks, e.g. by input modality): for every pair of tasks, the share of their
+    connections in common (Jaccard index of the final binary allocations: |a and b| / |a or b|) and the cosine of
+    their centred final probabilities, mean over seeds, averaged over the pairs within each group and over the pairs
+    across groups — does the router put the tasks of one group together?
 With --svg PREFIX it also writes
   PREFIX-history.svg     the allocation probabilities of one task (--task, default the first) over training, one
                          panel per routed layer, one line per component (the paper's Fig. 8);
@@ -109,7 +114,7 @@ def svg_history(path, report, task, components):
     cols = 4 if len(hist) > 4 else len(hist)
     rows = (len(hist) + cols - 1) // cols
     pw, ph, pad = 220, 140, 40
-    w, h = cols * (pw + pad) + pad, rows * (ph + pad) + 70 + 16 * ((len(components) + 3) // 4)
+    w, h = max(cols * (pw + pad) + pad, 760), rows * (ph + pad) + 70 + 16 * ((len(components) + 3) // 4)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="10">',
            f'<text x="{pad}" y="16" font-size="12">{html.escape(report["preset"])} / {html.escape(report["method"])} seed {report["seed"]}: '
            f'P(z = 1) of {html.escape(task)} over training, one panel per routed layer</text>']
@@ -138,14 +143,14 @@ def svg_allocation(path, reports, components):
     names = [t["name"] for t in reports[0]["tasks"]]
     layers = len(reports[0]["allocationProbabilities"])
     comps = len(reports[0]["allocationProbabilities"][0][0])
-    cell, gap, left = 10, 6, 190
+    cell, gap, left = (24 if layers * comps <= 8 else 10), 6, 190
     block = layers * (comps * cell + gap)
-    w = left + len(reports) * (block + 30)
+    w = max(left + len(reports) * (block + 30), 900)
     h = 60 + len(names) * cell + 20
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="10">',
            f'<text x="{left}" y="16" font-size="12">final P(z = 1) per seed: rows tasks, columns layers x components ({html.escape(", ".join(components))}); black = 1, white = 0</text>']
     for i, n in enumerate(names):
-        out.append(f'<text x="{left - 4}" y="{50 + i * cell + 8}" text-anchor="end">{html.escape(n)}</text>')
+        out.append(f'<text x="{left - 4}" y="{50 + i * cell + cell * 0.7:.1f}" text-anchor="end">{html.escape(n)}</text>')
     for s, r in enumerate(reports):
         x0 = left + s * (block + 30)
         out.append(f'<text x="{x0}" y="38">seed {r["seed"]}</text>')
@@ -219,6 +224,48 @@ def main():
     for r in routed:
         groups = ["{" + ", ".join(g) + "}" for g in r.get("clusters") or []]
         print(f"- seed {r['seed']}: {len(groups)} clusters: " + " ".join(groups))
+
+    groups_arg = arg("--groups")
+    if groups_arg:
+        group_of = {}
+        for part in groups_arg.split(";"):
+            gname, members = part.split("=")
+            for m in members.split(","):
+                if m not in names:
+                    sys.exit(f"--groups: no task {m}; the tasks are {', '.join(names)}")
+                group_of[m] = gname
+        T = len(names)
+        jac = [[0.0] * T for _ in range(T)]
+        cen = [[0.0] * T for _ in range(T)]
+        for r in routed:
+            b = flat_binary(r)
+            p = flat_probabilities(r)
+            mean = [statistics.mean(p[t][k] for t in range(T)) for k in range(len(p[0]))]
+            centred = [[p[t][k] - mean[k] for k in range(len(mean))] for t in range(T)]
+            for i in range(T):
+                for j in range(T):
+                    union = sum(1 for x, y in zip(b[i], b[j]) if x or y)
+                    jac[i][j] += (sum(1 for x, y in zip(b[i], b[j]) if x and y) / union if union else 1.0) / len(routed)
+                    cen[i][j] += cosine(centred[i], centred[j]) / len(routed)
+        print("\n**Within and across groups** (pairs of tasks; Jaccard of the binary allocations, cosine of the centred probabilities; mean over seeds):\n")
+        print("| pairs | n | Jaccard | centred cosine |")
+        print("|---|---|---|---|")
+        rows = {}
+        for i in range(T):
+            for j in range(i + 1, T):
+                if names[i] in group_of and names[j] in group_of:
+                    gi, gj = group_of[names[i]], group_of[names[j]]
+                    key = f"within {gi}" if gi == gj else "across groups"
+                    rows.setdefault(key, []).append((jac[i][j], cen[i][j]))
+        for key in sorted(rows, key=lambda k: (k == "across groups", k)):
+            v = rows[key]
+            print(f"| {key} | {len(v)} | {statistics.mean(a for a, _ in v):.3f} | {statistics.mean(c for _, c in v):+.3f} |")
+        print("\nPer pair (Jaccard / centred cosine):\n")
+        shown = [i for i in range(T) if names[i] in group_of]
+        print("| | " + " | ".join(names[i] for i in shown) + " |")
+        print("|---|" + "---|" * len(shown))
+        for i in shown:
+            print(f"| {names[i]} | " + " | ".join("–" if i == j else f"{jac[i][j]:.2f} / {cen[i][j]:+.2f}" for j in shown) + " |")
 
     prefix = arg("--svg")
     if prefix:
