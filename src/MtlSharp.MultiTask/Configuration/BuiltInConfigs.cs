@@ -26,6 +26,7 @@ public static class BuiltInConfigs
         "yeast",
         "omniglot",
         "omniglot-cpu",
+        "clusters",
     ];
 
     /// <summary>Whether <paramref name="name"/> is a preset.</summary>

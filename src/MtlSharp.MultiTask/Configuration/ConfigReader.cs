@@ -230,6 +230,8 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                 };
             }
 
+            case "image-tasks":
+                return ReadImageTasks(d, dataDir, checkFiles);
             case "ud-english-ewt":
                 return new EwtSource
                 {
@@ -246,6 +248,71 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
                     SharedInputs = d["sharedInputs"]?.GetValue<bool>() ?? true,
                 };
         }
+    }
+
+    private ImageTasksSource ReadImageTasks(JsonObject d, string? dataDir, bool checkFiles)
+    {
+        int size = d["size"]!.GetValue<int>();
+        var datasets = new List<KeyValuePair<string, ImageDatasetSpec>>();
+        foreach (var (name, node) in (JsonObject)d["datasets"]!)
+        {
+            string at = $"data.datasets.{name}";
+            var o = (JsonObject)node!;
+            var kind = o["type"]!.GetValue<string>() == "omniglot" ? ImageDatasetKind.Omniglot : ImageDatasetKind.Idx;
+            int train = o["train"]?.GetValue<int>() ?? 10;
+            int valid = o["valid"]?.GetValue<int>() ?? (kind == ImageDatasetKind.Omniglot ? 4 : 0);
+            if (kind == ImageDatasetKind.Omniglot)
+            {
+                if (train + valid >= Data.Images.Omniglot.DrawingsPerCharacter)
+                {
+                    throw Error(o["train"] is null ? $"{at}.valid" : $"{at}.train", $"{train} training and {valid} validation drawings leave none of a character's {Data.Images.Omniglot.DrawingsPerCharacter} for test");
+                }
+
+                if (size > Data.Images.Omniglot.ImageSide)
+                {
+                    throw Error("data.size", $"Omniglot drawings ({at}) are {Data.Images.Omniglot.ImageSide}×{Data.Images.Omniglot.ImageSide} and are only shrunk (area-averaged); the size must be at most {Data.Images.Omniglot.ImageSide}, got {size}");
+                }
+            }
+
+            datasets.Add(new(name, new ImageDatasetSpec
+            {
+                Kind = kind,
+                Path = ResolvePath(o["path"]!.GetValue<string>(), dataDir, $"{at}.path", checkFiles, folder: true),
+                Train = train,
+                Valid = valid,
+            }));
+        }
+
+        if (datasets.Count == 0)
+        {
+            throw Error("data.datasets", "expected at least one named dataset (an idx-images folder or the omniglot archives)");
+        }
+
+        PadCropSpec? augment = null;
+        if (d["augment"] is JsonObject a)
+        {
+            int pad = a["pad"]!.GetValue<int>(), crop = a["crop"]!.GetValue<int>();
+            if (crop != size)
+            {
+                throw Error("data.augment.crop", $"the window cut out is the image side, so training and evaluation images have one shape; expected {size} (data.size), got {crop}");
+            }
+
+            if (pad < crop)
+            {
+                throw Error("data.augment.pad", $"the zero-padded side must be at least the crop side {crop}, got {pad}");
+            }
+
+            augment = new PadCropSpec(pad, crop);
+        }
+
+        return new ImageTasksSource
+        {
+            Size = size,
+            Datasets = datasets,
+            Augment = augment,
+            TrainLimit = d["limit"]?["train"]?.GetValue<int>(),
+            EvaluationLimit = d["limit"]?["evaluation"]?.GetValue<int>(),
+        };
     }
 
     private MultiInputSource ReadMultiInput(JsonObject d, string? dataDir, bool checkFiles)
@@ -308,6 +375,51 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
         string? column = t["column"]?.GetValue<string>();
         string[] columns = (t["columns"] as JsonArray)?.Select(c => c!.GetValue<string>()).ToArray() ?? [];
         string kindName = t["kind"]!.GetValue<string>();
+        string? dataset = t["dataset"]?.GetValue<string>();
+        int? leaveOut = t["leaveOut"]?.GetValue<int>();
+        if (data is ImageTasksSource images)
+        {
+            string names = string.Join(", ", images.Datasets.Select(kv => kv.Key));
+            if (dataset is null)
+            {
+                throw Error(path, $"a task of image-tasks data names the dataset its images come from in \"dataset\"; the datasets are: {names}");
+            }
+
+            var spec = images.Dataset(dataset) ?? throw Error($"{path}.dataset", $"no dataset '{dataset}' in data.datasets; the datasets are: {names}");
+            if (kind != TaskKind.Classification)
+            {
+                throw Error($"{path}.kind", "image-tasks data has classification tasks (the classes of an idx-images dataset, or the characters of an Omniglot alphabet)");
+            }
+
+            if (columns.Length > 0)
+            {
+                throw Error($"{path}.columns", "an image task has one label per image; remove \"columns\"");
+            }
+
+            if (spec.Kind == ImageDatasetKind.Idx && column is not null)
+            {
+                throw Error($"{path}.column", $"the task takes its labels from dataset '{dataset}' (every class, or every class but leaveOut); remove \"column\"");
+            }
+
+            if (spec.Kind == ImageDatasetKind.Omniglot)
+            {
+                string alphabet = column ?? t["name"]!.GetValue<string>();
+                if (leaveOut is not null)
+                {
+                    throw Error($"{path}.leaveOut", $"leaveOut leaves one class of an idx-images dataset out; '{dataset}' is Omniglot, whose tasks classify the characters of one alphabet (named by \"column\", default the task's name)");
+                }
+
+                if (Data.Images.Omniglot.AlphabetId(alphabet) < 0)
+                {
+                    throw Error(column is null ? $"{path}.name" : $"{path}.column", $"Omniglot has no alphabet '{alphabet}'; the alphabets are: {string.Join(", ", Data.Images.Omniglot.AlphabetOrder)}");
+                }
+            }
+        }
+        else if (dataset is not null || leaveOut is not null)
+        {
+            throw Error(dataset is not null ? $"{path}.dataset" : $"{path}.leaveOut", "\"dataset\" and \"leaveOut\" describe the tasks of image-tasks data (data.type \"image-tasks\")");
+        }
+
         switch (data)
         {
             case CsvSource when kind == TaskKind.SequenceTagging:
@@ -402,6 +514,8 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             Standardize = t["standardize"]?.GetValue<bool>() ?? true,
             Input = input,
             Encoder = t["encoder"]?.GetValue<string>(),
+            Dataset = dataset,
+            LeaveOut = leaveOut,
         };
     }
 

@@ -90,7 +90,7 @@ public static class ConfigRunBuilder
     public static SamplerKind DefaultSampler(RunConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return config.Model is RoutedModelSpec or ExpertModelSpec && config.Data is SyntheticSource or IdxImageSource or OmniglotSource ? SamplerKind.Rounds : SamplerKind.All;
+        return config.Model is RoutedModelSpec or ExpertModelSpec && config.Data is SyntheticSource or IdxImageSource or OmniglotSource or ImageTasksSource ? SamplerKind.Rounds : SamplerKind.All;
     }
 
     private static RunPlan Tagger(RunConfig c, TaggerModelSpec m, int seed, double scale, double fraction)
@@ -319,6 +319,9 @@ public static class ConfigRunBuilder
                 case OmniglotSource omniglot:
                     (tasks, inputShape) = OmniglotTasks(omniglot, c.Tasks);
                     break;
+                case ImageTasksSource images:
+                    (tasks, inputShape) = ImageTaskSet.Load(images, c.Tasks);
+                    break;
                 case MultiDigitsSource md:
                     tasks = MultiDigitTasks(md, c.Tasks);
                     inputShape = [.. tasks[0].Train.SampleShape];
@@ -331,7 +334,7 @@ public static class ConfigRunBuilder
                     sharedRows = true;
                     break;
                 default:
-                    throw new ArgumentException($"A {(routed is null ? "mixture-of-experts" : "routed")} model needs synthetic, idx-images, omniglot, multi-mnist or csv data.");
+                    throw new ArgumentException($"A {(routed is null ? "mixture-of-experts" : "routed")} model needs synthetic, idx-images, omniglot, image-tasks, multi-mnist or csv data.");
             }
 
             if (fraction < 1)
@@ -394,6 +397,7 @@ public static class ConfigRunBuilder
                 EvaluateEveryRounds = evaluateEvery,
                 Patience = c.Stopping.Patience ?? 0,
                 SelectionTask = select,
+                Augment = (c.Data as ImageTasksSource)?.Augment,
             };
             var sampler = c.Strategy.Sampler ?? DefaultSampler(c);
             if (c.Strategy.Aggregator != Strategies.Aggregation.AggregatorKind.None && sampler != SamplerKind.All)
@@ -421,6 +425,17 @@ public static class ConfigRunBuilder
         public RunPlan Describe(RunConfig c, RunPlan plan)
         {
             plan = plan with { InvertedImages = c.Data is OmniglotSource };
+            if (c.Data is ImageTasksSource images)
+            {
+                var entries = new Dictionary<string, string>(plan.Configuration) { ["data"] = ImageTaskSet.Describe(images, Tasks) };
+                if (images.Augment is { } aug)
+                {
+                    entries["augment"] = string.Create(CultureInfo.InvariantCulture, $"pad to {aug.Pad}x{aug.Pad} with zeros, random {aug.Crop}x{aug.Crop} crop (training batches)");
+                }
+
+                plan = plan with { Configuration = entries };
+            }
+
             if (!SharedRows)
             {
                 return plan;

@@ -26,6 +26,12 @@ public sealed record TaskSpec
     /// <summary>Multi-input model: the encoder the task reads (default: the one named like its input).</summary>
     public string? Encoder { get; init; }
 
+    /// <summary>Image-tasks data: the name of the dataset the task's images come from; otherwise null.</summary>
+    public string? Dataset { get; init; }
+
+    /// <summary>Image-tasks data, IDX dataset: the class left out of the task (null: every class).</summary>
+    public int? LeaveOut { get; init; }
+
     /// <summary>Regression: standardise the target on the training split.</summary>
     public bool Standardize { get; init; } = true;
 }

@@ -190,9 +190,6 @@ public static class GumbelExperiments
         }
 
         var noise = rng.Split();
-        ITrainingData data = sharedRows ? new SharedRowsTrainingData(tasks, o.BatchSize, orders[0]) : new SplitTrainingData(tasks, o.BatchSize, orders);
-        var sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature, new StrategyOptions(settings.SamplerOptions));
-        long stepsPerRound = sampler.OneTaskPerStep ? taskCount : 1;
         var network = model.Module;
         var modelParams = network.Parameters(k => k.Role != ParameterRole.Routing);
         var routerParams = network.Parameters(ParameterRole.Routing);
@@ -202,6 +199,22 @@ public static class GumbelExperiments
         // weighting parameters get one more Adam at the model's learning rate; DWA's epoch is DefaultEpochSteps updates
         // (the task streams here have no epochs).
         var weighting = settings.Weighting is { } kind ? LossWeightings.Create(kind, taskCount, rng.Split(), options: new StrategyOptions(settings.WeightingOptions)) : null;
+
+        // The augmentation's stream comes last too: runs without augmentation draw exactly what they always drew.
+        PadCropAugmentation? augmentation = null;
+        if (o.Augment is { } aug)
+        {
+            if (sharedRows)
+            {
+                throw new ArgumentException("data.augment: pad-and-crop augmentation is for image tasks with their own examples (image-tasks data), not for shared rows.");
+            }
+
+            augmentation = new PadCropAugmentation(aug.Pad, aug.Crop, rng.Split());
+        }
+
+        ITrainingData data = sharedRows ? new SharedRowsTrainingData(tasks, o.BatchSize, orders[0]) : new SplitTrainingData(tasks, o.BatchSize, orders, augmentation);
+        var sampler = Samplers.Create(settings.Sampler, data, samplerRng, settings.SamplingTemperature, new StrategyOptions(settings.SamplerOptions));
+        long stepsPerRound = sampler.OneTaskPerStep ? taskCount : 1;
         IOptimizer[] optimizers = routerParams.Count > 0
             ? [new Adam(modelParams, o.ModelLearningRate), new Adam(routerParams, o.RouterLearningRate)]
             : [new Adam(modelParams, o.ModelLearningRate)];

@@ -1,3 +1,4 @@
+using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Models.Routing;
 
 namespace MtlSharp.MultiTask.Experiments;
@@ -58,4 +59,7 @@ public sealed record RoutedSchedule
 
     /// <summary>Snapshots of the allocation probabilities over training.</summary>
     public int AllocationSnapshots { get; init; } = 200;
+
+    /// <summary>Pad-and-crop augmentation of the training batches (null: none).</summary>
+    public PadCropSpec? Augment { get; init; }
 }

@@ -27,7 +27,7 @@ public sealed class SharedRowsTrainingData : ITrainingData
         }
 
         var inputs = tasks[0].Train.Inputs;
-        if (tasks.Any(t => !ReferenceEquals(t.Train.Inputs, inputs)))
+        if (tasks.Any(t => !ReferenceEquals(t.Train.Inputs, inputs) || t.Train.Index is not null))
         {
             throw new ArgumentException("Every task's training split must share one input array (the rows of one table).", nameof(tasks));
         }

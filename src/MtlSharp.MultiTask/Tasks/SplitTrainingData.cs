@@ -8,16 +8,21 @@ namespace MtlSharp.MultiTask.Tasks;
 /// Training batches from per-task datasets (<see cref="TaskData"/>): each task has its own
 /// <see cref="EpochSampler"/> (own shuffled order, short last batch kept), and a batch holds one part per requested
 /// task, each with that task's own examples (LibMTL's multi-input mode; with one task per step, the Gumbel-Matrix
-/// regime).
+/// regime). An optional <see cref="PadCropAugmentation"/> augments every training batch's images (evaluation reads the
+/// splits directly and is never augmented).
 /// </summary>
 public sealed class SplitTrainingData : ITrainingData
 {
     private readonly IReadOnlyList<TaskData> _tasks;
     private readonly EpochSampler[] _samplers;
     private readonly TaskTargets?[] _targets;
+    private readonly PadCropAugmentation? _augmentation;
 
-    /// <summary>Creates the source; task <c>t</c>'s order is drawn from <paramref name="orderRngs"/>[t].</summary>
-    public SplitTrainingData(IReadOnlyList<TaskData> tasks, int batchSize, IReadOnlyList<Rng> orderRngs)
+    /// <summary>
+    /// Creates the source; task <c>t</c>'s order is drawn from <paramref name="orderRngs"/>[t];
+    /// <paramref name="augmentation"/> (null: none) transforms the images of every batch.
+    /// </summary>
+    public SplitTrainingData(IReadOnlyList<TaskData> tasks, int batchSize, IReadOnlyList<Rng> orderRngs, PadCropAugmentation? augmentation = null)
     {
         ArgumentNullException.ThrowIfNull(tasks);
         ArgumentNullException.ThrowIfNull(orderRngs);
@@ -31,6 +36,7 @@ public sealed class SplitTrainingData : ITrainingData
         _samplers = tasks.Select((t, i) => new EpochSampler(t.Train.Count, batchSize, orderRngs[i])).ToArray();
         Tasks = tasks.Select(t => t.Info).ToArray();
         _targets = new TaskTargets?[tasks.Count];
+        _augmentation = augmentation;
     }
 
     /// <inheritdoc/>
@@ -51,7 +57,9 @@ public sealed class SplitTrainingData : ITrainingData
             int t = tasks[i];
             var split = _tasks[t].Train;
             ReadOnlySpan<int> rows = _samplers[t].Next();
-            parts[i] = new TaskBatch(t, new TensorInput(split.GatherInputs(rows)), Gather(t, split, rows));
+            var x = split.GatherInputs(rows);
+            _augmentation?.Apply(x);
+            parts[i] = new TaskBatch(t, new TensorInput(x), Gather(t, split, rows));
         }
 
         return new MultiTaskBatch(parts);
@@ -103,6 +111,8 @@ public sealed class SplitTrainingData : ITrainingData
         {
             _samplers[t].SaveState(bag.Scope($"task{t}"));
         }
+
+        _augmentation?.SaveState(bag.Scope("augmentation"));
     }
 
     /// <inheritdoc/>
@@ -113,5 +123,7 @@ public sealed class SplitTrainingData : ITrainingData
         {
             _samplers[t].LoadState(bag.Scope($"task{t}"));
         }
+
+        _augmentation?.LoadState(bag.Scope("augmentation"));
     }
 }

@@ -7,12 +7,17 @@ namespace MtlSharp.MultiTask.Tasks;
 /// <see cref="Inputs"/>, with class <see cref="Labels"/> (classification) or real <see cref="Targets"/> (regression:
 /// one per example; multi-label: <see cref="TargetWidth"/> 0/1 values per example), and an optional label
 /// <see cref="Mask"/> (0 where an example has no label for this task; multi-label: per label entry). Arrays may be
-/// shared between tasks (the two copies of MNIST share theirs; the tasks of a CSV file share its inputs).
+/// shared between tasks (the two copies of MNIST share theirs; the tasks of a CSV file share its inputs). With an
+/// <see cref="Index"/>, example i is row <c>Index[i]</c> of <see cref="Inputs"/>, so tasks that each take some of the
+/// images of one dataset (leave-one-class-out tasks) share one input array instead of copying their rows.
 /// </summary>
 public sealed class TaskSplit
 {
-    /// <summary>Creates a split, validating that the arrays agree.</summary>
-    public TaskSplit(float[] inputs, int[] sampleShape, int[]? labels, float[]? targets, float[]? mask = null, int targetWidth = 1)
+    /// <summary>
+    /// Creates a split, validating that the arrays agree; <paramref name="index"/> (one entry per example) picks each
+    /// example's row of <paramref name="inputs"/> (null: example i is row i, and the inputs hold exactly the examples).
+    /// </summary>
+    public TaskSplit(float[] inputs, int[] sampleShape, int[]? labels, float[]? targets, float[]? mask = null, int targetWidth = 1, int[]? index = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(sampleShape);
@@ -41,12 +46,37 @@ public sealed class TaskSplit
         Mask = mask;
         TargetWidth = targetWidth;
         SampleSize = new Shape(sampleShape).Size;
-        if ((long)Count * SampleSize != inputs.Length)
+        if (index is null)
         {
-            throw new ArgumentException($"TaskSplit: {inputs.Length} input values do not fit {Count} examples of shape [{string.Join(", ", sampleShape)}].");
+            if ((long)Count * SampleSize != inputs.Length)
+            {
+                throw new ArgumentException($"TaskSplit: {inputs.Length} input values do not fit {Count} examples of shape [{string.Join(", ", sampleShape)}].");
+            }
+        }
+        else
+        {
+            if (index.Length != Count)
+            {
+                throw new ArgumentException($"TaskSplit: an index of {index.Length} rows for {Count} examples.", nameof(index));
+            }
+
+            if (SampleSize == 0 || inputs.Length % SampleSize != 0)
+            {
+                throw new ArgumentException($"TaskSplit: {inputs.Length} input values are not whole rows of shape [{string.Join(", ", sampleShape)}].", nameof(inputs));
+            }
+
+            int rows = inputs.Length / SampleSize;
+            foreach (int r in index)
+            {
+                if ((uint)r >= (uint)rows)
+                {
+                    throw new ArgumentException($"TaskSplit: the index names row {r}, but the inputs hold {rows} rows.", nameof(index));
+                }
+            }
         }
 
         Inputs = inputs;
+        Index = index;
         SampleShape = (int[])sampleShape.Clone();
         Labels = labels;
         Targets = targets;
@@ -61,8 +91,11 @@ public sealed class TaskSplit
     /// <summary>Example shape (e.g. [1, 28, 28] or [128]).</summary>
     public int[] SampleShape { get; }
 
-    /// <summary>Inputs, [Count × SampleShape].</summary>
+    /// <summary>Inputs, [Count × SampleShape]; with an <see cref="Index"/>, the rows it picks from.</summary>
     public float[] Inputs { get; }
+
+    /// <summary>Each example's row of <see cref="Inputs"/>, or null when example i is row i.</summary>
+    public int[]? Index { get; }
 
     /// <summary>Class labels, or null.</summary>
     public int[]? Labels { get; }
@@ -98,7 +131,7 @@ public sealed class TaskSplit
     /// <summary>
     /// A new split of the examples <paramref name="rows"/>, in that order (inputs, labels or targets, mask copied);
     /// <paramref name="inputs"/> gives the already gathered inputs instead, so tasks over the same rows keep sharing one
-    /// array.
+    /// array. A split with an <see cref="Index"/> keeps its input array and picks the rows by a new index (no copy).
     /// </summary>
     public TaskSplit Rows(IReadOnlyList<int> rows, float[]? inputs = null)
     {
@@ -113,14 +146,21 @@ public sealed class TaskSplit
             throw new ArgumentException($"{inputs.Length} gathered input values for {rows.Count} examples of {SampleSize}.", nameof(inputs));
         }
 
-        inputs ??= Gather(Inputs, rows, SampleSize);
+        int[]? index = null;
+        if (inputs is null && Index is not null)
+        {
+            index = [.. rows.Select(r => Index[r])];
+        }
+
+        inputs ??= index is null ? Gather(Inputs, rows, SampleSize) : Inputs;
         return new TaskSplit(
             inputs,
             SampleShape,
             Labels is null ? null : [.. rows.Select(r => Labels[r])],
             Targets is null ? null : Gather(Targets, rows, TargetWidth),
             Mask is null ? null : Gather(Mask, rows, TargetWidth),
-            TargetWidth);
+            TargetWidth,
+            index);
     }
 
     /// <summary>The blocks of <paramref name="width"/> values at <paramref name="rows"/> of <paramref name="values"/>, in order.</summary>
@@ -147,18 +187,35 @@ public sealed class TaskSplit
         Span<float> dst = x.Span;
         for (int i = 0; i < rows.Length; i++)
         {
-            Inputs.AsSpan(rows[i] * SampleSize, SampleSize).CopyTo(dst.Slice(i * SampleSize, SampleSize));
+            int row = Index is null ? rows[i] : Index[rows[i]];
+            Inputs.AsSpan(row * SampleSize, SampleSize).CopyTo(dst.Slice(i * SampleSize, SampleSize));
         }
 
         return x;
     }
 
-    /// <summary>Contiguous rows [start, start + count).</summary>
+    /// <summary>
+    /// Contiguous examples [start, start + count): a view of the inputs, or (with an <see cref="Index"/>) the rows
+    /// gathered into an arena-backed tensor.
+    /// </summary>
     public Tensor InputsRange(int start, int count)
     {
         int[] dims = new int[SampleShape.Length + 1];
         dims[0] = count;
         SampleShape.CopyTo(dims, 1);
+        if (Index is not null)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan((long)start + count, Count, nameof(count));
+            var x = Tensor.Scratch(new Shape(dims));
+            Span<float> dst = x.Span;
+            for (int i = 0; i < count; i++)
+            {
+                Inputs.AsSpan(Index[start + i] * SampleSize, SampleSize).CopyTo(dst.Slice(i * SampleSize, SampleSize));
+            }
+
+            return x;
+        }
+
         return Tensor.Wrap(Inputs, start * SampleSize, new Shape(dims));
     }
 }
