@@ -22,7 +22,9 @@ internal sealed class ConsoleProgress(string label) : IProgress<TrainingProgress
         var ci = CultureInfo.InvariantCulture;
         double rate = p.ElapsedSeconds > 0 ? p.Update / p.ElapsedSeconds : 0;
         double eta = rate > 0 ? (p.TotalUpdates - p.Update) / rate : 0;
-        string stats = string.Create(ci, $"{p.Update}/{p.TotalUpdates} updates  {rate:F0} upd/s  loss {p.RecentLoss:G4}  ETA {Format(eta)}");
+        // An event right after a progress line has no updates since then: no loss to show (not "NaN").
+        string loss = double.IsNaN(p.RecentLoss) ? "–" : p.RecentLoss.ToString("G4", ci);
+        string stats = string.Create(ci, $"{p.Update}/{p.TotalUpdates} updates  {rate:F0} upd/s  loss {loss}  ETA {Format(eta)}");
         if (p.Message is not null)
         {
             ClearBar();
@@ -42,7 +44,7 @@ internal sealed class ConsoleProgress(string label) : IProgress<TrainingProgress
                 _barShown = false;
             }
         }
-        else if (_sinceLine.Elapsed.TotalSeconds >= 5 || p.Update == p.TotalUpdates)
+        else if ((_sinceLine.Elapsed.TotalSeconds >= 5 && !(p.Message is not null && double.IsNaN(p.RecentLoss))) || p.Update == p.TotalUpdates)
         {
             Console.WriteLine($"[{label}] {stats}");
             _sinceLine.Restart();
