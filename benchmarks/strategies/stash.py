@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Keeps a long `mtl reproduce` sweep's finished runs across sessions that do not keep their files.
 
-  stash.py pack OUT_DIR FILE      # every finished member of OUT_DIR (has complete.json) -> FILE (one JSON, a few KB
+  stash.py pack OUT_DIR FILE [--history N]
+                                  # every finished member of OUT_DIR (has complete.json) -> FILE (one JSON, a few KB
                                   # per run: report.json without its loss curves and allocation history, complete.json)
   stash.py unpack FILE OUT_DIR    # recreates those members (report.json, complete.json) so that `mtl reproduce ...
                                   # --out OUT_DIR` skips them and `--table-only` tabulates them
 
+--history N keeps each report's allocation history (routed runs), thinned to at most N snapshots per layer (the
+first and last always kept), for the allocation-over-training pictures of benchmarks/routing/routing_analysis.py.
 The tables read only what is kept (per-task metrics, updates/s, the configuration); the curves stay out of the repo.
 """
 import json
@@ -15,7 +18,20 @@ import sys
 DROP = ("lossCurves", "allocationHistory", "metricCurves", "gradientCurves")
 
 
-def pack(out_dir, file):
+def thin(history, n):
+    out = []
+    for layer in history:
+        steps = layer["steps"]
+        if len(steps) <= n:
+            out.append(layer)
+            continue
+        keep = sorted({round(i * (len(steps) - 1) / (n - 1)) for i in range(n)})
+        out.append({**layer, "steps": [steps[i] for i in keep],
+                    "probabilities": [[[round(p, 4) for p in row] for row in layer["probabilities"][i]] for i in keep]})
+    return out
+
+
+def pack(out_dir, file, history=0):
     members = {}
     for name in sorted(os.listdir(out_dir)):
         d = os.path.join(out_dir, name)
@@ -25,7 +41,7 @@ def pack(out_dir, file):
             report = json.load(f)
         for k in DROP:
             if k in report:
-                report[k] = []
+                report[k] = thin(report[k], history) if k == "allocationHistory" and history > 1 else []
         with open(os.path.join(d, "complete.json")) as f:
             complete = json.load(f)
         members[name] = {"report": report, "complete": complete}
@@ -51,6 +67,15 @@ def unpack(file, out_dir):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in ("pack", "unpack"):
+    args = sys.argv[1:]
+    history = 0
+    if "--history" in args:
+        i = args.index("--history")
+        history = int(args[i + 1])
+        del args[i:i + 2]
+    if len(args) != 3 or args[0] not in ("pack", "unpack"):
         sys.exit(__doc__)
-    (pack if sys.argv[1] == "pack" else unpack)(sys.argv[2], sys.argv[3])
+    if args[0] == "pack":
+        pack(args[1], args[2], history)
+    else:
+        unpack(args[1], args[2])
