@@ -22,6 +22,10 @@ def thin(history, n):
     out = []
     for layer in history:
         steps = layer["steps"]
+        if all(p == layer["probabilities"][0] for p in layer["probabilities"]):
+            # a fixed allocation (shared bottom, no sharing): its first snapshot says everything
+            out.append({**layer, "steps": steps[:1], "probabilities": layer["probabilities"][:1]})
+            continue
         if len(steps) <= n:
             out.append(layer)
             continue

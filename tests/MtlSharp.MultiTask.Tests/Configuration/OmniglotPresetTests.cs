@@ -108,6 +108,12 @@ public sealed class OmniglotPresetTests
         Assert.Equal(modules.Select(l => (l.Stride, l.GroupNorm, l.Components.Count)), cpuModules.Select(l => (l.Stride, l.GroupNorm, l.Components.Count)));
         Assert.Equal(modules.SelectMany(l => l.Components.Select(c => (c.Kind, string.Join(",", c.Kernels), c.Kernel))),
             cpuModules.SelectMany(l => l.Components.Select(c => (c.Kind, string.Join(",", c.Kernels), c.Kernel))));
+
+        // Its reduction: 10x the paper's learning rates (chosen on validation), the router's still 20x the weights'.
+        Assert.Equal(0.001f, cpu.Optimizer.LearningRate);
+        Assert.Equal(0.02f, cpu.Optimizer.RouterLearningRate);
+        Assert.Equal((16, 500L, 20), (cpu.Schedule.BatchSize, cpu.Schedule.Rounds, cpu.Schedule.Evaluations));
+        Assert.Equal(0.001f, BuiltInConfigs.Load("omniglot-cpu").ResolveWithoutFiles("moe", null).Optimizer.RouterLearningRate);
     }
 
     [Fact]
