@@ -74,6 +74,26 @@ def flat_binary(report):
     return [[v for layer in layers for v in layer[t]] for t in range(len(layers[0]))]
 
 
+def pair_matrices(routed, T):
+    """Task x task matrices, mean over the seeds: cosine of the binary allocations, their Jaccard index, and the cosine
+    of the centred final probabilities (each component's mean over tasks subtracted)."""
+    binary = [[0.0] * T for _ in range(T)]
+    jaccard = [[0.0] * T for _ in range(T)]
+    centred_cos = [[0.0] * T for _ in range(T)]
+    for r in routed:
+        b = flat_binary(r)
+        p = flat_probabilities(r)
+        mean = [statistics.mean(p[t][k] for t in range(T)) for k in range(len(p[0]))]
+        centred = [[p[t][k] - mean[k] for k in range(len(mean))] for t in range(T)]
+        for i in range(T):
+            for j in range(T):
+                union = sum(1 for x, y in zip(b[i], b[j]) if x or y)
+                binary[i][j] += cosine(b[i], b[j]) / len(routed)
+                jaccard[i][j] += (sum(1 for x, y in zip(b[i], b[j]) if x and y) / union if union else 1.0) / len(routed)
+                centred_cos[i][j] += cosine(centred[i], centred[j]) / len(routed)
+    return binary, jaccard, centred_cos
+
+
 def colour(v, lo=-1.0, hi=1.0):
     """Blue (lo) - white - red (hi)."""
     x = max(-1.0, min(1.0, (2 * (v - lo) / (hi - lo)) - 1))
@@ -235,18 +255,7 @@ def main():
                     sys.exit(f"--groups: no task {m}; the tasks are {', '.join(names)}")
                 group_of[m] = gname
         T = len(names)
-        jac = [[0.0] * T for _ in range(T)]
-        cen = [[0.0] * T for _ in range(T)]
-        for r in routed:
-            b = flat_binary(r)
-            p = flat_probabilities(r)
-            mean = [statistics.mean(p[t][k] for t in range(T)) for k in range(len(p[0]))]
-            centred = [[p[t][k] - mean[k] for k in range(len(mean))] for t in range(T)]
-            for i in range(T):
-                for j in range(T):
-                    union = sum(1 for x, y in zip(b[i], b[j]) if x or y)
-                    jac[i][j] += (sum(1 for x, y in zip(b[i], b[j]) if x and y) / union if union else 1.0) / len(routed)
-                    cen[i][j] += cosine(centred[i], centred[j]) / len(routed)
+        _, jac, cen = pair_matrices(routed, T)
         print("\n**Within and across groups** (pairs of tasks; Jaccard of the binary allocations, cosine of the centred probabilities; mean over seeds):\n")
         print("| pairs | n | Jaccard | centred cosine |")
         print("|---|---|---|---|")
@@ -273,18 +282,7 @@ def main():
         if task not in names:
             sys.exit(f"--task {task}: no such task; the tasks are {', '.join(names)}")
         svg_history(prefix + "-history.svg", routed[0], task, components)
-        T = len(names)
-        lower = [[0.0] * T for _ in range(T)]
-        upper = [[0.0] * T for _ in range(T)]
-        for r in routed:
-            b = flat_binary(r)
-            p = flat_probabilities(r)
-            mean = [statistics.mean(p[t][k] for t in range(T)) for k in range(len(p[0]))]
-            centred = [[p[t][k] - mean[k] for k in range(len(mean))] for t in range(T)]
-            for i in range(T):
-                for j in range(T):
-                    lower[i][j] += cosine(b[i], b[j]) / len(routed)
-                    upper[i][j] += cosine(centred[i], centred[j]) / len(routed)
+        lower, _, upper = pair_matrices(routed, len(names))
         svg_similarity(prefix + "-similarity.svg", names, lower, upper, f"{routed[0]['preset']} / {method}: task similarity, mean over {len(routed)} seeds")
         svg_allocation(prefix + "-allocation.svg", routed, components)
         print(f"\nWrote {prefix}-history.svg ({task}, seed {routed[0]['seed']}), {prefix}-similarity.svg, {prefix}-allocation.svg.")
