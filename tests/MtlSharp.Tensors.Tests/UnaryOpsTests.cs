@@ -35,7 +35,20 @@ public sealed class UnaryOpsTests
         Assert.Equal([0f, 1f], y.ToArray());
     }
 
-    public static TheoryData<string> UnaryNames() => ["Exp", "Log", "Sqrt", "Square", "Abs", "Relu", "Tanh", "Sigmoid", "AddScalar", "Scale", "Neg", "Pow3", "Pow2", "Pow1", "Pow-1.5"];
+    [Fact]
+    public void SoftplusMatchesPyTorchIncludingItsGradientAtZero()
+    {
+        var f = Fixtures.Load("pointwise/softplus.json");
+        var x = Fixtures.ToTensor(f.GetProperty("x"), requiresGrad: true);
+        float[] gy = Fixtures.Floats(f.GetProperty("gy"));
+        var y = Ops.Softplus(x);
+        TensorAssert.Close(Fixtures.Floats(f.GetProperty("softplus")), y.Span, atol: 1e-6, rtol: 1e-5, what: "softplus");
+        Autograd.Backward(y, gy);
+        TensorAssert.Close(Fixtures.Floats(f.GetProperty("softplus_grad")), x.Grad!.Span, atol: 1e-6, rtol: 1e-5, what: "softplus grad");
+        Assert.Equal(gy[0] / 2, x.Grad!.Span[0], 6);
+    }
+
+    public static TheoryData<string> UnaryNames() => ["Exp", "Log", "Sqrt", "Square", "Abs", "Relu", "Tanh", "Sigmoid", "Softplus", "AddScalar", "Scale", "Neg", "Pow3", "Pow2", "Pow1", "Pow-1.5"];
 
     private static Tensor ApplyUnary(string name, Tensor x) => name switch
     {
@@ -47,6 +60,7 @@ public sealed class UnaryOpsTests
         "Relu" => Ops.Relu(x),
         "Tanh" => Ops.Tanh(x),
         "Sigmoid" => Ops.Sigmoid(x),
+        "Softplus" => Ops.Softplus(x),
         "AddScalar" => Ops.AddScalar(x, 1.5f),
         "Scale" => Ops.Scale(x, -2.5f),
         "Neg" => Ops.Neg(x),

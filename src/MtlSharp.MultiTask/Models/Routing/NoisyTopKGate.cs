@@ -67,9 +67,8 @@ public sealed class NoisyTopKGate : Module
         Tensor h = Ops.Add(Ops.Linear(summary, _weight.Value, null), Ops.Slice(_taskBias.Value, 0, task, 1));
         if (training)
         {
-            // softplus(a) = relu(a) + log(1 + exp(−|a|)), stable for large |a|.
-            Tensor a = Ops.Linear(summary, _noise.Value, null);
-            Tensor std = Ops.Add(Ops.Relu(a), Ops.Log(Ops.AddScalar(Ops.Exp(Ops.Neg(Ops.Abs(a))), 1f)));
+            // Ops.Softplus has the true derivative σ(0) = 1/2 at 0, so W_n (which starts at 0) learns.
+            Tensor std = Ops.Softplus(Ops.Linear(summary, _noise.Value, null));
             var eps = Tensor.Zeros(n, c);
             if (rows.IsWhole)
             {

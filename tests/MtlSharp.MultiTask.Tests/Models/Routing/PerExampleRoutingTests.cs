@@ -71,6 +71,20 @@ public sealed class PerExampleRoutingTests
         Assert.All(gate.Parameters(), p => Assert.Equal(ParameterRole.Routing, p.Kind.Role));
     }
 
+    [Fact]
+    public void TheNoiseWeightsLearnFromTheirZeroStart()
+    {
+        // W_n starts at 0, where softplus has slope 1/2: the first training step must give it a gradient (a stable
+        // softplus built from relu and abs has slope 0 there, and W_n then stayed 0 for a whole Omniglot run).
+        var gate = new NoisyTopKGate(4, 1, 5, 2);
+        var s = Tensor.Uniform(new Shape(3, 4), -1, 1, new Rng(0));
+        var g = gate.Forward(s, 0, true, new Rng(1));
+        var w = Tensor.Uniform(new Shape(3, 5), -1, 1, new Rng(2));
+        MtlSharp.Tensors.Autodiff.Autograd.Backward(Ops.Sum(Ops.Mul(g, w)));
+        var noise = gate.Parameters().Single(p => p.Name == "noise");
+        Assert.Contains(noise.Value.Grad!.ToArray(), v => MathF.Abs(v) > 1e-4f);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
