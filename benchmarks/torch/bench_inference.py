@@ -16,7 +16,7 @@ ReLU, the mean over the active components. Input: uniform [0, 1) images [B, 1, 2
 copies its float[] input into a tensor; this side takes the tensor as it is). Output: the 4 tasks' logits [B, 10].
 
 infer/tagger/predictor/b{1,64}: the ewt-domains hard-sharing tagger at full size (TaggerConfig's defaults, the same
-model as bench_tagger.py): word embeddings (training vocabulary x 64), a character BiLSTM (100-d embeddings, hidden
+model as bench_tagger.py, imported from it): word embeddings (training vocabulary x 64), a character BiLSTM (100-d embeddings, hidden
 100, final states of both directions concatenated) over the real tokens only, 3 BiLSTM layers of 100 per direction over
 packed sequences, per task Linear(200, 100)-ReLU-Linear(100, tags), DEPREL (base relation) first, then UPOS. The
 vocabularies are built as the C# run builds them: words and characters (Unicode scalar values) of the answers genre's
@@ -44,9 +44,9 @@ import sys
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_tagger import Tagger  # noqa: E402
 from common import emit, measure  # noqa: E402
 
 TASKS, COMPONENTS, FILTERS, P_INIT = 4, 4, 4, 0.5
@@ -172,28 +172,6 @@ def vocabulary(counts):
     return {k: i + 2 for i, k in enumerate(keys)}
 
 
-class Tagger(nn.Module):
-    def __init__(self, words, chars, tags):
-        super().__init__()
-        self.words = nn.Embedding(words, 64)
-        self.chars = nn.Embedding(chars, 100)
-        self.char_lstm = nn.LSTM(100, 100, batch_first=True, bidirectional=True)
-        self.lstm = nn.LSTM(264, 100, num_layers=3, batch_first=True, bidirectional=True)
-        self.heads = nn.ModuleList([nn.Sequential(nn.Linear(200, 100), nn.ReLU(), nn.Linear(100, c)) for c in tags])
-
-    def forward(self, word_ids, lengths, char_ids, char_lengths, positions):
-        b, t = word_ids.shape
-        packed = pack_padded_sequence(self.chars(char_ids), char_lengths, batch_first=True, enforce_sorted=False)
-        _, (h, _) = self.char_lstm(packed)
-        cf = torch.cat([h[0], h[1]], dim=-1)
-        cfull = torch.zeros(b * t, 200).index_copy(0, positions, cf).view(b, t, 200)
-        x = torch.cat([self.words(word_ids), cfull], dim=-1)
-        y, _ = self.lstm(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
-        y, _ = pad_packed_sequence(y, batch_first=True, total_length=t)
-        y = y.reshape(b * t, 200)
-        return [head(y).index_select(0, positions) for head in self.heads]
-
-
 def encode(sentences, word_vocab, char_vocab):
     """The per-call look-up and padding: word ids [B, T], lengths [B], character ids of the real tokens [N, Lc]
     (at most 30 per word), their lengths [N] and their positions in the padded [B*T] rows."""
@@ -243,7 +221,9 @@ def tagger(data, threads, timing):
     for batch, sentences in data.batches.items():
         def call():
             with torch.inference_mode():
-                return model(*encode(sentences, data.words, data.chars))
+                word_ids, lengths, char_ids, char_lengths, positions = encode(sentences, data.words, data.chars)
+                scores = model(word_ids, lengths, char_ids, char_lengths, positions)
+                return [s.index_select(0, positions) for s in scores]
 
         results.append({"key": f"infer/tagger/predictor/b{batch}", "threads": threads, "seconds": measure(call, **timing)})
     return results

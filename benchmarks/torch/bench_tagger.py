@@ -26,14 +26,17 @@ WORDS, CHARS, TAGS = 5000, 100, (36, 17)
 
 
 class Tagger(nn.Module):
-    def __init__(self):
+    """The tagger (also the model of bench_inference.py, which passes the vocabulary and tag-set sizes of the real
+    data); the heads score all B*T padded rows."""
+
+    def __init__(self, words=WORDS, chars=CHARS, tags=TAGS):
         super().__init__()
-        self.words = nn.Embedding(WORDS, 64)
-        self.chars = nn.Embedding(CHARS, 100)
+        self.words = nn.Embedding(words, 64)
+        self.chars = nn.Embedding(chars, 100)
         self.char_lstm = nn.LSTM(100, 100, batch_first=True, bidirectional=True)
         self.lstm = nn.LSTM(264, 100, num_layers=3, batch_first=True, bidirectional=True)
         self.heads = nn.ModuleList(
-            [nn.Sequential(nn.Linear(200, 100), nn.ReLU(), nn.Linear(100, c)) for c in TAGS])
+            [nn.Sequential(nn.Linear(200, 100), nn.ReLU(), nn.Linear(100, c)) for c in tags])
 
     def forward(self, word_ids, lengths, char_ids, char_lengths, positions):
         b, t = word_ids.shape

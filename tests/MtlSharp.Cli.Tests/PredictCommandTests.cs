@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using MtlSharp.MultiTask.Configuration;
 using MtlSharp.MultiTask.Evaluation;
+using MtlSharp.Testing;
 
 namespace MtlSharp.Cli.Tests;
 
@@ -164,15 +165,11 @@ public sealed class PredictCommandTests
     {
         using var tmp = new TempFolder();
         string mnist = Path.Combine(tmp.Path, "mnist");
-        Directory.CreateDirectory(mnist);
         var rng = new Random(3);
         byte[][] Images(int n) => [.. Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, 784).Select(_ => (byte)rng.Next(256)).ToArray())];
         var train = Images(16);
         var test = Images(5);
-        WriteIdx(Path.Combine(mnist, "train-images-idx3-ubyte"), train);
-        WriteIdx(Path.Combine(mnist, "t10k-images-idx3-ubyte"), test);
-        WriteLabels(Path.Combine(mnist, "train-labels-idx1-ubyte"), [.. Enumerable.Range(0, 16).Select(i => (byte)(i % 3))]);
-        WriteLabels(Path.Combine(mnist, "t10k-labels-idx1-ubyte"), [0, 1, 2, 0, 1]);
+        IdxFixture.Write(mnist, [.. Enumerable.Range(0, 16).Select(i => (byte)(i % 3))], [0, 1, 2, 0, 1], (_, i, y, x) => (i < 1000 ? train[i] : test[i - 1000])[(y * 28) + x]);
         string cfg = Path.Combine(tmp.Path, "img.json");
         File.WriteAllText(cfg, """
             {
@@ -277,31 +274,6 @@ public sealed class PredictCommandTests
         }
 
         return best;
-    }
-
-    private static void WriteIdx(string path, byte[][] images)
-    {
-        using var f = File.Create(path);
-        Span<byte> h = stackalloc byte[16];
-        BinaryPrimitives.WriteInt32BigEndian(h, 2051);
-        BinaryPrimitives.WriteInt32BigEndian(h[4..], images.Length);
-        BinaryPrimitives.WriteInt32BigEndian(h[8..], 28);
-        BinaryPrimitives.WriteInt32BigEndian(h[12..], 28);
-        f.Write(h);
-        foreach (var i in images)
-        {
-            f.Write(i);
-        }
-    }
-
-    private static void WriteLabels(string path, byte[] labels)
-    {
-        using var f = File.Create(path);
-        Span<byte> h = stackalloc byte[8];
-        BinaryPrimitives.WriteInt32BigEndian(h, 2049);
-        BinaryPrimitives.WriteInt32BigEndian(h[4..], labels.Length);
-        f.Write(h);
-        f.Write(labels);
     }
 
     /// <summary>A minimal 8-bit grayscale PNG (one IDAT, filter 0 on every row).</summary>
