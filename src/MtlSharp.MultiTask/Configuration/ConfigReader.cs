@@ -728,9 +728,10 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
         }
 
         int[]? topK = (m["topK"] as JsonArray)?.Select(x => x!.GetValue<int>()).ToArray();
-        if ((topK is not null || m["expertBalance"] is not null) && router != RouterKind.Moe)
+        string? moeKey = topK is not null ? "topK" : m["expertBalance"] is not null ? "expertBalance" : m["gateNoise"] is not null ? "gateNoise" : null;
+        if (moeKey is not null && router != RouterKind.Moe)
         {
-            throw Error(topK is not null ? $"{at}.topK" : $"{at}.expertBalance", "topK and expertBalance configure the per-example gates of router \"moe\"");
+            throw Error($"{at}.{moeKey}", "topK, expertBalance and gateNoise configure the per-example gates of router \"moe\"");
         }
 
         int routedCount = layers.Count(l => l is MlpLayerSpec or ConvLayerSpec or GroupLayerSpec or ModulesLayerSpec);
@@ -758,6 +759,7 @@ internal sealed class ConfigReader(string source, JsonLineMap lines)
             L2 = Float(m["l2"]) ?? 0f,
             TopK = topK,
             ExpertBalance = Float(m["expertBalance"]) ?? 0.1f,
+            GateNoise = m["gateNoise"]?.GetValue<bool>() ?? true,
         };
     }
 

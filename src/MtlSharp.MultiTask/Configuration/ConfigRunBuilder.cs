@@ -705,7 +705,7 @@ public static class ConfigRunBuilder
                     throw new ArgumentException($"{where}: model.topK asks for {k} of its {stack.Count} components.");
                 }
 
-                return new PerExampleRoutedLayer(stack, new NoisyTopKGate(gateWidth, taskCount, stack.Count, k));
+                return new PerExampleRoutedLayer(stack, new NoisyTopKGate(gateWidth, taskCount, stack.Count, k, m.GateNoise));
             }
 
             return new RoutedLayer(stack, Router(m, taskCount, stack.Count, where), m.Combine);

@@ -60,4 +60,7 @@ public sealed record RoutedModelSpec : ModelSpec
 
     /// <summary><see cref="RouterKind.Moe"/>: initial weight of the expert-balancing loss, annealed to 0 over training.</summary>
     public float ExpertBalance { get; init; } = 0.1f;
+
+    /// <summary><see cref="RouterKind.Moe"/>: whether the gates add their learned noise in training (default true).</summary>
+    public bool GateNoise { get; init; } = true;
 }

@@ -12,6 +12,11 @@ namespace MtlSharp.MultiTask.Objectives;
 /// convolution kernels — parameters of rank ≥ 2 that are not routing parameters; biases and norm scales/shifts are
 /// not penalised. Added to every update's loss, so it is part of the gradients the optimisers see (the Omniglot
 /// experiment's "L2 3e-4", spec A10(e)).
+/// <para>
+/// Deviation from the spec: the authors' code penalises every trainable variable whose name contains neither
+/// "bias" nor "router_dist", so GroupNorm's γ and β are penalised there and are not here. All Omniglot runs in the
+/// README were made this way; the effect of the difference has not been measured.
+/// </para>
 /// </summary>
 public sealed class WeightL2Regularizer : IRegularizer
 {

@@ -117,6 +117,18 @@ public sealed class OmniglotPresetTests
     }
 
     [Fact]
+    public void GateNoiseIsAMoeSwitchAndDefaultsToOn()
+    {
+        var doc = BuiltInConfigs.Load("omniglot-cpu");
+        Assert.True(((RoutedModelSpec)doc.ResolveWithoutFiles("moe", null).Model).GateNoise);
+        var off = new JsonObject { ["model"] = new JsonObject { ["gateNoise"] = false } };
+        Assert.False(((RoutedModelSpec)doc.ResolveWithoutFiles("moe", off).Model).GateNoise);
+        var e = Assert.Throws<InvalidDataException>(() => doc.ResolveWithoutFiles("gumbel", new JsonObject { ["model"] = new JsonObject { ["gateNoise"] = false } }));
+        Assert.Contains("model.gateNoise", e.Message);
+        Assert.Contains("router \"moe\"", e.Message);
+    }
+
+    [Fact]
     public void ABadAlphabetNameIsReportedWithItsPath()
     {
         var patch = new JsonObject { ["tasks"] = new JsonArray(new JsonObject { ["name"] = "Klingon", ["kind"] = "classification" }) };

@@ -10,17 +10,21 @@ namespace MtlSharp.MultiTask.Models.Routing;
 /// h = s·W_gᵀ + b_task + ε ⊙ softplus(s·W_nᵀ) with ε ~ N(0, 1) only while training; the k largest entries of each
 /// row are kept and softmax-normalised, the rest are 0. All parameters (W_g, W_n: [C, D]; b: [T, C], one bias row
 /// per task so the router can also use the task's identity) start at zero and are
-/// <see cref="ParameterKind.Routing"/> parameters.
+/// <see cref="ParameterKind.Routing"/> parameters. Without noise (<c>noisy: false</c>, configuration key
+/// <c>gateNoise</c>) training uses the evaluation gates, h = s·W_gᵀ + b_task, and W_n does not exist.
 /// </summary>
 public sealed class NoisyTopKGate : Module
 {
     private const float Masked = -1e30f;
     private readonly Parameter _weight;
-    private readonly Parameter _noise;
+    private readonly Parameter? _noise;
     private readonly Parameter _taskBias;
 
-    /// <summary>Creates the gate for <paramref name="components"/> components, keeping <paramref name="k"/> per example.</summary>
-    public NoisyTopKGate(int inputWidth, int tasks, int components, int k)
+    /// <summary>
+    /// Creates the gate for <paramref name="components"/> components, keeping <paramref name="k"/> per example; with
+    /// <paramref name="noisy"/> false no noise is added in training.
+    /// </summary>
+    public NoisyTopKGate(int inputWidth, int tasks, int components, int k, bool noisy = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(tasks, 1);
@@ -34,7 +38,7 @@ public sealed class NoisyTopKGate : Module
         Components = components;
         K = k;
         _weight = RegisterParameter("weight", Tensor.Zeros(components, inputWidth), ParameterKind.Routing);
-        _noise = RegisterParameter("noise", Tensor.Zeros(components, inputWidth), ParameterKind.Routing);
+        _noise = noisy ? RegisterParameter("noise", Tensor.Zeros(components, inputWidth), ParameterKind.Routing) : null;
         _taskBias = RegisterParameter("taskBias", Tensor.Zeros(tasks, components), ParameterKind.Routing);
     }
 
@@ -46,6 +50,9 @@ public sealed class NoisyTopKGate : Module
 
     /// <summary>Components kept per example.</summary>
     public int K { get; }
+
+    /// <summary>Whether training adds the learned noise ε ⊙ softplus(s·W_nᵀ).</summary>
+    public bool Noisy => _noise is not null;
 
     /// <summary>W_g [C, D] (for exporters).</summary>
     internal Parameter Weight => _weight;
@@ -65,7 +72,7 @@ public sealed class NoisyTopKGate : Module
         ShapeMismatchException.Require(summary.Rank == 2 && summary.Shape[1] == InputWidth, "NoisyTopKGate", $"summary [N, {InputWidth}]", summary.Shape);
         int n = summary.Shape[0], c = Components;
         Tensor h = Ops.Add(Ops.Linear(summary, _weight.Value, null), Ops.Slice(_taskBias.Value, 0, task, 1));
-        if (training)
+        if (training && _noise is not null)
         {
             // Ops.Softplus has the true derivative σ(0) = 1/2 at 0, so W_n (which starts at 0) learns.
             Tensor std = Ops.Softplus(Ops.Linear(summary, _noise.Value, null));

@@ -85,6 +85,29 @@ public sealed class PerExampleRoutingTests
         Assert.Contains(noise.Value.Grad!.ToArray(), v => MathF.Abs(v) > 1e-4f);
     }
 
+    [Fact]
+    public void AGateWithoutNoiseTrainsWithItsEvaluationGatesAndHasNoNoiseWeights()
+    {
+        var rng = new Rng(1);
+        var noisy = Gate(3, 2, 7, 3, rng);
+        var quiet = new NoisyTopKGate(3, 2, 7, 3, noisy: false);
+        Assert.Equal(["weight", "taskBias"], quiet.Parameters().Select(p => p.Name));
+        // The same W_g and biases as the noisy gate.
+        foreach (var p in quiet.Parameters())
+        {
+            p.Value.Span.Clear();
+            noisy.Parameters().Single(q => q.Name == p.Name).Value.Span.CopyTo(p.Value.Span);
+        }
+
+        var s = Tensor.Uniform(new Shape(5, 3), -1, 1, rng);
+        float[] eval = quiet.Forward(s, 1, false, new Rng(2)).ToArray();
+        Assert.Equal(eval, quiet.Forward(s, 1, true, new Rng(3)).ToArray());
+        Assert.Equal(eval, noisy.Forward(s, 1, false, new Rng(2)).ToArray());
+        Assert.NotEqual(eval, noisy.Forward(s, 1, true, new Rng(3)).ToArray());
+        Assert.False(quiet.Noisy);
+        Assert.True(noisy.Noisy);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
