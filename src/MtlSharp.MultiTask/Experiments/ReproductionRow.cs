@@ -8,7 +8,7 @@ namespace MtlSharp.MultiTask.Experiments;
 /// <param name="PerSeed">Mean test metric of each seed.</param>
 /// <param name="Mean">Mean over seeds.</param>
 /// <param name="Std">Sample standard deviation over seeds.</param>
-/// <param name="ActiveFraction">Mean active-connection fraction.</param>
+/// <param name="ActiveFraction">Mean active-connection fraction; null for networks without task allocations (per-example routing).</param>
 /// <param name="GroupsShared">Seeds in which every expected group of related tasks ended with identical allocations.</param>
 /// <param name="GroupsDistinct">Seeds in which the expected groups ended with pairwise different allocations.</param>
 /// <param name="UpdatesPerSecond">Mean training updates per second.</param>
@@ -20,7 +20,7 @@ public sealed record ReproductionRow(
     double[] PerSeed,
     double Mean,
     double Std,
-    double ActiveFraction,
+    double? ActiveFraction,
     int GroupsShared,
     int GroupsDistinct,
     double UpdatesPerSecond);

@@ -32,7 +32,7 @@ public static class ReproductionTable
                 values,
                 mean,
                 std,
-                reports.Average(r => r.ActiveFraction ?? 0),
+                reports.All(r => r.ActiveFraction is null) ? null : reports.Average(r => r.ActiveFraction ?? 0),
                 shared,
                 distinct,
                 reports.Average(r => r.UpdatesPerSecond)));
@@ -83,7 +83,7 @@ public static class ReproductionTable
             string value = acc
                 ? string.Create(ci, $"{r.Mean * 100:F2} ± {r.Std * 100:F2} % acc")
                 : string.Create(ci, $"{r.Mean:F4} ± {r.Std:F4} MSE");
-            sb.AppendLine(ci, $"| {r.Method} | {(r.Variant.Length == 0 ? "–" : r.Variant)} | {r.Seeds.Length} | {value} | {r.ActiveFraction * 100:F1}% | {r.GroupsShared}/{r.Seeds.Length} | {r.GroupsDistinct}/{r.Seeds.Length} | {r.UpdatesPerSecond:F0} |");
+            sb.AppendLine(ci, $"| {r.Method} | {(r.Variant.Length == 0 ? "–" : r.Variant)} | {r.Seeds.Length} | {value} | {(r.ActiveFraction is { } af ? string.Create(ci, $"{af * 100:F1}%") : "–")} | {r.GroupsShared}/{r.Seeds.Length} | {r.GroupsDistinct}/{r.Seeds.Length} | {r.UpdatesPerSecond:F0} |");
         }
 
         return sb.ToString();

@@ -30,7 +30,8 @@ public static class RoutedReports
             MeanTest = outcome.Tasks.Average(t => t.Test),
             Allocation = allocations,
             AllocationProbabilities = network.Probabilities(),
-            ActiveFraction = TaskEmbeddings.ActiveFraction(allocations),
+            // A network without task allocations (per-example mixture-of-experts routing only) has no active fraction.
+            ActiveFraction = allocations.Count == 0 ? null : TaskEmbeddings.ActiveFraction(allocations),
             Clusters = TaskEmbeddings.Clusters(embeddings).Select(g => (IReadOnlyList<string>)g.Select(i => names[i]).ToArray()).ToArray(),
             TaskSimilarity = TaskEmbeddings.CosineSimilarity(embeddings),
             TrainSeconds = outcome.TrainSeconds,

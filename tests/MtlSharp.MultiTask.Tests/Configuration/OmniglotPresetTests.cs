@@ -75,6 +75,10 @@ public sealed class OmniglotPresetTests
         Assert.Equal(9, report.Updates);
         Assert.All(report.Tasks, t => Assert.InRange(t.Test, 0.0, 1.0));
         Assert.All(report.Tasks, t => Assert.True(t.Valid is >= 0 and <= 1));
+        // Per-example routing has no task allocation, so no active fraction (not 0 %): the table says "–".
+        Assert.Equal(method == "moe", report.ActiveFraction is null);
+        string table = ReproductionTable.ToMarkdown(preset, ReproductionTable.Aggregate([("", report)], []));
+        Assert.Contains(method == "moe" ? "| – |" : "% |", table);
     }
 
     [Fact]
