@@ -54,6 +54,7 @@ public sealed class OmniglotPresetTests
     [InlineData("omniglot", "shared-bottom")]
     [InlineData("omniglot", "single-task")]
     [InlineData("omniglot", "moe")]
+    [InlineData("omniglot-cpu", "moe-no-noise")]
     [InlineData("omniglot-cpu", "gumbel")]
     public void EveryMethodTrainsThroughTheLoopOnATinyOmniglot(string preset, string method)
     {
@@ -65,20 +66,22 @@ public sealed class OmniglotPresetTests
         Assert.Equal("rounds", plan.Configuration["sampler"]);
         Assert.True(plan.Evaluator.HasValidation);
         var network = (RoutedNetwork)plan.Model.Module;
-        Assert.Equal(method == "moe" ? 0 : 8, network.RoutedLayers.Count(l => l.Count == 7 || l.Count == 7 * 3));
-        Assert.Equal(method == "moe" ? 8 : 0, network.PerExampleLayers.Count);
+        bool moe = method.StartsWith("moe", StringComparison.Ordinal);
+        Assert.Equal(moe ? 0 : 8, network.RoutedLayers.Count(l => l.Count == 7 || l.Count == 7 * 3));
+        Assert.Equal(moe ? 8 : 0, network.PerExampleLayers.Count);
+        Assert.All(network.PerExampleLayers, l => Assert.Equal(method == "moe", l.Gate.Noisy));
         var names = plan.Model.Regularizers.Select(r => r.Name).ToArray();
         Assert.Contains("l2", names);
-        Assert.Equal(method == "moe", names.Contains("expert-balance"));
+        Assert.Equal(moe, names.Contains("expert-balance"));
 
         var report = ExperimentRunner.Run(plan, new RunOptions { TensorBoard = false });
         Assert.Equal(9, report.Updates);
         Assert.All(report.Tasks, t => Assert.InRange(t.Test, 0.0, 1.0));
         Assert.All(report.Tasks, t => Assert.True(t.Valid is >= 0 and <= 1));
         // Per-example routing has no task allocation, so no active fraction (not 0 %): the table says "–".
-        Assert.Equal(method == "moe", report.ActiveFraction is null);
+        Assert.Equal(moe, report.ActiveFraction is null);
         string table = ReproductionTable.ToMarkdown(preset, ReproductionTable.Aggregate([("", report)], []));
-        Assert.Contains(method == "moe" ? "| – |" : "% |", table);
+        Assert.Contains(moe ? "| – |" : "% |", table);
     }
 
     [Fact]
@@ -127,6 +130,16 @@ public sealed class OmniglotPresetTests
         Assert.True(((RoutedModelSpec)doc.ResolveWithoutFiles("moe", null).Model).GateNoise);
         var off = new JsonObject { ["model"] = new JsonObject { ["gateNoise"] = false } };
         Assert.False(((RoutedModelSpec)doc.ResolveWithoutFiles("moe", off).Model).GateNoise);
+        foreach (string preset in new[] { "omniglot", "omniglot-cpu" })
+        {
+            // The ablation method: the same gates and learning rates as moe, without the training noise.
+            var p = BuiltInConfigs.Load(preset);
+            var quiet = p.ResolveWithoutFiles("moe-no-noise", null);
+            Assert.False(((RoutedModelSpec)quiet.Model).GateNoise);
+            Assert.Equal(RouterKind.Moe, ((RoutedModelSpec)quiet.Model).Router);
+            Assert.Equal(p.ResolveWithoutFiles("moe", null).Optimizer.RouterLearningRate, quiet.Optimizer.RouterLearningRate);
+        }
+
         var e = Assert.Throws<InvalidDataException>(() => doc.ResolveWithoutFiles("gumbel", new JsonObject { ["model"] = new JsonObject { ["gateNoise"] = false } }));
         Assert.Contains("model.gateNoise", e.Message);
         Assert.Contains("router \"moe\"", e.Message);
