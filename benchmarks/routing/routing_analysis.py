@@ -201,7 +201,9 @@ def main():
     for m, rs in sorted(by_method.items()):
         valid = [100 - 100 * statistics.mean(t["valid"] for t in r["tasks"]) for r in rs if all(t.get("valid") is not None for t in r["tasks"])]
         test = [100 - 100 * statistics.mean(t["test"] for t in r["tasks"]) for r in rs]
-        active = [r["activeFraction"] for r in rs if r.get("activeFraction") is not None]
+        # Runs without task allocations (per-example moe routing) have no active fraction; reports written before
+        # MtlSharp said so with null carry 0 there.
+        active = [r["activeFraction"] for r in rs if r.get("activeFraction") is not None and r.get("allocation")]
         print(f"| {m} | {len(rs)} | {ms(valid)} | {ms(test)} | {ms(active, 3) if active else '–'} |")
 
     routed = sorted([r for r in reports if r["method"] == method and r.get("allocationProbabilities")], key=lambda r: r["seed"])
