@@ -8,6 +8,9 @@ namespace MtlSharp.Benchmarks;
 /// <c>dotnet run -c Release --project benchmarks/MtlSharp.Benchmarks -- [case ...] [--threads 1,2] [--out file.json]
 /// [--compare torch.json]</c>. Runs the cases at each thread count, prints a table and writes JSON; with
 /// <c>--compare</c>, pairs each row with the PyTorch result of the same key and prints the speed ratio.
+/// <c>--quick</c> measures in short windows (0.1 s warm-up, 3 windows of 0.1 s). The environment variable
+/// <c>BENCH_FILTER</c> (comma-separated substrings of keys, see <see cref="BenchFilter"/>) runs only the matching
+/// shapes of the conv case, e.g. <c>BENCH_FILTER=mnist_l2,mnist_l3 dotnet …/MtlSharp.Benchmarks.dll conv --threads 1 --quick</c>.
 /// </summary>
 internal static class Program
 {

@@ -5,7 +5,8 @@ namespace MtlSharp.Benchmarks.Cases;
 
 /// <summary>
 /// Conv2d forward + backward (dx, dW, db; x, weight and bias all require grad) at the 4-MNISTs and Omniglot layer
-/// shapes (batch 16). Keys match benchmarks/torch/bench_conv.py.
+/// shapes (batch 16). Keys match benchmarks/torch/bench_conv.py. <see cref="BenchFilter"/> (BENCH_FILTER) selects a
+/// subset of the shapes.
 /// </summary>
 internal sealed class ConvCase : IBenchCase
 {
@@ -30,7 +31,7 @@ internal sealed class ConvCase : IBenchCase
 
     public IEnumerable<BenchResult> Run(BenchOptions options)
     {
-        foreach (var c in Configs())
+        foreach (var c in Configs().Where(c => BenchFilter.Matches(c.Key)))
         {
             var rng = new Rng(42);
             var x = Tensor.Normal(new Shape(c.N, c.Cin, c.H, c.H), 0, 1, rng);
