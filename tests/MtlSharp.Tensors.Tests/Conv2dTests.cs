@@ -51,11 +51,11 @@ public sealed class Conv2dTests
     }
 
     /// <summary>The convolution paths a test can force (see <see cref="ConvPaths"/>).</summary>
-    private static readonly string[] Paths = ["im2col", "implicit-wide", "implicit-banded", "implicit-banded-views", "direct"];
+    private static readonly string[] Paths = ["im2col", "implicit-wide", "implicit-banded", "implicit-banded-views", "direct", "small"];
 
     /// <summary>
-    /// Runs <paramref name="body"/> with the im2col path, or (where they apply: stride 1) the implicit-GEMM or the
-    /// direct small-channel path, forced.
+    /// Runs <paramref name="body"/> with the im2col path, or (where they apply: stride 1) the implicit-GEMM, the
+    /// direct small-channel or the small-image path, forced.
     /// </summary>
     private static void WithPath(string path, Action body)
     {
@@ -126,6 +126,10 @@ public sealed class Conv2dTests
     {
         { "conv/conv2d.json", "valid_s1_k5", "direct" }, { "conv/conv2d.json", "same_s1_k3", "direct" },
         { "conv/conv2d.json", "same_s1_k1x7", "direct" },
+        { "conv/conv2d.json", "valid_s1_k5", "small" }, { "conv/conv2d.json", "same_s1_k3", "small" },
+        { "conv/conv2d.json", "same_s1_k1x7", "small" },
+        { "conv/conv2d_direct.json", "mnist_l2", "small" }, { "conv/conv2d_direct.json", "mnist_l3", "small" },
+        { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "small" }, { "conv/conv2d_direct.json", "rows_c2_k3_co8_same", "small" },
         { "conv/conv2d_direct.json", "rows_c1_k5_co6", "direct" }, { "conv/conv2d_direct.json", "rows_c2_k3_co8_same", "direct" },
         { "conv/conv2d_direct.json", "mnist_l1_small", "direct" }, { "conv/conv2d_direct.json", "mnist_l2", "direct" },
         { "conv/conv2d_direct.json", "mnist_l3", "direct" }, { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "direct" },
@@ -134,7 +138,7 @@ public sealed class Conv2dTests
         { "conv/conv2d_direct.json", "wide_c5_k2x4_co5_same", "implicit-banded" },
     };
 
-    /// <summary>The direct small-channel path (and the others on its fixtures) against PyTorch.</summary>
+    /// <summary>The direct small-channel path and the small-image path (and the others on their fixtures) against PyTorch.</summary>
     [Theory]
     [MemberData(nameof(DirectParityCases))]
     public void DirectPathMatchesPyTorch(string file, string name, string path) => WithPath(path, () => MatchesPyTorchCore(file, name));

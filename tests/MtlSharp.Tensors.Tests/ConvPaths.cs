@@ -7,7 +7,7 @@ namespace MtlSharp.Tensors.Tests;
 /// the default choice where it does not apply): "im2col"; the implicit GEMM on its wide views ("implicit-wide") or
 /// banded (stride 1: forward and dx on one shifted copy of a band of rows at a time; dW on one column copy of the
 /// image at a time, "implicit-banded", or on the wide views, "implicit-banded-views"); the direct small-channel path
-/// ("direct").
+/// ("direct"); the small-image path with channels in the vector lanes ("small", <see cref="ConvSmall"/>).
 /// </summary>
 internal static class ConvPaths
 {
@@ -19,6 +19,7 @@ internal static class ConvPaths
         "implicit-banded" => new KernelPathOverride { Implicit = true, Direct = false, Banded = true },
         "implicit-banded-views" => new KernelPathOverride { Implicit = true, Direct = false, Banded = true, ColumnsDw = false },
         "direct" => new KernelPathOverride { Direct = true },
+        "small" => new KernelPathOverride { Small = true },
         _ => throw new ArgumentException($"Unknown convolution path '{path}'.", nameof(path)),
     };
 

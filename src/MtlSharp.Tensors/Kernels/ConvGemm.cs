@@ -50,6 +50,12 @@ internal static unsafe class ConvGemm
     /// <summary>y [N, Cout, Ho, Wo] = conv(x [N, Cin, H, W], w [Cout, Cin, kh, kw]) + b, then max(y, 0) when <paramref name="relu"/>.</summary>
     public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g, bool relu)
     {
+        if (ConvSmall.Use(g))
+        {
+            ConvSmall.Forward(x, w, b, y, g, relu);
+            return;
+        }
+
         if (ConvDirect.Use(g))
         {
             ConvDirect.Forward(x, w, b, y, g, relu);
@@ -137,6 +143,12 @@ internal static unsafe class ConvGemm
         bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
         if (!needX && !needW)
         {
+            return;
+        }
+
+        if (ConvSmall.Use(g))
+        {
+            ConvSmall.Backward(x, w, gy, gx, gw, g);
             return;
         }
 

@@ -14,6 +14,12 @@ internal readonly record struct KernelPathOverride
     public bool? Direct { get; init; }
 
     /// <summary>
+    /// True forces the small-image convolution with channels in the vector lanes (<see cref="ConvSmall"/>) where it
+    /// applies, false forbids it, null chooses.
+    /// </summary>
+    public bool? Small { get; init; }
+
+    /// <summary>
     /// On the implicit path at stride 1: true forces the banded forward pass and input gradient
     /// (<see cref="ConvImplicitBanded"/>), false the wide views of <see cref="ConvImplicit.Layout"/>, null chooses.
     /// </summary>

@@ -1,0 +1,344 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MtlSharp.Tensors.Kernels;
+
+/// <summary>
+/// The register-blocked AVX2/FMA inner loops of <see cref="ConvSmall"/>: channels in the vector lanes, 16 channels
+/// (two vectors) × 8 pixels or 8 weight rows per block, 16 accumulators, results transposed 8×8 in registers so
+/// they are stored as rows of pixels (or of weights). Scalar operands are broadcast straight from memory, so no
+/// read goes past the planes (no slack, no wasted lanes along the image).
+/// </summary>
+/// <remarks>
+/// 16 accumulators, two weight vectors and a broadcast need 19 vector registers: hosts with AVX-512 have 32
+/// (EVEX encoding); on AVX2-only hosts the JIT spills a few (correct, slower).
+/// </remarks>
+internal static unsafe class ConvSmallKernels
+{
+    /// <summary>Channels per block (the lanes of two vectors).</summary>
+    public const int Lanes = 16;
+
+    /// <summary>Pixels (forward, dx) or weight rows (dW) per block.</summary>
+    public const int Rows = 8;
+
+    /// <summary>
+    /// Correlation block: for the 8 pixels whose inputs start at <paramref name="src"/>[j] and 16 output channels c,
+    /// acc[j][c] = init[c] + Σ_{i &lt; kn} wt[16·i + c] · src[j][off[i]] (summed in order of i; init 0 when
+    /// <paramref name="init"/> is null), then max(·, 0) when <paramref name="relu"/> (NaN stays NaN); channel c's
+    /// 8 pixels are stored at dst[c·ldd .. c·ldd + 8) for c &lt; <paramref name="channels"/> (added to what is there
+    /// when <paramref name="add"/>).
+    /// </summary>
+    public static void Correlate(float** src, int* off, float* wt, int kn, float* init, float* dst, nint ldd, int channels, bool add, bool relu, bool wide)
+    {
+        if (wide)
+        {
+            Correlate512(src, off, wt, kn, init, dst, ldd, channels, add, relu);
+        }
+        else
+        {
+            Correlate256(src, off, wt, kn, init, dst, ldd, channels, add, relu);
+        }
+    }
+
+    /// <summary><see cref="Correlate"/> with 512-bit vectors: one per pixel, the broadcast folded into the FMA.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Correlate512(float** src, int* off, float* wt, int kn, float* init, float* dst, nint ldd, int channels, bool add, bool relu)
+    {
+        float* s0 = src[0], s1 = src[1], s2 = src[2], s3 = src[3], s4 = src[4], s5 = src[5], s6 = src[6], s7 = src[7];
+        Vector512<float> a0 = init == null ? Vector512<float>.Zero : Vector512.Load(init);
+        Vector512<float> a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int i = 0; i < kn; i++, wt += Lanes)
+        {
+            nint o = off[i];
+            Vector512<float> w = Vector512.Load(wt);
+            a0 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s0[o]), a0);
+            a1 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s1[o]), a1);
+            a2 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s2[o]), a2);
+            a3 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s3[o]), a3);
+            a4 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s4[o]), a4);
+            a5 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s5[o]), a5);
+            a6 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s6[o]), a6);
+            a7 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s7[o]), a7);
+        }
+
+        Store16(a0, a1, a2, a3, a4, a5, a6, a7, dst, ldd, channels, add, relu);
+    }
+
+    /// <summary><see cref="Correlate"/> with 256-bit vectors: two per pixel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Correlate256(float** src, int* off, float* wt, int kn, float* init, float* dst, nint ldd, int channels, bool add, bool relu)
+    {
+        float* s0 = src[0], s1 = src[1], s2 = src[2], s3 = src[3], s4 = src[4], s5 = src[5], s6 = src[6], s7 = src[7];
+        Vector256<float> i0 = init == null ? Vector256<float>.Zero : Avx.LoadVector256(init);
+        Vector256<float> i1 = init == null ? Vector256<float>.Zero : Avx.LoadVector256(init + 8);
+        Vector256<float> a00 = i0, a10 = i0, a20 = i0, a30 = i0, a40 = i0, a50 = i0, a60 = i0, a70 = i0;
+        Vector256<float> a01 = i1, a11 = i1, a21 = i1, a31 = i1, a41 = i1, a51 = i1, a61 = i1, a71 = i1;
+        for (int i = 0; i < kn; i++, wt += Lanes)
+        {
+            nint o = off[i];
+            Vector256<float> w0 = Avx.LoadVector256(wt);
+            Vector256<float> w1 = Avx.LoadVector256(wt + 8);
+            Vector256<float> b = Avx.BroadcastScalarToVector256(s0 + o);
+            a00 = Fma.MultiplyAdd(w0, b, a00);
+            a01 = Fma.MultiplyAdd(w1, b, a01);
+            b = Avx.BroadcastScalarToVector256(s1 + o);
+            a10 = Fma.MultiplyAdd(w0, b, a10);
+            a11 = Fma.MultiplyAdd(w1, b, a11);
+            b = Avx.BroadcastScalarToVector256(s2 + o);
+            a20 = Fma.MultiplyAdd(w0, b, a20);
+            a21 = Fma.MultiplyAdd(w1, b, a21);
+            b = Avx.BroadcastScalarToVector256(s3 + o);
+            a30 = Fma.MultiplyAdd(w0, b, a30);
+            a31 = Fma.MultiplyAdd(w1, b, a31);
+            b = Avx.BroadcastScalarToVector256(s4 + o);
+            a40 = Fma.MultiplyAdd(w0, b, a40);
+            a41 = Fma.MultiplyAdd(w1, b, a41);
+            b = Avx.BroadcastScalarToVector256(s5 + o);
+            a50 = Fma.MultiplyAdd(w0, b, a50);
+            a51 = Fma.MultiplyAdd(w1, b, a51);
+            b = Avx.BroadcastScalarToVector256(s6 + o);
+            a60 = Fma.MultiplyAdd(w0, b, a60);
+            a61 = Fma.MultiplyAdd(w1, b, a61);
+            b = Avx.BroadcastScalarToVector256(s7 + o);
+            a70 = Fma.MultiplyAdd(w0, b, a70);
+            a71 = Fma.MultiplyAdd(w1, b, a71);
+        }
+
+        TransposeStore(a00, a10, a20, a30, a40, a50, a60, a70, dst, ldd, Math.Min(channels, 8), add, relu);
+        if (channels > 8)
+        {
+            TransposeStore(a01, a11, a21, a31, a41, a51, a61, a71, dst + (8 * ldd), ldd, channels - 8, add, relu);
+        }
+    }
+
+    /// <summary>
+    /// Weight-gradient block: for the 8 weight rows whose inputs start at x + off[r] and 16 output channels c,
+    /// acc[r][c] = Σ_{n &lt; images} Σ_{oh &lt; ho} Σ_{ow &lt; wo} dy[n·dy.Image + oh·dy.Row + 16·ow + c] ·
+    /// x[off[r] + n·imgStride + oh·rowStride + ow] (summed in that order); channel c's 8 rows are stored at
+    /// dst[c·ldd .. c·ldd + 8) for c &lt; <paramref name="channels"/> (added to what is there when <paramref name="add"/>).
+    /// </summary>
+    public static void WeightGrad(float* x, int* off, nint imgStride, nint rowStride, in Grid dy, float* dst, nint ldd, int channels, bool add, bool wide)
+    {
+        if (wide)
+        {
+            WeightGrad512(x, off, imgStride, rowStride, dy, dst, ldd, channels, add);
+        }
+        else
+        {
+            WeightGrad256(x, off, imgStride, rowStride, dy, dst, ldd, channels, add);
+        }
+    }
+
+    /// <summary><see cref="WeightGrad"/> with 512-bit vectors: one per weight row, the broadcast folded into the FMA.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightGrad512(float* x, int* off, nint imgStride, nint rowStride, in Grid dy, float* dst, nint ldd, int channels, bool add)
+    {
+        float* x0 = x + off[0], x1 = x + off[1], x2 = x + off[2], x3 = x + off[3];
+        float* x4 = x + off[4], x5 = x + off[5], x6 = x + off[6], x7 = x + off[7];
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        int images = dy.Images, ho = dy.Ho, wo = dy.Wo;
+        for (int n = 0; n < images; n++)
+        {
+            nint rowStart = n * imgStride;
+            float* dRow = dy.Data + (n * dy.Image);
+            for (int oh = 0; oh < ho; oh++, rowStart += rowStride, dRow += dy.Row)
+            {
+                float* d = dRow;
+                for (nint q = rowStart, end = rowStart + wo; q < end; q++, d += Lanes)
+                {
+                    Vector512<float> v = Vector512.Load(d);
+                    a0 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x0[q]), a0);
+                    a1 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x1[q]), a1);
+                    a2 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x2[q]), a2);
+                    a3 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x3[q]), a3);
+                    a4 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x4[q]), a4);
+                    a5 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x5[q]), a5);
+                    a6 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x6[q]), a6);
+                    a7 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x7[q]), a7);
+                }
+            }
+        }
+
+        Store16(a0, a1, a2, a3, a4, a5, a6, a7, dst, ldd, channels, add, relu: false);
+    }
+
+    /// <summary><see cref="WeightGrad"/> with 256-bit vectors: two per weight row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightGrad256(float* x, int* off, nint imgStride, nint rowStride, in Grid dy, float* dst, nint ldd, int channels, bool add)
+    {
+        float* x0 = x + off[0], x1 = x + off[1], x2 = x + off[2], x3 = x + off[3];
+        float* x4 = x + off[4], x5 = x + off[5], x6 = x + off[6], x7 = x + off[7];
+        Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default, a40 = default, a50 = default, a60 = default, a70 = default;
+        Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default, a41 = default, a51 = default, a61 = default, a71 = default;
+        int images = dy.Images, ho = dy.Ho, wo = dy.Wo;
+        for (int n = 0; n < images; n++)
+        {
+            nint rowStart = n * imgStride;
+            float* dRow = dy.Data + (n * dy.Image);
+            for (int oh = 0; oh < ho; oh++, rowStart += rowStride, dRow += dy.Row)
+            {
+                float* d = dRow;
+                for (nint q = rowStart, end = rowStart + wo; q < end; q++, d += Lanes)
+                {
+                    Vector256<float> d0 = Avx.LoadVector256(d);
+                    Vector256<float> d1 = Avx.LoadVector256(d + 8);
+                    Vector256<float> b = Avx.BroadcastScalarToVector256(x0 + q);
+                    a00 = Fma.MultiplyAdd(d0, b, a00);
+                    a01 = Fma.MultiplyAdd(d1, b, a01);
+                    b = Avx.BroadcastScalarToVector256(x1 + q);
+                    a10 = Fma.MultiplyAdd(d0, b, a10);
+                    a11 = Fma.MultiplyAdd(d1, b, a11);
+                    b = Avx.BroadcastScalarToVector256(x2 + q);
+                    a20 = Fma.MultiplyAdd(d0, b, a20);
+                    a21 = Fma.MultiplyAdd(d1, b, a21);
+                    b = Avx.BroadcastScalarToVector256(x3 + q);
+                    a30 = Fma.MultiplyAdd(d0, b, a30);
+                    a31 = Fma.MultiplyAdd(d1, b, a31);
+                    b = Avx.BroadcastScalarToVector256(x4 + q);
+                    a40 = Fma.MultiplyAdd(d0, b, a40);
+                    a41 = Fma.MultiplyAdd(d1, b, a41);
+                    b = Avx.BroadcastScalarToVector256(x5 + q);
+                    a50 = Fma.MultiplyAdd(d0, b, a50);
+                    a51 = Fma.MultiplyAdd(d1, b, a51);
+                    b = Avx.BroadcastScalarToVector256(x6 + q);
+                    a60 = Fma.MultiplyAdd(d0, b, a60);
+                    a61 = Fma.MultiplyAdd(d1, b, a61);
+                    b = Avx.BroadcastScalarToVector256(x7 + q);
+                    a70 = Fma.MultiplyAdd(d0, b, a70);
+                    a71 = Fma.MultiplyAdd(d1, b, a71);
+                }
+            }
+        }
+
+        TransposeStore(a00, a10, a20, a30, a40, a50, a60, a70, dst, ldd, Math.Min(channels, 8), add, relu: false);
+        if (channels > 8)
+        {
+            TransposeStore(a01, a11, a21, a31, a41, a51, a61, a71, dst + (8 * ldd), ldd, channels - 8, add, relu: false);
+        }
+    }
+
+    /// <summary>
+    /// Stores the transpose of the 8×8 block whose rows are r0..r7: column c (r0[c], …, r7[c]), after max(0, ·)
+    /// when <paramref name="relu"/> (NaN stays NaN), at dst[c·ld .. c·ld + 8) for c &lt; <paramref name="count"/>,
+    /// added to what is there when <paramref name="add"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeStore(
+        Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* dst, nint ld, int count, bool add, bool relu)
+    {
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Store(dst, Avx.Permute2x128(s0, s4, 0x20), add, relu);
+        if (count > 1)
+        {
+            Store(dst + ld, Avx.Permute2x128(s1, s5, 0x20), add, relu);
+        }
+
+        if (count > 2)
+        {
+            Store(dst + (2 * ld), Avx.Permute2x128(s2, s6, 0x20), add, relu);
+        }
+
+        if (count > 3)
+        {
+            Store(dst + (3 * ld), Avx.Permute2x128(s3, s7, 0x20), add, relu);
+        }
+
+        if (count > 4)
+        {
+            Store(dst + (4 * ld), Avx.Permute2x128(s0, s4, 0x31), add, relu);
+        }
+
+        if (count > 5)
+        {
+            Store(dst + (5 * ld), Avx.Permute2x128(s1, s5, 0x31), add, relu);
+        }
+
+        if (count > 6)
+        {
+            Store(dst + (6 * ld), Avx.Permute2x128(s2, s6, 0x31), add, relu);
+        }
+
+        if (count > 7)
+        {
+            Store(dst + (7 * ld), Avx.Permute2x128(s3, s7, 0x31), add, relu);
+        }
+    }
+
+    /// <summary>
+    /// dy laid out for <see cref="WeightGrad"/>: 16 channels per pixel; output (n, oh, ow) at
+    /// Data + n·Image + oh·Row + 16·ow.
+    /// </summary>
+    internal readonly struct Grid
+    {
+        public Grid(float* data, nint image, nint row, int images, int ho, int wo)
+        {
+            Data = data;
+            Image = image;
+            Row = row;
+            Images = images;
+            Ho = ho;
+            Wo = wo;
+        }
+
+        public float* Data { get; }
+
+        public nint Image { get; }
+
+        public nint Row { get; }
+
+        public int Images { get; }
+
+        public int Ho { get; }
+
+        public int Wo { get; }
+    }
+
+    /// <summary>Transposes the 8×8 block src[r·ldSrc + c] (r, c &lt; 8) into dst[c·ldDst + r].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose8x8(float* src, nint ldSrc, float* dst, nint ldDst) =>
+        TransposeStore(
+            Avx.LoadVector256(src), Avx.LoadVector256(src + ldSrc), Avx.LoadVector256(src + (2 * ldSrc)), Avx.LoadVector256(src + (3 * ldSrc)),
+            Avx.LoadVector256(src + (4 * ldSrc)), Avx.LoadVector256(src + (5 * ldSrc)), Avx.LoadVector256(src + (6 * ldSrc)), Avx.LoadVector256(src + (7 * ldSrc)),
+            dst, ldDst, 8, add: false, relu: false);
+
+    /// <summary>
+    /// The 16 channels × 8 rows of eight 512-bit accumulators (one per row) stored as <see cref="TransposeStore"/>
+    /// does: channel c's 8 rows at dst[c·ld .. c·ld + 8) for c &lt; <paramref name="channels"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store16(
+        Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
+        Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7, float* dst, nint ld, int channels, bool add, bool relu)
+    {
+        TransposeStore(
+            a0.GetLower(), a1.GetLower(), a2.GetLower(), a3.GetLower(), a4.GetLower(), a5.GetLower(), a6.GetLower(), a7.GetLower(),
+            dst, ld, Math.Min(channels, 8), add, relu);
+        if (channels > 8)
+        {
+            TransposeStore(
+                a0.GetUpper(), a1.GetUpper(), a2.GetUpper(), a3.GetUpper(), a4.GetUpper(), a5.GetUpper(), a6.GetUpper(), a7.GetUpper(),
+                dst + (8 * ld), ld, channels - 8, add, relu);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* dst, Vector256<float> v, bool add, bool relu)
+    {
+        if (relu)
+        {
+            // max(0, v) keeps NaN (the second operand is returned when either is NaN).
+            v = Avx.Max(Vector256<float>.Zero, v);
+        }
+
+        Avx.Store(dst, add ? Avx.Add(Avx.LoadVector256(dst), v) : v);
+    }
+}

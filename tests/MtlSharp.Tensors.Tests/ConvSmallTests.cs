@@ -1,0 +1,209 @@
+using MtlSharp.Tensors;
+using MtlSharp.Tensors.Autodiff;
+using MtlSharp.Tensors.Kernels;
+using MtlSharp.Testing;
+
+namespace MtlSharp.Tensors.Tests;
+
+/// <summary>
+/// The small-image convolution with channels in the vector lanes (<see cref="ConvSmall"/>): the default path of the
+/// 4-MNISTs 16-channel layers; forward against a naive float64 reference, gradients against the im2col path and
+/// finite differences, bit-identical results run to run and for 1 and 2 threads.
+/// </summary>
+[Collection("Threading")]
+public sealed class ConvSmallTests
+{
+    public static TheoryData<int, int, int, int, int, int, PaddingMode> Cases => new()
+    {
+        // n, cin, size, cout, kh, kw, padding
+        { 16, 16, 12, 16, 3, 3, PaddingMode.Valid }, // 4-MNISTs layer 2: 1600 output pixels, 200 whole blocks
+        { 16, 16, 5, 16, 3, 3, PaddingMode.Valid }, // 4-MNISTs layer 3: 3×3 outputs, blocks straddle images
+        { 3, 20, 9, 24, 5, 5, PaddingMode.Same }, // two channel blocks, both ragged (20 = 16 + 4, 24 = 16 + 8)
+        { 2, 16, 7, 5, 2, 4, PaddingMode.Same }, // even kernel, 5 output channels, ragged weight-row block
+        { 5, 17, 6, 16, 3, 1, PaddingMode.Valid }, // 3×1: dx skips kernel rows, ragged pixel block at the end
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ForwardMatchesNaiveReference(int n, int cin, int size, int cout, int kh, int kw, PaddingMode padding)
+    {
+        var rng = new Rng(31);
+        var x = Tensor.Normal(new Shape(n, cin, size, size), 0, 1, rng);
+        var w = Tensor.Normal(new Shape(cout, cin, kh, kw), 0, 0.3f, rng);
+        var b = Tensor.Normal(new Shape(cout), 0, 0.3f, rng);
+        var g = new ConvGeometry(n, cin, size, size, cout, kh, kw, 1, 1, padding);
+        Assert.True(ConvSmall.Applies(g));
+        using (ConvPaths.Force("small"))
+        {
+            Tensor y = Ops.Conv2d(x, w, b, 1, padding);
+            Assert.Equal(new Shape(n, cout, g.Ho, g.Wo), y.Shape);
+            TensorAssert.Close(Naive(x, w, b, g, relu: false), y.Span, 1e-5, 1e-5, "y");
+            Tensor yr = Ops.Conv2dRelu(x, w, b, 1, padding);
+            TensorAssert.Close(Naive(x, w, b, g, relu: true), yr.Span, 1e-5, 1e-5, "relu(y)");
+            Assert.Contains(yr.ToArray(), v => v == 0f);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesIm2ColAndIsBitIdenticalForOneAndTwoThreads(int n, int cin, int size, int cout, int kh, int kw, PaddingMode padding)
+    {
+        var rng = new Rng(37);
+        var x = Rand(rng, 1f, n, cin, size, size);
+        var w = Rand(rng, 0.3f, cout, cin, kh, kw);
+        var b = Rand(rng, 0.3f, cout);
+        float[] Run(int threads, string path)
+        {
+            int saved = Threading.ThreadCount;
+            Threading.ThreadCount = threads;
+            try
+            {
+                using (ConvPaths.Force(path))
+                {
+                    Tensor y = Ops.Conv2d(x, w, b, 1, padding);
+                    var rngGy = new Rng(5);
+                    var gy = Tensor.Normal(y.Shape, 0, 1, rngGy);
+                    float[] grads = new float[x.Length + w.Length + b.Length];
+                    Autograd.Grad(Ops.Sum(Ops.Mul(y, gy)), [x, w, b], grads);
+                    return [.. y.ToArray(), .. grads];
+                }
+            }
+            finally
+            {
+                Threading.ThreadCount = saved;
+            }
+        }
+
+        float[] one = Run(1, "small");
+        Assert.Equal(one, Run(1, "small"));
+        Assert.Equal(one, Run(2, "small"));
+        TensorAssert.Close(Run(1, "im2col"), one, 1e-4, 1e-4, "small vs im2col");
+    }
+
+    [Theory]
+    [InlineData(2, PaddingMode.Valid)]
+    [InlineData(1, PaddingMode.Same)]
+    public void GradientsMatchFiniteDifferences(int threads, PaddingMode padding)
+    {
+        var rng = new Rng(41);
+        var x = Rand(rng, 1f, 3, 16, 6, 6);
+        var w = Rand(rng, 0.3f, 18, 16, 3, 3);
+        var b = Rand(rng, 0.3f, 18);
+        int saved = Threading.ThreadCount;
+        Threading.ThreadCount = threads;
+        try
+        {
+            using (ConvPaths.Force("small"))
+            {
+                GradCheck.Check($"Conv2d small {padding} {threads} threads", t => Ops.Conv2d(t[0], t[1], t[2], 1, padding), [x, w, b]);
+            }
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
+    /// <summary>Only the gradients asked for are written (dx alone, dW alone, both), added to what is there.</summary>
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void GradientsAccumulateAndSkipInputsWithoutGrad(bool xGrad, bool wGrad)
+    {
+        var rng = new Rng(43);
+        float[] xv = Tensor.Normal(new Shape(4, 16, 5, 5), 0, 1, rng).ToArray();
+        float[] wv = Tensor.Normal(new Shape(16, 16, 3, 3), 0, 0.3f, rng).ToArray();
+        var gy = Tensor.Normal(new Shape(4, 16, 3, 3), 0, 1, rng);
+        (Tensor X, Tensor W) Run(string path)
+        {
+            var x = Tensor.FromArray(xv, 4, 16, 5, 5);
+            var w = Tensor.FromArray(wv, 16, 16, 3, 3);
+            x.RequiresGrad = xGrad;
+            w.RequiresGrad = wGrad;
+            using (ConvPaths.Force(path))
+            {
+                Autograd.Backward(Ops.Conv2d(x, w, null), gy.Span);
+                Autograd.Backward(Ops.Conv2d(x, w, null), gy.Span); // accumulates: twice the gradient
+            }
+
+            return (x, w);
+        }
+
+        var reference = Run("im2col");
+        var small = Run("small");
+        Assert.Equal(xGrad, small.X.Grad is not null);
+        Assert.Equal(wGrad, small.W.Grad is not null);
+        if (xGrad)
+        {
+            TensorAssert.Close(reference.X.Grad!, small.X.Grad!, 1e-4, 1e-4, "dx");
+        }
+
+        if (wGrad)
+        {
+            TensorAssert.Close(reference.W.Grad!, small.W.Grad!, 1e-4, 1e-4, "dW");
+        }
+    }
+
+    [Fact]
+    public void ChosenByDefaultForTheMnistLayersOnly()
+    {
+        bool Small(int cin, int size, int k, int stride, PaddingMode padding) =>
+            ConvSmall.Use(new ConvGeometry(16, cin, size, size, cin, k, k, stride, stride, padding));
+        Assert.True(Small(16, 12, 3, 1, PaddingMode.Valid));
+        Assert.True(Small(16, 5, 3, 1, PaddingMode.Valid));
+        Assert.False(Small(1, 28, 5, 1, PaddingMode.Valid)); // few channels: the direct path
+        Assert.False(Small(48, 27, 3, 1, PaddingMode.Same)); // Omniglot: the implicit GEMM
+        Assert.False(Small(48, 53, 3, 1, PaddingMode.Same));
+        Assert.False(Small(16, 12, 3, 2, PaddingMode.Same)); // strided
+        using (ConvPaths.Force("implicit-wide"))
+        {
+            Assert.False(Small(16, 12, 3, 1, PaddingMode.Valid));
+        }
+    }
+
+    private static Tensor Rand(Rng rng, float scale, params int[] dims)
+    {
+        var t = Tensor.Normal(new Shape(dims), 0f, scale, rng);
+        t.RequiresGrad = true;
+        return t;
+    }
+
+    /// <summary>y = conv(x, w) + b (then max(y, 0)) in float64, straight from the definition.</summary>
+    private static float[] Naive(Tensor x, Tensor w, Tensor b, in ConvGeometry g, bool relu)
+    {
+        var y = new float[g.N * g.Cout * g.P];
+        ReadOnlySpan<float> xs = x.Span, ws = w.Span, bs = b.Span;
+        for (int n = 0; n < g.N; n++)
+        {
+            for (int co = 0; co < g.Cout; co++)
+            {
+                for (int oh = 0; oh < g.Ho; oh++)
+                {
+                    for (int ow = 0; ow < g.Wo; ow++)
+                    {
+                        double s = bs[co];
+                        for (int ci = 0; ci < g.Cin; ci++)
+                        {
+                            for (int ky = 0; ky < g.Kh; ky++)
+                            {
+                                for (int kx = 0; kx < g.Kw; kx++)
+                                {
+                                    int ih = oh + ky - g.PadTop, iw = ow + kx - g.PadLeft;
+                                    if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W)
+                                    {
+                                        s += (double)ws[(((((co * g.Cin) + ci) * g.Kh) + ky) * g.Kw) + kx] * xs[(((((n * g.Cin) + ci) * g.H) + ih) * g.W) + iw];
+                                    }
+                                }
+                            }
+                        }
+
+                        y[(((((n * g.Cout) + co) * g.Ho) + oh) * g.Wo) + ow] = relu ? (float)Math.Max(s, 0) : (float)s;
+                    }
+                }
+            }
+        }
+
+        return y;
+    }
+}
