@@ -20,7 +20,9 @@ public sealed class ConvSmallTests
         { 16, 16, 5, 16, 3, 3, PaddingMode.Valid }, // 4-MNISTs layer 3: 3×3 outputs, blocks straddle images
         { 3, 20, 9, 24, 5, 5, PaddingMode.Same }, // two channel blocks, both ragged (20 = 16 + 4, 24 = 16 + 8)
         { 2, 16, 7, 5, 2, 4, PaddingMode.Same }, // even kernel, 5 output channels, ragged weight-row block
-        { 5, 17, 6, 16, 3, 1, PaddingMode.Valid }, // 3×1: dx skips kernel rows, ragged pixel block at the end
+        { 5, 17, 6, 16, 3, 1, PaddingMode.Valid }, // 3×1: dx groups by kernel row only, ragged pixel block at the end
+        { 2, 16, 9, 16, 7, 7, PaddingMode.Same }, // dx: 7 × 7 pixel groups (runs of rows and columns with equal kernel ranges)
+        { 3, 32, 14, 16, 1, 5, PaddingMode.Same }, // 1×5, two input-channel blocks
     };
 
     [Theory]
@@ -46,19 +48,19 @@ public sealed class ConvSmallTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void MatchesIm2ColAndIsBitIdenticalForOneAndTwoThreads(int n, int cin, int size, int cout, int kh, int kw, PaddingMode padding)
+    public void MatchesIm2ColAndIsBitIdenticalForThreadCountsAndVectorWidths(int n, int cin, int size, int cout, int kh, int kw, PaddingMode padding)
     {
         var rng = new Rng(37);
         var x = Rand(rng, 1f, n, cin, size, size);
         var w = Rand(rng, 0.3f, cout, cin, kh, kw);
         var b = Rand(rng, 0.3f, cout);
-        float[] Run(int threads, string path)
+        float[] Run(int threads, string path, bool? wide = null)
         {
             int saved = Threading.ThreadCount;
             Threading.ThreadCount = threads;
             try
             {
-                using (ConvPaths.Force(path))
+                using (KernelOverrides.Force(ConvPaths.Override(path) with { Wide = wide }))
                 {
                     Tensor y = Ops.Conv2d(x, w, b, 1, padding);
                     var rngGy = new Rng(5);
@@ -77,6 +79,8 @@ public sealed class ConvSmallTests
         float[] one = Run(1, "small");
         Assert.Equal(one, Run(1, "small"));
         Assert.Equal(one, Run(2, "small"));
+        Assert.Equal(one, Run(1, "small", wide: false)); // 256-bit kernels: the same sums in the same order
+        Assert.Equal(one, Run(2, "small", wide: true)); // 512-bit (emulated where the host does not accelerate them)
         TensorAssert.Close(Run(1, "im2col"), one, 1e-4, 1e-4, "small vs im2col");
     }
 

@@ -1,27 +1,29 @@
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
 /// Direct stride-1 convolution for small images with many channels (the 4-MNISTs 16×12×12 and 16×5×5 layers),
-/// channels in the vector lanes (<see cref="ConvSmallKernels"/>): no GEMM calls, no wide grid, one pass over the
-/// whole batch per result.
+/// channels in the vector lanes (<see cref="ConvSmallKernels"/>): no GEMM calls, no wide grid, no im2col, every
+/// result computed in one pass over the batch. The default for at least 16 input channels and outputs at most
+/// <see cref="MaxWidth"/> wide (where <see cref="ConvImplicit"/> would run on its wide grid).
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
 /// <item>Forward: blocks of 8 output pixels (consecutive over the whole batch, so a 3×3 output fills its blocks)
-/// × 16 output channels, summed over (ky, kx, ci) from a weight table wt[(ky·kw + kx)·Cin + ci][co], the pixels
-/// broadcast from the input (a zero-padded copy for 'same' padding).</item>
-/// <item>dx: the same kernel on dy zero-padded by kh − 1 rows and kw − 1 columns on each side, with the flipped
-/// kernel (table [(ky'·kw + kx')·Cout + co][ci] = w[co, ci, kh − 1 − ky', kw − 1 − kx']) over blocks of 8 input
-/// pixels; a block skips the leading and trailing kernel rows that read only padding for all its pixels.</item>
+/// × 16 output channels, summed over (ky, kx, ci) from a weight table wt[(ky·kw + kx)·Cin + ci][co], the input
+/// pixels broadcast from x (from a zero-padded copy for 'same' padding).</item>
+/// <item>dx: the same kernel with the flipped kernel (table [(ky'·kw + kx')·Cout + co][ci] =
+/// w[co, ci, kh − 1 − ky', kw − 1 − kx']) on dy zero-padded by kh − 1 rows and kw − 1 columns on each side, over
+/// blocks of 8 input pixels. Pixels are grouped by the kernel rows and columns that reach dy (all of them inside the
+/// image, fewer near its border): each block sums exactly the taps its pixels receive, never the padding.</item>
 /// <item>dW: blocks of 8 weight rows (ci, ky, kx) × 16 output channels, reduced over every pixel of every image in
-/// one pass from dy transposed to [pixel][channel].</item>
+/// one pass, from the same padded dy stored pixel-major ([pixel][16 channels]).</item>
 /// </list>
-/// Every result element is computed by one block in a fixed order, and blocks are spread over threads in
-/// contiguous ranges, so results are bit-identical for any thread count. Channels beyond a multiple of 16 are
-/// computed on zero weights (or zero dy) and not stored.
+/// Every result element is computed by one block in a fixed order and blocks are spread over threads in contiguous
+/// ranges, so results are bit-identical for any thread count; the 512-bit and 256-bit kernels sum in the same order,
+/// so they agree bit for bit too. Channels beyond a multiple of 16 are computed on zero weights (or zero dy) and not
+/// stored.
 /// </remarks>
 internal static unsafe class ConvSmall
 {
@@ -30,9 +32,13 @@ internal static unsafe class ConvSmall
 
     /// <summary>
     /// Widest output for which this path is chosen by default: where <see cref="ConvImplicit"/> would run on its wide
-    /// grid (its banded layout takes Wo ≥ 24).
+    /// grid (its banded layout takes Wo ≥ 24; the Omniglot 27×27 layers stay there).
     /// </summary>
     private const int MaxWidth = 23;
+
+    private const int L = ConvSmallKernels.Lanes;
+
+    private const int R = ConvSmallKernels.Rows;
 
     /// <summary>Whether the path handles <paramref name="g"/>: stride 1, more than one tap, AVX2/FMA.</summary>
     public static bool Applies(in ConvGeometry g) =>
@@ -56,49 +62,43 @@ internal static unsafe class ConvSmall
         int taps = g.Kh * g.Kw, k = g.Cin * taps, blocks = Blocks(g.Cout);
         int hp = g.Ho + g.Kh - 1, wp = g.Wo + g.Kw - 1;
         bool padded = hp != g.H || wp != g.W;
-        int wtLen = blocks * k * ConvSmallKernels.Lanes, biasLen = blocks * ConvSmallKernels.Lanes;
-        int xpLen = padded ? g.N * g.Cin * hp * wp : 0;
-        var scratch = Tensor.Scratch(new Shape(wtLen + biasLen + k + xpLen));
-        Span<float> s = scratch.Span;
-        Span<float> wt = s[..wtLen], bias = s.Slice(wtLen, biasLen);
-        Span<int> off = MemoryMarshal.Cast<float, int>(s.Slice(wtLen + biasLen, k));
+        int wtLen = blocks * k * L, biasLen = blocks * L, xpLen = padded ? g.N * g.Cin * hp * wp : 0;
+        int oBias = wtLen, oOff = oBias + biasLen, oXp = oOff + k;
+        var scratch = Tensor.Scratch(new Shape(oXp + xpLen));
+        fixed (float* ps = scratch.Span)
         fixed (float* pw = w.Span)
-        fixed (float* pwt = wt)
-        {
-            ForwardTable(pw, pwt, g);
-        }
-
-        bias.Clear();
-        b?.Span.CopyTo(bias);
-        for (int ky = 0, i = 0; ky < g.Kh; ky++)
-        {
-            for (int kx = 0; kx < g.Kw; kx++)
-            {
-                for (int ci = 0; ci < g.Cin; ci++)
-                {
-                    off[i++] = (ci * hp * wp) + (ky * wp) + kx;
-                }
-            }
-        }
-
-        if (padded)
-        {
-            Pad(x.Span, s.Slice(wtLen + biasLen + k, xpLen), g.N * g.Cin, g.H, g.W, g.PadTop, g.PadLeft, hp, wp);
-        }
-
-        fixed (float* ps = s)
         fixed (float* px = x.Span)
         fixed (float* py = y.Span)
         {
+            ForwardTable(pw, ps, g);
+            var bias = new Span<float>(ps + oBias, biasLen);
+            bias.Clear();
+            b?.Span.CopyTo(bias);
+            int* off = (int*)(ps + oOff);
+            for (int ky = 0, i = 0; ky < g.Kh; ky++)
+            {
+                for (int kx = 0; kx < g.Kw; kx++)
+                {
+                    for (int ci = 0; ci < g.Cin; ci++)
+                    {
+                        off[i++] = (ci * hp * wp) + (ky * wp) + kx;
+                    }
+                }
+            }
+
+            if (padded)
+            {
+                Pad(px, ps + oXp, g.N * g.Cin, g.H, g.W, g.PadTop, g.PadLeft, hp, wp);
+            }
+
             var job = new Job
             {
-                In = padded ? ps + wtLen + biasLen + k : px,
+                In = padded ? ps + oXp : px,
                 InImage = (nint)g.Cin * hp * wp,
                 InRow = wp,
-                InCol = 1,
                 Wt = ps,
-                Init = ps + wtLen,
-                Off = (int*)(ps + wtLen + biasLen),
+                Init = ps + oBias,
+                Off = off,
                 Out = py,
                 Channels = g.Cout,
                 Pixels = g.P,
@@ -108,34 +108,39 @@ internal static unsafe class ConvSmall
                 Relu = relu,
                 Wide = Wide(),
             };
-            int tiles = Tiles(job.Count), units = tiles * blocks;
-            long unitFlops = 2L * ConvSmallKernels.Rows * ConvSmallKernels.Lanes * k;
-            Run(units, unitFlops, 0, 0, (u0, u1) => CorrelateUnits(job, tiles, u0, u1));
+            int tiles = (job.Count + R - 1) / R;
+            Span<Work> work = [new Work(tiles * blocks, 2L * R * L * k)];
+            Run(work, (u0, u1) => ForwardUnits(job, tiles, u0, u1));
         }
     }
 
     /// <summary>Adds dx (unless <paramref name="gx"/> is empty) and dW (unless <paramref name="gw"/> is empty).</summary>
     public static void Backward(Tensor x, Tensor w, ReadOnlySpan<float> gy, Span<float> gx, Span<float> gw, ConvGeometry g)
     {
-        const int L = ConvSmallKernels.Lanes;
         bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
         int taps = g.Kh * g.Kw, k = g.Cin * taps, kd = g.Cout * taps;
         int hp = g.Ho + g.Kh - 1, wp = g.Wo + g.Kw - 1, hd = g.Ho + (2 * (g.Kh - 1)), wd = g.Wo + (2 * (g.Kw - 1));
         bool padded = hp != g.H || wp != g.W;
         int blocksOut = Blocks(g.Cout), blocksIn = Blocks(g.Cin);
-        int dyImage = hd * wd * L, dyBlock = g.N * dyImage, interior = (((g.Kh - 1) * wd) + g.Kw - 1) * L;
+        int dyImage = hd * wd * L, dyBlock = g.N * dyImage;
 
-        // Scratch: dy zero-padded and transposed [blockOut][n][hd·wd][16] (both halves); dW: padded x, row
-        // offsets; dx: the flipped weight table and its offsets.
+        // dx: the input pixels grouped by the kernel rows (columns) that reach dy: runs of rows with equal ranges.
+        int* rowRuns = stackalloc int[3 * ((2 * g.Kh) - 1)];
+        int* colRuns = stackalloc int[3 * ((2 * g.Kw) - 1)];
+        int nRows = needX ? Runs(g.H, g.Kh, g.Ho, g.PadTop, rowRuns) : 0;
+        int nCols = needX ? Runs(g.W, g.Kw, g.Wo, g.PadLeft, colRuns) : 0;
+
+        // Scratch: dy zero-padded and pixel-major [blockOut][n][hd·wd][16] (both halves); dW: padded x, row
+        // offsets; dx: the flipped weight table, its offsets and the pixel groups.
         int dyLen = blocksOut * dyBlock;
         int xpLen = needW && padded ? g.N * g.Cin * hp * wp : 0;
         int offWLen = needW ? k : 0;
         int wtLen = needX ? blocksIn * kd * L : 0;
         int offXLen = needX ? kd : 0;
-        int oXp = dyLen, oOffW = oXp + xpLen, oWt = oOffW + offWLen, oOffX = oWt + wtLen;
-        var scratch = Tensor.Scratch(new Shape(oOffX + offXLen));
-        Span<float> s = scratch.Span;
-        fixed (float* ps = s)
+        int groupsLen = nRows * nCols * ((sizeof(Group) + 3) / 4);
+        int oXp = dyLen, oOffW = oXp + xpLen, oWt = oOffW + offWLen, oOffX = oWt + wtLen, oGroups = oOffX + offXLen;
+        var scratch = Tensor.Scratch(new Shape(oGroups + groupsLen));
+        fixed (float* ps = scratch.Span)
         fixed (float* pgy = gy)
         fixed (float* pw = w.Span)
         fixed (float* px = x.Span)
@@ -148,7 +153,7 @@ internal static unsafe class ConvSmall
             {
                 if (padded)
                 {
-                    Pad(x.Span, s.Slice(oXp, xpLen), g.N * g.Cin, g.H, g.W, g.PadTop, g.PadLeft, hp, wp);
+                    Pad(px, ps + oXp, g.N * g.Cin, g.H, g.W, g.PadTop, g.PadLeft, hp, wp);
                 }
 
                 for (int ci = 0, i = 0; ci < g.Cin; ci++)
@@ -163,6 +168,8 @@ internal static unsafe class ConvSmall
                 }
             }
 
+            int tiles = 0, groups = 0;
+            var groupTable = (Group*)(ps + oGroups);
             if (needX)
             {
                 InputGradTable(pw, ps + oWt, g);
@@ -176,6 +183,20 @@ internal static unsafe class ConvSmall
                         }
                     }
                 }
+
+                for (int r = 0; r < nRows; r++)
+                {
+                    for (int c = 0; c < nCols; c++)
+                    {
+                        int* rr = rowRuns + (3 * r), cr = colRuns + (3 * c);
+                        var grp = new Group(rr[0], rr[1], rr[2], cr[0], cr[1], cr[2], g.N, tiles);
+                        if (grp.Taps > 0)
+                        {
+                            groupTable[groups++] = grp;
+                            tiles += grp.Tiles;
+                        }
+                    }
+                }
             }
 
             var wjob = new WeightJob
@@ -183,7 +204,7 @@ internal static unsafe class ConvSmall
                 X = padded ? ps + oXp : px,
                 XImage = (nint)g.Cin * hp * wp,
                 XRow = wp,
-                Dy = ps + interior,
+                Dy = ps + ((((g.Kh - 1) * wd) + g.Kw - 1) * L),
                 DyImage = dyImage,
                 DyRow = wd * L,
                 DyBlock = dyBlock,
@@ -203,29 +224,33 @@ internal static unsafe class ConvSmall
                 In = ps,
                 InImage = dyImage,
                 InRow = wd * L,
-                InCol = L,
                 Wt = ps + oWt,
-                Init = null,
                 Off = offX,
                 Out = pgx,
                 Channels = g.Cin,
                 Pixels = g.HW,
                 Width = g.W,
-                Count = g.N * g.HW,
                 K = kd,
-                Add = true,
-                Kh = g.Kh,
-                Ho = g.Ho,
+                Kw = g.Kw,
+                TapRows = g.Cout,
                 RowShift = g.PadTop,
                 ColShift = g.PadLeft,
                 Wide = wjob.Wide,
             };
-            int rowBlocks = needW ? (k + ConvSmallKernels.Rows - 1) / ConvSmallKernels.Rows : 0;
-            int wUnits = rowBlocks * blocksOut;
-            int tiles = needX ? Tiles(xjob.Count) : 0, xUnits = tiles * blocksIn;
-            long wFlops = 2L * ConvSmallKernels.Rows * L * g.N * g.P;
-            long xFlops = 2L * ConvSmallKernels.Rows * L * kd;
-            Run(wUnits + xUnits, xFlops, wUnits, wFlops, (u0, u1) =>
+
+            // Work: the dW blocks, then per input-channel block the pixel groups' blocks (cost ∝ their taps).
+            int rowBlocks = needW ? (k + R - 1) / R : 0, wUnits = rowBlocks * blocksOut;
+            Span<Work> work = stackalloc Work[1 + (blocksIn * groups)];
+            work[0] = new Work(wUnits, 2L * R * L * g.N * g.P);
+            for (int bl = 0; bl < blocksIn; bl++)
+            {
+                for (int i = 0; i < groups; i++)
+                {
+                    work[1 + (bl * groups) + i] = new Work(groupTable[i].Tiles, 2L * R * L * g.Cout * groupTable[i].Taps);
+                }
+            }
+
+            Run(work, (u0, u1) =>
             {
                 if (u0 < wUnits)
                 {
@@ -234,7 +259,7 @@ internal static unsafe class ConvSmall
 
                 if (u1 > wUnits)
                 {
-                    CorrelateUnits(xjob, tiles, Math.Max(u0, wUnits) - wUnits, u1 - wUnits);
+                    InputGradUnits(xjob, groupTable, groups, tiles, Math.Max(u0, wUnits) - wUnits, u1 - wUnits);
                 }
             });
         }
@@ -243,18 +268,50 @@ internal static unsafe class ConvSmall
     /// <summary>512-bit kernels where the host accelerates them (<see cref="GemmWidth.Wide"/>) unless a test forces the width; read on the calling thread.</summary>
     private static bool Wide() => KernelOverrides.Current.Wide ?? GemmWidth.Wide;
 
-    private static int Blocks(int channels) => (channels + ConvSmallKernels.Lanes - 1) / ConvSmallKernels.Lanes;
-
-    private static int Tiles(int count) => (count + ConvSmallKernels.Rows - 1) / ConvSmallKernels.Rows;
+    private static int Blocks(int channels) => (channels + L - 1) / L;
 
     /// <summary>
-    /// Runs units [0, <paramref name="units"/>) in contiguous ranges: the first <paramref name="heavy"/> cost
-    /// <paramref name="heavyFlops"/> each, the others <paramref name="unitFlops"/>; ranges of about equal cost, one
-    /// per thread, when each has at least <see cref="MinChunkFlops"/>.
+    /// Runs of input rows (or columns) whose kernel rows ky' reaching dy are the same range: for each run, its first
+    /// row, one past its last, and the range packed as ky0·65536 + ky1, written to <paramref name="runs"/> (3 ints
+    /// each); returns the count. Row i reaches dy row i + pad + ky' − (k − 1), inside [0, out) for ky' in
+    /// [max(0, k − 1 − i − pad), min(k, k − 1 + out − i − pad)).
     /// </summary>
-    private static void Run(int units, long unitFlops, int heavy, long heavyFlops, Action<int, int> body)
+    private static int Runs(int size, int k, int outSize, int pad, int* runs)
     {
-        long total = (heavy * heavyFlops) + ((units - heavy) * unitFlops);
+        int n = 0, prev = -1;
+        for (int i = 0; i < size; i++)
+        {
+            int k0 = Math.Max(0, k - 1 - i - pad), k1 = Math.Max(k0, Math.Min(k, k - 1 + outSize - i - pad));
+            int key = (k0 << 16) | k1;
+            if (key != prev)
+            {
+                runs[3 * n] = i;
+                runs[(3 * n) + 2] = key;
+                n++;
+                prev = key;
+            }
+
+            runs[(3 * n) - 2] = i + 1;
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// Runs the work items (contiguous ranges of units with a cost each, in order) in contiguous ranges of about equal
+    /// cost, one per thread, when each has at least <see cref="MinChunkFlops"/>; the body gets [u0, u1) in the
+    /// units' overall numbering.
+    /// </summary>
+    private static void Run(ReadOnlySpan<Work> work, Action<int, int> body)
+    {
+        long total = 0;
+        int units = 0;
+        foreach (Work item in work)
+        {
+            total += item.Units * item.Flops;
+            units += item.Units;
+        }
+
         int chunks = (int)Math.Clamp(total / MinChunkFlops, 1, Math.Max(1, Threading.ThreadCount));
         chunks = Math.Min(chunks, units);
         if (chunks <= 1)
@@ -267,41 +324,47 @@ internal static unsafe class ConvSmall
             return;
         }
 
-        // Chunk c starts at the first unit whose cumulative cost reaches c/chunks of the total.
+        // Chunk c starts at the first unit at which the cost so far reaches c/chunks of the total.
         var starts = new int[chunks + 1];
         starts[chunks] = units;
-        for (int c = 1; c < chunks; c++)
+        int c = 1, first = 0;
+        long before = 0;
+        foreach (Work item in work)
         {
-            long target = total * c / chunks;
-            long inHeavy = heavyFlops > 0 ? target / heavyFlops : 0;
-            starts[c] = inHeavy < heavy ? (int)inHeavy : heavy + (int)((target - (heavy * heavyFlops)) / Math.Max(1, unitFlops));
-            starts[c] = Math.Clamp(starts[c], starts[c - 1], units);
+            while (c < chunks && before + (item.Units * item.Flops) >= total * c / chunks)
+            {
+                long into = (total * c / chunks) - before;
+                starts[c++] = first + (int)Math.Min(item.Units, (into + item.Flops - 1) / Math.Max(1, item.Flops));
+            }
+
+            before += item.Units * item.Flops;
+            first += item.Units;
         }
 
         Threading.For(chunks, 1, (c0, c1) =>
         {
-            for (int c = c0; c < c1; c++)
+            for (int ch = c0; ch < c1; ch++)
             {
-                if (starts[c + 1] > starts[c])
+                if (starts[ch + 1] > starts[ch])
                 {
-                    body(starts[c], starts[c + 1]);
+                    body(starts[ch], starts[ch + 1]);
                 }
             }
         });
     }
 
     /// <summary>
-    /// Correlation units [u0, u1): unit u is pixel block u mod tiles (8 consecutive pixels over the batch) × channel
-    /// block u / tiles. Blocks that straddle two images (or end the batch) are staged and scattered.
+    /// Forward units [u0, u1): unit u is pixel block u mod tiles (8 consecutive output pixels over the batch) ×
+    /// output-channel block u / tiles. Blocks that straddle two images (or end the batch) are staged and scattered.
     /// </summary>
-    private static void CorrelateUnits(in Job job, int tiles, int u0, int u1)
+    private static void ForwardUnits(in Job job, int tiles, int u0, int u1)
     {
-        const int R = ConvSmallKernels.Rows, L = ConvSmallKernels.Lanes;
         float* stage = stackalloc float[L * R];
         float** src = stackalloc float*[R];
         int* img = stackalloc int[R];
         int* pix = stackalloc int[R];
         int height = job.Pixels / job.Width;
+        var rows = ConvSmallKernels.Segments.All(job.K);
         for (int u = u0; u < u1; u++)
         {
             int t = u % tiles, block = u / tiles, c0 = block * L, channels = Math.Min(L, job.Channels - c0);
@@ -309,7 +372,6 @@ internal static unsafe class ConvSmall
 
             // Pixel j of the block (the last valid one repeated past the end of the batch).
             int n = first / job.Pixels, p = first - (n * job.Pixels), row = p / job.Width, col = p - (row * job.Width);
-            int rowMin = row;
             for (int j = 0; j < R; j++)
             {
                 if (j > 0 && j < valid && ++col == job.Width)
@@ -324,39 +386,97 @@ internal static unsafe class ConvSmall
 
                 img[j] = n;
                 pix[j] = (row * job.Width) + col;
-                src[j] = job.In + (n * job.InImage) + ((nint)(row + job.RowShift) * job.InRow) + ((nint)(col + job.ColShift) * job.InCol);
+                src[j] = job.In + (n * job.InImage) + ((nint)row * job.InRow) + col;
             }
 
-            // dx (Kh set): kernel row ky' reads dy row (input row + pad top + ky') − (kh − 1), which must lie in
-            // [0, Ho) for some pixel of the block, else the row reads only padding (rows of two images: every row).
-            int i0 = 0, kn = job.K;
-            if (job.Kh > 0 && img[0] == img[R - 1])
-            {
-                int ky0 = Math.Max(0, job.Kh - 1 - row - job.RowShift);
-                int ky1 = Math.Max(ky0, Math.Min(job.Kh, job.Kh - 1 + job.Ho - rowMin - job.RowShift));
-                int perRow = job.K / job.Kh;
-                i0 = ky0 * perRow;
-                kn = (ky1 - ky0) * perRow;
-            }
-
-            float* wt = job.Wt + (((nint)block * job.K) + i0) * L;
-            float* init = job.Init == null ? null : job.Init + c0;
+            float* wt = job.Wt + ((nint)block * job.K * L);
+            float* init = job.Init + c0;
             if (valid == R && img[0] == img[R - 1])
             {
                 float* dst = job.Out + ((nint)img[0] * job.Channels * job.Pixels) + ((nint)c0 * job.Pixels) + pix[0];
-                ConvSmallKernels.Correlate(src, job.Off + i0, wt, kn, init, dst, job.Pixels, channels, job.Add, job.Relu, job.Wide);
+                ConvSmallKernels.Correlate(src, job.Off, wt, rows, init, dst, job.Pixels, channels, add: false, job.Relu, job.Wide);
                 continue;
             }
 
-            ConvSmallKernels.Correlate(src, job.Off + i0, wt, kn, init, stage, R, channels, add: false, job.Relu, job.Wide);
-            for (int j = 0; j < valid; j++)
+            ConvSmallKernels.Correlate(src, job.Off, wt, rows, init, stage, R, channels, add: false, job.Relu, job.Wide);
+            Scatter(stage, img, pix, valid, job.Out, job.Channels, c0, channels, job.Pixels, add: false);
+        }
+    }
+
+    /// <summary>
+    /// dx units [u0, u1): unit u is block u mod tiles of the pixel groups' blocks (8 consecutive pixels of one group,
+    /// over the batch) × input-channel block u / tiles; each sums its group's kernel rows and columns only. Blocks
+    /// within one image row are added straight into dx, others staged and scattered.
+    /// </summary>
+    private static void InputGradUnits(in Job job, Group* groups, int count, int tiles, int u0, int u1)
+    {
+        float* stage = stackalloc float[L * R];
+        float** src = stackalloc float*[R];
+        int* img = stackalloc int[R];
+        int* pix = stackalloc int[R];
+        int gi = 0;
+        for (int u = u0; u < u1; u++)
+        {
+            int t = u % tiles, block = u / tiles, c0 = block * L, channels = Math.Min(L, job.Channels - c0);
+            while (gi > 0 && t < groups[gi].TileStart)
             {
-                float* dst = job.Out + ((nint)img[j] * job.Channels * job.Pixels) + ((nint)c0 * job.Pixels) + pix[j];
-                for (int c = 0; c < channels; c++)
+                gi--;
+            }
+
+            while (gi < count - 1 && t >= groups[gi + 1].TileStart)
+            {
+                gi++;
+            }
+
+            ref Group grp = ref groups[gi];
+            int first = (t - grp.TileStart) * R, valid = Math.Min(R, grp.Count - first);
+            int rowsIn = grp.Row1 - grp.Row0, cols = grp.Col1 - grp.Col0, per = rowsIn * cols;
+            int n = first / per, rem = first - (n * per), r = rem / cols, c = rem - (r * cols);
+            for (int j = 0; j < R; j++)
+            {
+                if (j > 0 && j < valid && ++c == cols)
                 {
-                    float v = stage[(c * R) + j];
-                    dst[(nint)c * job.Pixels] = job.Add ? dst[(nint)c * job.Pixels] + v : v;
+                    c = 0;
+                    if (++r == rowsIn)
+                    {
+                        r = 0;
+                        n++;
+                    }
                 }
+
+                int ih = grp.Row0 + r, iw = grp.Col0 + c;
+                img[j] = n;
+                pix[j] = (ih * job.Width) + iw;
+                src[j] = job.In + (n * job.InImage) + ((nint)(ih + job.RowShift) * job.InRow) + ((nint)(iw + job.ColShift) * L);
+            }
+
+            // Table rows (ky', kx', co): kernel rows [Ky0, Ky1), each the columns [Kx0, Kx1) × every channel.
+            int tap = job.TapRows;
+            var rows = new ConvSmallKernels.Segments(
+                ((grp.Ky0 * job.Kw) + grp.Kx0) * tap, grp.Ky1 - grp.Ky0, (grp.Kx1 - grp.Kx0) * tap, job.Kw * tap);
+            float* wt = job.Wt + ((nint)block * job.K * L);
+            if (valid == R && img[0] == img[R - 1] && pix[R - 1] - pix[0] == R - 1 && pix[0] / job.Width == pix[R - 1] / job.Width)
+            {
+                float* dst = job.Out + ((nint)img[0] * job.Channels * job.Pixels) + ((nint)c0 * job.Pixels) + pix[0];
+                ConvSmallKernels.Correlate(src, job.Off, wt, rows, null, dst, job.Pixels, channels, add: true, relu: false, job.Wide);
+                continue;
+            }
+
+            ConvSmallKernels.Correlate(src, job.Off, wt, rows, null, stage, R, channels, add: false, relu: false, job.Wide);
+            Scatter(stage, img, pix, valid, job.Out, job.Channels, c0, channels, job.Pixels, add: true);
+        }
+    }
+
+    /// <summary>out[img[j], c0 + c, pix[j]] (+)= stage[c·8 + j] for j &lt; valid, c &lt; channels.</summary>
+    private static void Scatter(float* stage, int* img, int* pix, int valid, float* output, int outChannels, int c0, int channels, int pixels, bool add)
+    {
+        for (int j = 0; j < valid; j++)
+        {
+            float* dst = output + ((nint)img[j] * outChannels * pixels) + ((nint)c0 * pixels) + pix[j];
+            for (int c = 0; c < channels; c++, dst += pixels)
+            {
+                float v = stage[(c * R) + j];
+                *dst = add ? *dst + v : v;
             }
         }
     }
@@ -364,7 +484,6 @@ internal static unsafe class ConvSmall
     /// <summary>Weight-gradient units [u0, u1): unit u is weight-row block u mod rowBlocks × output-channel block u / rowBlocks.</summary>
     private static void WeightUnits(in WeightJob job, int rowBlocks, int u0, int u1)
     {
-        const int R = ConvSmallKernels.Rows, L = ConvSmallKernels.Lanes;
         float* stage = stackalloc float[L * R];
         int* off = stackalloc int[R];
         for (int u = u0; u < u1; u++)
@@ -398,7 +517,6 @@ internal static unsafe class ConvSmall
     /// <summary>wt[block][(ky·kw + kx)·Cin + ci][16] = w[16·block + lane, ci, ky, kx] (zero past Cout).</summary>
     private static void ForwardTable(float* w, float* wt, in ConvGeometry g)
     {
-        const int L = ConvSmallKernels.Lanes;
         int taps = g.Kh * g.Kw, k = g.Cin * taps;
         if (g.Cout % L != 0)
         {
@@ -422,7 +540,6 @@ internal static unsafe class ConvSmall
     /// <summary>wt[block][(ky'·kw + kx')·Cout + co][16] = w[co, 16·block + lane, kh − 1 − ky', kw − 1 − kx'] (zero past Cin).</summary>
     private static void InputGradTable(float* w, float* wt, in ConvGeometry g)
     {
-        const int L = ConvSmallKernels.Lanes;
         int taps = g.Kh * g.Kw, kd = g.Cout * taps;
         if (g.Cin % L != 0)
         {
@@ -449,7 +566,6 @@ internal static unsafe class ConvSmall
     /// </summary>
     private static void PadTransposeDy(float* dy, float* dst, in ConvGeometry g, int hd, int wd)
     {
-        const int L = ConvSmallKernels.Lanes;
         int image = hd * wd * L, blocks = Blocks(g.Cout);
         int top = (g.Kh - 1) * wd * L, side = (g.Kw - 1) * L, row = wd * L;
         if (g.Cout % L != 0)
@@ -502,25 +618,76 @@ internal static unsafe class ConvSmall
     }
 
     /// <summary>dst[plane] [hp, wp] = src[plane] [h, w] placed at (top, left), zeros around it.</summary>
-    private static void Pad(ReadOnlySpan<float> src, Span<float> dst, int planes, int h, int w, int top, int left, int hp, int wp)
+    private static void Pad(float* src, float* dst, int planes, int h, int w, int top, int left, int hp, int wp)
     {
-        dst.Clear();
+        new Span<float>(dst, planes * hp * wp).Clear();
         for (int pl = 0; pl < planes; pl++)
         {
             for (int r = 0; r < h; r++)
             {
-                src.Slice((pl * h * w) + (r * w), w).CopyTo(dst.Slice((pl * hp * wp) + ((r + top) * wp) + left, w));
+                ConvDirectKernels.CopyRow(src + ((((nint)pl * h) + r) * w), dst + ((nint)pl * hp * wp) + ((r + top) * wp) + left, w);
             }
         }
     }
 
-    /// <summary>One correlation over blocks of pixels (see <see cref="CorrelateUnits"/>); pointers valid inside the caller's fixed block.</summary>
+    /// <summary>A contiguous range of work units of equal cost (flops each).</summary>
+    private readonly record struct Work(int Units, long Flops);
+
+    /// <summary>
+    /// The input pixels of dx with the same kernel rows [Ky0, Ky1) and columns [Kx0, Kx1) reaching dy: rows
+    /// [Row0, Row1) × columns [Col0, Col1) of every image, in blocks of 8 numbered from <see cref="TileStart"/>.
+    /// Lives in the scratch buffer (plain ints).
+    /// </summary>
+    private readonly struct Group
+    {
+        public Group(int row0, int row1, int rowKey, int col0, int col1, int colKey, int images, int tileStart)
+        {
+            Row0 = row0;
+            Row1 = row1;
+            Col0 = col0;
+            Col1 = col1;
+            Ky0 = rowKey >> 16;
+            Ky1 = rowKey & 0xFFFF;
+            Kx0 = colKey >> 16;
+            Kx1 = colKey & 0xFFFF;
+            Count = images * (row1 - row0) * (col1 - col0);
+            Tiles = (Count + R - 1) / R;
+            TileStart = tileStart;
+        }
+
+        public int Row0 { get; }
+
+        public int Row1 { get; }
+
+        public int Col0 { get; }
+
+        public int Col1 { get; }
+
+        public int Ky0 { get; }
+
+        public int Ky1 { get; }
+
+        public int Kx0 { get; }
+
+        public int Kx1 { get; }
+
+        /// <summary>Pixels over the batch.</summary>
+        public int Count { get; }
+
+        public int Tiles { get; }
+
+        public int TileStart { get; }
+
+        /// <summary>Kernel taps the group's pixels receive (0: none).</summary>
+        public int Taps => (Ky1 - Ky0) * (Kx1 - Kx0);
+    }
+
+    /// <summary>One correlation over blocks of pixels; pointers valid inside the caller's fixed block.</summary>
     private struct Job
     {
         public float* In;
         public nint InImage;
         public int InRow;
-        public int InCol;
         public float* Wt;
         public float* Init;
         public int* Off;
@@ -531,11 +698,8 @@ internal static unsafe class ConvSmall
         public int Count;
         public int K;
         public bool Relu;
-        public bool Add;
-
-        /// <summary>dx: the kernel height (blocks skip kernel rows that read only padding); 0: every row is read.</summary>
-        public int Kh;
-        public int Ho;
+        public int Kw;
+        public int TapRows;
         public int RowShift;
         public int ColShift;
         public bool Wide;

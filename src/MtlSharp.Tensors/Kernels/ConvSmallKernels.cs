@@ -24,42 +24,48 @@ internal static unsafe class ConvSmallKernels
 
     /// <summary>
     /// Correlation block: for the 8 pixels whose inputs start at <paramref name="src"/>[j] and 16 output channels c,
-    /// acc[j][c] = init[c] + Σ_{i &lt; kn} wt[16·i + c] · src[j][off[i]] (summed in order of i; init 0 when
-    /// <paramref name="init"/> is null), then max(·, 0) when <paramref name="relu"/> (NaN stays NaN); channel c's
-    /// 8 pixels are stored at dst[c·ldd .. c·ldd + 8) for c &lt; <paramref name="channels"/> (added to what is there
-    /// when <paramref name="add"/>).
+    /// acc[j][c] = init[c] + Σ_i wt[16·i + c] · src[j][off[i]] over the table rows i of <paramref name="rows"/>
+    /// (summed in that order; init 0 when <paramref name="init"/> is null), then max(·, 0) when <paramref name="relu"/>
+    /// (NaN stays NaN); channel c's 8 pixels are stored at dst[c·ldd .. c·ldd + 8) for c &lt;
+    /// <paramref name="channels"/> (added to what is there when <paramref name="add"/>).
     /// </summary>
-    public static void Correlate(float** src, int* off, float* wt, int kn, float* init, float* dst, nint ldd, int channels, bool add, bool relu, bool wide)
+    public static void Correlate(float** src, int* off, float* wt, in Segments rows, float* init, float* dst, nint ldd, int channels, bool add, bool relu, bool wide)
     {
         if (wide)
         {
-            Correlate512(src, off, wt, kn, init, dst, ldd, channels, add, relu);
+            Correlate512(src, off, wt, rows, init, dst, ldd, channels, add, relu);
         }
         else
         {
-            Correlate256(src, off, wt, kn, init, dst, ldd, channels, add, relu);
+            Correlate256(src, off, wt, rows, init, dst, ldd, channels, add, relu);
         }
     }
 
     /// <summary><see cref="Correlate"/> with 512-bit vectors: one per pixel, the broadcast folded into the FMA.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Correlate512(float** src, int* off, float* wt, int kn, float* init, float* dst, nint ldd, int channels, bool add, bool relu)
+    private static void Correlate512(float** src, int* off, float* wt, in Segments rows, float* init, float* dst, nint ldd, int channels, bool add, bool relu)
     {
         float* s0 = src[0], s1 = src[1], s2 = src[2], s3 = src[3], s4 = src[4], s5 = src[5], s6 = src[6], s7 = src[7];
         Vector512<float> a0 = init == null ? Vector512<float>.Zero : Vector512.Load(init);
         Vector512<float> a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int i = 0; i < kn; i++, wt += Lanes)
+        int count = rows.Count, length = rows.Length;
+        for (int sg = 0; sg < count; sg++)
         {
-            nint o = off[i];
-            Vector512<float> w = Vector512.Load(wt);
-            a0 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s0[o]), a0);
-            a1 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s1[o]), a1);
-            a2 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s2[o]), a2);
-            a3 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s3[o]), a3);
-            a4 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s4[o]), a4);
-            a5 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s5[o]), a5);
-            a6 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s6[o]), a6);
-            a7 = Vector512.FusedMultiplyAdd(w, Vector512.Create(s7[o]), a7);
+            int* os = off + rows.Start + (sg * rows.Stride);
+            float* w = wt + ((nint)(rows.Start + (sg * rows.Stride)) * Lanes);
+            for (int i = 0; i < length; i++, w += Lanes)
+            {
+                nint o = os[i];
+                Vector512<float> wv = Vector512.Load(w);
+                a0 = Vector512.FusedMultiplyAdd(wv, Vector512.Create(s0[o]), a0);
+                a1 = Vector512.FusedMultiplyAdd(wv, Vector512.Create(s1[o]), a1);
+                a2 = Vector512.FusedMultiplyAdd(wv, Vector512.Create(s2[o]), a2);
+                a3 = Vector512.FusedMultiplyAdd(wv, Vector512.Create(s3[o]), a3);
+                a4 = Vector512.FusedMultiplyAdd(wv, Vector512.Create(s4[o]), a4);
+                a5 = Vector512.FusedMultiplyAdd(wv, Vector512.Create(s5[o]), a5);
+                a6 = Vector512.FusedMultiplyAdd(wv, Vector512.Create(s6[o]), a6);
+                a7 = Vector512.FusedMultiplyAdd(wv, Vector512.Create(s7[o]), a7);
+            }
         }
 
         Store16(a0, a1, a2, a3, a4, a5, a6, a7, dst, ldd, channels, add, relu);
@@ -67,42 +73,48 @@ internal static unsafe class ConvSmallKernels
 
     /// <summary><see cref="Correlate"/> with 256-bit vectors: two per pixel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Correlate256(float** src, int* off, float* wt, int kn, float* init, float* dst, nint ldd, int channels, bool add, bool relu)
+    private static void Correlate256(float** src, int* off, float* wt, in Segments rows, float* init, float* dst, nint ldd, int channels, bool add, bool relu)
     {
         float* s0 = src[0], s1 = src[1], s2 = src[2], s3 = src[3], s4 = src[4], s5 = src[5], s6 = src[6], s7 = src[7];
         Vector256<float> i0 = init == null ? Vector256<float>.Zero : Avx.LoadVector256(init);
         Vector256<float> i1 = init == null ? Vector256<float>.Zero : Avx.LoadVector256(init + 8);
         Vector256<float> a00 = i0, a10 = i0, a20 = i0, a30 = i0, a40 = i0, a50 = i0, a60 = i0, a70 = i0;
         Vector256<float> a01 = i1, a11 = i1, a21 = i1, a31 = i1, a41 = i1, a51 = i1, a61 = i1, a71 = i1;
-        for (int i = 0; i < kn; i++, wt += Lanes)
+        int count = rows.Count, length = rows.Length;
+        for (int sg = 0; sg < count; sg++)
         {
-            nint o = off[i];
-            Vector256<float> w0 = Avx.LoadVector256(wt);
-            Vector256<float> w1 = Avx.LoadVector256(wt + 8);
-            Vector256<float> b = Avx.BroadcastScalarToVector256(s0 + o);
-            a00 = Fma.MultiplyAdd(w0, b, a00);
-            a01 = Fma.MultiplyAdd(w1, b, a01);
-            b = Avx.BroadcastScalarToVector256(s1 + o);
-            a10 = Fma.MultiplyAdd(w0, b, a10);
-            a11 = Fma.MultiplyAdd(w1, b, a11);
-            b = Avx.BroadcastScalarToVector256(s2 + o);
-            a20 = Fma.MultiplyAdd(w0, b, a20);
-            a21 = Fma.MultiplyAdd(w1, b, a21);
-            b = Avx.BroadcastScalarToVector256(s3 + o);
-            a30 = Fma.MultiplyAdd(w0, b, a30);
-            a31 = Fma.MultiplyAdd(w1, b, a31);
-            b = Avx.BroadcastScalarToVector256(s4 + o);
-            a40 = Fma.MultiplyAdd(w0, b, a40);
-            a41 = Fma.MultiplyAdd(w1, b, a41);
-            b = Avx.BroadcastScalarToVector256(s5 + o);
-            a50 = Fma.MultiplyAdd(w0, b, a50);
-            a51 = Fma.MultiplyAdd(w1, b, a51);
-            b = Avx.BroadcastScalarToVector256(s6 + o);
-            a60 = Fma.MultiplyAdd(w0, b, a60);
-            a61 = Fma.MultiplyAdd(w1, b, a61);
-            b = Avx.BroadcastScalarToVector256(s7 + o);
-            a70 = Fma.MultiplyAdd(w0, b, a70);
-            a71 = Fma.MultiplyAdd(w1, b, a71);
+            int* os = off + rows.Start + (sg * rows.Stride);
+            float* w = wt + ((nint)(rows.Start + (sg * rows.Stride)) * Lanes);
+            for (int i = 0; i < length; i++, w += Lanes)
+            {
+                nint o = os[i];
+                Vector256<float> w0 = Avx.LoadVector256(w);
+                Vector256<float> w1 = Avx.LoadVector256(w + 8);
+                Vector256<float> b = Avx.BroadcastScalarToVector256(s0 + o);
+                a00 = Fma.MultiplyAdd(w0, b, a00);
+                a01 = Fma.MultiplyAdd(w1, b, a01);
+                b = Avx.BroadcastScalarToVector256(s1 + o);
+                a10 = Fma.MultiplyAdd(w0, b, a10);
+                a11 = Fma.MultiplyAdd(w1, b, a11);
+                b = Avx.BroadcastScalarToVector256(s2 + o);
+                a20 = Fma.MultiplyAdd(w0, b, a20);
+                a21 = Fma.MultiplyAdd(w1, b, a21);
+                b = Avx.BroadcastScalarToVector256(s3 + o);
+                a30 = Fma.MultiplyAdd(w0, b, a30);
+                a31 = Fma.MultiplyAdd(w1, b, a31);
+                b = Avx.BroadcastScalarToVector256(s4 + o);
+                a40 = Fma.MultiplyAdd(w0, b, a40);
+                a41 = Fma.MultiplyAdd(w1, b, a41);
+                b = Avx.BroadcastScalarToVector256(s5 + o);
+                a50 = Fma.MultiplyAdd(w0, b, a50);
+                a51 = Fma.MultiplyAdd(w1, b, a51);
+                b = Avx.BroadcastScalarToVector256(s6 + o);
+                a60 = Fma.MultiplyAdd(w0, b, a60);
+                a61 = Fma.MultiplyAdd(w1, b, a61);
+                b = Avx.BroadcastScalarToVector256(s7 + o);
+                a70 = Fma.MultiplyAdd(w0, b, a70);
+                a71 = Fma.MultiplyAdd(w1, b, a71);
+            }
         }
 
         TransposeStore(a00, a10, a20, a30, a40, a50, a60, a70, dst, ldd, Math.Min(channels, 8), add, relu);
@@ -271,6 +283,33 @@ internal static unsafe class ConvSmallKernels
         {
             Store(dst + (7 * ld), Avx.Permute2x128(s3, s7, 0x31), add, relu);
         }
+    }
+
+    /// <summary>
+    /// Which rows of a weight table a <see cref="Correlate"/> block sums: <see cref="Count"/> runs of
+    /// <see cref="Length"/> rows, run s starting at row <see cref="Start"/> + s·<see cref="Stride"/> (the kernel rows
+    /// ky' ∈ [ky0, ky1) and columns kx' ∈ [kx0, kx1) of a (ky', kx', channel)-ordered table).
+    /// </summary>
+    internal readonly struct Segments
+    {
+        public Segments(int start, int count, int length, int stride)
+        {
+            Start = start;
+            Count = count;
+            Length = length;
+            Stride = stride;
+        }
+
+        public int Start { get; }
+
+        public int Count { get; }
+
+        public int Length { get; }
+
+        public int Stride { get; }
+
+        /// <summary>All <paramref name="rows"/> rows in one run.</summary>
+        public static Segments All(int rows) => new(0, 1, rows, 0);
     }
 
     /// <summary>
