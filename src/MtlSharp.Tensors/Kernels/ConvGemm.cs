@@ -13,8 +13,9 @@ namespace MtlSharp.Tensors.Kernels;
 /// scratch (rented on the calling thread before the parallel loop). The weight gradient of chunk 0 is added
 /// straight into the gradient buffer, the others into per-chunk partials summed afterwards in chunk order, so
 /// results are bit-identical run to run for a fixed thread count.
-/// Kernels with at least <see cref="ConvImplicit.MinChannels"/> input channels (and, when strided, at least stride
-/// taps per axis: the polyphase layout) are dispatched to
+/// Stride-1 kernels over small images with many channels go to <see cref="ConvSmall"/>, over few channels to
+/// <see cref="ConvDirect"/>. Other kernels with at least <see cref="ConvImplicit.MinChannels"/> input channels (and,
+/// when strided, at least stride taps per axis: the polyphase layout) are dispatched to
 /// <see cref="ConvImplicit"/> (shifted GEMMs, no column buffer) when images are spread over threads. Inside the
 /// image-parallel loop the single-threaded <see cref="GemmBlocked.Run"/> is called directly, so the GEMM does not
 /// nest a second parallel loop.

@@ -138,8 +138,9 @@ internal static unsafe class ConvSmall
         int wtLen = needX ? blocksIn * kd * L : 0;
         int offXLen = needX ? kd : 0;
         int groupsLen = nRows * nCols * ((sizeof(Group) + 3) / 4);
-        int oXp = dyLen, oOffW = oXp + xpLen, oWt = oOffW + offWLen, oOffX = oWt + wtLen, oGroups = oOffX + offXLen;
-        var scratch = Tensor.Scratch(new Shape(oGroups + groupsLen));
+        int dxLen = needX ? blocksIn * g.N * g.HW * L : 0;
+        int oXp = dyLen, oOffW = oXp + xpLen, oWt = oOffW + offWLen, oOffX = oWt + wtLen, oGroups = oOffX + offXLen, oDx = oGroups + groupsLen;
+        var scratch = Tensor.Scratch(new Shape(oDx + dxLen));
         fixed (float* ps = scratch.Span)
         fixed (float* pgy = gy)
         fixed (float* pw = w.Span)
@@ -189,12 +190,10 @@ internal static unsafe class ConvSmall
                     for (int c = 0; c < nCols; c++)
                     {
                         int* rr = rowRuns + (3 * r), cr = colRuns + (3 * c);
+                        // (Groups no tap reaches get blocks too: they write the zeros of their pixels.)
                         var grp = new Group(rr[0], rr[1], rr[2], cr[0], cr[1], cr[2], g.N, tiles);
-                        if (grp.Taps > 0)
-                        {
-                            groupTable[groups++] = grp;
-                            tiles += grp.Tiles;
-                        }
+                        groupTable[groups++] = grp;
+                        tiles += grp.Tiles;
                     }
                 }
             }
@@ -226,7 +225,9 @@ internal static unsafe class ConvSmall
                 InRow = wd * L,
                 Wt = ps + oWt,
                 Off = offX,
-                Out = pgx,
+                Out = ps + oDx,
+                OutImage = (nint)g.HW * L,
+                OutBlock = (nint)g.N * g.HW * L,
                 Channels = g.Cin,
                 Pixels = g.HW,
                 Width = g.W,
@@ -238,16 +239,13 @@ internal static unsafe class ConvSmall
                 Wide = wjob.Wide,
             };
 
-            // Work: the dW blocks, then per input-channel block the pixel groups' blocks (cost ∝ their taps).
+            // Work: the dW blocks, then the pixel groups' blocks × input-channel blocks (cost ∝ the group's taps).
             int rowBlocks = needW ? (k + R - 1) / R : 0, wUnits = rowBlocks * blocksOut;
-            Span<Work> work = stackalloc Work[1 + (blocksIn * groups)];
+            Span<Work> work = groups < 256 ? stackalloc Work[1 + groups] : new Work[1 + groups];
             work[0] = new Work(wUnits, 2L * R * L * g.N * g.P);
-            for (int bl = 0; bl < blocksIn; bl++)
+            for (int i = 0; i < groups; i++)
             {
-                for (int i = 0; i < groups; i++)
-                {
-                    work[1 + (bl * groups) + i] = new Work(groupTable[i].Tiles, 2L * R * L * g.Cout * groupTable[i].Taps);
-                }
+                work[1 + i] = new Work(groupTable[i].Tiles * blocksIn, Math.Max(1, 2L * R * L * g.Cout * groupTable[i].Taps));
             }
 
             Run(work, (u0, u1) =>
@@ -259,9 +257,14 @@ internal static unsafe class ConvSmall
 
                 if (u1 > wUnits)
                 {
-                    InputGradUnits(xjob, groupTable, groups, tiles, Math.Max(u0, wUnits) - wUnits, u1 - wUnits);
+                    InputGradUnits(xjob, groupTable, groups, blocksIn, Math.Max(u0, wUnits) - wUnits, u1 - wUnits);
                 }
             });
+
+            if (needX)
+            {
+                AddTransposedDx(ps + oDx, pgx, g.N, g.Cin, g.HW);
+            }
         }
     }
 
@@ -404,20 +407,18 @@ internal static unsafe class ConvSmall
     }
 
     /// <summary>
-    /// dx units [u0, u1): unit u is block u mod tiles of the pixel groups' blocks (8 consecutive pixels of one group,
-    /// over the batch) × input-channel block u / tiles; each sums its group's kernel rows and columns only. Blocks
-    /// within one image row are added straight into dx, others staged and scattered.
+    /// dx units [u0, u1): unit u is block u / blocks of the pixel groups' blocks (8 consecutive pixels of one group,
+    /// over the batch) × input-channel block u mod blocks; each sums its group's kernel rows and columns only and
+    /// stores its pixels' 16 channels pixel-major, dxP[block][n][ih·W + iw][16] (every pixel written once).
     /// </summary>
-    private static void InputGradUnits(in Job job, Group* groups, int count, int tiles, int u0, int u1)
+    private static void InputGradUnits(in Job job, Group* groups, int count, int blocks, int u0, int u1)
     {
-        float* stage = stackalloc float[L * R];
         float** src = stackalloc float*[R];
-        int* img = stackalloc int[R];
-        int* pix = stackalloc int[R];
+        float** dst = stackalloc float*[R];
         int gi = 0;
         for (int u = u0; u < u1; u++)
         {
-            int t = u % tiles, block = u / tiles, c0 = block * L, channels = Math.Min(L, job.Channels - c0);
+            int t = u / blocks, block = u - (t * blocks);
             while (gi > 0 && t < groups[gi].TileStart)
             {
                 gi--;
@@ -432,6 +433,7 @@ internal static unsafe class ConvSmall
             int first = (t - grp.TileStart) * R, valid = Math.Min(R, grp.Count - first);
             int rowsIn = grp.Row1 - grp.Row0, cols = grp.Col1 - grp.Col0, per = rowsIn * cols;
             int n = first / per, rem = first - (n * per), r = rem / cols, c = rem - (r * cols);
+            float* outBlock = job.Out + (block * job.OutBlock);
             for (int j = 0; j < R; j++)
             {
                 if (j > 0 && j < valid && ++c == cols)
@@ -445,25 +447,44 @@ internal static unsafe class ConvSmall
                 }
 
                 int ih = grp.Row0 + r, iw = grp.Col0 + c;
-                img[j] = n;
-                pix[j] = (ih * job.Width) + iw;
                 src[j] = job.In + (n * job.InImage) + ((nint)(ih + job.RowShift) * job.InRow) + ((nint)(iw + job.ColShift) * L);
+                dst[j] = outBlock + (n * job.OutImage) + ((nint)((ih * job.Width) + iw) * L);
             }
 
-            // Table rows (ky', kx', co): kernel rows [Ky0, Ky1), each the columns [Kx0, Kx1) × every channel.
-            int tap = job.TapRows;
-            var rows = new ConvSmallKernels.Segments(
-                ((grp.Ky0 * job.Kw) + grp.Kx0) * tap, grp.Ky1 - grp.Ky0, (grp.Kx1 - grp.Kx0) * tap, job.Kw * tap);
-            float* wt = job.Wt + ((nint)block * job.K * L);
-            if (valid == R && img[0] == img[R - 1] && pix[R - 1] - pix[0] == R - 1 && pix[0] / job.Width == pix[R - 1] / job.Width)
+            // Table rows (ky', kx', co): kernel rows [Ky0, Ky1), each the columns [Kx0, Kx1) × every channel (one run
+            // when the group receives whole kernel rows).
+            int tap = job.TapRows, start = ((grp.Ky0 * job.Kw) + grp.Kx0) * tap;
+            var rows = grp.Kx1 - grp.Kx0 == job.Kw
+                ? new ConvSmallKernels.Segments(start, 1, (grp.Ky1 - grp.Ky0) * job.Kw * tap, 0)
+                : new ConvSmallKernels.Segments(start, grp.Ky1 - grp.Ky0, (grp.Kx1 - grp.Kx0) * tap, job.Kw * tap);
+            ConvSmallKernels.CorrelatePixels(src, job.Off, job.Wt + ((nint)block * job.K * L), rows, dst, job.Wide);
+        }
+    }
+
+    /// <summary>gx[n, ci, p] += dxP[ci / 16][n][p][ci mod 16]: 8×8 blocks transposed in registers, the rest one by one.</summary>
+    private static void AddTransposedDx(float* dxP, float* gx, int n, int cin, int hw)
+    {
+        int vec = cin % 8 == 0 ? hw / 8 * 8 : 0;
+        for (int img = 0; img < n; img++)
+        {
+            for (int c8 = 0; c8 < cin; c8 += 8)
             {
-                float* dst = job.Out + ((nint)img[0] * job.Channels * job.Pixels) + ((nint)c0 * job.Pixels) + pix[0];
-                ConvSmallKernels.Correlate(src, job.Off, wt, rows, null, dst, job.Pixels, channels, add: true, relu: false, job.Wide);
-                continue;
-            }
+                int group = Math.Min(8, cin - c8);
+                float* src = dxP + ((((nint)(c8 / L) * n) + img) * hw * L) + (c8 % L);
+                float* dst = gx + ((((nint)img * cin) + c8) * hw);
+                for (int p = 0; p < vec; p += 8)
+                {
+                    ConvSmallKernels.Transpose8x8(src + (p * L), L, dst + p, hw, add: true);
+                }
 
-            ConvSmallKernels.Correlate(src, job.Off, wt, rows, null, stage, R, channels, add: false, relu: false, job.Wide);
-            Scatter(stage, img, pix, valid, job.Out, job.Channels, c0, channels, job.Pixels, add: true);
+                for (int c = 0; c < group; c++)
+                {
+                    for (int p = vec; p < hw; p++)
+                    {
+                        dst[((nint)c * hw) + p] += src[(p * L) + c];
+                    }
+                }
+            }
         }
     }
 
@@ -602,7 +623,7 @@ internal static unsafe class ConvSmall
                 {
                     for (int ow = 0; ow < vec; ow += 8)
                     {
-                        ConvSmallKernels.Transpose8x8(src + ow, g.P, d + (ow * L), L);
+                        ConvSmallKernels.Transpose8x8(src + ow, g.P, d + (ow * L), L, add: false);
                     }
 
                     for (int c = 0; c < group; c++)
@@ -692,6 +713,8 @@ internal static unsafe class ConvSmall
         public float* Init;
         public int* Off;
         public float* Out;
+        public nint OutImage;
+        public nint OutBlock;
         public int Channels;
         public int Pixels;
         public int Width;

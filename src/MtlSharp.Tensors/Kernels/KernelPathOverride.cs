@@ -31,7 +31,8 @@ internal readonly record struct KernelPathOverride
     /// <summary>
     /// True forces the 512-bit packed GEMM kernels (<see cref="GemmMicroKernel512"/>, emulated where the host does not
     /// accelerate them), false the 256-bit ones, null takes <see cref="GemmWidth.Wide"/>. Read by
-    /// <see cref="Gemm.Multiply"/> only (convolutions call the blocked loops with the host's width).
+    /// <see cref="Gemm.Multiply"/> and <see cref="ConvSmall"/> (the other convolutions call the blocked loops with the
+    /// host's width).
     /// </summary>
     public bool? Wide { get; init; }
 

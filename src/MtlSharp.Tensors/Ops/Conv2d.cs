@@ -16,7 +16,10 @@ public static partial class Ops
     /// Output sizes and padding follow <see cref="PaddingMode"/> (TensorFlow's 'VALID'/'SAME'; for odd kernels and
     /// stride 1, 'SAME' equals PyTorch's <c>padding=k/2</c>). Computed per image, images spread over
     /// <see cref="Threading.ThreadCount"/> threads: stride-1 kernels over fewer than 16 input channels by a direct
-    /// register-blocked AVX2 convolution (no GEMM; dW reduced over the whole batch); kernels over ≥ 16 channels
+    /// register-blocked AVX2 convolution (no GEMM; dW reduced over the whole batch); stride-1 kernels over ≥ 16
+    /// channels on small images (outputs at most 23 wide: the 4-MNISTs 12×12 and 5×5 layers) by a direct convolution
+    /// with the channels in the vector lanes, blocks of pixels over the whole batch (dx summing only the taps each
+    /// pixel receives, dW reduced over the whole batch in one pass); other kernels over ≥ 16 channels
     /// (and at least as large as the stride on each axis) as shifted GEMMs (no im2col): stride 1 on one
     /// column-shifted copy of a band of input rows at a time (dx the same on dy with the flipped kernel), strided on
     /// the stride phases of the padded image (polyphase: a sum of stride-1 convolutions with sub-kernels); dW by a
