@@ -189,8 +189,8 @@ internal static unsafe class ConvSmall
                 {
                     for (int c = 0; c < nCols; c++)
                     {
+                        // Groups that no tap reaches (none at stride 1) get blocks too: they write their zeros.
                         int* rr = rowRuns + (3 * r), cr = colRuns + (3 * c);
-                        // (Groups no tap reaches get blocks too: they write the zeros of their pixels.)
                         var grp = new Group(rr[0], rr[1], rr[2], cr[0], cr[1], cr[2], g.N, tiles);
                         groupTable[groups++] = grp;
                         tiles += grp.Tiles;
