@@ -50,7 +50,11 @@ export_torch_env() {
     fi
   fi
 }
-dotnet build benchmarks/MtlSharp.Benchmarks -c Release -v q -nologo >/dev/null
+if ! build_log=$(dotnet build benchmarks/MtlSharp.Benchmarks -c Release -v q -nologo 2>&1); then
+    printf '%s\n' "$build_log" >&2
+    echo "run.sh: building benchmarks/MtlSharp.Benchmarks failed (above)" >&2
+    exit 1
+fi
 (export_torch_env; cd benchmarks/torch && /usr/bin/python3 yardstick.py --out "$out/torch_yardstick.json")
 for c in "${cases[@]}"; do
   py="bench_$c.py"; pyargs=()
