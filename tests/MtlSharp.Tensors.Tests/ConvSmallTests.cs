@@ -150,16 +150,18 @@ public sealed class ConvSmallTests
     }
 
     [Fact]
-    public void ChosenByDefaultForTheMnistLayersOnly()
+    public void ChosenByDefaultForStrideOneWithManyChannels()
     {
         bool Small(int cin, int size, int k, int stride, PaddingMode padding) =>
             ConvSmall.Use(new ConvGeometry(16, cin, size, size, cin, k, k, stride, stride, padding));
         Assert.True(Small(16, 12, 3, 1, PaddingMode.Valid));
         Assert.True(Small(16, 5, 3, 1, PaddingMode.Valid));
         Assert.False(Small(1, 28, 5, 1, PaddingMode.Valid)); // few channels: the direct path
-        Assert.False(Small(48, 27, 3, 1, PaddingMode.Same)); // Omniglot: the implicit GEMM
-        Assert.False(Small(48, 53, 3, 1, PaddingMode.Same));
-        Assert.False(Small(16, 12, 3, 2, PaddingMode.Same)); // strided
+        Assert.True(Small(48, 27, 3, 1, PaddingMode.Same)); // Omniglot stride-1 layers
+        Assert.True(Small(48, 105, 7, 1, PaddingMode.Same));
+        Assert.False(Small(8, 32, 3, 1, PaddingMode.Same)); // fewer than 16 channels: im2col or direct
+        Assert.False(Small(16, 12, 3, 2, PaddingMode.Same)); // strided: the implicit GEMM's polyphase layout
+        Assert.False(Small(48, 27, 1, 1, PaddingMode.Same)); // 1×1: one GEMM
         using (ConvPaths.Force("implicit-wide"))
         {
             Assert.False(Small(16, 12, 3, 1, PaddingMode.Valid));

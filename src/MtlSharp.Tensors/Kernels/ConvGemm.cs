@@ -13,7 +13,7 @@ namespace MtlSharp.Tensors.Kernels;
 /// scratch (rented on the calling thread before the parallel loop). The weight gradient of chunk 0 is added
 /// straight into the gradient buffer, the others into per-chunk partials summed afterwards in chunk order, so
 /// results are bit-identical run to run for a fixed thread count.
-/// Stride-1 kernels over small images with many channels go to <see cref="ConvSmall"/>, over few channels to
+/// Stride-1 kernels (more than one tap) with many channels go to <see cref="ConvSmall"/>, with few channels to
 /// <see cref="ConvDirect"/>. Other kernels with at least <see cref="ConvImplicit.MinChannels"/> input channels (and,
 /// when strided, at least stride taps per axis: the polyphase layout) are dispatched to
 /// <see cref="ConvImplicit"/> (shifted GEMMs, no column buffer) when images are spread over threads. Inside the

@@ -61,8 +61,9 @@ internal static unsafe partial class ConvImplicit
     /// Stride 1 runs banded unless the kernel has one row (each band copy then serves a single tap) and the wide grid
     /// wastes under 1/8 of its columns: 1×7 at 105×105 measured 2–3% slower banded, at 27×27 5% faster. Tiny images
     /// (Wo &lt; 24) stay on the wide grid: banded, its per-band copies and per-tap GEMM calls cost more than the waste
-    /// they save (4-MNISTs 16×12×12 layer: 1.39 vs 0.94 ms forward+backward at 1 thread). By default those go to
-    /// <see cref="ConvSmall"/> instead (the wide grid at stride 1 serves when a test forces this path).
+    /// they save (4-MNISTs 16×12×12 layer: 1.39 vs 0.94 ms forward+backward at 1 thread). Since session 11 every stride-1
+    /// kernel of more than one tap goes to <see cref="ConvSmall"/> by default; the stride-1 layouts here serve 1×1
+    /// kernels and tests that force this path.
     /// </summary>
     private static bool UseBanded(in ConvGeometry g) => g.Wo >= 24 && (g.Kh > 1 || (g.Kw - 1) * 8 >= g.Wo);
 
