@@ -10,18 +10,23 @@ namespace MtlSharp.Cli;
 /// <summary>
 /// Shows training progress: on a terminal, a bar redrawn in place with rate and ETA; when output is redirected,
 /// a plain line every few seconds. Event messages (evaluations, checkpoints) always get their own line.
+/// The rate and ETA are this process's own (<see cref="ProgressRate"/>): a resumed run shows its current speed, and
+/// the ETA includes the evaluations.
 /// </summary>
 internal sealed class ConsoleProgress(string label) : IProgress<TrainingProgress>
 {
     private readonly bool _interactive = !Console.IsOutputRedirected;
     private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
+    private readonly Stopwatch _wall = Stopwatch.StartNew();
+    private readonly ProgressRate _rate = new();
     private bool _barShown;
 
     public void Report(TrainingProgress p)
     {
         var ci = CultureInfo.InvariantCulture;
-        double rate = p.ElapsedSeconds > 0 ? p.Update / p.ElapsedSeconds : 0;
-        double eta = rate > 0 ? (p.TotalUpdates - p.Update) / rate : 0;
+        _rate.Observe(p.Update, p.ElapsedSeconds, _wall.Elapsed.TotalSeconds);
+        double rate = _rate.UpdatesPerSecond;
+        double eta = _rate.SecondsLeft(p.TotalUpdates);
         // An event right after a progress line has no updates since then: no loss to show (not "NaN").
         string loss = double.IsNaN(p.RecentLoss) ? "–" : p.RecentLoss.ToString("G4", ci);
         string stats = string.Create(ci, $"{p.Update}/{p.TotalUpdates} updates  {rate:F0} upd/s  loss {loss}  ETA {Format(eta)}");
