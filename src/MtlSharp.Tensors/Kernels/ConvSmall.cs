@@ -457,32 +457,42 @@ internal static unsafe class ConvSmall
         }
     }
 
-    /// <summary>gx[n, ci, p] += dxP[ci / 16][n][p][ci mod 16]: 8×8 blocks transposed in registers, the rest one by one.</summary>
+    /// <summary>gx[n, ci, p] += dxP[ci / 16][n][p][ci mod 16]: 8×8 blocks transposed in registers, the rest one by one; images in parallel.</summary>
     private static void AddTransposedDx(float* dxP, float* gx, int n, int cin, int hw)
     {
         int vec = cin % 8 == 0 ? hw / 8 * 8 : 0;
-        for (int img = 0; img < n; img++)
+        Threading.For(n, PassGrain(cin * hw), (i0, i1) =>
         {
-            for (int c8 = 0; c8 < cin; c8 += 8)
+            for (int img = i0; img < i1; img++)
             {
-                int group = Math.Min(8, cin - c8);
-                float* src = dxP + ((((nint)(c8 / L) * n) + img) * hw * L) + (c8 % L);
-                float* dst = gx + ((((nint)img * cin) + c8) * hw);
-                for (int p = 0; p < vec; p += 8)
+                for (int c8 = 0; c8 < cin; c8 += 8)
                 {
-                    ConvSmallKernels.Transpose8x8(src + (p * L), L, dst + p, hw, add: true);
-                }
-
-                for (int c = 0; c < group; c++)
-                {
-                    for (int p = vec; p < hw; p++)
+                    int group = Math.Min(8, cin - c8);
+                    float* src = dxP + ((((nint)(c8 / L) * n) + img) * hw * L) + (c8 % L);
+                    float* dst = gx + ((((nint)img * cin) + c8) * hw);
+                    for (int p = 0; p < vec; p += 8)
                     {
-                        dst[((nint)c * hw) + p] += src[(p * L) + c];
+                        ConvSmallKernels.Transpose8x8(src + (p * L), L, dst + p, hw, add: true);
+                    }
+
+                    for (int c = 0; c < group; c++)
+                    {
+                        for (int p = vec; p < hw; p++)
+                        {
+                            dst[((nint)c * hw) + p] += src[(p * L) + c];
+                        }
                     }
                 }
             }
-        }
+        });
     }
+
+    /// <summary>
+    /// Items (images, planes) of <paramref name="floats"/> each per chunk of the memory-bound passes (padding,
+    /// transposes): about 64K floats, so small layers stay on one thread. They only move data (each output element
+    /// written once), so the chunking never changes a result.
+    /// </summary>
+    private static int PassGrain(int floats) => Math.Max(1, (1 << 16) / Math.Max(1, floats));
 
     /// <summary>out[img[j], c0 + c, pix[j]] (+)= stage[c·8 + j] for j &lt; valid, c &lt; channels.</summary>
     private static void Scatter(float* stage, int* img, int* pix, int valid, float* output, int outChannels, int c0, int channels, int pixels, bool add)
@@ -583,68 +593,75 @@ internal static unsafe class ConvSmall
     /// </summary>
     private static void PadTransposeDy(float* dy, float* dst, in ConvGeometry g, int hd, int wd)
     {
-        int image = hd * wd * L, blocks = Blocks(g.Cout);
+        int image = hd * wd * L, blocks = Blocks(g.Cout), images = g.N, cout = g.Cout, ho = g.Ho, wo = g.Wo, pixels = g.P;
         int top = (g.Kh - 1) * wd * L, side = (g.Kw - 1) * L, row = wd * L;
-        if (g.Cout % L != 0)
-        {
-            new Span<float>(dst, blocks * g.N * image).Clear();
-        }
-        else
-        {
-            // Only the border: top and bottom rows, then the columns left and right of each interior row.
-            for (int b = 0; b < blocks * g.N; b++)
-            {
-                float* d = dst + ((nint)b * image);
-                new Span<float>(d, top).Clear();
-                new Span<float>(d + image - top, top).Clear();
-                for (int oh = 0; oh < g.Ho; oh++)
-                {
-                    float* r = d + top + ((nint)oh * row);
-                    new Span<float>(r, side).Clear();
-                    new Span<float>(r + row - side, side).Clear();
-                }
-            }
-        }
+        bool partial = cout % L != 0;
 
         // Groups of 8 channels: 8×8 blocks of pixels along each row transposed in registers, the rest one by one.
-        int vec = g.Cout % 8 == 0 ? g.Wo / 8 * 8 : 0;
-        for (int n = 0; n < g.N; n++)
+        int vec = cout % 8 == 0 ? wo / 8 * 8 : 0;
+        Threading.For(images, PassGrain(blocks * image), (n0, n1) =>
         {
-            for (int c8 = 0; c8 < g.Cout; c8 += 8)
+            for (int n = n0; n < n1; n++)
             {
-                int group = Math.Min(8, g.Cout - c8);
-                float* src = dy + ((((nint)n * g.Cout) + c8) * g.P);
-                float* d = dst + ((((nint)(c8 / L) * g.N) + n) * image) + top + side + (c8 % L);
-                for (int oh = 0; oh < g.Ho; oh++, src += g.Wo, d += row)
+                for (int b = 0; b < blocks; b++)
                 {
-                    for (int ow = 0; ow < vec; ow += 8)
+                    float* d = dst + ((((nint)b * images) + n) * image);
+                    if (partial)
                     {
-                        ConvSmallKernels.Transpose8x8(src + ow, g.P, d + (ow * L), L, add: false);
+                        new Span<float>(d, image).Clear();
+                        continue;
                     }
 
-                    for (int c = 0; c < group; c++)
+                    // Only the border: top and bottom rows, then the columns left and right of each interior row.
+                    new Span<float>(d, top).Clear();
+                    new Span<float>(d + image - top, top).Clear();
+                    for (int oh = 0; oh < ho; oh++)
                     {
-                        for (int ow = vec; ow < g.Wo; ow++)
+                        float* r = d + top + ((nint)oh * row);
+                        new Span<float>(r, side).Clear();
+                        new Span<float>(r + row - side, side).Clear();
+                    }
+                }
+
+                for (int c8 = 0; c8 < cout; c8 += 8)
+                {
+                    int group = Math.Min(8, cout - c8);
+                    float* src = dy + ((((nint)n * cout) + c8) * pixels);
+                    float* d = dst + ((((nint)(c8 / L) * images) + n) * image) + top + side + (c8 % L);
+                    for (int oh = 0; oh < ho; oh++, src += wo, d += row)
+                    {
+                        for (int ow = 0; ow < vec; ow += 8)
                         {
-                            d[(ow * L) + c] = src[((nint)c * g.P) + ow];
+                            ConvSmallKernels.Transpose8x8(src + ow, pixels, d + (ow * L), L, add: false);
+                        }
+
+                        for (int c = 0; c < group; c++)
+                        {
+                            for (int ow = vec; ow < wo; ow++)
+                            {
+                                d[(ow * L) + c] = src[((nint)c * pixels) + ow];
+                            }
                         }
                     }
                 }
             }
-        }
+        });
     }
 
-    /// <summary>dst[plane] [hp, wp] = src[plane] [h, w] placed at (top, left), zeros around it.</summary>
+    /// <summary>dst[plane] [hp, wp] = src[plane] [h, w] placed at (top, left), zeros around it; planes in parallel.</summary>
     private static void Pad(float* src, float* dst, int planes, int h, int w, int top, int left, int hp, int wp)
     {
-        new Span<float>(dst, planes * hp * wp).Clear();
-        for (int pl = 0; pl < planes; pl++)
+        Threading.For(planes, PassGrain(hp * wp), (p0, p1) =>
         {
-            for (int r = 0; r < h; r++)
+            new Span<float>(dst + ((nint)p0 * hp * wp), (p1 - p0) * hp * wp).Clear();
+            for (int pl = p0; pl < p1; pl++)
             {
-                ConvDirectKernels.CopyRow(src + ((((nint)pl * h) + r) * w), dst + ((nint)pl * hp * wp) + ((r + top) * wp) + left, w);
+                for (int r = 0; r < h; r++)
+                {
+                    ConvDirectKernels.CopyRow(src + ((((nint)pl * h) + r) * w), dst + ((nint)pl * hp * wp) + ((r + top) * wp) + left, w);
+                }
             }
-        }
+        });
     }
 
     /// <summary>A contiguous range of work units of equal cost (flops each).</summary>
