@@ -157,6 +157,45 @@ public static partial class Ops
         }
     }
 
+    /// <summary>
+    /// gb[co] += Σ_n Σ_p dy[n, co, p]: each plane summed by <see cref="TensorPrimitives.Sum(ReadOnlySpan{float})"/>,
+    /// the planes over threads, then added to gb image by image in order — the same sums in the same order at any
+    /// thread count.
+    /// </summary>
+    private static unsafe void AddPlaneSums(ReadOnlySpan<float> dy, Span<float> gb, int n, int cout, int p)
+    {
+        int planes = n * cout;
+        if ((long)planes * p < 1 << 17)
+        {
+            for (int i = 0; i < planes; i++)
+            {
+                gb[i % cout] += TensorPrimitives.Sum(dy.Slice(i * p, p));
+            }
+
+            return;
+        }
+
+        var sums = Tensor.Scratch(new Shape(planes));
+        fixed (float* pdy = dy)
+        fixed (float* ps = sums.Span)
+        {
+            float* src = pdy, dst = ps;
+            Threading.For(planes, Math.Max(1, (1 << 16) / Math.Max(1, p)), (i0, i1) =>
+            {
+                for (int i = i0; i < i1; i++)
+                {
+                    dst[i] = TensorPrimitives.Sum(new ReadOnlySpan<float>(src + ((nint)i * p), p));
+                }
+            });
+        }
+
+        ReadOnlySpan<float> s = sums.Span;
+        for (int i = 0; i < planes; i++)
+        {
+            gb[i % cout] += s[i];
+        }
+    }
+
     private sealed class Conv2dNode : Node
     {
         private readonly ConvGeometry _g;
@@ -185,12 +224,9 @@ public static partial class Ops
             else if (Inputs.Length > 2)
             {
                 Span<float> gb = ctx.GradFor(Inputs[2]);
-                for (int n = 0; n < _g.N && !gb.IsEmpty; n++)
+                if (!gb.IsEmpty)
                 {
-                    for (int co = 0; co < _g.Cout; co++)
-                    {
-                        gb[co] += TensorPrimitives.Sum(gradOutput.Slice(((n * _g.Cout) + co) * _g.P, _g.P));
-                    }
+                    AddPlaneSums(gradOutput, gb, _g.N, _g.Cout, _g.P);
                 }
             }
 
