@@ -3,7 +3,7 @@ namespace MtlSharp.Benchmarks;
 /// <summary>
 /// The environment variable <c>BENCH_FILTER</c>: when set (and not empty), cases that honour it run only the
 /// configurations whose key contains one of its comma-separated substrings (ordinal, case-sensitive), e.g.
-/// <c>BENCH_FILTER=mnist_l2,mnist_l3</c>. Honoured by the conv case.
+/// <c>BENCH_FILTER=mnist_l2,mnist_l3</c>. Honoured by the conv and inference cases.
 /// </summary>
 internal static class BenchFilter
 {
