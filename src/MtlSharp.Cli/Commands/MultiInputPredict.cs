@@ -55,7 +55,20 @@ internal static class MultiInputPredict
 
         var format = formats[0];
         IReadOnlyList<int> shape = kind == TaskInputKind.Images ? format.ImageShape! : [format.Csv!.InputWidth];
-        var run = new PredictCommand.PredictRun(shape, predictor.Predict, tasks, strict);
+        var run = new PredictCommand.PredictRun(
+            shape,
+            (indices, rows) =>
+            {
+                var outputs = new float[indices.Count][];
+                for (int i = 0; i < outputs.Length; i++)
+                {
+                    outputs[i] = predictor.Predict(indices[i], rows);
+                }
+
+                return outputs;
+            },
+            tasks,
+            strict);
         PredictCommand.WriteAtomically(outPath, writer =>
         {
             if (kind == TaskInputKind.Rows)

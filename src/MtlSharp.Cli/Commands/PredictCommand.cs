@@ -220,8 +220,8 @@ internal static class PredictCommand
         }
     }
 
-    /// <summary>Predicts task <paramref name="task"/>'s outputs for whole input rows ([rows × outputs]).</summary>
-    internal delegate float[] RowPrediction(int task, ReadOnlySpan<float> rows);
+    /// <summary>Predicts the outputs of the tasks <paramref name="tasks"/> for whole input rows ([task][rows × outputs]).</summary>
+    internal delegate float[][] RowPrediction(IReadOnlyList<int> tasks, ReadOnlySpan<float> rows);
 
     /// <summary>
     /// One prediction pass over float rows of shape <paramref name="shape"/> (CSV records or images): chunks of
@@ -230,6 +230,7 @@ internal static class PredictCommand
     internal sealed class PredictRun(IReadOnlyList<int> shape, RowPrediction predict, IReadOnlyList<PredictedTask> tasks, bool strict)
     {
         private readonly int _rowSize = shape.Aggregate(1, (a, b) => a * b);
+        private readonly int[] _indices = [.. tasks.Select(t => t.Index)];
         private readonly long[] _records = new long[ChunkRecords];
         private readonly string?[] _files = new string?[ChunkRecords];
         private float[] _x = [];
@@ -363,11 +364,7 @@ internal static class PredictCommand
                 return;
             }
 
-            var outputs = new float[tasks.Count][];
-            for (int t = 0; t < tasks.Count; t++)
-            {
-                outputs[t] = predict(tasks[t].Index, _x.AsSpan(0, _n * _rowSize));
-            }
+            var outputs = predict(_indices, _x.AsSpan(0, _n * _rowSize));
 
             for (int i = 0; i < _n; i++)
             {

@@ -149,13 +149,71 @@ public sealed class Predictor
         return result;
     }
 
-    /// <summary>Every task's outputs for the rows of <paramref name="inputs"/>, in model order.</summary>
-    public float[][] PredictAll(ReadOnlySpan<float> inputs)
+    /// <summary>
+    /// Every task's outputs for the rows of <paramref name="inputs"/>, in model order: what <see cref="Predict(int, ReadOnlySpan{float})"/>
+    /// gives each task, but for a routed network in one pass — a component that several tasks use on the same input
+    /// is evaluated once.
+    /// </summary>
+    public float[][] PredictAll(ReadOnlySpan<float> inputs) => Predict(Enumerable.Range(0, Tasks.Count).ToArray(), inputs);
+
+    /// <summary>
+    /// The outputs of the tasks <paramref name="tasks"/> (indices into <see cref="Tasks"/>) for the rows of
+    /// <paramref name="inputs"/>, in that order; see <see cref="PredictAll"/>.
+    /// </summary>
+    public float[][] Predict(IReadOnlyList<int> tasks, ReadOnlySpan<float> inputs)
     {
-        var all = new float[Tasks.Count][];
-        for (int t = 0; t < all.Length; t++)
+        ArgumentNullException.ThrowIfNull(tasks);
+        var all = new float[tasks.Count][];
+        if (_network is null || tasks.Count <= 1)
         {
-            all[t] = Predict(t, inputs);
+            for (int i = 0; i < all.Length; i++)
+            {
+                all[i] = Predict(tasks[i], inputs);
+            }
+
+            return all;
+        }
+
+        foreach (int task in tasks)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(task);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(task, Tasks.Count);
+        }
+
+        // A routed network: every task from one pass, the layers' shared components evaluated once.
+        if (inputs.Length % _rowSize != 0)
+        {
+            throw new ArgumentException($"{inputs.Length} values are not whole rows of shape [{string.Join(", ", _shape)}] ({_rowSize} values each).", nameof(inputs));
+        }
+
+        int rows = inputs.Length / _rowSize;
+        int[] chosen = [.. tasks];
+        for (int i = 0; i < all.Length; i++)
+        {
+            all[i] = new float[rows * Tasks[chosen[i]].Outputs];
+        }
+
+        var dims = new int[_shape.Length + 1];
+        _shape.CopyTo(dims, 1);
+        using var noGrad = Autograd.NoGrad();
+        for (int start = 0; start < rows; start += ChunkRows)
+        {
+            int n = Math.Min(ChunkRows, rows - start);
+            dims[0] = n;
+            using var scope = _arenas.Value!.Enter();
+            var x = Tensor.FromArray(inputs.Slice(start * _rowSize, n * _rowSize), dims);
+            Tensor[] ys = _network.ForwardEvaluation(x, chosen, new Rng(0));
+            for (int i = 0; i < all.Length; i++)
+            {
+                int width = Tasks[chosen[i]].Outputs;
+                ReadOnlySpan<float> y = ys[i].Span;
+                if (y.Length != n * width)
+                {
+                    throw new InvalidOperationException($"Task '{Tasks[chosen[i]].Name}' gave {y.Length} values for {n} rows; expected {width} per row.");
+                }
+
+                y.CopyTo(all[i].AsSpan(start * width));
+            }
         }
 
         return all;

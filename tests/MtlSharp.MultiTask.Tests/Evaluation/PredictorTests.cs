@@ -81,6 +81,31 @@ public sealed class PredictorTests
         }
     }
 
+    [Theory]
+    [InlineData("mnist4", "gumbel")]
+    [InlineData("mnist4", "shared-bottom")]
+    [InlineData("mnist4", "no-sharing")]
+    public void PredictAllEqualsEachTasksOwnPrediction(string preset, string method)
+    {
+        // PredictAll evaluates the union of the tasks' components once per layer; each task's outputs must be the
+        // very values its own pass gives (same sums, same order), over more than one internal chunk of rows.
+        var plan = Plan(preset, method);
+        Scramble(plan, 8);
+        var predictor = new Predictor(plan);
+        var allocation = ((RoutedModel)plan.Model).Network.Allocations();
+        if (method == "gumbel")
+        {
+            Assert.Contains(allocation, layer => layer.Skip(1).Any(row => !row.AsSpan().SequenceEqual(layer[0])));
+        }
+
+        float[] inputs = ((SplitEvaluator)plan.Evaluator).Splits[0].Test.Inputs.AsSpan(0, 300 * 784).ToArray();
+        var all = predictor.PredictAll(inputs);
+        for (int t = 0; t < 4; t++)
+        {
+            Assert.Equal(predictor.Predict(t, inputs), all[t]);
+        }
+    }
+
     [Fact]
     public void ConcurrentPredictionsEqualSequentialOnes()
     {

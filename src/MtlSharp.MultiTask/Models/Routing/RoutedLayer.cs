@@ -90,4 +90,67 @@ public sealed class RoutedLayer : Module, IRoutedStage
         Tensor ones = _ones[a] ??= Tensor.Full(new Shape(a), 1f);
         return Ops.Reshape(ComponentCombiner.Combine(sub.Stacked, ones, Combine), sub.Combined.ToArray());
     }
+    /// <summary>
+    /// Evaluation outputs for several tasks reading the same input: the union of their allocated components is
+    /// evaluated once (one batched op) and each task combines its own, with the same weights in the same order as
+    /// <see cref="Forward"/> would; tasks with the same allocation get the same tensor. For predicting every task of a
+    /// routed network at once (<see cref="RoutedNetwork.ForwardEvaluation"/>).
+    /// </summary>
+    internal Tensor[] ForwardEvaluation(Tensor x, int[] tasks, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var rows = new float[tasks.Length][];
+        var used = new bool[Count];
+        for (int i = 0; i < tasks.Length; i++)
+        {
+            rows[i] = Router.EvaluationRow(new RoutingContext(tasks[i], false, 1f, rng));
+            for (int c = 0; c < rows[i].Length; c++)
+            {
+                used[c] |= rows[i][c] != 0f;
+            }
+        }
+
+        int[] union = Enumerable.Range(0, Count).Where(c => used[c]).ToArray();
+        var outputs = new Tensor[tasks.Length];
+        StackedOutput all = union.Length > 0 ? _components.Forward(x, union) : default;
+        for (int i = 0; i < tasks.Length; i++)
+        {
+            int same = Array.FindIndex(rows, 0, i, r => ActiveEqual(r, rows[i]));
+            if (same >= 0)
+            {
+                outputs[i] = outputs[same];
+                continue;
+            }
+
+            var z = new float[union.Length];
+            int a = 0;
+            for (int k = 0; k < union.Length; k++)
+            {
+                if (rows[i][union[k]] != 0f)
+                {
+                    z[k] = 1f;
+                    a++;
+                }
+            }
+
+            outputs[i] = a == 0
+                ? Tensor.ScratchZeros(_components.OutputShape(x.Shape))
+                : Ops.Reshape(ComponentCombiner.Combine(all.Stacked, Tensor.FromArray(z, z.Length), Combine), all.Combined.ToArray());
+        }
+
+        return outputs;
+    }
+
+    private static bool ActiveEqual(float[] a, float[] b)
+    {
+        for (int c = 0; c < a.Length; c++)
+        {
+            if ((a[c] != 0f) != (b[c] != 0f))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

@@ -164,4 +164,69 @@ public sealed class RoutedNetwork : Module
 
     /// <summary>Allocation probabilities of every routed layer: [layer][task][component].</summary>
     public IReadOnlyList<double[][]> Probabilities() => RoutedLayers.Select(l => l.Router.Probabilities()).ToArray();
+    /// <summary>
+    /// Evaluation predictions of every task in <paramref name="tasks"/> for the same input: what <see cref="Forward"/>
+    /// gives each of them (not training), computed once for the tasks that read the same tensor — a routed layer
+    /// evaluates the union of their components once (<see cref="RoutedLayer.ForwardEvaluation"/>), and tasks with the
+    /// same allocation so far share one output. Per-example routed layers and the heads run per task.
+    /// </summary>
+    internal Tensor[] ForwardEvaluation(Tensor x, int[] tasks, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(tasks);
+        var groups = new List<(Tensor X, int[] Positions)> { (x, Enumerable.Range(0, tasks.Length).ToArray()) };
+        foreach (var stage in _stages)
+        {
+            var next = new List<(Tensor X, int[] Positions)>();
+            foreach (var (gx, positions) in groups)
+            {
+                switch (stage)
+                {
+                    case RoutedLayer layer:
+                        var outs = layer.ForwardEvaluation(gx, positions.Select(p => tasks[p]).ToArray(), rng);
+                        var seen = new Dictionary<Tensor, List<int>>(ReferenceEqualityComparer.Instance);
+                        for (int i = 0; i < positions.Length; i++)
+                        {
+                            if (!seen.TryGetValue(outs[i], out var list))
+                            {
+                                seen[outs[i]] = list = [];
+                                next.Add((outs[i], []));
+                            }
+
+                            list.Add(positions[i]);
+                        }
+
+                        for (int g = next.Count - seen.Count; g < next.Count; g++)
+                        {
+                            next[g] = (next[g].X, [.. seen[next[g].X]]);
+                        }
+
+                        break;
+                    case IRoutedStage routed:
+                        foreach (int p in positions)
+                        {
+                            next.Add((routed.Forward(gx, new RoutingContext(tasks[p], false, 1f, rng)), [p]));
+                        }
+
+                        break;
+                    default:
+                        next.Add((((Module<Tensor, Tensor>)stage).Forward(gx), positions));
+                        break;
+                }
+            }
+
+            groups = next;
+        }
+
+        var result = new Tensor[tasks.Length];
+        foreach (var (gx, positions) in groups)
+        {
+            foreach (int p in positions)
+            {
+                result[p] = _heads is null ? gx : ForwardHead(Ops.Flatten(gx, 1), new RoutingContext(tasks[p], false, 1f, rng));
+            }
+        }
+
+        return result;
+    }
 }
