@@ -16,7 +16,8 @@ Prints markdown to stdout:
   - with --groups (named groups of tasks, e.g. by input modality): for every pair of tasks, the share of their
     connections in common (Jaccard index of the final binary allocations: |a and b| / |a or b|) and the cosine of
     their centred final probabilities, mean over seeds, averaged over the pairs within each group and over the pairs
-    across groups — does the router put the tasks of one group together?
+    across groups (with three or more groups, also per pair of groups) — does the router put the tasks of one group
+    together, and which groups are closer to each other?
 With --svg PREFIX it also writes
   PREFIX-history.svg     the allocation probabilities of one task (--task, default the first) over training, one
                          panel per routed layer, one line per component (the paper's Fig. 8);
@@ -268,7 +269,10 @@ def main():
                     gi, gj = group_of[names[i]], group_of[names[j]]
                     key = f"within {gi}" if gi == gj else "across groups"
                     rows.setdefault(key, []).append((jac[i][j], cen[i][j]))
-        for key in sorted(rows, key=lambda k: (k == "across groups", k)):
+                    if gi != gj and len(set(group_of.values())) > 2:
+                        a, b = sorted((gi, gj))
+                        rows.setdefault(f"across {a} – {b}", []).append((jac[i][j], cen[i][j]))
+        for key in sorted(rows, key=lambda k: (k.startswith("across"), k != "across groups", k)):
             v = rows[key]
             print(f"| {key} | {len(v)} | {statistics.mean(a for a, _ in v):.3f} | {statistics.mean(c for _, c in v):+.3f} |")
         print("\nPer pair (Jaccard / centred cosine):\n")
