@@ -9,8 +9,10 @@ layers of 4 components (4 filters each; 5x5, 3x3, 3x3, valid, ReLU), 2x2 average
 MtlSharp's freshly initialised model uses at evaluation: the maximum-likelihood row of each router, z[t, c] = 1 iff
 logit a >= logit b, with the logits initialised to (log pInit, log(1 - pInit)) = (log 0.5, log 0.5) in float32 - a
 tie, so every component of every layer is active for every task (computed below from the logits, not assumed).
-Like Predictor.PredictAll, each task's path is evaluated separately (4 forward passes; a component shared by tasks is
-computed once per task, not once in all), each layer as one convolution over the task's active components' filters
+Each task's path is evaluated separately, as a straightforward implementation does and as Predictor.PredictAll did
+before session 12 (4 forward passes; a component shared by tasks is computed once per task, not once in all; since
+session 12 PredictAll evaluates a layer's components once for all tasks on the same input, and here, where every task
+has every component, the 4 tasks share the whole trunk), each layer as one convolution over the task's active components' filters
 (the full weight when all are active, as MtlSharp's ConvComponents; else the active filters indexed out per call),
 ReLU, the mean over the active components. Input: uniform [0, 1) images [B, 1, 28, 28] made once (MtlSharp's call
 copies its float[] input into a tensor; this side takes the tensor as it is). Output: the 4 tasks' logits [B, 10].
