@@ -59,6 +59,8 @@ fi
 for c in "${cases[@]}"; do
   py="bench_$c.py"; pyargs=()
   case "$c" in omniglot|omniglot-cpu) py=bench_omniglot.py; pyargs=(--preset "$c") ;; esac
+  # BENCH_FILTER (comma-separated key substrings) selects the conv shapes on both sides.
+  if [ "$c" = conv ] && [ -n "${BENCH_FILTER:-}" ]; then pyargs+=(--filter "$BENCH_FILTER"); fi
   (export_torch_env; cd benchmarks/torch && /usr/bin/python3 "$py" "${pyargs[@]}" --threads 1,2 $quick --out "$out/torch_$c.json") 2>/dev/null
   dotnet benchmarks/MtlSharp.Benchmarks/bin/Release/net10.0/MtlSharp.Benchmarks.dll "$c" --threads 1,2 $quick \
     --out "$out/ours_$c.json" --compare "$out/torch_$c.json" | tee "$out/compare_$c.txt"

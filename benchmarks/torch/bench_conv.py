@@ -2,7 +2,7 @@
 and Omniglot layer shapes (batch 16). TensorFlow 'SAME' padding is an explicit F.pad (smaller half before) followed
 by a valid conv, as MtlSharp computes it. Keys match benchmarks/MtlSharp.Benchmarks/Cases/ConvCase.cs.
 
-usage: /usr/bin/python3 benchmarks/torch/bench_conv.py [--threads 1,2] [--out torch_conv.json] [--quick] [--filter substr]
+usage: /usr/bin/python3 benchmarks/torch/bench_conv.py [--threads 1,2] [--out torch_conv.json] [--quick] [--filter substr[,substr...]]
 """
 import argparse
 import math
@@ -45,7 +45,7 @@ def main():
     for t in [int(v) for v in args.threads.split(",")]:
         torch.set_num_threads(t)
         for key, n, cin, h, cout, kh, kw, s, mode in configs():
-            if args.filter not in key:
+            if args.filter and not any(f in key for f in args.filter.split(",")):
                 continue
             x = torch.randn(n, cin, h, h, requires_grad=True)
             w = (torch.randn(cout, cin, kh, kw) * 0.05).requires_grad_()
