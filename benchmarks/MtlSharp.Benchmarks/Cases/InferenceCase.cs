@@ -36,6 +36,11 @@ internal sealed class InferenceCase : IBenchCase
             {
                 yield return r;
             }
+
+            foreach (var r in Mnist4Mixed(data, options))
+            {
+                yield return r;
+            }
         }
 
         if (!Directory.Exists(Path.Combine(data, "ud-english-ewt")))
@@ -141,5 +146,49 @@ internal sealed class InferenceCase : IBenchCase
             }, options);
             yield return new BenchResult(Name, $"infer/mnist4/onnxruntime/b{batch}", Threading.ThreadCount, ort, null, ortAlloc, "batch");
         }
+    }
+    /// <summary>
+    /// mnist4 with the router scrambled (weights and router logits moved by seeded uniform noise, as PredictorTests
+    /// does) so that the tasks use different components: <see cref="Predictor.PredictAll"/> (one pass, shared
+    /// components once) against one <see cref="Predictor.Predict(int, ReadOnlySpan{float})"/> call per task, batch 64.
+    /// Ours only (keys infer/mnist4-mixed/…).
+    /// </summary>
+    private IEnumerable<BenchResult> Mnist4Mixed(string data, BenchOptions options)
+    {
+        if (!BenchFilter.Matches("infer/mnist4-mixed/"))
+        {
+            yield break;
+        }
+
+        var plan = ConfigRunBuilder.Build(BuiltInConfigs.Load("mnist4").Resolve("gumbel", null, data), seed: 0, scale: 0.001);
+        var noiseRng = new Rng(8);
+        foreach (var p in plan.Model.Module.Parameters())
+        {
+            var noise = MtlSharp.Tensors.Tensor.Uniform(p.Value.Shape, -0.5f, 0.5f, noiseRng).Span;
+            Span<float> d = p.Data;
+            for (int i = 0; i < d.Length; i++)
+            {
+                d[i] += p.Kind.Role == MtlSharp.NN.ParameterRole.Routing ? 8 * noise[i] : noise[i];
+            }
+        }
+
+        var predictor = new Predictor(plan);
+        var rng = new Rng(1);
+        var x = new float[64 * 28 * 28];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = rng.NextFloat();
+        }
+
+        var (all, allAlloc) = Measure.Time(() => predictor.PredictAll(x), options);
+        yield return new BenchResult(Name, "infer/mnist4-mixed/predict-all/b64", Threading.ThreadCount, all, null, allAlloc, "batch");
+        var (each, eachAlloc) = Measure.Time(() =>
+        {
+            for (int t = 0; t < predictor.Tasks.Count; t++)
+            {
+                predictor.Predict(t, x);
+            }
+        }, options);
+        yield return new BenchResult(Name, "infer/mnist4-mixed/predict-per-task/b64", Threading.ThreadCount, each, null, eachAlloc, "batch");
     }
 }
