@@ -16,6 +16,7 @@ namespace MtlSharp.Benchmarks.Cases;
 /// Then the ewt-domains hard-sharing tagger (full size, freshly initialised): <see cref="TaggerPredictor.Predict"/>
 /// against ONNX Runtime on the export, both from the words of real EWT test sentences (ONNX Runtime's side includes
 /// the vocabulary look-up and padding, as the predictor's does), batch 1 (a 17-token sentence) and 64 sentences.
+/// Then mnist4 with differing allocations, PredictAll against per-task calls (ours only, <c>infer/mnist4-mixed/…</c>).
 /// <see cref="BenchFilter"/> (BENCH_FILTER) selects keys, e.g. <c>predictor</c> or <c>mnist4/onnxruntime</c>.
 /// Needs MNIST and UD English-EWT under <c>MTLSHARP_DATA</c> (default ../shared/datasets); a part is skipped without its data.
 /// </summary>
