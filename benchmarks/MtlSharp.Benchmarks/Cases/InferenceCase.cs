@@ -84,8 +84,7 @@ internal sealed class InferenceCase : IBenchCase
         }
 
         var model = OnnxExporter.Export(plan);
-        using var sessionOptions = new SessionOptions { IntraOpNumThreads = Threading.ThreadCount, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-        using var session = new InferenceSession(model.ToArray(), sessionOptions);
+        using var session = OpenSession(model.ToArray());
         foreach (var (batch, words) in batches.Where(b => BenchFilter.Matches($"infer/tagger/onnxruntime/b{b.Batch}")))
         {
             var (ort, ortAlloc) = Measure.Time(() =>
@@ -135,8 +134,7 @@ internal sealed class InferenceCase : IBenchCase
         }
 
         var model = OnnxExporter.Export(plan);
-        using var sessionOptions = new SessionOptions { IntraOpNumThreads = Threading.ThreadCount, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-        using var session = new InferenceSession(model.ToArray(), sessionOptions);
+        using var session = OpenSession(model.ToArray());
         foreach (var (batch, x) in inputs.Where(b => BenchFilter.Matches($"infer/mnist4/onnxruntime/b{b.Batch}")))
         {
             var input = new DenseTensor<float>(x, [batch, 1, 28, 28]);
@@ -191,5 +189,12 @@ internal sealed class InferenceCase : IBenchCase
             }
         }, options);
         yield return new BenchResult(Name, "infer/mnist4-mixed/predict-per-task/b64", Threading.ThreadCount, each, null, eachAlloc, "batch");
+    }
+
+    /// <summary>An ONNX Runtime session for <paramref name="model"/> on the benchmark's thread count, operators run one after another.</summary>
+    private static InferenceSession OpenSession(byte[] model)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = Threading.ThreadCount, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+        return new InferenceSession(model, options);
     }
 }

@@ -117,36 +117,11 @@ public sealed class Predictor
     /// <summary>Task <paramref name="task"/>'s outputs for the rows of <paramref name="inputs"/>: [rows × outputs], row-major.</summary>
     public float[] Predict(int task, ReadOnlySpan<float> inputs)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(task);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(task, Tasks.Count);
-        if (inputs.Length % _rowSize != 0)
-        {
-            throw new ArgumentException($"{inputs.Length} values are not whole rows of shape [{string.Join(", ", _shape)}] ({_rowSize} values each).", nameof(inputs));
-        }
-
-        int rows = inputs.Length / _rowSize;
-        int width = Tasks[task].Outputs;
-        var result = new float[rows * width];
-        var dims = new int[_shape.Length + 1];
-        _shape.CopyTo(dims, 1);
+        CheckTask(task);
         var ctx = new RoutingContext(task, false, 1f, new Rng(0));
-        using var noGrad = Autograd.NoGrad();
-        for (int start = 0; start < rows; start += ChunkRows)
-        {
-            int n = Math.Min(ChunkRows, rows - start);
-            dims[0] = n;
-            using var scope = _arenas.Value!.Enter();   // one buffer pool per calling thread, reused chunk after chunk
-            var x = Tensor.FromArray(inputs.Slice(start * _rowSize, n * _rowSize), dims);
-            ReadOnlySpan<float> y = (_network is not null ? _network.Forward(x, ctx) : _experts!.Forward(x, task)).Span;
-            if (y.Length != n * width)
-            {
-                throw new InvalidOperationException($"Task '{Tasks[task].Name}' gave {y.Length} values for {n} rows; expected {width} per row.");
-            }
-
-            y.CopyTo(result.AsSpan(start * width));
-        }
-
-        return result;
+        return _network is not null
+            ? RunChunked([task], inputs, x => [_network.Forward(x, ctx)])[0]
+            : RunChunked([task], inputs, x => [_experts!.Forward(x, task)])[0];
     }
 
     /// <summary>
@@ -163,31 +138,47 @@ public sealed class Predictor
     public float[][] Predict(IReadOnlyList<int> tasks, ReadOnlySpan<float> inputs)
     {
         ArgumentNullException.ThrowIfNull(tasks);
-        var all = new float[tasks.Count][];
         if (_network is null || tasks.Count <= 1)
         {
-            for (int i = 0; i < all.Length; i++)
+            var each = new float[tasks.Count][];
+            for (int i = 0; i < each.Length; i++)
             {
-                all[i] = Predict(tasks[i], inputs);
+                each[i] = Predict(tasks[i], inputs);
             }
 
-            return all;
+            return each;
         }
 
-        foreach (int task in tasks)
+        int[] chosen = [.. tasks];
+        foreach (int task in chosen)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(task);
-            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(task, Tasks.Count);
+            CheckTask(task);
         }
 
         // A routed network: every task from one pass, the layers' shared components evaluated once.
+        return RunChunked(chosen, inputs, x => _network.ForwardEvaluation(x, chosen, new Rng(0)));
+    }
+
+    private void CheckTask(int task)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(task, nameof(task));
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(task, Tasks.Count, nameof(task));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="forward"/> (one output per task of <paramref name="chosen"/>) over the rows of
+    /// <paramref name="inputs"/> in chunks of <see cref="ChunkRows"/>, without a gradient tape, each chunk in a scope of
+    /// the calling thread's arena, and gathers each task's outputs.
+    /// </summary>
+    private float[][] RunChunked(int[] chosen, ReadOnlySpan<float> inputs, Func<Tensor, Tensor[]> forward)
+    {
         if (inputs.Length % _rowSize != 0)
         {
             throw new ArgumentException($"{inputs.Length} values are not whole rows of shape [{string.Join(", ", _shape)}] ({_rowSize} values each).", nameof(inputs));
         }
 
         int rows = inputs.Length / _rowSize;
-        int[] chosen = [.. tasks];
+        var all = new float[chosen.Length][];
         for (int i = 0; i < all.Length; i++)
         {
             all[i] = new float[rows * Tasks[chosen[i]].Outputs];
@@ -200,9 +191,9 @@ public sealed class Predictor
         {
             int n = Math.Min(ChunkRows, rows - start);
             dims[0] = n;
-            using var scope = _arenas.Value!.Enter();
+            using var scope = _arenas.Value!.Enter();   // one buffer pool per calling thread, reused chunk after chunk
             var x = Tensor.FromArray(inputs.Slice(start * _rowSize, n * _rowSize), dims);
-            Tensor[] ys = _network.ForwardEvaluation(x, chosen, new Rng(0));
+            Tensor[] ys = forward(x);
             for (int i = 0; i < all.Length; i++)
             {
                 int width = Tasks[chosen[i]].Outputs;
