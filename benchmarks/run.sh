@@ -9,7 +9,7 @@
 # first on LD_LIBRARY_PATH of the PyTorch processes only. OpenBLAS 0.3.21 does not know newer CPU models and then
 # falls back to its SSE3 "Prescott" kernels; OPENBLAS_CORETYPE is set to the best kernel set for the host's ISA
 # (SkylakeX with AVX-512, Haswell with AVX2) unless already set. benchmarks/torch/yardstick.py checks and records
-# the result (BLAS, oneDNN ISA, a timed 1024^3 matmul) in $out/torch_yardstick.json.
+# the result (BLAS, oneDNN ISA, a timed 1024^3 matmul) in $out/torch_yardstick.json. BENCH_ISA=avx2: see below.
 set -euo pipefail
 # MTLSHARP_DATA (the data folder of the inference case: mnist/, ud-english-ewt/) is made absolute from the directory
 # run.sh was started in, so both sides find it (the .NET side runs in the repository root, PyTorch in benchmarks/torch;
@@ -37,6 +37,16 @@ openblas_dir=$(dirname "$(dpkg -L libopenblas0-openmp | grep '/libblas.so.3$' | 
 # machine sets OPENBLAS_CORETYPE=Haswell globally, which runs OpenBLAS's AVX2 kernels on an AVX-512 host: half the
 # opponent); BENCH_OPENBLAS_CORETYPE forces a kernel set on purpose.
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+# BENCH_ISA=avx2 holds both sides to 256-bit AVX2 on an AVX-512 host, to measure the AVX2 paths where no AVX2-only
+# host is at hand: .NET without AVX-512 (DOTNET_EnableAVX512=0: our 256-bit kernels), OpenBLAS's Haswell kernels,
+# oneDNN at most AVX2 (ONEDNN_MAX_CPU_ISA). Every result file records the ISA each side ran.
+case "${BENCH_ISA:-}" in
+  "") ;;
+  avx2|AVX2)
+    export DOTNET_EnableAVX512=0 ONEDNN_MAX_CPU_ISA=AVX2
+    [ -z "${BENCH_OPENBLAS_CORETYPE:-}" ] && BENCH_OPENBLAS_CORETYPE=Haswell ;;
+  *) echo "run.sh: BENCH_ISA must be avx2 (or unset), not '$BENCH_ISA'" >&2; exit 1 ;;
+esac
 if [ -n "${BENCH_OPENBLAS_CORETYPE:-}" ]; then export OPENBLAS_CORETYPE="$BENCH_OPENBLAS_CORETYPE"; fi
 export_torch_env() {
   export LD_LIBRARY_PATH="$openblas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"

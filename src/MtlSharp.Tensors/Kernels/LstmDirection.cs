@@ -9,7 +9,7 @@ namespace MtlSharp.Tensors.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>Forward: one GEMM projects every real token at once (Xp·Wihᵀ, [N, 4H]); then per step s a
-/// [B_s, H]·[H, 4H] recurrent GEMM over the B_s sequences still running, and the fused cell kernel
+/// [B_s, H]·[H, 4H] recurrent GEMM (Whhᵀ transposed once per pass into the work buffer) over the B_s sequences still running, and the fused cell kernel
 /// (<see cref="LstmKernels.ForwardRow"/>) per running sequence. The saved tensors are all in packed row order:
 /// gate activations (i, f, g, o) [N, 4H], c₋₁ [N, H], tanh(c) [N, H] and h₋₁ [N, H].</para>
 /// <para>Backward: per step (last first) the fused cell backward and a [B_s, 4H]·[4H, H] GEMM for dh₋₁; then
@@ -51,7 +51,7 @@ internal sealed unsafe class LstmDirection
         _cPrev = Tensor.Scratch(new Shape(cap, h));
         _tanhC = Tensor.Scratch(new Shape(cap, h));
         _hPrev = Tensor.Scratch(new Shape(cap, h));
-        _work = Tensor.Scratch(new Shape(g4 + (bmax * (g4 + h + h))));
+        _work = Tensor.Scratch(new Shape(g4 + (bmax * (g4 + h + h)) + (h * g4)));
         if (n > 0)
         {
             Gemm.Multiply(xp, false, _wIh.Span, true, _act.Span, n, g4, _input, false);
@@ -88,8 +88,24 @@ internal sealed unsafe class LstmDirection
         }
 
         Span<float> rec = ws.Slice(g4, b0 * g4);
-        ws[(g4 + (b0 * g4))..].Clear();
-        ReadOnlySpan<float> wHh = _wHh.Span;
+        ws.Slice(g4 + (b0 * g4), 2 * b0 * h).Clear();
+
+        // Whhᵀ [H, 4H], transposed once per pass: the per-step GEMMs then read it in place instead of packing the
+        // transposed weights at every step (same sums in the same order).
+        Span<float> wHh = ws.Slice(g4 + (_plan.Batch * (g4 + h + h)), h * g4);
+        if (_plan.Steps > 1)
+        {
+            ReadOnlySpan<float> w = _wHh.Span;
+            for (int p = 0; p < h; p++)
+            {
+                Span<float> dst = wHh.Slice(p * g4, g4);
+                for (int j = 0; j < g4; j++)
+                {
+                    dst[j] = w[(j * h) + p];
+                }
+            }
+        }
+
         int[] order = _plan.Order;
         int time = _plan.Time;
         fixed (float* pWork = ws, pAct = _act!.Span, pCp = _cPrev!.Span, pTc = _tanhC!.Span, pHp = _hPrev!.Span, pY = y)
@@ -100,7 +116,7 @@ internal sealed unsafe class LstmDirection
                 int bs = _plan.BatchSizes[s];
                 if (s > 0)
                 {
-                    Gemm.Multiply(new ReadOnlySpan<float>(pH, bs * h), false, wHh, true, rec[..(bs * g4)], bs, g4, h, false);
+                    Gemm.Multiply(new ReadOnlySpan<float>(pH, bs * h), false, wHh, false, rec[..(bs * g4)], bs, g4, h, false);
                 }
 
                 for (int r = 0; r < bs; r++)

@@ -6,7 +6,8 @@ namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
 /// The fused per-row LSTM cell kernels (PyTorch gate order i, f, g, o), vectorised with <see cref="Vector256{T}"/>
-/// and a scalar fallback/tail:
+/// (the forward's last hidden % 8 units through zero-padded 8-lane buffers, the backward's in a scalar loop) and a
+/// scalar fallback where AVX2/FMA is missing:
 /// i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o), c = f ⊙ c₋₁ + i ⊙ g, h = o ⊙ tanh(c).
 /// </summary>
 internal static unsafe class LstmKernels
@@ -29,34 +30,15 @@ internal static unsafe class LstmKernels
         {
             for (; j <= hidden - 8; j += 8)
             {
-                Vector256<float> zi = Vector256.Load(gates + j) + Vector256.Load(bias + j);
-                Vector256<float> zf = Vector256.Load(gates + hidden + j) + Vector256.Load(bias + hidden + j);
-                Vector256<float> zg = Vector256.Load(gates + (2 * hidden) + j) + Vector256.Load(bias + (2 * hidden) + j);
-                Vector256<float> zo = Vector256.Load(gates + (3 * hidden) + j) + Vector256.Load(bias + (3 * hidden) + j);
-                if (rec != null)
-                {
-                    zi += Vector256.Load(rec + j);
-                    zf += Vector256.Load(rec + hidden + j);
-                    zg += Vector256.Load(rec + (2 * hidden) + j);
-                    zo += Vector256.Load(rec + (3 * hidden) + j);
-                }
-
-                Vector256<float> i = Sigmoid(zi), f = Sigmoid(zf), g = Tanh(zg), o = Sigmoid(zo);
-                Vector256<float> cp = Vector256.Load(c + j);
-                Vector256.Load(h + j).Store(hPrevOut + j);
-                cp.Store(cPrevOut + j);
-                Vector256<float> cn = Vector256.FusedMultiplyAdd(f, cp, i * g);
-                Vector256<float> tc = Tanh(cn);
-                Vector256<float> hn = o * tc;
-                i.Store(gates + j);
-                f.Store(gates + hidden + j);
-                g.Store(gates + (2 * hidden) + j);
-                o.Store(gates + (3 * hidden) + j);
-                cn.Store(c + j);
-                tc.Store(tanhCOut + j);
-                hn.Store(h + j);
-                hn.Store(y + j);
+                ForwardLanes(gates + j, rec == null ? null : rec + j, bias + j, c + j, h + j, cPrevOut + j, hPrevOut + j, tanhCOut + j, y + j, hidden);
             }
+
+            if (j < hidden)
+            {
+                ForwardTail(gates + j, rec == null ? null : rec + j, bias + j, c + j, h + j, cPrevOut + j, hPrevOut + j, tanhCOut + j, y + j, hidden, hidden - j);
+            }
+
+            return;
         }
 
         for (; j < hidden; j++)
@@ -88,6 +70,107 @@ internal static unsafe class LstmKernels
             tanhCOut[j] = tc;
             h[j] = hn;
             y[j] = hn;
+        }
+    }
+
+    /// <summary>
+    /// Eight units of <see cref="ForwardRow"/> at the given pointers (the four gate blocks of <paramref name="gates"/>,
+    /// <paramref name="rec"/> and <paramref name="bias"/> <paramref name="stride"/> floats apart).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForwardLanes(
+        float* gates, float* rec, float* bias, float* c, float* h,
+        float* cPrevOut, float* hPrevOut, float* tanhCOut, float* y, int stride)
+    {
+        Vector256<float> zi = Vector256.Load(gates) + Vector256.Load(bias);
+        Vector256<float> zf = Vector256.Load(gates + stride) + Vector256.Load(bias + stride);
+        Vector256<float> zg = Vector256.Load(gates + (2 * stride)) + Vector256.Load(bias + (2 * stride));
+        Vector256<float> zo = Vector256.Load(gates + (3 * stride)) + Vector256.Load(bias + (3 * stride));
+        if (rec != null)
+        {
+            zi += Vector256.Load(rec);
+            zf += Vector256.Load(rec + stride);
+            zg += Vector256.Load(rec + (2 * stride));
+            zo += Vector256.Load(rec + (3 * stride));
+        }
+
+        Vector256<float> i = Sigmoid(zi), f = Sigmoid(zf), g = Tanh(zg), o = Sigmoid(zo);
+        Vector256<float> cp = Vector256.Load(c);
+        Vector256.Load(h).Store(hPrevOut);
+        cp.Store(cPrevOut);
+        Vector256<float> cn = Vector256.FusedMultiplyAdd(f, cp, i * g);
+        Vector256<float> tc = Tanh(cn);
+        Vector256<float> hn = o * tc;
+        i.Store(gates);
+        f.Store(gates + stride);
+        g.Store(gates + (2 * stride));
+        o.Store(gates + (3 * stride));
+        cn.Store(c);
+        tc.Store(tanhCOut);
+        hn.Store(h);
+        hn.Store(y);
+    }
+
+    /// <summary>
+    /// The last <paramref name="count"/> (&lt; 8) units of <see cref="ForwardRow"/>: copied into zero-padded 8-lane
+    /// buffers, computed by <see cref="ForwardLanes"/> (the same approximations as the other units, instead of a
+    /// scalar loop of <see cref="MathF.Exp"/> and <see cref="MathF.Tanh"/> calls, which cost as much as the vector
+    /// part at hidden 100) and copied back.
+    /// </summary>
+    private static void ForwardTail(
+        float* gates, float* rec, float* bias, float* c, float* h,
+        float* cPrevOut, float* hPrevOut, float* tanhCOut, float* y, int hidden, int count)
+    {
+        float* g8 = stackalloc float[32];
+        float* r8 = stackalloc float[32];
+        float* b8 = stackalloc float[32];
+        float* c8 = stackalloc float[8];
+        float* h8 = stackalloc float[8];
+        float* cp8 = stackalloc float[8];
+        float* hp8 = stackalloc float[8];
+        float* tc8 = stackalloc float[8];
+        float* y8 = stackalloc float[8];
+        new Span<float>(g8, 32).Clear();
+        new Span<float>(r8, 32).Clear();
+        new Span<float>(b8, 32).Clear();
+        new Span<float>(c8, 8).Clear();
+        new Span<float>(h8, 8).Clear();
+        for (int gate = 0; gate < 4; gate++)
+        {
+            for (int u = 0; u < count; u++)
+            {
+                g8[(gate * 8) + u] = gates[(gate * hidden) + u];
+                b8[(gate * 8) + u] = bias[(gate * hidden) + u];
+                if (rec != null)
+                {
+                    r8[(gate * 8) + u] = rec[(gate * hidden) + u];
+                }
+            }
+        }
+
+        for (int u = 0; u < count; u++)
+        {
+            c8[u] = c[u];
+            h8[u] = h[u];
+        }
+
+        ForwardLanes(g8, rec == null ? null : r8, b8, c8, h8, cp8, hp8, tc8, y8, 8);
+        for (int gate = 0; gate < 4; gate++)
+        {
+            for (int u = 0; u < count; u++)
+            {
+                gates[(gate * hidden) + u] = g8[(gate * 8) + u];
+            }
+        }
+
+        for (int u = 0; u < count; u++)
+        {
+            c[u] = c8[u];
+            h[u] = h8[u];
+            cPrevOut[u] = cp8[u];
+            hPrevOut[u] = hp8[u];
+            tanhCOut[u] = tc8[u];
+            y[u] = y8[u];
         }
     }
 
