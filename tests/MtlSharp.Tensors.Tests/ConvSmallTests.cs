@@ -8,7 +8,8 @@ namespace MtlSharp.Tensors.Tests;
 /// <summary>
 /// The small-image convolution with channels in the vector lanes (<see cref="ConvSmall"/>): the default path of the
 /// 4-MNISTs 16-channel layers; forward against a naive float64 reference, gradients against the im2col path and
-/// finite differences, bit-identical results run to run and for 1 and 2 threads.
+/// finite differences, bit-identical results run to run, for 1 and 2 threads and for every kernel form (512-bit,
+/// 256-bit in one pass and in the half passes of hosts without AVX-512).
 /// </summary>
 [Collection("Threading")]
 public sealed class ConvSmallTests
@@ -56,13 +57,13 @@ public sealed class ConvSmallTests
         var x = Rand(rng, 1f, n, cin, size, size);
         var w = Rand(rng, 0.3f, cout, cin, kh, kw);
         var b = Rand(rng, 0.3f, cout);
-        float[] Run(int threads, string path, bool? wide = null)
+        float[] Run(int threads, string path, bool? wide = null, bool? halves = null)
         {
             int saved = Threading.ThreadCount;
             Threading.ThreadCount = threads;
             try
             {
-                using (KernelOverrides.Force(ConvPaths.Override(path) with { Wide = wide }))
+                using (KernelOverrides.Force(ConvPaths.Override(path) with { Wide = wide, Halves = halves }))
                 {
                     Tensor y = Ops.Conv2d(x, w, b, 1, padding);
                     var rngGy = new Rng(5);
@@ -81,7 +82,8 @@ public sealed class ConvSmallTests
         float[] one = Run(1, "small");
         Assert.Equal(one, Run(1, "small"));
         Assert.Equal(one, Run(2, "small"));
-        Assert.Equal(one, Run(1, "small", wide: false)); // 256-bit kernels: the same sums in the same order
+        Assert.Equal(one, Run(1, "small", wide: false, halves: false)); // 256-bit kernels: the same sums in the same order
+        Assert.Equal(one, Run(2, "small", wide: false, halves: true)); // 256-bit in half passes (hosts without AVX-512)
         Assert.Equal(one, Run(2, "small", wide: true)); // 512-bit (emulated where the host does not accelerate them)
         // dW sums n·H·W products in float32 in another order than im2col's GEMM: the rounding difference grows with
         // the count (the two largest cases sum 6,400 and 9,216 terms).

@@ -103,6 +103,7 @@ internal static unsafe class ConvSmall
                 K = k,
                 Relu = relu,
                 Wide = Wide(),
+                Halves = Halves(),
             };
             int tiles = (job.Count + R - 1) / R;
             Span<Work> work = [new Work(tiles * blocks, 2L * R * L * k)];
@@ -211,6 +212,7 @@ internal static unsafe class ConvSmall
                 Cout = g.Cout,
                 K = k,
                 Wide = Wide(),
+                Halves = Halves(),
             };
 
             // Input pixel (ih, iw) reads the padded dy from (ih + pad top, iw + pad left) on, in steps of 16 floats.
@@ -233,6 +235,7 @@ internal static unsafe class ConvSmall
                 RowShift = g.PadTop,
                 ColShift = g.PadLeft,
                 Wide = wjob.Wide,
+                Halves = wjob.Halves,
             };
 
             // Work: the dW blocks, then the pixel groups' blocks × input-channel blocks (cost ∝ the group's taps).
@@ -266,6 +269,12 @@ internal static unsafe class ConvSmall
 
     /// <summary>512-bit kernels where the host accelerates them (<see cref="GemmWidth.Wide"/>) unless a test forces the width; read on the calling thread.</summary>
     private static bool Wide() => KernelOverrides.Current.Wide ?? GemmWidth.Wide;
+
+    /// <summary>
+    /// The 256-bit kernels in two half passes (<see cref="ConvSmallKernels.FewRegisters"/>: hosts without AVX-512)
+    /// unless a test forces the form; read on the calling thread.
+    /// </summary>
+    private static bool Halves() => KernelOverrides.Current.Halves ?? ConvSmallKernels.FewRegisters;
 
     private static int Blocks(int channels) => (channels + L - 1) / L;
 
@@ -393,11 +402,11 @@ internal static unsafe class ConvSmall
             if (valid == R && img[0] == img[R - 1])
             {
                 float* dst = job.Out + ((nint)img[0] * job.Channels * job.Pixels) + ((nint)c0 * job.Pixels) + pix[0];
-                ConvSmallKernels.Correlate(src, job.Off, wt, rows, init, dst, job.Pixels, channels, add: false, job.Relu, job.Wide);
+                ConvSmallKernels.Correlate(src, job.Off, wt, rows, init, dst, job.Pixels, channels, add: false, job.Relu, job.Wide, job.Halves);
                 continue;
             }
 
-            ConvSmallKernels.Correlate(src, job.Off, wt, rows, init, stage, R, channels, add: false, job.Relu, job.Wide);
+            ConvSmallKernels.Correlate(src, job.Off, wt, rows, init, stage, R, channels, add: false, job.Relu, job.Wide, job.Halves);
             Scatter(stage, img, pix, valid, job.Out, job.Channels, c0, channels, job.Pixels, add: false);
         }
     }
@@ -453,7 +462,7 @@ internal static unsafe class ConvSmall
             var rows = grp.Kx1 - grp.Kx0 == job.Kw
                 ? new ConvSmallKernels.Segments(start, 1, (grp.Ky1 - grp.Ky0) * job.Kw * tap, 0)
                 : new ConvSmallKernels.Segments(start, grp.Ky1 - grp.Ky0, (grp.Kx1 - grp.Kx0) * tap, job.Kw * tap);
-            ConvSmallKernels.CorrelatePixels(src, job.Off, job.Wt + ((nint)block * job.K * L), rows, dst, job.Wide);
+            ConvSmallKernels.CorrelatePixels(src, job.Off, job.Wt + ((nint)block * job.K * L), rows, dst, job.Wide, job.Halves);
         }
     }
 
@@ -525,11 +534,11 @@ internal static unsafe class ConvSmall
             var d = new ConvSmallKernels.Grid(job.Dy + ((nint)block * job.DyBlock), job.DyImage, job.DyRow, job.N, job.Ho, job.Wo);
             if (rows == R)
             {
-                ConvSmallKernels.WeightGrad(job.X, off, job.XImage, job.XRow, d, job.Gw + ((nint)c0 * job.K) + r0, job.K, channels, add: true, job.Wide);
+                ConvSmallKernels.WeightGrad(job.X, off, job.XImage, job.XRow, d, job.Gw + ((nint)c0 * job.K) + r0, job.K, channels, add: true, job.Wide, job.Halves);
                 continue;
             }
 
-            ConvSmallKernels.WeightGrad(job.X, off, job.XImage, job.XRow, d, stage, R, channels, add: false, job.Wide);
+            ConvSmallKernels.WeightGrad(job.X, off, job.XImage, job.XRow, d, stage, R, channels, add: false, job.Wide, job.Halves);
             for (int c = 0; c < channels; c++)
             {
                 float* dst = job.Gw + ((nint)(c0 + c) * job.K) + r0;
@@ -739,6 +748,7 @@ internal static unsafe class ConvSmall
         public int RowShift;
         public int ColShift;
         public bool Wide;
+        public bool Halves;
     }
 
     /// <summary>The weight gradient (see <see cref="WeightUnits"/>); pointers valid inside the caller's fixed block.</summary>
@@ -759,5 +769,6 @@ internal static unsafe class ConvSmall
         public int Cout;
         public int K;
         public bool Wide;
+        public bool Halves;
     }
 }

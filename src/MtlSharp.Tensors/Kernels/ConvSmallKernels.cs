@@ -14,11 +14,20 @@ namespace MtlSharp.Tensors.Kernels;
 /// Two widths with the same sums in the same order (one FMA per table row, per lane), so bit-identical results:
 /// 512-bit (one vector of 16 channels per pixel, the broadcast folded into the FMA as an embedded broadcast: 8 FMAs,
 /// 1 load per step) where the host accelerates it, else AVX2/FMA (two vectors per pixel, 16 accumulators: with the
-/// two weight vectors and a broadcast, 19 registers, so AVX2-only hosts spill a few). Measured on the 2-core AMD EPYC
-/// (Zen 4) development host, hot in L1, 144 table rows: 512-bit 115 GFLOP/s (its FMA peak), 256-bit 98.
+/// two weight vectors and a broadcast, 19 registers — which AVX-512 hosts have, 32, but AVX2-only hosts, 16, do not:
+/// there the 256-bit kernels run in two passes of 4 pixels or weight rows, 11 registers, through a stack tile,
+/// <see cref="FewRegisters"/>). Measured on the 2-core AMD EPYC (Zen 4) development host, hot in L1, 144 table rows:
+/// 512-bit 115 GFLOP/s (its FMA peak), 256-bit 98.
 /// </remarks>
 internal static unsafe class ConvSmallKernels
 {
+    /// <summary>
+    /// Whether the 256-bit kernels run in two half passes by default: where the host has no AVX-512, so only the 16
+    /// vector registers of AVX2 (the one-pass form needs 19; measured on the Zen 4 host with .NET's AVX-512 turned off,
+    /// session 13, it reached 34–50 % of the FMA peak on the Omniglot shapes).
+    /// </summary>
+    public static bool FewRegisters { get; } = !Avx512F.IsSupported;
+
     /// <summary>Channels per block (the lanes of two vectors).</summary>
     public const int Lanes = 16;
 
@@ -32,11 +41,15 @@ internal static unsafe class ConvSmallKernels
     /// (NaN stays NaN); channel c's 8 pixels are stored at dst[c·ldd .. c·ldd + 8) for c &lt;
     /// <paramref name="channels"/> (added to what is there when <paramref name="add"/>).
     /// </summary>
-    public static void Correlate(float** src, int* off, float* wt, in Segments rows, float* init, float* dst, nint ldd, int channels, bool add, bool relu, bool wide)
+    public static void Correlate(float** src, int* off, float* wt, in Segments rows, float* init, float* dst, nint ldd, int channels, bool add, bool relu, bool wide, bool halves)
     {
         if (wide)
         {
             Correlate512(src, off, wt, rows, init, null, dst, ldd, channels, add, relu);
+        }
+        else if (halves)
+        {
+            Correlate256Halves(src, off, wt, rows, init, null, dst, ldd, channels, add, relu);
         }
         else
         {
@@ -48,11 +61,15 @@ internal static unsafe class ConvSmallKernels
     /// <see cref="Correlate"/> without the transpose: pixel j's 16 channels are stored (overwritten) at
     /// pixelDst[j][0 .. 16).
     /// </summary>
-    public static void CorrelatePixels(float** src, int* off, float* wt, in Segments rows, float** pixelDst, bool wide)
+    public static void CorrelatePixels(float** src, int* off, float* wt, in Segments rows, float** pixelDst, bool wide, bool halves)
     {
         if (wide)
         {
             Correlate512(src, off, wt, rows, null, pixelDst, null, 0, Lanes, add: false, relu: false);
+        }
+        else if (halves)
+        {
+            Correlate256Halves(src, off, wt, rows, null, pixelDst, null, 0, Lanes, add: false, relu: false);
         }
         else
         {
@@ -172,16 +189,84 @@ internal static unsafe class ConvSmallKernels
     }
 
     /// <summary>
+    /// <see cref="Correlate"/> with 256-bit vectors in two passes of 4 pixels (<see cref="CorrelateQuad"/>: 8
+    /// accumulators, 11 registers, which fit the 16 of a host without AVX-512, where the one-pass form's 19 spill),
+    /// through a pixel-major stack tile; the same sums in the same order, so the same bits.
+    /// </summary>
+    private static void Correlate256Halves(
+        float** src, int* off, float* wt, in Segments rows, float* init, float** pixelDst, float* dst, nint ldd, int channels, bool add, bool relu)
+    {
+        float* tile = stackalloc float[Rows * Lanes];
+        CorrelateQuad(src, off, wt, rows, init, tile);
+        CorrelateQuad(src + 4, off, wt, rows, init, tile + (4 * Lanes));
+        if (pixelDst != null)
+        {
+            for (int j = 0; j < Rows; j++)
+            {
+                StorePixel(pixelDst[j], Avx.LoadVector256(tile + (j * Lanes)), Avx.LoadVector256(tile + (j * Lanes) + 8));
+            }
+
+            return;
+        }
+
+        StoreTile(tile, dst, ldd, channels, add, relu);
+    }
+
+    /// <summary>Four pixels' share of <see cref="Correlate256Halves"/>: pixel j's 16 channels at tile[16·j ..].</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void CorrelateQuad(float** src, int* off, float* wt, in Segments rows, float* init, float* tile)
+    {
+        float* s0 = src[0], s1 = src[1], s2 = src[2], s3 = src[3];
+        Vector256<float> i0 = init == null ? Vector256<float>.Zero : Avx.LoadVector256(init);
+        Vector256<float> i1 = init == null ? Vector256<float>.Zero : Avx.LoadVector256(init + 8);
+        Vector256<float> a00 = i0, a10 = i0, a20 = i0, a30 = i0;
+        Vector256<float> a01 = i1, a11 = i1, a21 = i1, a31 = i1;
+        int count = rows.Count, length = rows.Length;
+        for (int sg = 0; sg < count; sg++)
+        {
+            int* os = off + rows.Start + (sg * rows.Stride);
+            float* w = wt + ((nint)(rows.Start + (sg * rows.Stride)) * Lanes);
+            for (int i = 0; i < length; i++, w += Lanes)
+            {
+                nint o = os[i];
+                Vector256<float> w0 = Avx.LoadVector256(w);
+                Vector256<float> w1 = Avx.LoadVector256(w + 8);
+                Vector256<float> b = Avx.BroadcastScalarToVector256(s0 + o);
+                a00 = Fma.MultiplyAdd(w0, b, a00);
+                a01 = Fma.MultiplyAdd(w1, b, a01);
+                b = Avx.BroadcastScalarToVector256(s1 + o);
+                a10 = Fma.MultiplyAdd(w0, b, a10);
+                a11 = Fma.MultiplyAdd(w1, b, a11);
+                b = Avx.BroadcastScalarToVector256(s2 + o);
+                a20 = Fma.MultiplyAdd(w0, b, a20);
+                a21 = Fma.MultiplyAdd(w1, b, a21);
+                b = Avx.BroadcastScalarToVector256(s3 + o);
+                a30 = Fma.MultiplyAdd(w0, b, a30);
+                a31 = Fma.MultiplyAdd(w1, b, a31);
+            }
+        }
+
+        StorePixel(tile, a00, a01);
+        StorePixel(tile + Lanes, a10, a11);
+        StorePixel(tile + (2 * Lanes), a20, a21);
+        StorePixel(tile + (3 * Lanes), a30, a31);
+    }
+
+    /// <summary>
     /// Weight-gradient block: for the 8 weight rows whose inputs start at x + off[r] and 16 output channels c,
     /// acc[r][c] = Σ_{n &lt; images} Σ_{oh &lt; ho} Σ_{ow &lt; wo} dy[n·dy.Image + oh·dy.Row + 16·ow + c] ·
     /// x[off[r] + n·imgStride + oh·rowStride + ow] (summed in that order); channel c's 8 rows are stored at
     /// dst[c·ldd .. c·ldd + 8) for c &lt; <paramref name="channels"/> (added to what is there when <paramref name="add"/>).
     /// </summary>
-    public static void WeightGrad(float* x, int* off, nint imgStride, nint rowStride, in Grid dy, float* dst, nint ldd, int channels, bool add, bool wide)
+    public static void WeightGrad(float* x, int* off, nint imgStride, nint rowStride, in Grid dy, float* dst, nint ldd, int channels, bool add, bool wide, bool halves)
     {
         if (wide)
         {
             WeightGrad512(x, off, imgStride, rowStride, dy, dst, ldd, channels, add);
+        }
+        else if (halves)
+        {
+            WeightGrad256Halves(x, off, imgStride, rowStride, dy, dst, ldd, channels, add);
         }
         else
         {
@@ -274,6 +359,79 @@ internal static unsafe class ConvSmallKernels
         if (channels > 8)
         {
             TransposeStore(a01, a11, a21, a31, a41, a51, a61, a71, dst + (8 * ldd), ldd, channels - 8, add, relu: false);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WeightGrad"/> with 256-bit vectors in two passes of 4 weight rows (<see cref="WeightGradQuad"/>, 11
+    /// registers: see <see cref="Correlate256Halves"/>); the same sums in the same order.
+    /// </summary>
+    private static void WeightGrad256Halves(float* x, int* off, nint imgStride, nint rowStride, in Grid dy, float* dst, nint ldd, int channels, bool add)
+    {
+        float* tile = stackalloc float[Rows * Lanes];
+        WeightGradQuad(x, off, imgStride, rowStride, dy, tile);
+        WeightGradQuad(x, off + 4, imgStride, rowStride, dy, tile + (4 * Lanes));
+        StoreTile(tile, dst, ldd, channels, add, relu: false);
+    }
+
+    /// <summary>Four weight rows' share of <see cref="WeightGrad256Halves"/>: row r's 16 channels at tile[16·r ..].</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void WeightGradQuad(float* x, int* off, nint imgStride, nint rowStride, in Grid dy, float* tile)
+    {
+        float* x0 = x + off[0], x1 = x + off[1], x2 = x + off[2], x3 = x + off[3];
+        Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
+        Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
+        int images = dy.Images, ho = dy.Ho, wo = dy.Wo;
+        for (int n = 0; n < images; n++)
+        {
+            nint rowStart = n * imgStride;
+            float* dRow = dy.Data + (n * dy.Image);
+            for (int oh = 0; oh < ho; oh++, rowStart += rowStride, dRow += dy.Row)
+            {
+                float* d = dRow;
+                for (nint q = rowStart, end = rowStart + wo; q < end; q++, d += Lanes)
+                {
+                    Vector256<float> d0 = Avx.LoadVector256(d);
+                    Vector256<float> d1 = Avx.LoadVector256(d + 8);
+                    Vector256<float> b = Avx.BroadcastScalarToVector256(x0 + q);
+                    a00 = Fma.MultiplyAdd(d0, b, a00);
+                    a01 = Fma.MultiplyAdd(d1, b, a01);
+                    b = Avx.BroadcastScalarToVector256(x1 + q);
+                    a10 = Fma.MultiplyAdd(d0, b, a10);
+                    a11 = Fma.MultiplyAdd(d1, b, a11);
+                    b = Avx.BroadcastScalarToVector256(x2 + q);
+                    a20 = Fma.MultiplyAdd(d0, b, a20);
+                    a21 = Fma.MultiplyAdd(d1, b, a21);
+                    b = Avx.BroadcastScalarToVector256(x3 + q);
+                    a30 = Fma.MultiplyAdd(d0, b, a30);
+                    a31 = Fma.MultiplyAdd(d1, b, a31);
+                }
+            }
+        }
+
+        StorePixel(tile, a00, a01);
+        StorePixel(tile + Lanes, a10, a11);
+        StorePixel(tile + (2 * Lanes), a20, a21);
+        StorePixel(tile + (3 * Lanes), a30, a31);
+    }
+
+    /// <summary>
+    /// An 8 × 16 row-major tile (8 pixels or weight rows × 16 channels) stored as <see cref="TransposeStore"/> does:
+    /// channel c's 8 rows at dst[c·ld .. c·ld + 8) for c &lt; <paramref name="channels"/>.
+    /// </summary>
+    private static void StoreTile(float* tile, float* dst, nint ld, int channels, bool add, bool relu)
+    {
+        TransposeStore(
+            Avx.LoadVector256(tile), Avx.LoadVector256(tile + Lanes), Avx.LoadVector256(tile + (2 * Lanes)), Avx.LoadVector256(tile + (3 * Lanes)),
+            Avx.LoadVector256(tile + (4 * Lanes)), Avx.LoadVector256(tile + (5 * Lanes)), Avx.LoadVector256(tile + (6 * Lanes)), Avx.LoadVector256(tile + (7 * Lanes)),
+            dst, ld, Math.Min(channels, 8), add, relu);
+        if (channels > 8)
+        {
+            float* hi = tile + 8;
+            TransposeStore(
+                Avx.LoadVector256(hi), Avx.LoadVector256(hi + Lanes), Avx.LoadVector256(hi + (2 * Lanes)), Avx.LoadVector256(hi + (3 * Lanes)),
+                Avx.LoadVector256(hi + (4 * Lanes)), Avx.LoadVector256(hi + (5 * Lanes)), Avx.LoadVector256(hi + (6 * Lanes)), Avx.LoadVector256(hi + (7 * Lanes)),
+                dst + (8 * ld), ld, channels - 8, add, relu);
         }
     }
 

@@ -36,6 +36,12 @@ internal readonly record struct KernelPathOverride
     /// </summary>
     public bool? Wide { get; init; }
 
+    /// <summary>
+    /// True forces <see cref="ConvSmall"/>'s 256-bit kernels into two half passes (the form for hosts without AVX-512,
+    /// <see cref="ConvSmallKernels.FewRegisters"/>), false the one-pass form, null chooses by the host.
+    /// </summary>
+    public bool? Halves { get; init; }
+
     /// <summary>When positive, replaces <see cref="ConvGemm.ColumnBudget"/> (forces im2col in narrower row bands); 0 keeps it.</summary>
     public int ColumnBudget { get; init; }
 }
