@@ -175,6 +175,47 @@ public sealed class ConvSmallTests
         }
     }
 
+    /// <summary>
+    /// SHA-256 of the output and the x, w, b gradients of two small-image convolutions (forward, dx, dW; 1 and 2
+    /// threads) at the given kernel width (null: this process's default) — compared across processes by
+    /// <see cref="GemmWidthTests.NarrowPathInChildProcessGivesTheSameBits"/>, whose child has no AVX-512 and so runs
+    /// the 256-bit kernels in half passes.
+    /// </summary>
+    internal static string Digest(bool? wide)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (n, cin, size, cout, k, padding) in new[] { (3, 20, 9, 24, 5, PaddingMode.Same), (4, 16, 12, 16, 3, PaddingMode.Valid) })
+        {
+            var rng = new Rng(43);
+            var x = Rand(rng, 1f, n, cin, size, size);
+            var w = Rand(rng, 0.3f, cout, cin, k, k);
+            var b = Rand(rng, 0.3f, cout);
+            foreach (int threads in new[] { 1, 2 })
+            {
+                int saved = Threading.ThreadCount;
+                Threading.ThreadCount = threads;
+                try
+                {
+                    using (KernelOverrides.Force(ConvPaths.Override("small") with { Wide = wide }))
+                    {
+                        Tensor y = Ops.Conv2d(x, w, b, 1, padding);
+                        var gy = Tensor.Normal(y.Shape, 0, 1, new Rng(5));
+                        float[] grads = new float[x.Length + w.Length + b.Length];
+                        Autograd.Grad(Ops.Sum(Ops.Mul(y, gy)), [x, w, b], grads);
+                        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(y.Span));
+                        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(grads.AsSpan()));
+                    }
+                }
+                finally
+                {
+                    Threading.ThreadCount = saved;
+                }
+            }
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
     private static Tensor Rand(Rng rng, float scale, params int[] dims)
     {
         var t = Tensor.Normal(new Shape(dims), 0f, scale, rng);

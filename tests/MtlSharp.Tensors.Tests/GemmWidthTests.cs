@@ -144,7 +144,7 @@ public sealed class GemmWidthTests
 
     /// <summary>
     /// Runs this assembly as a program with AVX-512 disabled: the child must use the 256-bit kernels
-    /// by default and give the same bits as the 512-bit kernels here.
+    /// by default (the small-image convolution's in half passes) and give the same bits as the 512-bit kernels here.
     /// </summary>
     [Fact]
     public void NarrowPathInChildProcessGivesTheSameBits()
@@ -170,6 +170,11 @@ public sealed class GemmWidthTests
         try
         {
             Assert.Contains($"digest={Digest(wide: true)}", stdout, StringComparison.Ordinal);
+
+            // The small-image convolution: without AVX-512 its 256-bit kernels run in half passes (16 registers),
+            // and give the 512-bit kernels' bits.
+            Assert.Contains("conv-halves=True", stdout, StringComparison.Ordinal);
+            Assert.Contains($"conv-digest={ConvSmallTests.Digest(wide: true)}", stdout, StringComparison.Ordinal);
         }
         finally
         {

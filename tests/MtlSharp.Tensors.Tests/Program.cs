@@ -3,8 +3,9 @@ namespace MtlSharp.Tensors.Tests;
 /// <summary>
 /// Entry point of the test assembly when run as a program (never by the test runner):
 /// <c>dotnet MtlSharp.Tensors.Tests.dll gemm-digest</c> prints the GEMM width this process uses and
-/// <see cref="GemmWidthTests.Digest"/> — the child process of <see cref="GemmWidthTests"/>, started with
-/// AVX-512 disabled.
+/// <see cref="GemmWidthTests.Digest"/>, then the small-image convolution's kernel form and
+/// <see cref="ConvSmallTests.Digest"/> — the child process of <see cref="GemmWidthTests"/>, started with AVX-512
+/// disabled.
 /// </summary>
 internal static class Program
 {
@@ -14,6 +15,8 @@ internal static class Program
         {
             Console.WriteLine($"wide={MtlSharp.Tensors.Kernels.GemmWidth.Wide}");
             Console.WriteLine($"digest={GemmWidthTests.Digest(wide: null)}");
+            Console.WriteLine($"conv-halves={MtlSharp.Tensors.Kernels.ConvSmallKernels.FewRegisters}");
+            Console.WriteLine($"conv-digest={ConvSmallTests.Digest(wide: null)}");
             return 0;
         }
 
