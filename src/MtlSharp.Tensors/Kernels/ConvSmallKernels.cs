@@ -28,6 +28,12 @@ internal static unsafe class ConvSmallKernels
     /// </summary>
     public static bool FewRegisters { get; } = !Avx512F.IsSupported;
 
+    /// <summary>
+    /// Table rows per chunk of the half-pass correlation: 256 rows of 16 channels, 16 KiB, held in L1 while both
+    /// halves run over them.
+    /// </summary>
+    private const int ChunkRows = 256;
+
     /// <summary>Channels per block (the lanes of two vectors).</summary>
     public const int Lanes = 16;
 
@@ -197,8 +203,44 @@ internal static unsafe class ConvSmallKernels
         float** src, int* off, float* wt, in Segments rows, float* init, float** pixelDst, float* dst, nint ldd, int channels, bool add, bool relu)
     {
         float* tile = stackalloc float[Rows * Lanes];
-        CorrelateQuad(src, off, wt, rows, init, tile);
-        CorrelateQuad(src + 4, off, wt, rows, init, tile + (4 * Lanes));
+        for (int j = 0; j < Rows; j++)
+        {
+            if (init == null)
+            {
+                new Span<float>(tile + (j * Lanes), Lanes).Clear();
+            }
+            else
+            {
+                new ReadOnlySpan<float>(init, Lanes).CopyTo(new Span<float>(tile + (j * Lanes), Lanes));
+            }
+        }
+
+        // The table in chunks of at most ChunkRows rows (16 KiB), each run for both halves while it is in L1; the
+        // accumulators go through the tile between chunks, so every sum keeps its order.
+        int count = rows.Count, length = rows.Length;
+        if (length <= ChunkRows)
+        {
+            int per = ChunkRows / Math.Max(1, length);
+            for (int sg = 0; sg < count; sg += per)
+            {
+                var chunk = new Segments(rows.Start + (sg * rows.Stride), Math.Min(per, count - sg), length, rows.Stride);
+                CorrelateQuad(src, off, wt, chunk, tile);
+                CorrelateQuad(src + 4, off, wt, chunk, tile + (4 * Lanes));
+            }
+        }
+        else
+        {
+            for (int sg = 0; sg < count; sg++)
+            {
+                for (int i = 0; i < length; i += ChunkRows)
+                {
+                    var chunk = new Segments(rows.Start + (sg * rows.Stride) + i, 1, Math.Min(ChunkRows, length - i), 0);
+                    CorrelateQuad(src, off, wt, chunk, tile);
+                    CorrelateQuad(src + 4, off, wt, chunk, tile + (4 * Lanes));
+                }
+            }
+        }
+
         if (pixelDst != null)
         {
             for (int j = 0; j < Rows; j++)
@@ -212,15 +254,18 @@ internal static unsafe class ConvSmallKernels
         StoreTile(tile, dst, ldd, channels, add, relu);
     }
 
-    /// <summary>Four pixels' share of <see cref="Correlate256Halves"/>: pixel j's 16 channels at tile[16·j ..].</summary>
+    /// <summary>
+    /// Four pixels' share of <see cref="Correlate256Halves"/> over the table rows of <paramref name="rows"/>: pixel
+    /// j's 16 accumulators start from tile[16·j ..] and are stored back there.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void CorrelateQuad(float** src, int* off, float* wt, in Segments rows, float* init, float* tile)
+    private static void CorrelateQuad(float** src, int* off, float* wt, in Segments rows, float* tile)
     {
         float* s0 = src[0], s1 = src[1], s2 = src[2], s3 = src[3];
-        Vector256<float> i0 = init == null ? Vector256<float>.Zero : Avx.LoadVector256(init);
-        Vector256<float> i1 = init == null ? Vector256<float>.Zero : Avx.LoadVector256(init + 8);
-        Vector256<float> a00 = i0, a10 = i0, a20 = i0, a30 = i0;
-        Vector256<float> a01 = i1, a11 = i1, a21 = i1, a31 = i1;
+        Vector256<float> a00 = Avx.LoadVector256(tile), a01 = Avx.LoadVector256(tile + 8);
+        Vector256<float> a10 = Avx.LoadVector256(tile + Lanes), a11 = Avx.LoadVector256(tile + Lanes + 8);
+        Vector256<float> a20 = Avx.LoadVector256(tile + (2 * Lanes)), a21 = Avx.LoadVector256(tile + (2 * Lanes) + 8);
+        Vector256<float> a30 = Avx.LoadVector256(tile + (3 * Lanes)), a31 = Avx.LoadVector256(tile + (3 * Lanes) + 8);
         int count = rows.Count, length = rows.Length;
         for (int sg = 0; sg < count; sg++)
         {
