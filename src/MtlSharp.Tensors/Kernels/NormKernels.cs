@@ -7,9 +7,10 @@ using System.Runtime.Intrinsics.X86;
 namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
-/// Fused Vector256 (+FMA) loops for the normalisation ops (LayerNorm, GroupNorm), each with a scalar tail that is
-/// also the fallback on hardware without 256-bit vectors. Every reduction subtracts the mean before multiplying,
-/// so no Σx² − n·m² cancellation occurs.
+/// Fused Vector256 (+FMA) loops for the normalisation ops (LayerNorm, GroupNorm), and the fixed-order plain sum
+/// (<see cref="Sum"/>) of the convolutions' bias gradient, each with a scalar tail that is also the fallback on
+/// hardware without 256-bit vectors. Every reduction subtracts the mean before multiplying, so no Σx² − n·m²
+/// cancellation occurs.
 /// </summary>
 internal static class NormKernels
 {
