@@ -28,7 +28,7 @@ internal static class Gemm
     /// Products with at most this many multiply-adds take the unpacked <see cref="GemmSmall"/> path (packing costs as
     /// much as the multiply there).
     /// </summary>
-    private const long SmallMaxWork = 1L << 18;
+    internal const long SmallMaxWork = 1L << 18;
 
     /// <summary>
     /// Products with at most this many columns take the <see cref="GemmSmall"/> path whatever their size (packing A

@@ -9,7 +9,7 @@ namespace MtlSharp.Tensors.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>Forward: one GEMM projects every real token at once (Xp·Wihᵀ, [N, 4H]); then per step s a
-/// [B_s, H]·[H, 4H] recurrent GEMM (Whhᵀ transposed once per pass into the work buffer) over the B_s sequences still running, and the fused cell kernel
+/// [B_s, H]·[H, 4H] recurrent GEMM (Whhᵀ transposed once per pass into the work buffer when batches are large) over the B_s sequences still running, and the fused cell kernel
 /// (<see cref="LstmKernels.ForwardRow"/>) per running sequence. The saved tensors are all in packed row order:
 /// gate activations (i, f, g, o) [N, 4H], c₋₁ [N, H], tanh(c) [N, H] and h₋₁ [N, H].</para>
 /// <para>Backward: per step (last first) the fused cell backward and a [B_s, 4H]·[4H, H] GEMM for dh₋₁; then
@@ -90,18 +90,21 @@ internal sealed unsafe class LstmDirection
         Span<float> rec = ws.Slice(g4, b0 * g4);
         ws.Slice(g4 + (b0 * g4), 2 * b0 * h).Clear();
 
-        // Whhᵀ [H, 4H], transposed once per pass: the per-step GEMMs then read it in place instead of packing the
-        // transposed weights at every step (same sums in the same order).
-        Span<float> wHh = ws.Slice(g4 + (_plan.Batch * (g4 + h + h)), h * g4);
-        if (_plan.Steps > 1)
+        // Whhᵀ [H, 4H], transposed once per pass when several steps take the packed GEMM path: those steps then read it
+        // in place instead of packing the transposed weights at every step (the same sums in the same order). Small
+        // batches (inference of one sentence) run the unpacked path, where the transpose would cost more than it saves.
+        bool transposed = PackedSteps(h, g4) >= 2;
+        ReadOnlySpan<float> wHh = transposed ? ws.Slice(g4 + (_plan.Batch * (g4 + h + h)), h * g4) : _wHh.Span;
+        if (transposed)
         {
+            Span<float> wT = ws.Slice(g4 + (_plan.Batch * (g4 + h + h)), h * g4);
             ReadOnlySpan<float> w = _wHh.Span;
-            for (int p = 0; p < h; p++)
+            for (int j = 0; j < g4; j++)
             {
-                Span<float> dst = wHh.Slice(p * g4, g4);
-                for (int j = 0; j < g4; j++)
+                ReadOnlySpan<float> row = w.Slice(j * h, h);
+                for (int p = 0; p < h; p++)
                 {
-                    dst[j] = w[(j * h) + p];
+                    wT[(p * g4) + j] = row[p];
                 }
             }
         }
@@ -116,7 +119,7 @@ internal sealed unsafe class LstmDirection
                 int bs = _plan.BatchSizes[s];
                 if (s > 0)
                 {
-                    Gemm.Multiply(new ReadOnlySpan<float>(pH, bs * h), false, wHh, false, rec[..(bs * g4)], bs, g4, h, false);
+                    Gemm.Multiply(new ReadOnlySpan<float>(pH, bs * h), false, wHh, !transposed, rec[..(bs * g4)], bs, g4, h, false);
                 }
 
                 for (int r = 0; r < bs; r++)
@@ -130,6 +133,24 @@ internal sealed unsafe class LstmDirection
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The recurrent steps (after the first) whose [B_s, H]·[H, 4H] product is big enough for the packed GEMM path
+    /// (more than <see cref="Gemm.SmallMaxWork"/> multiply-adds).
+    /// </summary>
+    private int PackedSteps(int h, int g4)
+    {
+        int count = 0;
+        for (int s = 1; s < _plan.Steps; s++)
+        {
+            if ((long)_plan.BatchSizes[s] * g4 * h > Gemm.SmallMaxWork)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>
