@@ -5,7 +5,8 @@ namespace MtlSharp.Tensors.Tests;
 /// <c>dotnet MtlSharp.Tensors.Tests.dll gemm-digest</c> prints the GEMM width this process uses and
 /// <see cref="GemmWidthTests.Digest"/>, then the small-image convolution's kernel form and
 /// <see cref="ConvSmallTests.Digest"/> — the child process of <see cref="GemmWidthTests"/>, started with AVX-512
-/// disabled.
+/// disabled; <c>train-digest</c> prints <see cref="WidthIndependenceTests.TrainingDigest"/>, the child of
+/// <see cref="WidthIndependenceTests"/>.
 /// </summary>
 internal static class Program
 {
@@ -20,7 +21,14 @@ internal static class Program
             return 0;
         }
 
-        Console.Error.WriteLine("usage: MtlSharp.Tensors.Tests gemm-digest");
+        if (args is ["train-digest"])
+        {
+            Console.WriteLine($"vector512={System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
+            Console.WriteLine($"train-digest={WidthIndependenceTests.TrainingDigest()}");
+            return 0;
+        }
+
+        Console.Error.WriteLine("usage: MtlSharp.Tensors.Tests gemm-digest | train-digest");
         return 2;
     }
 }

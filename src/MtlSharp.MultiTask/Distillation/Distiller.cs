@@ -96,7 +96,7 @@ public sealed class Distiller
             // Real tokens only: the padding positions of the batch have no word to distil.
             ReadOnlySpan<float> tokens = part.Input is SentenceInput s && s.Value.Mask.Length == output.Shape[0] ? s.Value.Mask : default;
             soft = SoftTargets.Categorical(output, target.Span, settings.Temperature, tokens);
-            float count = tokens.IsEmpty ? output.Shape[0] : System.Numerics.Tensors.TensorPrimitives.Sum(tokens);
+            float count = tokens.IsEmpty ? output.Shape[0] : FixedOrder.Sum(tokens);
             observations = count / Math.Max(1, part.Targets.Sequences);
             if (soft is not null)
             {

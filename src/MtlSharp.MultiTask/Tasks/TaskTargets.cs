@@ -1,3 +1,5 @@
+using MtlSharp.Tensors;
+
 namespace MtlSharp.MultiTask.Tasks;
 
 /// <summary>
@@ -50,5 +52,5 @@ public sealed class TaskTargets
     public int Sequences { get; }
 
     /// <summary>Labelled rows (the mask's sum; <see cref="Rows"/> without a mask).</summary>
-    public float Labelled => Mask is null ? Rows : System.Numerics.Tensors.TensorPrimitives.Sum(Mask);
+    public float Labelled => Mask is null ? Rows : FixedOrder.Sum(Mask);
 }

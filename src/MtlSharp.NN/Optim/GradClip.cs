@@ -1,3 +1,4 @@
+using MtlSharp.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MtlSharp.NN.Optim;
@@ -19,7 +20,7 @@ public static class GradClip
         {
             if (p.HasGrad)
             {
-                sumSq += TensorPrimitives.SumOfSquares<float>(p.Grad);
+                sumSq += FixedOrder.SumOfSquares(p.Grad);
             }
         }
 
@@ -56,7 +57,7 @@ public static class GradClip
     public static float ClipGlobalNorm(Span<float> grads, float maxNorm)
     {
         RequireMaxNorm(maxNorm);
-        float norm = (float)Math.Sqrt(TensorPrimitives.SumOfSquares<float>(grads));
+        float norm = (float)Math.Sqrt(FixedOrder.SumOfSquares(grads));
         float coef = ClipCoefficient(norm, maxNorm);
         if (coef < 1f)
         {

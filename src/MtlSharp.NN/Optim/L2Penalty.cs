@@ -62,7 +62,7 @@ public sealed class L2Penalty
         double acc = 0;
         foreach (var t in _tensors)
         {
-            acc += TensorPrimitives.SumOfSquares<float>(t.Span);
+            acc += FixedOrder.SumOfSquares(t.Span);
         }
 
         var y = Tensor.Scratch(Shape.Scalar);

@@ -21,6 +21,7 @@ internal sealed unsafe class LstmDirection
     private readonly Tensor _wIh, _wHh;
     private readonly Tensor? _bIh, _bHh;
     private readonly bool _reverse;
+    private readonly bool _wide;
     private readonly int _hidden, _input;
     private Tensor? _act, _cPrev, _tanhC, _hPrev, _work, _dGates;
 
@@ -32,6 +33,9 @@ internal sealed unsafe class LstmDirection
         _bIh = bIh;
         _bHh = bHh;
         _reverse = reverse;
+
+        // The cell kernels' width, read on the constructing thread (the recurrences may run on worker threads).
+        _wide = KernelOverrides.Current.Wide ?? GemmWidth.Wide;
         _hidden = wHh.Shape[1];
         _input = wIh.Shape[1];
     }
@@ -129,7 +133,7 @@ internal sealed unsafe class LstmDirection
                     float* yRow = pY + ((((long)order[r] * time) + pos) * stride) + col;
                     LstmKernels.ForwardRow(
                         pAct + (row * g4), s > 0 ? pRec + ((long)r * g4) : null, pBias, pC + ((long)r * h), pH + ((long)r * h),
-                        pCp + (row * h), pHp + (row * h), pTc + (row * h), yRow, h);
+                        pCp + (row * h), pHp + (row * h), pTc + (row * h), yRow, h, _wide);
                 }
             }
         }
@@ -194,7 +198,7 @@ internal sealed unsafe class LstmDirection
                     float* dyRow = pDy + ((((long)order[r] * time) + pos) * stride) + col;
                     LstmKernels.BackwardRow(
                         pAct + (row * g4), pCp + (row * h), pTc + (row * h), dyRow, pDh + ((long)r * h), pDc + ((long)r * h),
-                        pDg + (row * g4), pStep + ((long)r * g4), h);
+                        pDg + (row * g4), pStep + ((long)r * g4), h, _wide);
                 }
 
                 if (s > 0)

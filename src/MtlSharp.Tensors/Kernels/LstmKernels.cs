@@ -6,8 +6,9 @@ namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
 /// The fused per-row LSTM cell kernels (PyTorch gate order i, f, g, o), vectorised with <see cref="Vector256{T}"/>
-/// (the forward's last hidden % 8 units through zero-padded 8-lane buffers, the backward's in a scalar loop) and a
-/// scalar fallback where AVX2/FMA is missing:
+/// (the forward's last hidden % 8 units through zero-padded 8-lane buffers, the backward's in a scalar loop), with
+/// sixteen units at a time in <see cref="LstmKernels512"/> where the caller asks for 512-bit vectors (the same bits:
+/// each lane runs the same operations), and a scalar fallback where AVX2/FMA is missing:
 /// i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o), c = f ⊙ c₋₁ + i ⊙ g, h = o ⊙ tanh(c).
 /// </summary>
 internal static unsafe class LstmKernels
@@ -19,15 +20,24 @@ internal static unsafe class LstmKernels
     /// activations (i, f, g, o) on exit; <paramref name="rec"/> [4H] the recurrent projection (null at step 0);
     /// <paramref name="bias"/> [4H] bIh + bHh. <paramref name="c"/>, <paramref name="h"/> [H] are the running state
     /// (updated); the previous c and h are saved to <paramref name="cPrevOut"/>, <paramref name="hPrevOut"/>, and
-    /// tanh(c) to <paramref name="tanhCOut"/>; h is also written to <paramref name="y"/>.
+    /// tanh(c) to <paramref name="tanhCOut"/>; h is also written to <paramref name="y"/>. <paramref name="wide"/>: run
+    /// sixteen units at a time with 512-bit vectors first (<see cref="LstmKernels512"/>).
     /// </summary>
     public static void ForwardRow(
         float* gates, float* rec, float* bias, float* c, float* h,
-        float* cPrevOut, float* hPrevOut, float* tanhCOut, float* y, int hidden)
+        float* cPrevOut, float* hPrevOut, float* tanhCOut, float* y, int hidden, bool wide)
     {
         int j = 0;
         if (s_vector)
         {
+            if (wide)
+            {
+                for (; j <= hidden - 16; j += 16)
+                {
+                    LstmKernels512.ForwardLanes(gates + j, rec == null ? null : rec + j, bias + j, c + j, h + j, cPrevOut + j, hPrevOut + j, tanhCOut + j, y + j, hidden);
+                }
+            }
+
             for (; j <= hidden - 8; j += 8)
             {
                 ForwardLanes(gates + j, rec == null ? null : rec + j, bias + j, c + j, h + j, cPrevOut + j, hPrevOut + j, tanhCOut + j, y + j, hidden);
@@ -121,20 +131,11 @@ internal static unsafe class LstmKernels
         float* gates, float* rec, float* bias, float* c, float* h,
         float* cPrevOut, float* hPrevOut, float* tanhCOut, float* y, int hidden, int count)
     {
-        float* g8 = stackalloc float[32];
-        float* r8 = stackalloc float[32];
-        float* b8 = stackalloc float[32];
-        float* c8 = stackalloc float[8];
-        float* h8 = stackalloc float[8];
-        float* cp8 = stackalloc float[8];
-        float* hp8 = stackalloc float[8];
-        float* tc8 = stackalloc float[8];
-        float* y8 = stackalloc float[8];
-        new Span<float>(g8, 32).Clear();
-        new Span<float>(r8, 32).Clear();
-        new Span<float>(b8, 32).Clear();
-        new Span<float>(c8, 8).Clear();
-        new Span<float>(h8, 8).Clear();
+        // One zeroed buffer: gates, recurrent projection and bias (4 × 8 each), c and h (8 each), then the outputs.
+        float* buf = stackalloc float[144];
+        new Span<float>(buf, 112).Clear();
+        float* g8 = buf, r8 = buf + 32, b8 = buf + 64, c8 = buf + 96, h8 = buf + 104;
+        float* cp8 = buf + 112, hp8 = buf + 120, tc8 = buf + 128, y8 = buf + 136;
         for (int gate = 0; gate < 4; gate++)
         {
             for (int u = 0; u < count; u++)
@@ -180,14 +181,22 @@ internal static unsafe class LstmKernels
     /// the output gradient at this position; <paramref name="dh"/> [H] the gradient flowing back from the next
     /// step's recurrent input; <paramref name="dc"/> [H] the cell gradient from the next step, replaced by the
     /// gradient for c₋₁. Writes the pre-activation gate gradients [4H] to <paramref name="dGates"/> and
-    /// <paramref name="dGates2"/>.
+    /// <paramref name="dGates2"/>. <paramref name="wide"/>: sixteen units at a time first, as in <see cref="ForwardRow"/>.
     /// </summary>
     public static void BackwardRow(
-        float* act, float* cPrev, float* tanhC, float* dy, float* dh, float* dc, float* dGates, float* dGates2, int hidden)
+        float* act, float* cPrev, float* tanhC, float* dy, float* dh, float* dc, float* dGates, float* dGates2, int hidden, bool wide)
     {
         int j = 0;
         if (s_vector)
         {
+            if (wide)
+            {
+                for (; j <= hidden - 16; j += 16)
+                {
+                    LstmKernels512.BackwardLanes(act + j, cPrev + j, tanhC + j, dy + j, dh + j, dc + j, dGates + j, dGates2 + j, hidden);
+                }
+            }
+
             Vector256<float> one = Vector256.Create(1f);
             for (; j <= hidden - 8; j += 8)
             {

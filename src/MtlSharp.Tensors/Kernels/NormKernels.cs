@@ -4,11 +4,13 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using MtlSharp.Tensors;
+
 namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
-/// Fused Vector256 (+FMA) loops for the normalisation ops (LayerNorm, GroupNorm), and the fixed-order plain sum
-/// (<see cref="Sum"/>) of the convolutions' bias gradient, each with a scalar tail that is also the fallback on
+/// Fused Vector256 (+FMA) loops for the normalisation ops (LayerNorm, GroupNorm), each in a fixed order (the same
+/// bits on every host with 256-bit vectors, whatever its widest vector) with a scalar tail that is also the fallback on
 /// hardware without 256-bit vectors. Every reduction subtracts the mean before multiplying, so no Σx² − n·m²
 /// cancellation occurs.
 /// </summary>
@@ -75,36 +77,6 @@ internal static class NormKernels
         {
             double d = Unsafe.Add(ref px, i) - m;
             s += d * d;
-        }
-
-        return s;
-    }
-
-    /// <summary>
-    /// Σ x in a fixed order: two 8-lane accumulators over 16-element steps, then the rest one by one — the same bits
-    /// on every host with 256-bit vectors, whatever its widest vector (<see cref="TensorPrimitives.Sum(ReadOnlySpan{float})"/>
-    /// follows the host's width, so its rounding differs between AVX2 and AVX-512 hosts).
-    /// </summary>
-    public static float Sum(ReadOnlySpan<float> x)
-    {
-        ref float px = ref MemoryMarshal.GetReference(x);
-        int n = x.Length, i = 0;
-        float s = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 16)
-        {
-            Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
-            for (; i <= n - 16; i += 16)
-            {
-                acc0 += Vector256.LoadUnsafe(ref px, (nuint)i);
-                acc1 += Vector256.LoadUnsafe(ref px, (nuint)(i + 8));
-            }
-
-            s = Vector256.Sum(acc0 + acc1);
-        }
-
-        for (; i < n; i++)
-        {
-            s += Unsafe.Add(ref px, i);
         }
 
         return s;

@@ -223,7 +223,7 @@ public static partial class Ops
         {
             for (int m = 0; m < mid; m++, off += inner)
             {
-                float s = TensorPrimitives.Sum(src.Slice(off, inner));
+                float s = FixedOrder.Sum(src.Slice(off, inner));
                 dst[m] += negate ? -s : s;
             }
         }
@@ -265,7 +265,7 @@ public static partial class Ops
             {
                 if (dstSmall)
                 {
-                    dst[m] += TensorPrimitives.Dot(g.Slice(p, inner), other.Slice(p, inner));
+                    dst[m] += FixedOrder.Dot(g.Slice(p, inner), other.Slice(p, inner));
                 }
                 else
                 {

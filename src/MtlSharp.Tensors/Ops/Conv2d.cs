@@ -158,7 +158,7 @@ public static partial class Ops
     }
 
     /// <summary>
-    /// gb[co] += Σ_n Σ_p dy[n, co, p]: each plane summed by <see cref="NormKernels.Sum"/> (a fixed order, so the
+    /// gb[co] += Σ_n Σ_p dy[n, co, p]: each plane summed by <see cref="FixedOrder.Sum"/> (a fixed order, so the
     /// same bits with or without AVX-512), the planes over threads, then added to gb image by image in order — the
     /// same sums in the same order at any thread count.
     /// </summary>
@@ -169,7 +169,7 @@ public static partial class Ops
         {
             for (int i = 0; i < planes; i++)
             {
-                gb[i % cout] += NormKernels.Sum(dy.Slice(i * p, p));
+                gb[i % cout] += FixedOrder.Sum(dy.Slice(i * p, p));
             }
 
             return;
@@ -184,7 +184,7 @@ public static partial class Ops
             {
                 for (int i = i0; i < i1; i++)
                 {
-                    dst[i] = NormKernels.Sum(new ReadOnlySpan<float>(src + ((nint)i * p), p));
+                    dst[i] = FixedOrder.Sum(new ReadOnlySpan<float>(src + ((nint)i * p), p));
                 }
             });
         }

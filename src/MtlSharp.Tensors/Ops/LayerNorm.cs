@@ -63,7 +63,7 @@ public static partial class Ops
         for (int r = start; r < end; r++)
         {
             ReadOnlySpan<float> row = xs.Slice(r * d, d);
-            float mean = TensorPrimitives.Sum(row) * invD;
+            float mean = FixedOrder.Sum(row) * invD;
             float var = NormKernels.SumSquaredCentered(row, mean) * invD;
             float rstd = 1f / MathF.Sqrt(var + eps);
             NormKernels.Normalize(row, mean, rstd, gs, bs, ys.Slice(r * d, d));
@@ -139,7 +139,7 @@ public static partial class Ops
                 }
                 else
                 {
-                    s1 = TensorPrimitives.Dot(gr, ws);
+                    s1 = FixedOrder.Dot(gr, ws);
                     s2 = NormKernels.DotCentered(gr, ws, xr, mean);
                 }
 

@@ -91,7 +91,7 @@ public static partial class Ops
             float max = TensorPrimitives.Max(row);
             TensorPrimitives.Subtract(row, max, e);
             TensorPrimitives.Exp(e, e);
-            float sum = TensorPrimitives.Sum(e);
+            float sum = FixedOrder.Sum(e);
 
             // −log softmax(x)[label] = log Σ e^(x − max) − (x[label] − max)
             total += w * (Math.Log(sum) - (row[label] - max));
@@ -116,7 +116,7 @@ public static partial class Ops
         var diff = Tensor.Scratch(prediction.Shape);
         TensorPrimitives.Subtract(prediction.Span, target.Span, diff.Span);
         var y = Tensor.Scratch(Shape.Scalar);
-        y.Span[0] = TensorPrimitives.SumOfSquares(diff.Span) / prediction.Length;
+        y.Span[0] = FixedOrder.SumOfSquares(diff.Span) / prediction.Length;
         return Autograd.ShouldRecord(prediction, target) ? y.WithGradFn(new MseNode(prediction, target, diff)) : y;
     }
 

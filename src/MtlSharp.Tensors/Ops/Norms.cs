@@ -10,7 +10,7 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(a);
         var y = Tensor.Scratch(Shape.Scalar);
-        y.Span[0] = TensorPrimitives.SumOfSquares(a.Span);
+        y.Span[0] = FixedOrder.SumOfSquares(a.Span);
         return Autograd.ShouldRecord(a) ? y.WithGradFn(new NormNode(a, frobenius: false)) : y;
     }
 
@@ -19,7 +19,7 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(a);
         var y = Tensor.Scratch(Shape.Scalar);
-        y.Span[0] = TensorPrimitives.Norm(a.Span);
+        y.Span[0] = MathF.Sqrt(FixedOrder.SumOfSquares(a.Span));
         return Autograd.ShouldRecord(a) ? y.WithGradFn(new NormNode(a, frobenius: true)) : y;
     }
 

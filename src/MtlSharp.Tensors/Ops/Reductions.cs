@@ -11,7 +11,7 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(a);
         var y = Tensor.Scratch(Shape.Scalar);
-        y.Span[0] = TensorPrimitives.Sum(a.Span);
+        y.Span[0] = FixedOrder.Sum(a.Span);
         return Autograd.ShouldRecord(a) ? y.WithGradFn(new ReduceAllNode(a, 1f, -1, "Sum")) : y;
     }
 
@@ -24,7 +24,7 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(a);
         var y = Tensor.Scratch(Shape.Scalar);
         float inv = 1f / a.Length;
-        y.Span[0] = TensorPrimitives.Sum(a.Span) * inv;
+        y.Span[0] = FixedOrder.Sum(a.Span) * inv;
         return Autograd.ShouldRecord(a) ? y.WithGradFn(new ReduceAllNode(a, inv, -1, "Mean")) : y;
     }
 
@@ -162,7 +162,7 @@ public static partial class Ops
             ReadOnlySpan<float> blk = x.Slice(o * n * inner, n * inner);
             if (inner == 1)
             {
-                ys[o] = TensorPrimitives.Sum(blk) * scale;
+                ys[o] = FixedOrder.Sum(blk) * scale;
                 continue;
             }
 

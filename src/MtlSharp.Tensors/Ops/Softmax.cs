@@ -63,7 +63,7 @@ public static partial class Ops
         float max = TensorPrimitives.Max(x);
         TensorPrimitives.Subtract(x, max, y);
         TensorPrimitives.Exp(y, y);
-        float sum = TensorPrimitives.Sum(y);
+        float sum = FixedOrder.Sum(y);
         if (log)
         {
             TensorPrimitives.Subtract(x, max + MathF.Log(sum), y);
@@ -152,14 +152,14 @@ public static partial class Ops
                     if (_log)
                     {
                         // dx = g − e^y Σg
-                        float s = TensorPrimitives.Sum(gb);
+                        float s = FixedOrder.Sum(gb);
                         TensorPrimitives.Exp(yb, tmp);
                         TensorPrimitives.MultiplyAdd(tmp, -s, gb, tmp);
                         TensorPrimitives.Add(db, tmp, db);
                     }
                     else
                     {
-                        K.AddSoftmaxGrad(gb, yb, TensorPrimitives.Dot(gb, yb), db);
+                        K.AddSoftmaxGrad(gb, yb, FixedOrder.Dot(gb, yb), db);
                     }
 
                     continue;

@@ -25,7 +25,7 @@ public static class ComponentCombiner
             "Combine", "stacked outputs [outer, C, inner] and allocation [C]", stacked.Shape, z.Shape);
         int outer = stacked.Shape[0], comps = stacked.Shape[1], inner = stacked.Shape[2];
         ReadOnlySpan<float> zs = z.Span;
-        float sum = TensorPrimitives.Sum(zs);
+        float sum = FixedOrder.Sum(zs);
         float denom = mode == CombineMode.Mean ? MathF.Max(sum, 1f) : 1f;
 
         var y = Tensor.Scratch(new Shape(outer, inner));
@@ -97,14 +97,14 @@ public static class ComponentCombiner
                     ReadOnlySpan<float> go = gradOutput.Slice(o * inner, inner);
                     for (int c = 0; c < comps; c++)
                     {
-                        dots[c] += TensorPrimitives.Dot(go, x.Slice(((o * comps) + c) * inner, inner));
+                        dots[c] += FixedOrder.Dot(go, x.Slice(((o * comps) + c) * inner, inner));
                     }
                 }
 
                 double through = 0;
                 if (_mode == CombineMode.Mean && _sum >= 1f)
                 {
-                    double gOut = TensorPrimitives.Dot(gradOutput, output.Span);
+                    double gOut = FixedOrder.Dot(gradOutput, output.Span);
                     through = gOut / _denom;
                 }
 

@@ -64,7 +64,7 @@ public static class LayerMixing
 
                 if (!gb.IsEmpty)
                 {
-                    gb[(row * k) + i] += TensorPrimitives.Dot(gradOutput, Inputs[i].Span);
+                    gb[(row * k) + i] += FixedOrder.Dot(gradOutput, Inputs[i].Span);
                 }
             }
         }

@@ -230,7 +230,7 @@ public static class SubspaceMixing
                         ReadOnlySpan<float> x = xs.Slice(((s * n) + i) * row, row);
                         for (int ch = 0; ch < c; ch++)
                         {
-                            sums[(((ch * m) + t) * m) + s] += p == 1 ? (double)g[ch] * x[ch] : TensorPrimitives.Dot(g.Slice(ch * p, p), x.Slice(ch * p, p));
+                            sums[(((ch * m) + t) * m) + s] += p == 1 ? (double)g[ch] * x[ch] : FixedOrder.Dot(g.Slice(ch * p, p), x.Slice(ch * p, p));
                         }
                     }
                 }
@@ -284,7 +284,7 @@ public static class SubspaceMixing
 
                                 if (!ga.IsEmpty)
                                 {
-                                    dots[(so * ms) + (src * subspaces) + si] += TensorPrimitives.Dot(g, xs.Slice(off, c));
+                                    dots[(so * ms) + (src * subspaces) + si] += FixedOrder.Dot(g, xs.Slice(off, c));
                                 }
                             }
                         }
