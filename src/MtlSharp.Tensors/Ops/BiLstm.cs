@@ -57,12 +57,23 @@ public static partial class Ops
         return y;
     }
 
-    /// <summary>Runs two independent actions, concurrently when the engine may use two threads.</summary>
+    /// <summary>
+    /// Runs two independent actions, concurrently when the engine may use two threads: as two chunks of
+    /// <see cref="Threading.For"/>, on the engine's persistent workers (the caller runs the first), so products
+    /// inside each run inline on its thread. Through <c>Parallel.Invoke</c> (the .NET thread pool, whose threads then
+    /// competed with the engine's spinning workers) the 2-thread BiLSTM benchmark step took 10–15 % longer.
+    /// </summary>
     private static void RunBoth(Action first, Action second)
     {
         if (Threading.ThreadCount >= 2)
         {
-            Parallel.Invoke(new ParallelOptions { MaxDegreeOfParallelism = 2 }, first, second);
+            Threading.For(2, 1, (start, end) =>
+            {
+                for (int i = start; i < end; i++)
+                {
+                    (i == 0 ? first : second)();
+                }
+            });
         }
         else
         {
