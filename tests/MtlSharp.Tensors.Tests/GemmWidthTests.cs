@@ -85,7 +85,7 @@ public sealed class GemmWidthTests
         }
     }
 
-    /// <summary>The 512-bit micro-kernel alone on every tile shape it instantiates (rows 1..12, full, half and ragged
+    /// <summary>The 512-bit micro-kernel alone on every tile shape it instantiates (rows 1..12, full, half, 8-wide and ragged
     /// column strips), overwriting and adding, with B read with a row stride wider than the tile.</summary>
     [Fact]
     public unsafe void MicroKernel512MatchesReferenceOnEveryTileShape()
@@ -95,7 +95,7 @@ public sealed class GemmWidthTests
         float[] a = GemmTests.Random(rng, GemmMicroKernel512.MR * kc);
         float[] b = GemmTests.Random(rng, kc * rsB);
         float[] c0 = GemmTests.Random(rng, GemmMicroKernel512.MR * ldc);
-        foreach (int cols in new[] { 1, 7, 16, 17, 31, 32 })
+        foreach (int cols in new[] { 1, 7, 8, 9, 16, 17, 31, 32 })
         {
             // Ragged strips read B zero-padded to 16 or 32 columns (the packing guarantees it).
             float[] bp = (float[])b.Clone();

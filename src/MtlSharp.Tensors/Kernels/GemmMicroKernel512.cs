@@ -55,9 +55,13 @@ internal static unsafe class GemmMicroKernel512
         {
             Dispatch32(rows, kc, a, b, rsB, tile, NR, first: true);
         }
-        else
+        else if (cols > 8)
         {
             Dispatch16(rows, kc, a, b, rsB, tile, NR, first: true);
+        }
+        else
+        {
+            Dispatch8(rows, kc, a, b, rsB, tile, NR);
         }
 
         for (int r = 0; r < rows; r++)
@@ -98,6 +102,115 @@ internal static unsafe class GemmMicroKernel512
             case 2: Tile<R2, R2>(kc, a, b, rsB, c, ldc, first); break;
             default: Tile<R1, R2>(kc, a, b, rsB, c, ldc, first); break;
         }
+    }
+
+    private static void Dispatch8(int rows, int kc, float* a, float* b, nint rsB, float* c, nint ldc)
+    {
+        switch (rows)
+        {
+            case 12: Tile8<R12>(kc, a, b, rsB, c, ldc); break;
+            case 11: Tile8<R11>(kc, a, b, rsB, c, ldc); break;
+            case 10: Tile8<R10>(kc, a, b, rsB, c, ldc); break;
+            case 9: Tile8<R9>(kc, a, b, rsB, c, ldc); break;
+            case 8: Tile8<R8>(kc, a, b, rsB, c, ldc); break;
+            case 7: Tile8<R7>(kc, a, b, rsB, c, ldc); break;
+            case 6: Tile8<R6>(kc, a, b, rsB, c, ldc); break;
+            case 5: Tile8<R5>(kc, a, b, rsB, c, ldc); break;
+            case 4: Tile8<R4>(kc, a, b, rsB, c, ldc); break;
+            case 3: Tile8<R3>(kc, a, b, rsB, c, ldc); break;
+            case 2: Tile8<R2>(kc, a, b, rsB, c, ldc); break;
+            default: Tile8<R1>(kc, a, b, rsB, c, ldc); break;
+        }
+    }
+
+    /// <summary>
+    /// The edge tile for at most 8 columns: <typeparamref name="TRows"/> rows × 8 columns in 256-bit accumulators,
+    /// stored (never added) to <paramref name="c"/>. A 16-wide tile there did twice the multiply-adds needed, and a
+    /// 4-column edge (n = 100 = 3·32 + 4) cost as much as a whole 32-column panel. Each element is still one fused
+    /// multiply-add per step from zero, so the bits are those of the wider tiles.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile8<TRows>(int kc, float* a, float* b, nint rsB, float* c, nint ldc)
+        where TRows : struct, GemmMicroKernel.IConst
+    {
+        int rows = TRows.Value;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector256<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b);
+            c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a[0]), b0, c0);
+            if (rows > 1)
+            {
+                c1 = Vector256.FusedMultiplyAdd(Vector256.Create(a[1]), b0, c1);
+            }
+
+            if (rows > 2)
+            {
+                c2 = Vector256.FusedMultiplyAdd(Vector256.Create(a[2]), b0, c2);
+            }
+
+            if (rows > 3)
+            {
+                c3 = Vector256.FusedMultiplyAdd(Vector256.Create(a[3]), b0, c3);
+            }
+
+            if (rows > 4)
+            {
+                c4 = Vector256.FusedMultiplyAdd(Vector256.Create(a[4]), b0, c4);
+            }
+
+            if (rows > 5)
+            {
+                c5 = Vector256.FusedMultiplyAdd(Vector256.Create(a[5]), b0, c5);
+            }
+
+            if (rows > 6)
+            {
+                c6 = Vector256.FusedMultiplyAdd(Vector256.Create(a[6]), b0, c6);
+            }
+
+            if (rows > 7)
+            {
+                c7 = Vector256.FusedMultiplyAdd(Vector256.Create(a[7]), b0, c7);
+            }
+
+            if (rows > 8)
+            {
+                c8 = Vector256.FusedMultiplyAdd(Vector256.Create(a[8]), b0, c8);
+            }
+
+            if (rows > 9)
+            {
+                c9 = Vector256.FusedMultiplyAdd(Vector256.Create(a[9]), b0, c9);
+            }
+
+            if (rows > 10)
+            {
+                c10 = Vector256.FusedMultiplyAdd(Vector256.Create(a[10]), b0, c10);
+            }
+
+            if (rows > 11)
+            {
+                c11 = Vector256.FusedMultiplyAdd(Vector256.Create(a[11]), b0, c11);
+            }
+
+            a += MR;
+            b += rsB;
+        }
+
+        c0.Store(c);
+        if (rows > 1) { c1.Store(c + ldc); }
+        if (rows > 2) { c2.Store(c + (2 * ldc)); }
+        if (rows > 3) { c3.Store(c + (3 * ldc)); }
+        if (rows > 4) { c4.Store(c + (4 * ldc)); }
+        if (rows > 5) { c5.Store(c + (5 * ldc)); }
+        if (rows > 6) { c6.Store(c + (6 * ldc)); }
+        if (rows > 7) { c7.Store(c + (7 * ldc)); }
+        if (rows > 8) { c8.Store(c + (8 * ldc)); }
+        if (rows > 9) { c9.Store(c + (9 * ldc)); }
+        if (rows > 10) { c10.Store(c + (10 * ldc)); }
+        if (rows > 11) { c11.Store(c + (11 * ldc)); }
     }
 
     private static void Dispatch16(int rows, int kc, float* a, float* b, nint rsB, float* c, nint ldc, bool first)
