@@ -82,6 +82,41 @@ public sealed class AutogradTests
     }
 
     [Fact]
+    public void PassThroughGradientsCopyFirstThenAdd()
+    {
+        // Reshape and full-size Add/Sub hand their gradient on with BackwardContext.AddGrad: copied into a fresh
+        // buffer the first time, added after that. h gets two contributions (through a reshape and directly), x
+        // feeds itself twice into an Add, and a second Backward accumulates into the leaves' gradients.
+        var x = Tensor.FromArray([1f, -2f, 3f, 0.5f, -1f, 2f], 2, 3);
+        x.RequiresGrad = true;
+        var c = Tensor.FromArray([2f, 3f, -1f, 4f, 0.5f, -2f], 2, 3);
+        c.RequiresGrad = true;
+        Tensor Loss()
+        {
+            var h = Ops.Mul(x, c);
+            var both = Ops.Add(Ops.Reshape(Ops.Reshape(h, 3, 2), 2, 3), h);
+            return Ops.Sum(Ops.Add(Ops.Sub(both, Ops.Scale(x, 0.5f)), Ops.Add(x, x)));
+        }
+
+        Autograd.Backward(Loss());
+        float[] gx = x.Grad!.ToArray(), gc = c.Grad!.ToArray();
+        float[] xs = x.ToArray(), cs = c.ToArray();
+        for (int i = 0; i < 6; i++)
+        {
+            // d/dx = 2c − 0.5 + 2, d/dc = 2x.
+            Assert.Equal((2 * cs[i]) + 1.5f, gx[i]);
+            Assert.Equal(2 * xs[i], gc[i]);
+        }
+
+        Autograd.Backward(Loss());
+        for (int i = 0; i < 6; i++)
+        {
+            Assert.Equal(2 * ((2 * cs[i]) + 1.5f), x.Grad!.ToArray()[i]);
+            Assert.Equal(4 * xs[i], c.Grad!.ToArray()[i]);
+        }
+    }
+
+    [Fact]
     public void BackwardAccumulatesIntoLeafGradients()
     {
         var x = Param(1, 2, 3);

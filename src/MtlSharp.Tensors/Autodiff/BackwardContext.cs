@@ -40,6 +40,39 @@ public sealed class BackwardContext
         return input.ScratchSpan;
     }
 
+    /// <summary>
+    /// Adds <paramref name="grad"/> (as long as <paramref name="input"/>) to the gradient with respect to
+    /// <paramref name="input"/>: the same as adding it into <see cref="GradFor"/>'s buffer, but where this pass has not
+    /// yet given <paramref name="input"/> a buffer it copies <paramref name="grad"/> into a fresh one instead of zeroing
+    /// it and adding (pass-through nodes such as reshapes and sums then cost one copy). Does nothing when the input
+    /// needs no gradient in this pass.
+    /// </summary>
+    public void AddGrad(Tensor input, ReadOnlySpan<float> grad)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.NeededPass != Pass)
+        {
+            return;
+        }
+
+        if (grad.Length != input.Length)
+        {
+            throw new ArgumentException($"AddGrad: the gradient has {grad.Length} elements, the input {input.Length}.", nameof(grad));
+        }
+
+        if (input.ScratchGrad is null && !(input.IsLeaf && IntoLeafGrads))
+        {
+            var (arr, off) = TensorArena.Rent(input.Length);
+            grad.CopyTo(arr.AsSpan(off, input.Length));
+            input.ScratchGrad = arr;
+            input.ScratchOffset = off;
+            return;
+        }
+
+        Span<float> dst = GradFor(input);
+        System.Numerics.Tensors.TensorPrimitives.Add(dst, grad, dst);
+    }
+
     /// <summary>Whether <paramref name="input"/> needs a gradient in this pass.</summary>
     public bool Needs(Tensor input) => input.NeededPass == Pass;
 }

@@ -126,24 +126,35 @@ public static partial class Ops
 
         public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> g)
         {
+            bool aSmall = _bc.Kind == BroadcastKind.SmallA, bSmall = _bc.Kind == BroadcastKind.SmallB;
+            if (_op is BinaryOp.Add or BinaryOp.Sub)
+            {
+                // Full-size operands take g as it is (copied into a fresh gradient buffer, or added).
+                if (!aSmall)
+                {
+                    ctx.AddGrad(Inputs[0], g);
+                }
+                else if (ctx.GradFor(Inputs[0]) is { IsEmpty: false } gaSmall)
+                {
+                    AccumulateGrad(gaSmall, g, aSmall, _bc, negate: false);
+                }
+
+                if (!bSmall && _op == BinaryOp.Add)
+                {
+                    ctx.AddGrad(Inputs[1], g);
+                }
+                else if (ctx.GradFor(Inputs[1]) is { IsEmpty: false } gbOther)
+                {
+                    AccumulateGrad(gbOther, g, bSmall, _bc, negate: _op == BinaryOp.Sub);
+                }
+
+                return;
+            }
+
             Span<float> ga = ctx.GradFor(Inputs[0]);
             Span<float> gb = ctx.GradFor(Inputs[1]);
-            bool aSmall = _bc.Kind == BroadcastKind.SmallA, bSmall = _bc.Kind == BroadcastKind.SmallB;
             switch (_op)
             {
-                case BinaryOp.Add:
-                case BinaryOp.Sub:
-                    if (!ga.IsEmpty)
-                    {
-                        AccumulateGrad(ga, g, aSmall, _bc, negate: false);
-                    }
-
-                    if (!gb.IsEmpty)
-                    {
-                        AccumulateGrad(gb, g, bSmall, _bc, negate: _op == BinaryOp.Sub);
-                    }
-
-                    break;
                 case BinaryOp.Mul:
                     if (!ga.IsEmpty)
                     {

@@ -107,11 +107,7 @@ public static partial class Ops
 
         public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> gradOutput)
         {
-            Span<float> gx = ctx.GradFor(Inputs[0]);
-            if (!gx.IsEmpty)
-            {
-                TensorPrimitives.Add(gx, gradOutput, gx);
-            }
+            ctx.AddGrad(Inputs[0], gradOutput);
         }
     }
 }
