@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using MtlSharp.Tensors.Kernels;
@@ -149,22 +148,7 @@ public sealed class GemmWidthTests
     [Fact]
     public void NarrowPathInChildProcessGivesTheSameBits()
     {
-        string dll = typeof(GemmWidthTests).Assembly.Location;
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(dll);
-        psi.ArgumentList.Add("gemm-digest");
-        psi.Environment["DOTNET_EnableAVX512F"] = "0"; // the knob up to .NET 9
-        psi.Environment["DOTNET_EnableAVX512"] = "0"; // .NET 10 groups the AVX-512 subsets under this one
-        using var child = Process.Start(psi)!;
-        string stdout = child.StandardOutput.ReadToEnd();
-        string stderr = child.StandardError.ReadToEnd();
-        Assert.True(child.WaitForExit(120_000), "child process did not finish");
-        Assert.True(child.ExitCode == 0, $"child exited with {child.ExitCode}: {stderr}");
+        string stdout = NarrowChild.Run("gemm-digest");
         Assert.Contains("wide=False", stdout, StringComparison.Ordinal);
         int saved = Threading.ThreadCount;
         try

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -18,21 +17,7 @@ public sealed class WidthIndependenceTests
     [Fact]
     public void TrainingStepsGiveTheSameBitsWithoutAvx512()
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(typeof(WidthIndependenceTests).Assembly.Location);
-        psi.ArgumentList.Add("train-digest");
-        psi.Environment["DOTNET_EnableAVX512F"] = "0";
-        psi.Environment["DOTNET_EnableAVX512"] = "0";
-        using var child = Process.Start(psi)!;
-        string stdout = child.StandardOutput.ReadToEnd();
-        string stderr = child.StandardError.ReadToEnd();
-        Assert.True(child.WaitForExit(120_000), "child process did not finish");
-        Assert.True(child.ExitCode == 0, $"child exited with {child.ExitCode}: {stderr}");
+        string stdout = NarrowChild.Run("train-digest");
         Assert.Contains("vector512=False", stdout, StringComparison.Ordinal);
         Assert.Contains($"train-digest={TrainingDigest()}", stdout, StringComparison.Ordinal);
     }

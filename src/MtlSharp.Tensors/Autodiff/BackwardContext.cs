@@ -31,10 +31,7 @@ public sealed class BackwardContext
 
         if (input.ScratchGrad is null)
         {
-            var (arr, off) = TensorArena.Rent(input.Length);
-            Array.Clear(arr, off, input.Length);
-            input.ScratchGrad = arr;
-            input.ScratchOffset = off;
+            RentScratch(input).Clear();
         }
 
         return input.ScratchSpan;
@@ -62,15 +59,21 @@ public sealed class BackwardContext
 
         if (input.ScratchGrad is null && !(input.IsLeaf && IntoLeafGrads))
         {
-            var (arr, off) = TensorArena.Rent(input.Length);
-            grad.CopyTo(arr.AsSpan(off, input.Length));
-            input.ScratchGrad = arr;
-            input.ScratchOffset = off;
+            grad.CopyTo(RentScratch(input));
             return;
         }
 
         Span<float> dst = GradFor(input);
         System.Numerics.Tensors.TensorPrimitives.Add(dst, grad, dst);
+    }
+
+    /// <summary>Gives <paramref name="input"/> a gradient buffer from the arena for this pass (not cleared) and returns it.</summary>
+    private static Span<float> RentScratch(Tensor input)
+    {
+        var (arr, off) = TensorArena.Rent(input.Length);
+        input.ScratchGrad = arr;
+        input.ScratchOffset = off;
+        return input.ScratchSpan;
     }
 
     /// <summary>Whether <paramref name="input"/> needs a gradient in this pass.</summary>

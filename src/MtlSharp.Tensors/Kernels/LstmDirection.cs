@@ -98,10 +98,10 @@ internal sealed unsafe class LstmDirection
         // in place instead of packing the transposed weights at every step (the same sums in the same order). Small
         // batches (inference of one sentence) run the unpacked path, where the transpose would cost more than it saves.
         bool transposed = PackedSteps(h, g4) >= 2;
-        ReadOnlySpan<float> wHh = transposed ? ws.Slice(g4 + (_plan.Batch * (g4 + h + h)), h * g4) : _wHh.Span;
+        Span<float> wT = transposed ? ws.Slice(g4 + (_plan.Batch * (g4 + h + h)), h * g4) : default;
+        ReadOnlySpan<float> wHh = transposed ? wT : _wHh.Span;
         if (transposed)
         {
-            Span<float> wT = ws.Slice(g4 + (_plan.Batch * (g4 + h + h)), h * g4);
             ReadOnlySpan<float> w = _wHh.Span;
             for (int j = 0; j < g4; j++)
             {

@@ -1,10 +1,7 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-
-using MtlSharp.Tensors;
 
 namespace MtlSharp.Tensors.Kernels;
 
