@@ -15,6 +15,9 @@ internal sealed record BenchResult(
     string Unit = "iter",
     double? PercentOfPeak = null)
 {
-    /// <summary>The fastest window's seconds per iteration, where the case records it (gemm).</summary>
+    /// <summary>
+    /// The fastest window's (or, for training loops, run's) seconds per iteration, where the case records it (every
+    /// case that has a PyTorch counterpart except experts and omniglot).
+    /// </summary>
     public double? BestSecondsPerIteration { get; init; }
 }

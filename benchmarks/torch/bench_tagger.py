@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import emit, measure  # noqa: E402
+from common import emit, measure_with_best  # noqa: E402
 
 WORDS, CHARS, TAGS = 5000, 100, (36, 17)
 
@@ -91,8 +91,8 @@ def one(batch, threads, timing):
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
 
-    sec = measure(step, **timing)
-    return {"key": f"tagger/hard_b{batch}_tok{tokens}", "threads": threads, "seconds": sec,
+    sec, best = measure_with_best(step, **timing)
+    return {"key": f"tagger/hard_b{batch}_tok{tokens}", "threads": threads, "seconds": sec, "best_seconds": best,
             "tokens_per_second": tokens / sec}
 
 

@@ -22,6 +22,17 @@ internal static class LoopTiming
     /// </summary>
     public static (double SecondsPerUpdate, double AllocatedBytesPerUpdate) Measure(Func<long, TrainingOutcome> run, long warmupSteps, long firstSteps, long maxSteps, BenchOptions o)
     {
+        var (median, _, alloc) = MeasureWithBest(run, warmupSteps, firstSteps, maxSteps, o);
+        return (median, alloc);
+    }
+
+    /// <summary>
+    /// <see cref="Measure"/> plus the fastest run's seconds per update (the run least disturbed by other jobs on a
+    /// shared machine; the PyTorch scripts record their fastest window the same way).
+    /// </summary>
+    public static (double SecondsPerUpdate, double BestSecondsPerUpdate, double AllocatedBytesPerUpdate) MeasureWithBest(
+        Func<long, TrainingOutcome> run, long warmupSteps, long firstSteps, long maxSteps, BenchOptions o)
+    {
         run(warmupSteps);
         long steps = firstSteps;
         double target = Math.Max(0.3, o.WindowSeconds);
@@ -54,6 +65,6 @@ internal static class LoopTiming
         }
 
         times.Sort();
-        return (times[times.Count / 2], allocPerUpdate);
+        return (times[times.Count / 2], times[0], allocPerUpdate);
     }
 }

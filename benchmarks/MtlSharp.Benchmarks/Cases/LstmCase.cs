@@ -66,12 +66,12 @@ internal sealed class LstmCase : IBenchCase
             }
         }
 
-        var (seconds, alloc) = Measure.Time(Step, options);
+        var (seconds, best, alloc) = Measure.TimeWithBest(Step, options);
         long tokens = lengths.Sum();
 
         // Matrix-multiply work: per direction 2·N·4H·(I + H) forward, twice that backward.
         double flops = 2 * 3 * 2.0 * tokens * 4 * Hidden * (input + Hidden);
         string key = $"lstm/bilstm_b{Batch}_t{Time}_i{input}_h{Hidden}{(variable ? "_var" : "")}";
-        return new BenchResult(Name, key, Threading.ThreadCount, seconds, flops / seconds / 1e9, alloc);
+        return new BenchResult(Name, key, Threading.ThreadCount, seconds, flops / seconds / 1e9, alloc) { BestSecondsPerIteration = best };
     }
 }

@@ -67,8 +67,8 @@ internal sealed class TrainStepCase : IBenchCase
         }
 
         // Lengths are whole rounds (every task once), as before: warm-up 50 rounds, then 100, 200, ...
-        var (seconds, alloc) = LoopTiming.Measure(Train, 50L * taskCount, 100L * taskCount, 1_000_000L * taskCount, o);
-        return new BenchResult("train", key, Threading.ThreadCount, seconds, null, alloc, "update");
+        var (seconds, best, alloc) = LoopTiming.MeasureWithBest(Train, 50L * taskCount, 100L * taskCount, 1_000_000L * taskCount, o);
+        return new BenchResult("train", key, Threading.ThreadCount, seconds, null, alloc, "update") { BestSecondsPerIteration = best };
     }
 
     private static TaskData[] RandomTasks(int count, int[] sample, TaskKind kind, Rng rng)
