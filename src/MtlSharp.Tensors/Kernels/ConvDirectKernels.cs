@@ -6,7 +6,8 @@ namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
 /// The register-blocked AVX2/FMA inner loops of <see cref="ConvDirect"/>: 4 channels × 3 vectors of 8 positions
-/// (12 accumulators) per block. Loads of the padded planes may reach into their zeroed slack, never past it.
+/// (12 accumulators) per block, and for the input gradient of a lone input channel 1 channel × 12 vectors. Loads of
+/// the padded planes may reach into their zeroed slack, never past it.
 /// </summary>
 internal static unsafe class ConvDirectKernels
 {
@@ -148,6 +149,59 @@ internal static unsafe class ConvDirectKernels
         Avx.Store(d, a30);
         Avx.Store(d + 8, a31);
         Avx.Store(d + 16, a32);
+    }
+
+    /// <summary>Vectors of 8 positions per block of <see cref="InputGradSingle"/>.</summary>
+    public const int SingleVectors = 12;
+
+    /// <summary>
+    /// <see cref="InputGrad"/> for one input channel (the last of a channel count 4k + 1, such as a grayscale
+    /// image's): 12 vectors at padded-plane offsets p0 + 8u, acc[u] = Σ_co Σ_tap wd[(co·taps + tap)·4] ·
+    /// dyp[co·ld + f − tapOff[tap] + p0 + 8u], stored (overwritten) at dx[p0 + 8u]. Where the 4-channel block would
+    /// spend three quarters of its multiply-adds on padded channels, this one spends all 12 on the real one; each
+    /// element is summed in the same order with the same operands, so the bits are those of <see cref="InputGrad"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void InputGradSingle(float* dyp, int cout, int ld, int f, int* tapOff, int taps, float* wd, int p0, float* dx)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        Vector256<float> a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        float* w = wd;
+        for (int co = 0; co < cout; co++)
+        {
+            float* dc = dyp + ((nint)co * ld) + f + p0;
+            for (int t = 0; t < taps; t++, w += 4)
+            {
+                float* p = dc - tapOff[t];
+                Vector256<float> b = Avx.BroadcastScalarToVector256(w);
+                a0 = Fma.MultiplyAdd(Avx.LoadVector256(p), b, a0);
+                a1 = Fma.MultiplyAdd(Avx.LoadVector256(p + 8), b, a1);
+                a2 = Fma.MultiplyAdd(Avx.LoadVector256(p + 16), b, a2);
+                a3 = Fma.MultiplyAdd(Avx.LoadVector256(p + 24), b, a3);
+                a4 = Fma.MultiplyAdd(Avx.LoadVector256(p + 32), b, a4);
+                a5 = Fma.MultiplyAdd(Avx.LoadVector256(p + 40), b, a5);
+                a6 = Fma.MultiplyAdd(Avx.LoadVector256(p + 48), b, a6);
+                a7 = Fma.MultiplyAdd(Avx.LoadVector256(p + 56), b, a7);
+                a8 = Fma.MultiplyAdd(Avx.LoadVector256(p + 64), b, a8);
+                a9 = Fma.MultiplyAdd(Avx.LoadVector256(p + 72), b, a9);
+                a10 = Fma.MultiplyAdd(Avx.LoadVector256(p + 80), b, a10);
+                a11 = Fma.MultiplyAdd(Avx.LoadVector256(p + 88), b, a11);
+            }
+        }
+
+        float* d = dx + p0;
+        Avx.Store(d, a0);
+        Avx.Store(d + 8, a1);
+        Avx.Store(d + 16, a2);
+        Avx.Store(d + 24, a3);
+        Avx.Store(d + 32, a4);
+        Avx.Store(d + 40, a5);
+        Avx.Store(d + 48, a6);
+        Avx.Store(d + 56, a7);
+        Avx.Store(d + 64, a8);
+        Avx.Store(d + 72, a9);
+        Avx.Store(d + 80, a10);
+        Avx.Store(d + 88, a11);
     }
 
     /// <summary>
