@@ -15,7 +15,7 @@ namespace MtlSharp.Tensors.Tests;
 public sealed class GemmWidthTests
 {
     /// <summary>Shapes on the blocked path: every row count of the 12-row tile, 16/32/ragged column strips, the KC
-    /// block edge, the limits of reading B in place (wide: 24 rows, or 48 when a strip spans at most 256 KiB; narrow: 48), more rows than one MC block (480 rows with a 2 MiB L2), more columns than one NC block (2048 wide, 1024 or fewer narrow: 2100 and 4200 columns cross one and two wide block edges), and splits over 2 threads.</summary>
+    /// block edge, the limits of reading B in place (wide: 24 rows, or 96 when a strip spans at most 256 KiB; narrow: 48), more rows than one MC block (480 rows with a 2 MiB L2), more columns than one NC block (2048 wide, 1024 or fewer narrow: 2100 and 4200 columns cross one and two wide block edges), and splits over 2 threads.</summary>
     public static TheoryData<int, int, int> Shapes => new()
     {
         { 1, 33, 5 },
@@ -30,6 +30,10 @@ public sealed class GemmWidthTests
         { 60, 1100, 30 },
         { 49, 64, 20 },
         { 61, 100, 70 },
+        { 96, 49, 30 },
+        { 97, 49, 30 },
+        { 72, 100, 300 },
+        { 90, 300, 260 },
         { 531, 40, 30 },
         { 130, 260, 300 },
         { 13, 2100, 20 },
