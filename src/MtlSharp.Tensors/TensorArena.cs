@@ -87,6 +87,21 @@ public sealed class TensorArena
         return buffer;
     }
 
+    /// <summary>
+    /// Fills every buffer now back in the pool with <paramref name="value"/> (tests: a kernel that reads scratch it did
+    /// not write then shows it, where fresh zeroed buffers would hide it).
+    /// </summary>
+    internal void FillFreeBuffers(float value)
+    {
+        foreach (Stack<float[]> stack in _free.Values)
+        {
+            foreach (float[] buffer in stack)
+            {
+                buffer.AsSpan().Fill(value);
+            }
+        }
+    }
+
     private void Release(int mark, TensorArena? previous)
     {
         for (int i = _lent.Count - 1; i >= mark; i--)

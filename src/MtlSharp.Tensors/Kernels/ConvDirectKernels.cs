@@ -270,7 +270,10 @@ internal static unsafe class ConvDirectKernels
         Avx.Store(acc + 88, a32);
     }
 
-    /// <summary>dst[0, len) = src[0, len) for short rows (no call overhead).</summary>
+    /// <summary>
+    /// dst[0, len) = src[0, len) for short rows (no call overhead; the two must not overlap). A ragged end of a row
+    /// of at least 8 floats is copied as its last 8 floats, overlapping the vector before.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void CopyRow(float* src, float* dst, int len)
     {
@@ -278,6 +281,12 @@ internal static unsafe class ConvDirectKernels
         for (; i <= len - 8; i += 8)
         {
             Avx.Store(dst + i, Avx.LoadVector256(src + i));
+        }
+
+        if (i < len && len >= 8)
+        {
+            Avx.Store(dst + len - 8, Avx.LoadVector256(src + len - 8));
+            return;
         }
 
         for (; i < len; i++)

@@ -644,6 +644,13 @@ internal static unsafe class ConvSmall
                             ConvSmallKernels.Transpose8x8(src + ow, pixels, d + (ow * L), L, add: false);
                         }
 
+                        if (vec >= 8 && vec < wo)
+                        {
+                            // The ragged end of the row: its last 8 pixels, overlapping the block before (a copy).
+                            ConvSmallKernels.Transpose8x8(src + wo - 8, pixels, d + ((wo - 8) * L), L, add: false);
+                            continue;
+                        }
+
                         for (int c = 0; c < group; c++)
                         {
                             for (int ow = vec; ow < wo; ow++)
@@ -660,14 +667,28 @@ internal static unsafe class ConvSmall
     /// <summary>dst[plane] [hp, wp] = src[plane] [h, w] placed at (top, left), zeros around it; planes in parallel.</summary>
     private static void Pad(float* src, float* dst, int planes, int h, int w, int top, int left, int hp, int wp)
     {
+        int bottom = hp - top - h;
         Threading.For(planes, PassGrain(hp * wp), (p0, p1) =>
         {
-            new Span<float>(dst + ((nint)p0 * hp * wp), (p1 - p0) * hp * wp).Clear();
             for (int pl = p0; pl < p1; pl++)
             {
+                // Each float written once: the rows above and below, and each row's columns left and right of the copy.
+                float* d = dst + ((nint)pl * hp * wp);
+                new Span<float>(d, top * wp).Clear();
+                new Span<float>(d + ((nint)(top + h) * wp), bottom * wp).Clear();
                 for (int r = 0; r < h; r++)
                 {
-                    ConvDirectKernels.CopyRow(src + ((((nint)pl * h) + r) * w), dst + ((nint)pl * hp * wp) + ((r + top) * wp) + left, w);
+                    float* row = d + ((r + top) * wp);
+                    for (int i = 0; i < left; i++)
+                    {
+                        row[i] = 0;
+                    }
+
+                    ConvDirectKernels.CopyRow(src + ((((nint)pl * h) + r) * w), row + left, w);
+                    for (int i = left + w; i < wp; i++)
+                    {
+                        row[i] = 0;
+                    }
                 }
             }
         });
