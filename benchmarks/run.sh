@@ -66,12 +66,31 @@ if ! build_log=$(dotnet build benchmarks/MtlSharp.Benchmarks -c Release -v q -no
     exit 1
 fi
 (export_torch_env; cd benchmarks/torch && /usr/bin/python3 yardstick.py --out "$out/torch_yardstick.json")
+# BENCH_ROUNDS=N (default 1) runs each case N times on each side, the sides alternating (PyTorch first in odd rounds,
+# ours first in even ones), into ours_c.rR.json (with its table in ours_c.rR.txt) and torch_c.rR.json, and writes compare_c.txt as the
+# rounds table (MtlSharp.Benchmarks.dll rounds): each round's speed-up, their median and range, and the fastest windows
+# over all rounds. On a host shared with other jobs one round moves by 10-30 %; rounds show by how much.
+rounds=${BENCH_ROUNDS:-1}
+case "$rounds" in ''|*[!0-9]*|0) echo "run.sh: BENCH_ROUNDS must be a positive whole number, not '$rounds'" >&2; exit 1 ;; esac
+bench_dll=benchmarks/MtlSharp.Benchmarks/bin/Release/net10.0/MtlSharp.Benchmarks.dll
 for c in "${cases[@]}"; do
   py="bench_$c.py"; pyargs=()
   case "$c" in omniglot|omniglot-cpu) py=bench_omniglot.py; pyargs=(--preset "$c") ;; esac
   # BENCH_FILTER (comma-separated key substrings) selects the conv shapes on both sides.
   if [ "$c" = conv ] && [ -n "${BENCH_FILTER:-}" ]; then pyargs+=(--filter "$BENCH_FILTER"); fi
-  (export_torch_env; cd benchmarks/torch && /usr/bin/python3 "$py" "${pyargs[@]}" --threads 1,2 $quick --out "$out/torch_$c.json") 2>/dev/null
-  dotnet benchmarks/MtlSharp.Benchmarks/bin/Release/net10.0/MtlSharp.Benchmarks.dll "$c" --threads 1,2 $quick \
-    --out "$out/ours_$c.json" --compare "$out/torch_$c.json" | tee "$out/compare_$c.txt"
+  run_torch() { (export_torch_env; cd benchmarks/torch && /usr/bin/python3 "$py" "${pyargs[@]}" --threads 1,2 $quick --out "$1") 2>/dev/null; }
+  if [ "$rounds" = 1 ]; then
+    run_torch "$out/torch_$c.json"
+    dotnet "$bench_dll" "$c" --threads 1,2 $quick --out "$out/ours_$c.json" --compare "$out/torch_$c.json" | tee "$out/compare_$c.txt"
+    continue
+  fi
+  ours_files=(); torch_files=()
+  for r in $(seq 1 "$rounds"); do
+    echo "== $c: round $r of $rounds ($(date -u +%H:%M:%S))"
+    if [ $((r % 2)) = 1 ]; then run_torch "$out/torch_$c.r$r.json"; fi
+    dotnet "$bench_dll" "$c" --threads 1,2 $quick --out "$out/ours_$c.r$r.json" > "$out/ours_$c.r$r.txt"
+    if [ $((r % 2)) = 0 ]; then run_torch "$out/torch_$c.r$r.json"; fi
+    ours_files+=("$out/ours_$c.r$r.json"); torch_files+=("$out/torch_$c.r$r.json")
+  done
+  dotnet "$bench_dll" rounds --ours "$(IFS=,; echo "${ours_files[*]}")" --torch "$(IFS=,; echo "${torch_files[*]}")" | tee "$out/compare_$c.txt"
 done

@@ -36,6 +36,11 @@ internal static class Program
             return AllreduceBench.Run(args);   // under mpirun: the gradient sum's latency and bandwidth
         }
 
+        if (args.Length > 0 && args[0] == "rounds")
+        {
+            return RoundsTable.Run(args[1..]);   // run.sh with BENCH_ROUNDS > 1: the rounds' results paired round by round
+        }
+
         var cases = AllCases();
         var selected = new List<string>();
         int[] threads = [1, 2];
@@ -106,29 +111,13 @@ internal static class Program
 
     private static void Compare(List<BenchResult> ours, string torchPath)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(torchPath));
-        var torch = new Dictionary<(string, int), double>();
-        var torchBest = new Dictionary<(string, int), double>();
-
-        // Current files are {"host": {...}, "results": [...]}; older ones a bare array of results.
-        var root = doc.RootElement;
-        var entries = root.ValueKind == JsonValueKind.Array ? root : root.GetProperty("results");
-        foreach (var e in entries.EnumerateArray())
-        {
-            var key = (e.GetProperty("key").GetString()!, e.GetProperty("threads").GetInt32());
-            torch[key] = e.GetProperty("seconds").GetDouble();
-            if (e.TryGetProperty("best_seconds", out var best))
-            {
-                torchBest[key] = best.GetDouble();
-            }
-        }
-
+        var t = TorchResults.Read(torchPath);
+        var torch = t.Seconds;
+        var torchBest = t.BestSeconds;
         Console.WriteLine();
-        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("host", out var h))
+        if (t.Description.Length > 0)
         {
-            var blas = h.GetProperty("blas");
-            string blasName = blas.TryGetProperty("openblas_config", out var cfg) ? cfg.GetString()! : blas.GetProperty("name").GetString()!;
-            Console.WriteLine($"PyTorch {h.GetProperty("torch_version").GetString()} on {h.GetProperty("cpu").GetString()} ({h.GetProperty("isa").GetString()}); BLAS: {blasName}; oneDNN ISA: {h.GetProperty("onednn_isa").GetString()}");
+            Console.WriteLine(t.Description);
         }
 
         Console.WriteLine("| key | threads | MtlSharp ms | PyTorch ms | speed-up (PyTorch time / ours) | ours % of FMA peak | PyTorch % of FMA peak | best windows: MtlSharp ms / PyTorch ms / speed-up |");
