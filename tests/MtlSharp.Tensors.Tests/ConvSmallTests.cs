@@ -57,13 +57,13 @@ public sealed class ConvSmallTests
         var x = Rand(rng, 1f, n, cin, size, size);
         var w = Rand(rng, 0.3f, cout, cin, kh, kw);
         var b = Rand(rng, 0.3f, cout);
-        float[] Run(int threads, string path, bool? wide = null, bool? halves = null)
+        float[] Run(int threads, string path, bool? wide = null, bool? halves = null, int chunkImages = 0)
         {
             int saved = Threading.ThreadCount;
             Threading.ThreadCount = threads;
             try
             {
-                using (KernelOverrides.Force(ConvPaths.Override(path) with { Wide = wide, Halves = halves }))
+                using (KernelOverrides.Force(ConvPaths.Override(path) with { Wide = wide, Halves = halves, WeightChunkImages = chunkImages }))
                 {
                     Tensor y = Ops.Conv2d(x, w, b, 1, padding);
                     var rngGy = new Rng(5);
@@ -84,6 +84,8 @@ public sealed class ConvSmallTests
         Assert.Equal(one, Run(2, "small"));
         Assert.Equal(one, Run(1, "small", wide: false, halves: false)); // 256-bit kernels: the same sums in the same order
         Assert.Equal(one, Run(2, "small", wide: false, halves: true)); // 256-bit in half passes (hosts without AVX-512)
+        Assert.Equal(one, Run(1, "small", wide: false, halves: true, chunkImages: 1)); // half-pass dW resumed image by image
+        Assert.Equal(one, Run(2, "small", wide: false, halves: true, chunkImages: 2)); // ... and two images at a time
         Assert.Equal(one, Run(2, "small", wide: true)); // 512-bit (emulated where the host does not accelerate them)
         // dW sums n·H·W products in float32 in another order than im2col's GEMM: the rounding difference grows with
         // the count (the two largest cases sum 6,400 and 9,216 terms).

@@ -20,7 +20,10 @@ namespace MtlSharp.Tensors.Kernels;
 /// blocks of 8 input pixels. Pixels are grouped by the kernel rows and columns that reach dy (all of them inside the
 /// image, fewer near its border): each block sums exactly the taps its pixels receive, never the padding.</item>
 /// <item>dW: blocks of 8 weight rows (ci, ky, kx) × 16 output channels, reduced over every pixel of every image in
-/// one pass, from the same padded dy stored pixel-major ([pixel][16 channels]).</item>
+/// one pass, from the same padded dy stored pixel-major ([pixel][16 channels]). The half-pass kernels of hosts without
+/// AVX-512 read dy twice per block, so there the images run in chunks that keep dy and x in L2, every block resuming
+/// its sums from a carry tile (the same FMAs in the same order; session 16, Zen 4 with .NET's AVX-512 off, forward +
+/// dW of 27² 5×5 48→48 at 1 thread: best windows 34.6–44.2 → 30.5–35.4 ms, four alternations).</item>
 /// </list>
 /// Every result element is computed by one block in a fixed order and blocks are spread over threads in contiguous
 /// ranges, so results are bit-identical for any thread count; the 512-bit and 256-bit kernels sum in the same order,
@@ -136,8 +139,14 @@ internal static unsafe class ConvSmall
         int offXLen = needX ? kd : 0;
         int groupsLen = nRows * nCols * ((sizeof(Group) + 3) / 4);
         int dxLen = needX ? blocksIn * g.N * g.HW * L : 0;
+
+        // The half-pass dW kernels run the images in chunks that keep dy and x in L2 (see WeightUnitsInChunks).
+        bool wide = Wide(), halves = Halves();
+        int chunkImages = needW && halves && !wide ? WeightChunkImages(g, dyImage, padded ? (nint)g.Cin * hp * wp : (nint)g.Cin * g.HW) : g.N;
+        int carryLen = chunkImages < g.N ? (k + R - 1) / R * blocksOut * R * L : 0;
         int oXp = dyLen, oOffW = oXp + xpLen, oWt = oOffW + offWLen, oOffX = oWt + wtLen, oGroups = oOffX + offXLen, oDx = oGroups + groupsLen;
-        var scratch = Tensor.Scratch(new Shape(oDx + dxLen));
+        int oCarry = oDx + dxLen;
+        var scratch = Tensor.Scratch(new Shape(oCarry + carryLen));
         fixed (float* ps = scratch.Span)
         fixed (float* pgy = gy)
         fixed (float* pw = w.Span)
@@ -211,8 +220,10 @@ internal static unsafe class ConvSmall
                 Wo = g.Wo,
                 Cout = g.Cout,
                 K = k,
-                Wide = Wide(),
-                Halves = Halves(),
+                Wide = wide,
+                Halves = halves,
+                Carry = carryLen > 0 ? ps + oCarry : null,
+                ChunkImages = chunkImages,
             };
 
             // Input pixel (ih, iw) reads the padded dy from (ih + pad top, iw + pad left) on, in steps of 16 floats.
@@ -277,6 +288,18 @@ internal static unsafe class ConvSmall
     private static bool Halves() => KernelOverrides.Current.Halves ?? ConvSmallKernels.FewRegisters;
 
     private static int Blocks(int channels) => (channels + L - 1) / L;
+
+    /// <summary>
+    /// Images per chunk of the half-pass weight gradient: as many as keep one channel block's padded dy and the
+    /// (padded) x within half of L2, at least one (or as a test forces, <see cref="KernelPathOverride.WeightChunkImages"/>).
+    /// Moves data only, never the sums. Read on the calling thread.
+    /// </summary>
+    private static int WeightChunkImages(in ConvGeometry g, nint dyImageFloats, nint xImageFloats)
+    {
+        int forced = KernelOverrides.Current.WeightChunkImages;
+        long fit = forced > 0 ? forced : CacheSizes.L2 / 2 / Math.Max(1, (dyImageFloats + xImageFloats) * sizeof(float));
+        return (int)Math.Clamp(fit, 1, Math.Max(1, g.N));
+    }
 
     /// <summary>
     /// Runs of input rows (or columns) whose kernel rows ky' reaching dy are the same range: for each run, its first
@@ -520,6 +543,12 @@ internal static unsafe class ConvSmall
     /// <summary>Weight-gradient units [u0, u1): unit u is weight-row block u mod rowBlocks × output-channel block u / rowBlocks.</summary>
     private static void WeightUnits(in WeightJob job, int rowBlocks, int u0, int u1)
     {
+        if (job.Carry != null)
+        {
+            WeightUnitsInChunks(job, rowBlocks, u0, u1);
+            return;
+        }
+
         float* stage = stackalloc float[L * R];
         int* off = stackalloc int[R];
         for (int u = u0; u < u1; u++)
@@ -545,6 +574,53 @@ internal static unsafe class ConvSmall
                 for (int r = 0; r < rows; r++)
                 {
                     dst[r] += stage[(c * R) + r];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WeightUnits"/> for the half-pass kernels (hosts without AVX-512): the images in chunks of
+    /// <see cref="WeightJob.ChunkImages"/>, every unit resuming its sums from its carry tile
+    /// (<see cref="ConvSmallKernels.WeightGradCarry"/>) so a chunk of dy and x stays in L2 across the units; the same
+    /// FMAs in the same order as one pass over all images, so the same bits.
+    /// </summary>
+    private static void WeightUnitsInChunks(in WeightJob job, int rowBlocks, int u0, int u1)
+    {
+        int* off = stackalloc int[R];
+        for (int n0 = 0; n0 < job.N; n0 += job.ChunkImages)
+        {
+            int images = Math.Min(job.ChunkImages, job.N - n0);
+            for (int u = u0; u < u1; u++)
+            {
+                int rb = u % rowBlocks, block = u / rowBlocks, r0 = rb * R, rows = Math.Min(R, job.K - r0);
+                for (int r = 0; r < R; r++)
+                {
+                    off[r] = job.Off[r0 + Math.Min(r, rows - 1)];
+                }
+
+                var d = new ConvSmallKernels.Grid(job.Dy + ((nint)block * job.DyBlock) + (n0 * job.DyImage), job.DyImage, job.DyRow, images, job.Ho, job.Wo);
+                ConvSmallKernels.WeightGradCarry(job.X + (n0 * job.XImage), off, job.XImage, job.XRow, d, job.Carry + ((nint)u * R * L), resume: n0 > 0);
+            }
+        }
+
+        for (int u = u0; u < u1; u++)
+        {
+            int rb = u % rowBlocks, block = u / rowBlocks, r0 = rb * R, c0 = block * L;
+            int rows = Math.Min(R, job.K - r0), channels = Math.Min(L, job.Cout - c0);
+            float* carry = job.Carry + ((nint)u * R * L);
+            if (rows == R)
+            {
+                ConvSmallKernels.StoreCarry(carry, job.Gw + ((nint)c0 * job.K) + r0, job.K, channels);
+                continue;
+            }
+
+            for (int c = 0; c < channels; c++)
+            {
+                float* dst = job.Gw + ((nint)(c0 + c) * job.K) + r0;
+                for (int r = 0; r < rows; r++)
+                {
+                    dst[r] += carry[(r * L) + c];
                 }
             }
         }
@@ -791,5 +867,11 @@ internal static unsafe class ConvSmall
         public int K;
         public bool Wide;
         public bool Halves;
+
+        /// <summary>The units' carry tiles (8 × 16 floats each, by unit) when the images run in chunks, else null.</summary>
+        public float* Carry;
+
+        /// <summary>Images per chunk where <see cref="Carry"/> is set.</summary>
+        public int ChunkImages;
     }
 }

@@ -419,13 +419,48 @@ internal static unsafe class ConvSmallKernels
         StoreTile(tile, dst, ldd, channels, add, relu: false);
     }
 
-    /// <summary>Four weight rows' share of <see cref="WeightGrad256Halves"/>: row r's 16 channels at tile[16·r ..].</summary>
+    /// <summary>
+    /// The half-pass weight-gradient block (<see cref="WeightGrad256Halves"/>) over the images of <paramref name="dy"/>
+    /// only, its 8 × 16 sums kept pixel-major in <paramref name="carry"/> (row r's 16 channels at carry[16·r ..]) and,
+    /// when <paramref name="resume"/>, continued from what is there: a caller that runs the images in chunks, resuming
+    /// each block from its carry, performs the same FMAs in the same order as one call over all of them, so gets the
+    /// same bits, while a chunk of dy stays in L2 across the blocks (the two passes would otherwise stream all of dy
+    /// twice per block). Store the finished sums with <see cref="StoreCarry"/>.
+    /// </summary>
+    public static void WeightGradCarry(float* x, int* off, nint imgStride, nint rowStride, in Grid dy, float* carry, bool resume)
+    {
+        WeightGradQuad(x, off, imgStride, rowStride, dy, carry, resume);
+        WeightGradQuad(x, off + 4, imgStride, rowStride, dy, carry + (4 * Lanes), resume);
+    }
+
+    /// <summary>
+    /// A finished <see cref="WeightGradCarry"/> block stored as <see cref="WeightGrad"/> stores its sums: channel c's 8
+    /// weight rows at dst[c·ldd .. c·ldd + 8) for c &lt; <paramref name="channels"/>, added to what is there.
+    /// </summary>
+    public static void StoreCarry(float* carry, float* dst, nint ldd, int channels) => StoreTile(carry, dst, ldd, channels, add: true, relu: false);
+
+    /// <summary>
+    /// Four weight rows' share of <see cref="WeightGrad256Halves"/>: row r's 16 channels at tile[16·r ..], started from
+    /// the tile's values when <paramref name="resume"/>, else from zero.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void WeightGradQuad(float* x, int* off, nint imgStride, nint rowStride, in Grid dy, float* tile)
+    private static void WeightGradQuad(float* x, int* off, nint imgStride, nint rowStride, in Grid dy, float* tile, bool resume = false)
     {
         float* x0 = x + off[0], x1 = x + off[1], x2 = x + off[2], x3 = x + off[3];
         Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
+        if (resume)
+        {
+            a00 = Avx.LoadVector256(tile);
+            a01 = Avx.LoadVector256(tile + 8);
+            a10 = Avx.LoadVector256(tile + Lanes);
+            a11 = Avx.LoadVector256(tile + Lanes + 8);
+            a20 = Avx.LoadVector256(tile + (2 * Lanes));
+            a21 = Avx.LoadVector256(tile + (2 * Lanes) + 8);
+            a30 = Avx.LoadVector256(tile + (3 * Lanes));
+            a31 = Avx.LoadVector256(tile + (3 * Lanes) + 8);
+        }
+
         int images = dy.Images, ho = dy.Ho, wo = dy.Wo;
         for (int n = 0; n < images; n++)
         {

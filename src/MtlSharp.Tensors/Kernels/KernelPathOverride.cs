@@ -42,6 +42,13 @@ internal readonly record struct KernelPathOverride
     /// </summary>
     public bool? Halves { get; init; }
 
+    /// <summary>
+    /// When positive, the images per chunk of <see cref="ConvSmall"/>'s half-pass weight gradient (which otherwise
+    /// chunks only when one channel block's dy and x exceed half of L2), so small test shapes run the chunked form; 0
+    /// keeps the default.
+    /// </summary>
+    public int WeightChunkImages { get; init; }
+
     /// <summary>When positive, replaces <see cref="ConvGemm.ColumnBudget"/> (forces im2col in narrower row bands); 0 keeps it.</summary>
     public int ColumnBudget { get; init; }
 }
