@@ -60,6 +60,25 @@ public static class Threading
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/>(b, b + 1) for every block b in [0, <paramref name="blocks"/>), on up to
+    /// <see cref="ThreadCount"/> threads that claim the blocks in order from a shared counter: a thread that is held up
+    /// (the other vCPU taken by another job for a while) leaves its share to the threads still running, where a fixed
+    /// split into one chunk per thread would wait for it. Which thread runs a block depends on timing, so only for
+    /// bodies whose every block writes its own output the same way wherever it runs (no per-thread partial sums):
+    /// results are then bit-identical run to run as with <see cref="For"/>. Inline, in order, when one thread suffices
+    /// or the pool is taken.
+    /// </summary>
+    public static void ForBlocks(int blocks, RangeBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        int threads = Math.Min(s_threads, blocks);
+        if (threads <= 1 || !WorkerPool.TryRunBlocks(threads, blocks, body))
+        {
+            RunSequential(blocks, blocks, body);
+        }
+    }
+
     /// <summary>Start of chunk <paramref name="c"/> of <paramref name="chunks"/> over <paramref name="count"/> items.</summary>
     internal static int ChunkStart(int c, int chunks, int count) => (int)((long)c * count / chunks);
 

@@ -12,7 +12,8 @@ namespace MtlSharp.Tensors;
 /// <remarks>
 /// One region runs at a time: a caller that finds the pool taken (another thread is dispatching, or it is itself a
 /// worker or the dispatching thread inside a body) is told to run its chunks inline. Worker w always runs chunk w;
-/// the caller runs chunk 0 and then waits for the others.
+/// the caller runs chunk 0 and then waits for the others. In a claiming region (<see cref="TryRunBlocks"/>) the caller
+/// and the workers instead take blocks from a shared counter until none is left.
 /// </remarks>
 internal static class WorkerPool
 {
@@ -37,10 +38,30 @@ internal static class WorkerPool
     private static int s_count;
     private static int s_chunks;
     private static int s_pending;
+    private static bool s_claim;
+    private static int s_next;
     private static Exception?[] s_errors = [];
 
     /// <summary>Runs the region on the pool, or returns false when the caller must run it inline.</summary>
-    public static bool TryRun(int chunks, int count, Threading.RangeBody body)
+    public static bool TryRun(int chunks, int count, Threading.RangeBody body) => TryRunCore(chunks, count, body, claim: false);
+
+    /// <summary>
+    /// Runs body(b, b + 1) for the blocks b in [0, <paramref name="blocks"/>) on the caller and
+    /// <paramref name="threads"/> − 1 workers, each claiming the next unclaimed block until none is left
+    /// (<see cref="Threading.ForBlocks"/>); false when the caller must run them inline.
+    /// </summary>
+    public static bool TryRunBlocks(int threads, int blocks, Threading.RangeBody body) => TryRunCore(threads, blocks, body, claim: true);
+
+    /// <summary>The blocks of a claiming region: body(b, b + 1) for each block this thread claims.</summary>
+    private static void RunClaimed(Threading.RangeBody body, int blocks)
+    {
+        for (int b = Interlocked.Increment(ref s_next) - 1; b < blocks; b = Interlocked.Increment(ref s_next) - 1)
+        {
+            body(b, b + 1);
+        }
+    }
+
+    private static bool TryRunCore(int chunks, int count, Threading.RangeBody body, bool claim)
     {
         if (t_inRegion || !s_gate.TryEnter())
         {
@@ -59,6 +80,8 @@ internal static class WorkerPool
             s_body = body;
             s_count = count;
             s_chunks = chunks;
+            s_claim = claim;
+            s_next = 0;
             Volatile.Write(ref s_pending, chunks - 1);
             int gen = ++s_generation;
             Worker[] workers = s_workers;
@@ -79,7 +102,14 @@ internal static class WorkerPool
 
             try
             {
-                body(0, Threading.ChunkStart(1, chunks, count));
+                if (claim)
+                {
+                    RunClaimed(body, count);
+                }
+                else
+                {
+                    body(0, Threading.ChunkStart(1, chunks, count));
+                }
             }
             catch (Exception e)
             {
@@ -154,7 +184,14 @@ internal static class WorkerPool
                 int chunks = s_chunks, count = s_count;
                 try
                 {
-                    s_body!(Threading.ChunkStart(chunk, chunks, count), Threading.ChunkStart(chunk + 1, chunks, count));
+                    if (s_claim)
+                    {
+                        RunClaimed(s_body!, count);
+                    }
+                    else
+                    {
+                        s_body!(Threading.ChunkStart(chunk, chunks, count), Threading.ChunkStart(chunk + 1, chunks, count));
+                    }
                 }
                 catch (Exception e)
                 {

@@ -44,6 +44,95 @@ public sealed class ThreadingTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(2, 1)]
+    [InlineData(2, 37)]
+    [InlineData(3, 16)]
+    public void ForBlocksRunsEveryBlockOnceOnAtMostThreadCountThreads(int threads, int blocks)
+    {
+        int saved = Threading.ThreadCount;
+        try
+        {
+            Threading.ThreadCount = threads;
+            int shared = 0;
+            for (int rep = 0; rep < 50; rep++)
+            {
+                int[] hits = new int[blocks];
+                var ranges = new System.Collections.Concurrent.ConcurrentBag<(int, int)>();
+                var threadIds = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+                Threading.ForBlocks(blocks, (s, e) =>
+                {
+                    ranges.Add((s, e));
+                    threadIds[Environment.CurrentManagedThreadId] = true;
+                    for (int i = s; i < e; i++)
+                    {
+                        Interlocked.Increment(ref hits[i]);
+                    }
+
+                    if (s % 4 == 0)
+                    {
+                        Thread.SpinWait(2000); // some blocks slower than others: the other threads take more
+                    }
+                });
+                Assert.All(hits, h => Assert.Equal(1, h));
+                Assert.All(ranges, r => Assert.Equal(r.Item1 + 1, r.Item2));
+                Assert.InRange(threadIds.Count, 1, Math.Min(threads, blocks));
+                shared += threadIds.Count > 1 ? 1 : 0;
+            }
+
+            // The workers take part (when there are blocks for more than one thread).
+            Assert.True(Math.Min(threads, blocks) == 1 ? shared == 0 : shared > 0, $"regions run on more than one thread: {shared} of 50");
+
+            // A block that throws: the others still run, and the exception surfaces.
+            int[] ran = new int[8];
+            var ex = Assert.Throws<AggregateException>(() => Threading.ForBlocks(8, (s, e) =>
+            {
+                Interlocked.Increment(ref ran[s]);
+                if (s == 3)
+                {
+                    throw new InvalidOperationException("block failed");
+                }
+            }));
+            Assert.Contains(ex.InnerExceptions, e => e.Message == "block failed");
+            Assert.All(ran, h => Assert.Equal(1, h));
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void ForBlocksNestedInARegionRunsInline()
+    {
+        int saved = Threading.ThreadCount;
+        try
+        {
+            Threading.ThreadCount = 2;
+            long[] sums = new long[2];
+            Threading.For(2, 1, (s, e) =>
+            {
+                for (int c = s; c < e; c++)
+                {
+                    int thread = Environment.CurrentManagedThreadId;
+                    long sum = 0;
+                    Threading.ForBlocks(100, (b0, b1) =>
+                    {
+                        Assert.Equal(thread, Environment.CurrentManagedThreadId);
+                        sum += b0;
+                    });
+                    sums[c] = sum;
+                }
+            });
+            Assert.Equal([4950L, 4950L], sums);
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
     [Fact]
     public void NestedCallsRunInlineWithoutDeadlock()
     {

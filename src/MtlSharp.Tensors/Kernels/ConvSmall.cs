@@ -35,6 +35,9 @@ internal static unsafe class ConvSmall
     /// <summary>Below this many flops per chunk, blocks are not spread over threads.</summary>
     private const long MinChunkFlops = 400_000;
 
+    /// <summary>Blocks of work per thread that the threads claim in turn (see <see cref="Run"/>).</summary>
+    private const int BlocksPerThread = 8;
+
     private const int L = ConvSmallKernels.Lanes;
 
     private const int R = ConvSmallKernels.Rows;
@@ -329,10 +332,16 @@ internal static unsafe class ConvSmall
     }
 
     /// <summary>
-    /// Runs the work items (contiguous ranges of units with a cost each, in order) in contiguous ranges of about equal
-    /// cost, one per thread, when each has at least <see cref="MinChunkFlops"/>; the body gets [u0, u1) in the
-    /// units' overall numbering.
+    /// Runs the work items (contiguous ranges of units with a cost each, in order) in contiguous blocks of about equal
+    /// cost, up to <see cref="BlocksPerThread"/> per thread and each of at least <see cref="MinChunkFlops"/>, which
+    /// the threads claim in order (<see cref="Threading.ForBlocks"/>); the body gets [u0, u1) in the units' overall
+    /// numbering. Every unit writes its own outputs, so which thread runs a block never changes a result.
     /// </summary>
+    /// <remarks>
+    /// Claimed blocks rather than one fixed range per thread (session 16): on the shared development host one of the
+    /// two vCPUs is regularly held up for a while, and a fixed split then waits for it; the 2-thread medians of the
+    /// 105² 5×5 and 7×7 layers ran 1.4× their fastest windows against 1.02–1.08× for PyTorch's.
+    /// </remarks>
     private static void Run(ReadOnlySpan<Work> work, Action<int, int> body)
     {
         long total = 0;
@@ -343,9 +352,8 @@ internal static unsafe class ConvSmall
             units += item.Units;
         }
 
-        int chunks = (int)Math.Clamp(total / MinChunkFlops, 1, Math.Max(1, Threading.ThreadCount));
-        chunks = Math.Min(chunks, units);
-        if (chunks <= 1)
+        int threads = (int)Math.Clamp(total / MinChunkFlops, 1, Math.Max(1, Threading.ThreadCount));
+        if (Math.Min(threads, units) <= 1)
         {
             if (units > 0)
             {
@@ -354,6 +362,8 @@ internal static unsafe class ConvSmall
 
             return;
         }
+
+        int chunks = (int)Math.Min(Math.Min(units, threads * BlocksPerThread), Math.Max(1, total / MinChunkFlops));
 
         // Chunk c starts at the first unit at which the cost so far reaches c/chunks of the total.
         var starts = new int[chunks + 1];
@@ -372,7 +382,7 @@ internal static unsafe class ConvSmall
             first += item.Units;
         }
 
-        Threading.For(chunks, 1, (c0, c1) =>
+        Threading.ForBlocks(chunks, (c0, c1) =>
         {
             for (int ch = c0; ch < c1; ch++)
             {
