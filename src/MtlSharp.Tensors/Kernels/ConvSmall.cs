@@ -582,11 +582,7 @@ internal static unsafe class ConvSmall
         {
             int rb = u % rowBlocks, block = u / rowBlocks, r0 = rb * R, c0 = block * L;
             int rows = Math.Min(R, job.K - r0), channels = Math.Min(L, job.Cout - c0);
-            for (int r = 0; r < R; r++)
-            {
-                off[r] = job.Off[r0 + Math.Min(r, rows - 1)];
-            }
-
+            RowOffsets(job, r0, rows, off);
             var d = new ConvSmallKernels.Grid(job.Dy + ((nint)block * job.DyBlock), job.DyImage, job.DyRow, job.N, job.Ho, job.Wo);
             if (rows == R)
             {
@@ -595,13 +591,31 @@ internal static unsafe class ConvSmall
             }
 
             ConvSmallKernels.WeightGrad(job.X, off, job.XImage, job.XRow, d, stage, R, channels, add: false, job.Wide, job.Halves);
-            for (int c = 0; c < channels; c++)
+            AddRaggedRows(job, c0, r0, rows, channels, stage, channelStride: R, rowStride: 1);
+        }
+    }
+
+    /// <summary>off[r] = the offset of weight row r0 + r of a block with <paramref name="rows"/> rows (the last repeated past them).</summary>
+    private static void RowOffsets(in WeightJob job, int r0, int rows, int* off)
+    {
+        for (int r = 0; r < R; r++)
+        {
+            off[r] = job.Off[r0 + Math.Min(r, rows - 1)];
+        }
+    }
+
+    /// <summary>
+    /// gw[c0 + c, r0 + r] += sums[c·channelStride + r·rowStride] for the rows and channels of a ragged block (fewer
+    /// than 8 weight rows), whose sums the kernels left in a tile.
+    /// </summary>
+    private static void AddRaggedRows(in WeightJob job, int c0, int r0, int rows, int channels, float* sums, int channelStride, int rowStride)
+    {
+        for (int c = 0; c < channels; c++)
+        {
+            float* dst = job.Gw + ((nint)(c0 + c) * job.K) + r0;
+            for (int r = 0; r < rows; r++)
             {
-                float* dst = job.Gw + ((nint)(c0 + c) * job.K) + r0;
-                for (int r = 0; r < rows; r++)
-                {
-                    dst[r] += stage[(c * R) + r];
-                }
+                dst[r] += sums[(c * channelStride) + (r * rowStride)];
             }
         }
     }
@@ -620,12 +634,8 @@ internal static unsafe class ConvSmall
             int images = Math.Min(job.ChunkImages, job.N - n0);
             for (int u = u0; u < u1; u++)
             {
-                int rb = u % rowBlocks, block = u / rowBlocks, r0 = rb * R, rows = Math.Min(R, job.K - r0);
-                for (int r = 0; r < R; r++)
-                {
-                    off[r] = job.Off[r0 + Math.Min(r, rows - 1)];
-                }
-
+                int rb = u % rowBlocks, block = u / rowBlocks, r0 = rb * R;
+                RowOffsets(job, r0, Math.Min(R, job.K - r0), off);
                 var d = new ConvSmallKernels.Grid(job.Dy + ((nint)block * job.DyBlock) + (n0 * job.DyImage), job.DyImage, job.DyRow, images, job.Ho, job.Wo);
                 ConvSmallKernels.WeightGradCarry(job.X + (n0 * job.XImage), off, job.XImage, job.XRow, d, job.Carry + ((nint)u * R * L), resume: n0 > 0);
             }
@@ -642,14 +652,7 @@ internal static unsafe class ConvSmall
                 continue;
             }
 
-            for (int c = 0; c < channels; c++)
-            {
-                float* dst = job.Gw + ((nint)(c0 + c) * job.K) + r0;
-                for (int r = 0; r < rows; r++)
-                {
-                    dst[r] += carry[(r * L) + c];
-                }
-            }
+            AddRaggedRows(job, c0, r0, rows, channels, carry, channelStride: 1, rowStride: L);
         }
     }
 
