@@ -22,6 +22,9 @@ for a in "$@"; do
   if [ "$a" = "--quick" ]; then quick="--quick"; else cases+=("$a"); fi
 done
 [ ${#cases[@]} -eq 0 ] && cases=(gemm conv lstm train tagger)
+# BENCH_ROUNDS: see below (checked here, before anything runs).
+rounds=${BENCH_ROUNDS:-1}
+case "$rounds" in ''|*[!0-9]*|0) echo "run.sh: BENCH_ROUNDS must be a positive whole number, not '$rounds'" >&2; exit 1 ;; esac
 out=${BENCH_OUT:-benchmarks/results}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -70,8 +73,6 @@ fi
 # ours first in even ones), into ours_c.rR.json (with its table in ours_c.rR.txt) and torch_c.rR.json, and writes compare_c.txt as the
 # rounds table (MtlSharp.Benchmarks.dll rounds): each round's speed-up, their median and range, and the fastest windows
 # over all rounds. On a host shared with other jobs one round moves by 10-30 %; rounds show by how much.
-rounds=${BENCH_ROUNDS:-1}
-case "$rounds" in ''|*[!0-9]*|0) echo "run.sh: BENCH_ROUNDS must be a positive whole number, not '$rounds'" >&2; exit 1 ;; esac
 bench_dll=benchmarks/MtlSharp.Benchmarks/bin/Release/net10.0/MtlSharp.Benchmarks.dll
 for c in "${cases[@]}"; do
   py="bench_$c.py"; pyargs=()
