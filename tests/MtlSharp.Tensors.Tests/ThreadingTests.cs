@@ -16,10 +16,8 @@ public sealed class ThreadingTests
     [InlineData(4, 1001, 10)]
     public void CoversEveryIndexOnceWithFixedChunks(int threads, int count, int grain)
     {
-        int saved = Threading.ThreadCount;
-        try
+        WithThreads(threads, () =>
         {
-            Threading.ThreadCount = threads;
             for (int rep = 0; rep < 50; rep++)
             {
                 int[] hits = new int[count];
@@ -37,11 +35,7 @@ public sealed class ThreadingTests
                 var expected = Enumerable.Range(0, chunks).Select(c => ((int)((long)c * count / chunks), (int)((long)(c + 1) * count / chunks)));
                 Assert.Equal(expected.OrderBy(r => r.Item1), ranges.OrderBy(r => r.Item1));
             }
-        }
-        finally
-        {
-            Threading.ThreadCount = saved;
-        }
+        });
     }
 
     [Theory]
@@ -51,10 +45,8 @@ public sealed class ThreadingTests
     [InlineData(3, 16)]
     public void ForBlocksRunsEveryBlockOnceOnAtMostThreadCountThreads(int threads, int blocks)
     {
-        int saved = Threading.ThreadCount;
-        try
+        WithThreads(threads, () =>
         {
-            Threading.ThreadCount = threads;
             int shared = 0;
             for (int rep = 0; rep < 50; rep++)
             {
@@ -96,20 +88,14 @@ public sealed class ThreadingTests
             }));
             Assert.Contains(ex.InnerExceptions, e => e.Message == "block failed");
             Assert.All(ran, h => Assert.Equal(1, h));
-        }
-        finally
-        {
-            Threading.ThreadCount = saved;
-        }
+        });
     }
 
     [Fact]
     public void ForBlocksNestedInARegionRunsInline()
     {
-        int saved = Threading.ThreadCount;
-        try
+        WithThreads(2, () =>
         {
-            Threading.ThreadCount = 2;
             long[] sums = new long[2];
             Threading.For(2, 1, (s, e) =>
             {
@@ -126,20 +112,14 @@ public sealed class ThreadingTests
                 }
             });
             Assert.Equal([4950L, 4950L], sums);
-        }
-        finally
-        {
-            Threading.ThreadCount = saved;
-        }
+        });
     }
 
     [Fact]
     public void NestedCallsRunInlineWithoutDeadlock()
     {
-        int saved = Threading.ThreadCount;
-        try
+        WithThreads(2, () =>
         {
-            Threading.ThreadCount = 2;
             long[] sums = new long[2];
             Threading.For(2, 1, (s, e) =>
             {
@@ -158,20 +138,14 @@ public sealed class ThreadingTests
                 }
             });
             Assert.Equal([4950L, 4950L], sums);
-        }
-        finally
-        {
-            Threading.ThreadCount = saved;
-        }
+        });
     }
 
     [Fact]
     public void ExceptionsInChunksAreRethrown()
     {
-        int saved = Threading.ThreadCount;
-        try
+        WithThreads(2, () =>
         {
-            Threading.ThreadCount = 2;
             var ex = Assert.Throws<AggregateException>(() => Threading.For(10, 1, (s, e) =>
             {
                 if (s > 0)
@@ -191,11 +165,7 @@ public sealed class ThreadingTests
                 }
             });
             Assert.All(hits, h => Assert.Equal(1, h));
-        }
-        finally
-        {
-            Threading.ThreadCount = saved;
-        }
+        });
     }
 
     [Fact]
@@ -221,6 +191,21 @@ public sealed class ThreadingTests
                 }
             })).ToArray();
             await Task.WhenAll(tasks);
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> with <see cref="Threading.ThreadCount"/> set to <paramref name="threads"/>, then restores it.</summary>
+    private static void WithThreads(int threads, Action body)
+    {
+        int saved = Threading.ThreadCount;
+        try
+        {
+            Threading.ThreadCount = threads;
+            body();
         }
         finally
         {
