@@ -39,13 +39,13 @@ internal static unsafe class GemmPacking
                 {
                     // A step's six floats as one 4-float vector and one 8-byte move (bit copies): on the Zen 1 host of
                     // session 17 a 144×256 block packed 1.8× faster than with six scalar copies (21.3–22.1 → 11.7–12.0
-                    // µs); this packing of dGᵀ was 5 % of the tagger's training step at 1 thread there.
+                    // µs); this packing of dGᵀ was about 5 % of the tagger benchmark's time at 1 thread there.
                     for (int p = 0; p < kc; p++)
                     {
                         float* s = src + (p * lda);
                         float* d = panel + (p * mr);
                         Vector128.Store(Vector128.Load(s), d);
-                        *(long*)(d + 4) = *(long*)(s + 4);
+                        Unsafe.WriteUnaligned(d + 4, Unsafe.ReadUnaligned<long>(s + 4));
                     }
                 }
                 else if (rows == 12)
