@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics.X86;
 
 namespace MtlSharp.Tensors.Kernels;
@@ -103,10 +104,8 @@ internal static class Gemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            int threads = Threading.ThreadCount;
             bool wide = KernelOverrides.Current.Wide ?? GemmWidth.Wide;
-            bool small = path == GemmPath.Small || (path == GemmPath.Auto && (work <= SmallMaxWork || n <= SkinnyMaxN));
-            bool parallel = threads > 1 && work >= ParallelMinWork && !(small && n == 1);
+            (bool small, bool parallel) = Route(work, n, path);
             if (small && !parallel)
             {
                 GemmSmall.Run(pa, transA, pb, transB, pc, m, n, k, accumulate);
@@ -134,6 +133,90 @@ internal static class Gemm
 
             GemmBlocked.RunOnWidth(pa, transA, transA ? m : k, pb, transB, transB ? k : n, pc, n, m, n, k, accumulate, wide);
         }
+    }
+
+    /// <summary>
+    /// C1[m×n1] (+)= Aᵀ·B1 and C2[m×n2] (+)= Aᵀ·B2 for A stored [k, m], B1 [k, n1], B2 [k, n2] — an LSTM's two
+    /// weight gradients dGᵀ·H and dGᵀ·X — and, when <paramref name="colSum"/> is not empty, the column sums of the
+    /// stored A into it ([m]: its k rows added in order, overwriting). The same bits as two <see cref="Multiply"/>
+    /// calls and a row-by-row sum: where both products take the single-threaded blocked path each block of A is
+    /// packed once for both and summed while packed (<see cref="GemmBlocked.RunPairTransposedA"/>); elsewhere (small,
+    /// skinny or parallel products) it is those calls.
+    /// </summary>
+    public static unsafe void MultiplyPairTransposedA(
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b1, Span<float> c1, int n1, ReadOnlySpan<float> b2, Span<float> c2, int n2,
+        int m, int k, bool accumulate, Span<float> colSum)
+    {
+        if (m < 0 || n1 < 0 || n2 < 0 || k < 0)
+        {
+            throw new ArgumentException($"Gemm: negative size m={m}, n1={n1}, n2={n2}, k={k}.");
+        }
+
+        if (a.Length < (long)m * k || b1.Length < (long)k * n1 || c1.Length < (long)m * n1
+            || b2.Length < (long)k * n2 || c2.Length < (long)m * n2 || (!colSum.IsEmpty && colSum.Length < m))
+        {
+            throw new ArgumentException(
+                $"Gemm: buffers too small for m={m}, n1={n1}, n2={n2}, k={k} (A {a.Length}, B1 {b1.Length}, C1 {c1.Length}, "
+                + $"B2 {b2.Length}, C2 {c2.Length}, column sums {colSum.Length}).");
+        }
+
+        bool wide = KernelOverrides.Current.Wide ?? GemmWidth.Wide;
+        if (m > 0 && k > 0 && RunsBlockedOnCaller(m, n1, k) && RunsBlockedOnCaller(m, n2, k) && GemmBlocked.TakesPair(n1, n2, wide))
+        {
+            fixed (float* pa = a)
+            fixed (float* pb1 = b1)
+            fixed (float* pc1 = c1)
+            fixed (float* pb2 = b2)
+            fixed (float* pc2 = c2)
+            fixed (float* ps = colSum)
+            {
+                GemmBlocked.RunPairTransposedA(pa, pb1, pc1, n1, pb2, pc2, n2, m, k, accumulate, colSum.IsEmpty ? null : ps, wide);
+            }
+
+            return;
+        }
+
+        Multiply(a, true, b1, false, c1, m, n1, k, accumulate);
+        Multiply(a, true, b2, false, c2, m, n2, k, accumulate);
+        if (!colSum.IsEmpty)
+        {
+            ColumnSums(a, m, k, colSum);
+        }
+    }
+
+    /// <summary>Column sums of A stored [k, m] into <paramref name="sum"/>[0..m]: its rows added in order (overwriting).</summary>
+    public static void ColumnSums(ReadOnlySpan<float> a, int m, int k, Span<float> sum)
+    {
+        sum = sum[..m];
+        sum.Clear();
+        for (int row = 0; row < k; row++)
+        {
+            TensorPrimitives.Add(sum, a.Slice(row * m, m), sum);
+        }
+    }
+
+    /// <summary>Whether <see cref="Multiply"/> runs an m×n×k product with the blocked loops on the calling thread.</summary>
+    private static bool RunsBlockedOnCaller(int m, int n, int k)
+    {
+        long work = (long)m * n * k;
+        if (n == 0 || work <= TinyWork || !Avx.IsSupported || !Fma.IsSupported)
+        {
+            return false;
+        }
+
+        (bool small, bool parallel) = Route(work, n, GemmPath.Auto);
+        return !small && !parallel;
+    }
+
+    /// <summary>
+    /// The route of a product with AVX+FMA and more than <see cref="TinyWork"/> multiply-adds: the unpacked
+    /// <see cref="GemmSmall"/> loops or the blocked ones, and split over threads or not.
+    /// </summary>
+    private static (bool Small, bool Parallel) Route(long work, int n, GemmPath path)
+    {
+        bool small = path == GemmPath.Small || (path == GemmPath.Auto && (work <= SmallMaxWork || n <= SkinnyMaxN));
+        bool parallel = Threading.ThreadCount > 1 && work >= ParallelMinWork && !(small && n == 1);
+        return (small, parallel);
     }
 
     /// <summary>The reference triple loop (tiny products and machines without AVX/FMA).</summary>

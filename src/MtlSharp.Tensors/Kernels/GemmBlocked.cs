@@ -26,6 +26,9 @@ internal static unsafe class GemmBlocked
     [ThreadStatic]
     private static float[]? t_edgeB;
 
+    [ThreadStatic]
+    private static float[]? t_packB2;
+
     /// <summary>
     /// C[m×n] (+)= op(A)·op(B) for one region with the 256-bit kernels: the entry of the convolutions, which call
     /// the blocked loops per kernel tap on image bands. Their 512-bit variant measured no faster on the AVX-512
@@ -97,6 +100,90 @@ internal static unsafe class GemmBlocked
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Whether <see cref="RunPairTransposedA"/> takes products of n1 and n2 columns: one column block each.</summary>
+    public static bool TakesPair(int n1, int n2, bool wide) => Math.Max(n1, n2) <= (wide ? GemmKernel512.NC : GemmKernel256.NC);
+
+    /// <summary>
+    /// C1[m×n1] (+)= Aᵀ·B1 and C2[m×n2] (+)= Aᵀ·B2 with A stored [k, m] and B1, B2 stored [k, n1], [k, n2] (all
+    /// contiguous): <see cref="RunOnWidth"/> twice with each block of A packed once for both products — the two
+    /// weight gradients of an LSTM, dGᵀ·H and dGᵀ·X. Same blocks, same micro-kernel calls in the same k order, so the
+    /// same bits as two <see cref="RunOnWidth"/> calls. When <paramref name="colSum"/> is not null it receives the
+    /// column sums of the stored A (the k rows added in order, [m]), read while A is packed. Needs
+    /// <see cref="TakesPair"/>.
+    /// </summary>
+    public static void RunPairTransposedA(
+        float* a, float* b1, float* c1, int n1, float* b2, float* c2, int n2, int m, int k, bool accumulate, float* colSum, bool wide)
+    {
+        if (wide)
+        {
+            RunPair<GemmKernel512>(a, b1, c1, n1, b2, c2, n2, m, k, accumulate, colSum);
+        }
+        else
+        {
+            RunPair<GemmKernel256>(a, b1, c1, n1, b2, c2, n2, m, k, accumulate, colSum);
+        }
+    }
+
+    private static void RunPair<TKernel>(
+        float* a, float* b1, float* c1, int n1, float* b2, float* c2, int n2, int m, int k, bool accumulate, float* colSum)
+        where TKernel : struct, IGemmKernel
+    {
+        int mr = TKernel.MR, nr = TKernel.NR, mcMax = TKernel.MC;
+        int kcMax = Math.Min(k, KC);
+        bool direct1 = TKernel.ReadsBInPlace(m, n1, kcMax), direct2 = TKernel.ReadsBInPlace(m, n2, kcMax);
+        float* packA = Buffer(ref t_packA, RoundUp(Math.Min(m, mcMax), mr) * kcMax);
+        float* edge = direct1 || direct2 ? Buffer(ref t_edgeB, nr * kcMax) : null;
+        float* pack1 = direct1 ? edge : Buffer(ref t_packB, RoundUp(n1, nr) * kcMax);
+        float* pack2 = direct2 ? edge : Buffer(ref t_packB2, RoundUp(n2, nr) * kcMax);
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = Math.Min(KC, k - pc);
+            bool first = pc == 0 && !accumulate;
+            float* b1Block = b1 + ((nint)pc * n1), b2Block = b2 + ((nint)pc * n2);
+            if (!direct1)
+            {
+                GemmPacking.PackB(b1Block, false, n1, kc, n1, pack1, nr);
+            }
+
+            if (!direct2)
+            {
+                GemmPacking.PackB(b2Block, false, n2, kc, n2, pack2, nr);
+            }
+
+            for (int ic = 0; ic < m; ic += mcMax)
+            {
+                int mc = Math.Min(mcMax, m - ic);
+                float* aBlock = a + ((nint)pc * m) + ic;
+                if (colSum != null)
+                {
+                    GemmPacking.PackATransposedSummed(aBlock, m, mc, kc, packA, mr, colSum + ic, start: pc == 0);
+                }
+                else
+                {
+                    GemmPacking.PackAPanels(aBlock, true, m, mc, kc, packA, mr);
+                }
+
+                Macro<TKernel>(direct1, packA, b1Block, n1, pack1, c1 + ((nint)ic * n1), mc, n1, kc, first);
+                Macro<TKernel>(direct2, packA, b2Block, n2, pack2, c2 + ((nint)ic * n2), mc, n2, kc, first);
+            }
+        }
+    }
+
+    /// <summary>One A block times one B block (read in place or packed) into C, whose row stride is <paramref name="n"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Macro<TKernel>(bool direct, float* packA, float* bBlock, int n, float* packB, float* c, int mc, int nc, int kc, bool first)
+        where TKernel : struct, IGemmKernel
+    {
+        if (direct)
+        {
+            MacroDirect<TKernel>(packA, bBlock, n, packB, c, n, mc, nc, kc, first);
+        }
+        else
+        {
+            MacroPacked<TKernel>(packA, packB, c, n, mc, nc, kc, first);
         }
     }
 

@@ -107,6 +107,80 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>
+    /// <see cref="PackAPanels"/> for A stored [k, m] (transposed), adding each packed column of the block (a row of
+    /// op(A)) into <paramref name="sums"/>[0..mc] step by step in order, so that column sums built block after block
+    /// in k order are the same floats as a row-by-row sum of the stored A (<c>0 + a₀ + a₁ + …</c>);
+    /// <paramref name="start"/> zeroes the sums first (the first k block). Used by
+    /// <see cref="GemmBlocked.RunPairTransposedA"/> for the bias gradients of an LSTM, read while dGᵀ is packed.
+    /// </summary>
+    public static void PackATransposedSummed(float* a, nint lda, int mc, int kc, float* dst, int mr, float* sums, bool start)
+    {
+        if (start)
+        {
+            new Span<float>(sums, mc).Clear();
+        }
+
+        for (int i0 = 0; i0 < mc; i0 += mr)
+        {
+            int rows = Math.Min(mr, mc - i0);
+            float* panel = dst + ((nint)i0 * kc);
+            float* src = a + i0;
+            float* sum = sums + i0;
+            if (rows == 6)
+            {
+                // Floats 0..3 and 2..5 of each step as two overlapping 4-float vectors (the overlap is copied and
+                // summed twice, into different accumulators; the stores write the same values).
+                Vector128<float> lo = Vector128.Load(sum), hi = Vector128.Load(sum + 2);
+                for (int p = 0; p < kc; p++)
+                {
+                    float* s = src + (p * lda);
+                    float* d = panel + (p * mr);
+                    Vector128<float> v0 = Vector128.Load(s), v1 = Vector128.Load(s + 2);
+                    Vector128.Store(v0, d);
+                    Vector128.Store(v1, d + 2);
+                    lo += v0;
+                    hi += v1;
+                }
+
+                Vector128.Store(hi, sum + 2);
+                Vector128.Store(lo, sum);
+            }
+            else if (rows == 12)
+            {
+                Vector256<float> lo = Vector256.Load(sum);
+                Vector128<float> hi = Vector128.Load(sum + 8);
+                for (int p = 0; p < kc; p++)
+                {
+                    float* s = src + (p * lda);
+                    float* d = panel + (p * mr);
+                    Vector256<float> v0 = Vector256.Load(s);
+                    Vector128<float> v1 = Vector128.Load(s + 8);
+                    Vector256.Store(v0, d);
+                    Vector128.Store(v1, d + 8);
+                    lo += v0;
+                    hi += v1;
+                }
+
+                Vector256.Store(lo, sum);
+                Vector128.Store(hi, sum + 8);
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* s = src + (p * lda);
+                    float* d = panel + (p * mr);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        d[r] = s[r];
+                        sum[r] += s[r];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Four rows of A stored [m, k] (row r at <c>s + r*lda</c>) into a packed panel: element (r, p) to
     /// <c>d[p*mr + r]</c>, four steps at a time with 4×4 transposes (the last kc % 4 steps one by one).
     /// </summary>

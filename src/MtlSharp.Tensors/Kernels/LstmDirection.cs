@@ -227,35 +227,41 @@ internal sealed unsafe class LstmDirection
         Span<float> gBih = _bIh is null ? default : ctx.GradFor(_bIh);
         Span<float> gBhh = _bHh is null ? default : ctx.GradFor(_bHh);
         ReadOnlySpan<float> dg = _dGates!.Span;
-        if (!gWhh.IsEmpty)
+        bool biases = !gBih.IsEmpty || !gBhh.IsEmpty;
+        // Column sums of dG in row order (deterministic), in the step buffer.
+        Span<float> sum = biases ? _work!.Span[..g4] : default;
+        if (!gWhh.IsEmpty && !gWih.IsEmpty)
         {
-            Gemm.Multiply(dg, true, _hPrev!.Span, false, gWhh, g4, _hidden, n, true);
+            // Both weight gradients share dGᵀ: packed once for both (and summed for the biases while packed) where
+            // both products run blocked on this thread; the same bits as the separate products below.
+            Gemm.MultiplyPairTransposedA(dg, _hPrev!.Span, gWhh, _hidden, xp, gWih, _input, g4, n, accumulate: true, sum);
+        }
+        else
+        {
+            if (!gWhh.IsEmpty)
+            {
+                Gemm.Multiply(dg, true, _hPrev!.Span, false, gWhh, g4, _hidden, n, true);
+            }
+
+            if (!gWih.IsEmpty)
+            {
+                Gemm.Multiply(dg, true, xp, false, gWih, g4, _input, n, true);
+            }
+
+            if (biases)
+            {
+                Gemm.ColumnSums(dg, g4, n, sum);
+            }
         }
 
-        if (!gWih.IsEmpty)
+        if (!gBih.IsEmpty)
         {
-            Gemm.Multiply(dg, true, xp, false, gWih, g4, _input, n, true);
+            TensorPrimitives.Add(gBih, sum, gBih);
         }
 
-        if (!gBih.IsEmpty || !gBhh.IsEmpty)
+        if (!gBhh.IsEmpty)
         {
-            // Column sums of dG in row order (deterministic), reusing the step buffer.
-            Span<float> sum = _work!.Span[..g4];
-            sum.Clear();
-            for (int row = 0; row < n; row++)
-            {
-                TensorPrimitives.Add(sum, dg.Slice(row * g4, g4), sum);
-            }
-
-            if (!gBih.IsEmpty)
-            {
-                TensorPrimitives.Add(gBih, sum, gBih);
-            }
-
-            if (!gBhh.IsEmpty)
-            {
-                TensorPrimitives.Add(gBhh, sum, gBhh);
-            }
+            TensorPrimitives.Add(gBhh, sum, gBhh);
         }
 
         if (!dxp.IsEmpty)
