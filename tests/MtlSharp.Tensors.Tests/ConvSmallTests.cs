@@ -7,7 +7,7 @@ namespace MtlSharp.Tensors.Tests;
 
 /// <summary>
 /// The small-image convolution with channels in the vector lanes (<see cref="ConvSmall"/>): the default path of the
-/// 4-MNISTs 16-channel layers; forward against a naive float64 reference, gradients against the im2col path and
+/// 4-MNISTs 16-channel layers and of strided forward passes over 16 or more channels; forward against a naive float64 reference, gradients against the im2col path and
 /// finite differences, bit-identical results run to run, for 1 and 2 threads and for every kernel form (512-bit,
 /// 256-bit in one pass and in the half passes of hosts without AVX-512).
 /// </summary>
@@ -93,6 +93,93 @@ public sealed class ConvSmallTests
         TensorAssert.Close(Run(1, "im2col"), one, tol, tol, "small vs im2col");
     }
 
+    /// <summary>Strided kernels whose forward pass runs here (<see cref="ConvSmall.UseForward"/>).</summary>
+    public static TheoryData<int, int, int, int, int, int, int, int, PaddingMode> StridedCases => new()
+    {
+        // n, cin, size, cout, kh, kw, sh, sw, padding
+        { 2, 16, 11, 16, 3, 3, 2, 2, PaddingMode.Same }, // odd size: one pad row and column more at the end
+        { 3, 20, 14, 24, 5, 5, 2, 2, PaddingMode.Valid }, // (14 − 5) odd: the last input row and column are never read
+        { 2, 16, 15, 16, 1, 7, 2, 2, PaddingMode.Same }, // 1×7 stride 2 (fewer kernel rows than the stride)
+        { 2, 17, 12, 16, 7, 1, 3, 2, PaddingMode.Same }, // different strides per axis, ragged input channels
+        { 1, 16, 9, 5, 4, 2, 2, 3, PaddingMode.Valid }, // even kernel, 5 output channels: a ragged channel block
+        { 4, 16, 21, 16, 7, 7, 2, 2, PaddingMode.Same }, // the Omniglot form: output blocks straddle images
+    };
+
+    [Theory]
+    [MemberData(nameof(StridedCases))]
+    public void StridedForwardMatchesNaiveReferenceAndIsBitIdenticalForThreadCountsAndVectorWidths(
+        int n, int cin, int size, int cout, int kh, int kw, int sh, int sw, PaddingMode padding)
+    {
+        var rng = new Rng(47);
+        var x = Tensor.Normal(new Shape(n, cin, size, size), 0, 1, rng);
+        var w = Tensor.Normal(new Shape(cout, cin, kh, kw), 0, 0.3f, rng);
+        var b = Tensor.Normal(new Shape(cout), 0, 0.3f, rng);
+        var g = new ConvGeometry(n, cin, size, size, cout, kh, kw, sh, sw, padding);
+        Assert.True(ConvSmall.UseForward(g)); // the default for 16 or more input channels
+        Assert.False(ConvSmall.Use(g)); // the backward pass is not this path's
+        float[] Run(int threads, bool relu, bool? wide = null, bool? halves = null)
+        {
+            int saved = Threading.ThreadCount;
+            Threading.ThreadCount = threads;
+            try
+            {
+                using (KernelOverrides.Force(ConvPaths.Override("small") with { Wide = wide, Halves = halves }))
+                {
+                    Tensor y = relu ? Ops.Conv2dRelu(x, w, b, sh, padding) : Ops.Conv2d(x, w, b, sh, sw, padding);
+                    Assert.Equal(new Shape(n, cout, g.Ho, g.Wo), y.Shape);
+                    return y.ToArray();
+                }
+            }
+            finally
+            {
+                Threading.ThreadCount = saved;
+            }
+        }
+
+        float[] one = Run(1, relu: false);
+        TensorAssert.Close(Naive(x, w, b, g, relu: false), one, 1e-5, 1e-5, "y");
+        Assert.Equal(one, Run(2, relu: false));
+        Assert.Equal(one, Run(1, relu: false, wide: false, halves: false));
+        Assert.Equal(one, Run(2, relu: false, wide: false, halves: true));
+        Assert.Equal(one, Run(2, relu: false, wide: true));
+        using (ConvPaths.Force("im2col"))
+        {
+            Assert.False(ConvSmall.UseForward(g));
+            TensorAssert.Close(Ops.Conv2d(x, w, b, sh, sw, padding).Span, one, 1e-4, 1e-4, "small vs im2col"); // float32 sums in another order
+        }
+
+        if (sh == sw)
+        {
+            float[] relu = Run(2, relu: true);
+            TensorAssert.Close(Naive(x, w, b, g, relu: true), relu, 1e-5, 1e-5, "relu(y)");
+            Assert.Contains(relu, v => v == 0f);
+        }
+    }
+
+    /// <summary>A strided layer on the default paths (forward here, backward by the polyphase GEMMs or im2col) against finite differences.</summary>
+    [Theory]
+    [InlineData(1, 3, 3, PaddingMode.Same)]
+    [InlineData(2, 5, 5, PaddingMode.Valid)]
+    [InlineData(1, 1, 3, PaddingMode.Same)]
+    public void StridedGradientsMatchFiniteDifferences(int threads, int kh, int kw, PaddingMode padding)
+    {
+        var rng = new Rng(53);
+        var x = Rand(rng, 1f, 2, 16, 9, 9);
+        var w = Rand(rng, 0.3f, 17, 16, kh, kw);
+        var b = Rand(rng, 0.3f, 17);
+        Assert.True(ConvSmall.UseForward(new ConvGeometry(2, 16, 9, 9, 17, kh, kw, 2, 2, padding)));
+        int saved = Threading.ThreadCount;
+        Threading.ThreadCount = threads;
+        try
+        {
+            GradCheck.Check($"Conv2d strided {kh}x{kw} {padding} {threads} threads", t => Ops.Conv2d(t[0], t[1], t[2], 2, padding), [x, w, b]);
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
+    }
+
     [Theory]
     [InlineData(2, PaddingMode.Valid)]
     [InlineData(1, PaddingMode.Same)]
@@ -169,11 +256,17 @@ public sealed class ConvSmallTests
         Assert.True(Small(48, 27, 3, 1, PaddingMode.Same)); // Omniglot stride-1 layers
         Assert.True(Small(48, 105, 7, 1, PaddingMode.Same));
         Assert.False(Small(8, 32, 3, 1, PaddingMode.Same)); // fewer than 16 channels: im2col or direct
-        Assert.False(Small(16, 12, 3, 2, PaddingMode.Same)); // strided: the implicit GEMM's polyphase layout
+        Assert.False(Small(16, 12, 3, 2, PaddingMode.Same)); // strided: the backward pass by the polyphase GEMMs ...
+        Assert.True(ConvSmall.UseForward(new ConvGeometry(16, 16, 12, 12, 16, 3, 3, 2, 2, PaddingMode.Same))); // ... the forward here
+        Assert.True(ConvSmall.UseForward(new ConvGeometry(16, 48, 105, 105, 48, 1, 7, 2, 2, PaddingMode.Same)));
+        Assert.False(ConvSmall.UseForward(new ConvGeometry(16, 8, 32, 32, 8, 3, 3, 2, 2, PaddingMode.Same))); // few channels
+        Assert.False(ConvSmall.UseForward(new ConvGeometry(16, 48, 27, 27, 48, 1, 1, 2, 2, PaddingMode.Same))); // one tap
+        Assert.True(ConvSmall.UseForward(new ConvGeometry(16, 48, 27, 27, 48, 3, 3, 1, 1, PaddingMode.Same)));
         Assert.False(Small(48, 27, 1, 1, PaddingMode.Same)); // 1×1: one GEMM
         using (ConvPaths.Force("implicit-wide"))
         {
             Assert.False(Small(16, 12, 3, 1, PaddingMode.Valid));
+            Assert.False(ConvSmall.UseForward(new ConvGeometry(16, 16, 12, 12, 16, 3, 3, 2, 2, PaddingMode.Same)));
         }
     }
 
@@ -186,7 +279,7 @@ public sealed class ConvSmallTests
     internal static string Digest(bool? wide)
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (var (n, cin, size, cout, k, padding) in new[] { (3, 20, 9, 24, 5, PaddingMode.Same), (4, 16, 12, 16, 3, PaddingMode.Valid) })
+        foreach (var (n, cin, size, cout, k, stride, padding) in new[] { (3, 20, 9, 24, 5, 1, PaddingMode.Same), (4, 16, 12, 16, 3, 1, PaddingMode.Valid), (2, 16, 11, 16, 3, 2, PaddingMode.Same) })
         {
             var rng = new Rng(43);
             var x = Rand(rng, 1f, n, cin, size, size);
@@ -200,7 +293,7 @@ public sealed class ConvSmallTests
                 {
                     using (KernelOverrides.Force(ConvPaths.Override("small") with { Wide = wide }))
                     {
-                        Tensor y = Ops.Conv2d(x, w, b, 1, padding);
+                        Tensor y = Ops.Conv2d(x, w, b, stride, padding);
                         var gy = Tensor.Normal(y.Shape, 0, 1, new Rng(5));
                         float[] grads = new float[x.Length + w.Length + b.Length];
                         Autograd.Grad(Ops.Sum(Ops.Mul(y, gy)), [x, w, b], grads);
@@ -245,7 +338,7 @@ public sealed class ConvSmallTests
                             {
                                 for (int kx = 0; kx < g.Kw; kx++)
                                 {
-                                    int ih = oh + ky - g.PadTop, iw = ow + kx - g.PadLeft;
+                                    int ih = (oh * g.Sh) + ky - g.PadTop, iw = (ow * g.Sw) + kx - g.PadLeft;
                                     if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W)
                                     {
                                         s += (double)ws[(((((co * g.Cin) + ci) * g.Kh) + ky) * g.Kw) + kx] * xs[(((((n * g.Cin) + ci) * g.H) + ih) * g.W) + iw];

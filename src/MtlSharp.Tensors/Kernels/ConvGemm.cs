@@ -51,7 +51,7 @@ internal static unsafe class ConvGemm
     /// <summary>y [N, Cout, Ho, Wo] = conv(x [N, Cin, H, W], w [Cout, Cin, kh, kw]) + b, then max(y, 0) when <paramref name="relu"/>.</summary>
     public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g, bool relu)
     {
-        if (ConvSmall.Use(g))
+        if (ConvSmall.UseForward(g))
         {
             ConvSmall.Forward(x, w, b, y, g, relu);
             return;
