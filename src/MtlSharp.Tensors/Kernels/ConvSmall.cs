@@ -3,8 +3,8 @@ using System.Runtime.Intrinsics.X86;
 namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
-/// Direct stride-1 convolution for images with many channels, channels in the vector lanes
-/// (<see cref="ConvSmallKernels"/>): no GEMM calls, no wide grid, no im2col, every result computed in one pass over
+/// Direct stride-1 convolution (and the forward pass of strided ones, <see cref="UseForward"/>) for images with many
+/// channels, channels in the vector lanes (<see cref="ConvSmallKernels"/>): no GEMM calls, no wide grid, no im2col, every result computed in one pass over
 /// the batch. Written for the 4-MNISTs 16×12×12 and 16×5×5 layers; the default for every stride-1 kernel with at
 /// least <see cref="ConvImplicit.MinChannels"/> input channels since it also beat <see cref="ConvImplicit"/> on the
 /// Omniglot shapes (forward + backward, batch 16, idle Zen 4, session 11: 48 channels at 27², 53² and 105² 1.05–1.27×
@@ -14,7 +14,12 @@ namespace MtlSharp.Tensors.Kernels;
 /// <list type="bullet">
 /// <item>Forward: blocks of 8 output pixels (consecutive over the whole batch, so a 3×3 output fills its blocks)
 /// × 16 output channels, summed over (ky, kx, ci) from a weight table wt[(ky·kw + kx)·Cin + ci][co], the input
-/// pixels broadcast from x (from a zero-padded copy for 'same' padding).</item>
+/// pixels broadcast from x, or for 'same' padding from a zero-padded copy stored pixel-major ([n][row][column][ci]:
+/// the table walks each pixel's channels in order, so a block reads a few contiguous runs rather than one cache line
+/// per channel plane; session 19, Zen 1, 48→48 at 1 thread, forward alternated in one process: 53² 7×1 −7 to −10 %,
+/// 53² 3×3 −4 %, 105² 5×5 and 7×7 −4 %, 27² 3×3 unchanged). The blocks run with the 16-channel blocks innermost,
+/// so the inputs a pixel block reads serve every output channel block while they are in cache. Strided kernels use
+/// the same tables (<see cref="UseForward"/>).</item>
 /// <item>dx: the same kernel with the flipped kernel (table [(ky'·kw + kx')·Cout + co][ci] =
 /// w[co, ci, kh − 1 − ky', kw − 1 − kx']) on dy zero-padded by kh − 1 rows and kw − 1 columns on each side, over
 /// blocks of 8 input pixels. Pixels are grouped by the kernel rows and columns that reach dy (all of them inside the
@@ -72,9 +77,11 @@ internal static unsafe class ConvSmall
     /// Whether the forward pass of <paramref name="g"/> runs here: stride 1 as <see cref="Use"/>; strided kernels
     /// by default where the polyphase shifted GEMMs of <see cref="ConvImplicit"/> apply (at least
     /// <see cref="ConvImplicit.MinChannels"/> input channels, at least stride taps per axis), whose backward pass
-    /// stays there. Each output pixel reads the zero-padded input at (sh·oh + ky, sw·ow + kx) through the same
-    /// offset table as at stride 1, so the kernels do not change. Measured on the Zen 1 host of session 19 (48→48
-    /// channels, batch 16, 105×105, stride 2, 1 thread, best of 2 s): forward 7×7 370 → 296 ms, 5×5 … (see the README).
+    /// stays there (as do 1×k and k×1 kernels with fewer taps than the stride on one axis, which otherwise go to
+    /// im2col). Each output pixel reads the zero-padded input at (sh·oh + ky, sw·ow + kx) through the same offset table
+    /// as at stride 1, so the kernels do not change. Measured on the Zen 1 host of session 19 (48→48 channels, batch
+    /// 16, 105×105, stride 2, 1 thread, best windows): forward 7×7 342 → 317 ms, 5×5 184 → 165, 3×3 75 → 69, 1×7
+    /// 66 → 58, 7×1 65 → 64 against the polyphase GEMMs or im2col.
     /// </summary>
     public static bool UseForward(in ConvGeometry g)
     {
@@ -119,22 +126,22 @@ internal static unsafe class ConvSmall
                 {
                     for (int ci = 0; ci < g.Cin; ci++)
                     {
-                        off[i++] = (ci * hp * wp) + (ky * wp) + kx;
+                        off[i++] = padded ? (((ky * wp) + kx) * g.Cin) + ci : (ci * hp * wp) + (ky * wp) + kx;
                     }
                 }
             }
 
             if (padded)
             {
-                Pad(px, ps + oXp, g.N * g.Cin, g.H, g.W, g.PadTop, g.PadLeft, hp, wp);
+                PadPixelMajor(px, ps + oXp, g.N, g.Cin, g.H, g.W, g.PadTop, g.PadLeft, hp, wp);
             }
 
             var job = new Job
             {
                 In = padded ? ps + oXp : px,
                 InImage = (nint)g.Cin * hp * wp,
-                InRow = g.Sh * wp,
-                InColumn = g.Sw,
+                InRow = g.Sh * wp * (padded ? g.Cin : 1),
+                InColumn = g.Sw * (padded ? g.Cin : 1),
                 Wt = ps,
                 Init = ps + oBias,
                 Off = off,
@@ -150,7 +157,7 @@ internal static unsafe class ConvSmall
             };
             int tiles = (job.Count + R - 1) / R;
             Span<Work> work = [new Work(tiles * blocks, 2L * R * L * k)];
-            Run(work, (u0, u1) => ForwardUnits(job, tiles, u0, u1));
+            Run(work, (u0, u1) => ForwardUnits(job, u0, u1));
         }
     }
 
@@ -442,20 +449,20 @@ internal static unsafe class ConvSmall
     }
 
     /// <summary>
-    /// Forward units [u0, u1): unit u is pixel block u mod tiles (8 consecutive output pixels over the batch) ×
-    /// output-channel block u / tiles. Blocks that straddle two images (or end the batch) are staged and scattered.
+    /// Forward units [u0, u1): unit u is pixel block u / blocks (8 consecutive output pixels over the batch) ×
+    /// output-channel block u mod blocks. Blocks that straddle two images (or end the batch) are staged and scattered.
     /// </summary>
-    private static void ForwardUnits(in Job job, int tiles, int u0, int u1)
+    private static void ForwardUnits(in Job job, int u0, int u1)
     {
         float* stage = stackalloc float[L * R];
         float** src = stackalloc float*[R];
         int* img = stackalloc int[R];
         int* pix = stackalloc int[R];
-        int height = job.Pixels / job.Width;
+        int height = job.Pixels / job.Width, blocks = Blocks(job.Channels);
         var rows = ConvSmallKernels.Segments.All(job.K);
         for (int u = u0; u < u1; u++)
         {
-            int t = u % tiles, block = u / tiles, c0 = block * L, channels = Math.Min(L, job.Channels - c0);
+            int t = u / blocks, block = u - (t * blocks), c0 = block * L, channels = Math.Min(L, job.Channels - c0);
             int first = t * R, valid = Math.Min(R, job.Count - first);
 
             // Pixel j of the block (the last valid one repeated past the end of the batch).
@@ -801,6 +808,49 @@ internal static unsafe class ConvSmall
     }
 
     /// <summary>dst[plane] [hp, wp] = src[plane] [h, w] placed at (top, left), zeros around it; planes in parallel.</summary>
+    /// <summary>
+    /// dst [n][hp][wp][c] = x [n][c][h − top][w − left] inside the image, 0 outside: the zero-padded input pixel-major
+    /// (each pixel's channels contiguous), 8 channels × 8 columns at a time transposed in registers; images in parallel.
+    /// </summary>
+    private static void PadPixelMajor(float* src, float* dst, int n, int c, int h, int w, int top, int left, int hp, int wp)
+    {
+        int c8 = c % 8 == 0 ? c : 0, w8 = w / 8 * 8;
+        nint hw = (nint)h * w;
+        Threading.For(n, PassGrain(c * hp * wp), (i0, i1) =>
+        {
+            for (int img = i0; img < i1; img++)
+            {
+                float* d = dst + ((nint)img * hp * wp * c);
+                float* s = src + ((nint)img * c * hw);
+                new Span<float>(d, top * wp * c).Clear();
+                new Span<float>(d + ((nint)(top + h) * wp * c), (hp - top - h) * wp * c).Clear();
+                for (int r = 0; r < h; r++)
+                {
+                    float* row = d + ((nint)(r + top) * wp * c);
+                    new Span<float>(row, left * c).Clear();
+                    new Span<float>(row + ((nint)(left + w) * c), (wp - left - w) * c).Clear();
+                    float* into = row + ((nint)left * c);
+                    float* from = s + ((nint)r * w);
+                    for (int ch = 0; ch < c8; ch += 8)
+                    {
+                        for (int col = 0; col < w8; col += 8)
+                        {
+                            ConvSmallKernels.Transpose8x8(from + (ch * hw) + col, hw, into + ((nint)col * c) + ch, c, add: false);
+                        }
+                    }
+
+                    for (int col = c8 > 0 ? w8 : 0; col < w; col++)
+                    {
+                        for (int ch = 0; ch < c; ch++)
+                        {
+                            into[((nint)col * c) + ch] = from[(ch * hw) + col];
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     private static void Pad(float* src, float* dst, int planes, int h, int w, int top, int left, int hp, int wp)
     {
         int bottom = hp - top - h;
