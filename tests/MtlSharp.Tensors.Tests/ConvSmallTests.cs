@@ -93,41 +93,45 @@ public sealed class ConvSmallTests
         TensorAssert.Close(Run(1, "im2col"), one, tol, tol, "small vs im2col");
     }
 
-    /// <summary>Strided kernels whose forward pass runs here (<see cref="ConvSmall.UseForward"/>).</summary>
+    /// <summary>Strided kernels (by phases: see <see cref="ConvSmall"/>).</summary>
     public static TheoryData<int, int, int, int, int, int, int, int, PaddingMode> StridedCases => new()
     {
         // n, cin, size, cout, kh, kw, sh, sw, padding
         { 2, 16, 11, 16, 3, 3, 2, 2, PaddingMode.Same }, // odd size: one pad row and column more at the end
         { 3, 20, 14, 24, 5, 5, 2, 2, PaddingMode.Valid }, // (14 − 5) odd: the last input row and column are never read
-        { 2, 16, 15, 16, 1, 7, 2, 2, PaddingMode.Same }, // 1×7 stride 2 (fewer kernel rows than the stride)
+        { 2, 16, 15, 16, 1, 7, 2, 2, PaddingMode.Same }, // 1×7 stride 2: one row phase receives no tap (dx zero there)
         { 2, 17, 12, 16, 7, 1, 3, 2, PaddingMode.Same }, // different strides per axis, ragged input channels
-        { 1, 16, 9, 5, 4, 2, 2, 3, PaddingMode.Valid }, // even kernel, 5 output channels: a ragged channel block
+        { 1, 16, 9, 5, 4, 2, 2, 3, PaddingMode.Valid }, // even kernel, 5 output channels: ragged channel blocks
+        { 2, 16, 10, 16, 2, 2, 2, 2, PaddingMode.Valid }, // kernel = stride: every phase a 1×1 sub-kernel
         { 4, 16, 21, 16, 7, 7, 2, 2, PaddingMode.Same }, // the Omniglot form: output blocks straddle images
     };
 
     [Theory]
     [MemberData(nameof(StridedCases))]
-    public void StridedForwardMatchesNaiveReferenceAndIsBitIdenticalForThreadCountsAndVectorWidths(
+    public void StridedMatchesNaiveAndIm2ColAndIsBitIdenticalForThreadCountsAndVectorWidths(
         int n, int cin, int size, int cout, int kh, int kw, int sh, int sw, PaddingMode padding)
     {
         var rng = new Rng(47);
-        var x = Tensor.Normal(new Shape(n, cin, size, size), 0, 1, rng);
-        var w = Tensor.Normal(new Shape(cout, cin, kh, kw), 0, 0.3f, rng);
-        var b = Tensor.Normal(new Shape(cout), 0, 0.3f, rng);
+        var x = Rand(rng, 1f, n, cin, size, size);
+        var w = Rand(rng, 0.3f, cout, cin, kh, kw);
+        var b = Rand(rng, 0.3f, cout);
         var g = new ConvGeometry(n, cin, size, size, cout, kh, kw, sh, sw, padding);
-        Assert.True(ConvSmall.UseForward(g)); // the default for 16 or more input channels
-        Assert.False(ConvSmall.Use(g)); // the backward pass is not this path's
-        float[] Run(int threads, bool relu, bool? wide = null, bool? halves = null)
+        Assert.True(ConvSmall.Use(g)); // the default for 16 or more input channels
+        float[] Run(int threads, string path, bool? wide = null, bool? halves = null, int chunkImages = 0)
         {
             int saved = Threading.ThreadCount;
             Threading.ThreadCount = threads;
             try
             {
-                using (KernelOverrides.Force(ConvPaths.Override("small") with { Wide = wide, Halves = halves }))
+                using (KernelOverrides.Force(ConvPaths.Override(path) with { Wide = wide, Halves = halves, WeightChunkImages = chunkImages }))
                 {
-                    Tensor y = relu ? Ops.Conv2dRelu(x, w, b, sh, padding) : Ops.Conv2d(x, w, b, sh, sw, padding);
+                    Assert.Equal(path == "small", ConvSmall.Use(g));
+                    Tensor y = Ops.Conv2d(x, w, b, sh, sw, padding);
                     Assert.Equal(new Shape(n, cout, g.Ho, g.Wo), y.Shape);
-                    return y.ToArray();
+                    var gy = Tensor.Normal(y.Shape, 0, 1, new Rng(5));
+                    float[] grads = new float[x.Length + w.Length + b.Length];
+                    Autograd.Grad(Ops.Sum(Ops.Mul(y, gy)), [x, w, b], grads);
+                    return [.. y.ToArray(), .. grads];
                 }
             }
             finally
@@ -136,27 +140,28 @@ public sealed class ConvSmallTests
             }
         }
 
-        float[] one = Run(1, relu: false);
-        TensorAssert.Close(Naive(x, w, b, g, relu: false), one, 1e-5, 1e-5, "y");
-        Assert.Equal(one, Run(2, relu: false));
-        Assert.Equal(one, Run(1, relu: false, wide: false, halves: false));
-        Assert.Equal(one, Run(2, relu: false, wide: false, halves: true));
-        Assert.Equal(one, Run(2, relu: false, wide: true));
-        using (ConvPaths.Force("im2col"))
-        {
-            Assert.False(ConvSmall.UseForward(g));
-            TensorAssert.Close(Ops.Conv2d(x, w, b, sh, sw, padding).Span, one, 1e-4, 1e-4, "small vs im2col"); // float32 sums in another order
-        }
+        float[] one = Run(1, "small");
+        int outputs = n * cout * g.P;
+        TensorAssert.Close(Naive(x, w, b, g, relu: false), one.AsSpan(0, outputs), 1e-5, 1e-5, "y");
+        Assert.Equal(one, Run(2, "small"));
+        Assert.Equal(one, Run(1, "small", wide: false, halves: false));
+        Assert.Equal(one, Run(2, "small", wide: false, halves: true));
+        Assert.Equal(one, Run(1, "small", wide: false, halves: true, chunkImages: 1));
+        Assert.Equal(one, Run(2, "small", wide: true));
+        TensorAssert.Close(Run(1, "im2col"), one, 1e-4, 1e-4, "small vs im2col"); // float32 sums in other orders
 
         if (sh == sw)
         {
-            float[] relu = Run(2, relu: true);
-            TensorAssert.Close(Naive(x, w, b, g, relu: true), relu, 1e-5, 1e-5, "relu(y)");
-            Assert.Contains(relu, v => v == 0f);
+            using (ConvPaths.Force("small"))
+            {
+                float[] relu = Ops.Conv2dRelu(x, w, b, sh, padding).ToArray();
+                TensorAssert.Close(Naive(x, w, b, g, relu: true), relu, 1e-5, 1e-5, "relu(y)");
+                Assert.Contains(relu, v => v == 0f);
+            }
         }
     }
 
-    /// <summary>A strided layer on the default paths (forward here, backward by the polyphase GEMMs or im2col) against finite differences.</summary>
+    /// <summary>A strided layer on the default path (this one) against finite differences.</summary>
     [Theory]
     [InlineData(1, 3, 3, PaddingMode.Same)]
     [InlineData(2, 5, 5, PaddingMode.Valid)]
@@ -167,7 +172,7 @@ public sealed class ConvSmallTests
         var x = Rand(rng, 1f, 2, 16, 9, 9);
         var w = Rand(rng, 0.3f, 17, 16, kh, kw);
         var b = Rand(rng, 0.3f, 17);
-        Assert.True(ConvSmall.UseForward(new ConvGeometry(2, 16, 9, 9, 17, kh, kw, 2, 2, padding)));
+        Assert.True(ConvSmall.Use(new ConvGeometry(2, 16, 9, 9, 17, kh, kw, 2, 2, padding)));
         int saved = Threading.ThreadCount;
         Threading.ThreadCount = threads;
         try
@@ -256,17 +261,16 @@ public sealed class ConvSmallTests
         Assert.True(Small(48, 27, 3, 1, PaddingMode.Same)); // Omniglot stride-1 layers
         Assert.True(Small(48, 105, 7, 1, PaddingMode.Same));
         Assert.False(Small(8, 32, 3, 1, PaddingMode.Same)); // fewer than 16 channels: im2col or direct
-        Assert.False(Small(16, 12, 3, 2, PaddingMode.Same)); // strided: the backward pass by the polyphase GEMMs ...
-        Assert.True(ConvSmall.UseForward(new ConvGeometry(16, 16, 12, 12, 16, 3, 3, 2, 2, PaddingMode.Same))); // ... the forward here
-        Assert.True(ConvSmall.UseForward(new ConvGeometry(16, 48, 105, 105, 48, 1, 7, 2, 2, PaddingMode.Same)));
-        Assert.False(ConvSmall.UseForward(new ConvGeometry(16, 8, 32, 32, 8, 3, 3, 2, 2, PaddingMode.Same))); // few channels
-        Assert.False(ConvSmall.UseForward(new ConvGeometry(16, 48, 27, 27, 48, 1, 1, 2, 2, PaddingMode.Same))); // one tap
-        Assert.True(ConvSmall.UseForward(new ConvGeometry(16, 48, 27, 27, 48, 3, 3, 1, 1, PaddingMode.Same)));
+        Assert.True(Small(16, 12, 3, 2, PaddingMode.Same)); // strided: by phases
+        Assert.True(Small(48, 105, 7, 2, PaddingMode.Same));
+        Assert.True(ConvSmall.Use(new ConvGeometry(16, 48, 105, 105, 48, 1, 7, 2, 2, PaddingMode.Same)));
+        Assert.False(Small(8, 32, 3, 2, PaddingMode.Same)); // few channels
+        Assert.False(Small(48, 27, 1, 2, PaddingMode.Same)); // one tap
         Assert.False(Small(48, 27, 1, 1, PaddingMode.Same)); // 1×1: one GEMM
         using (ConvPaths.Force("implicit-wide"))
         {
             Assert.False(Small(16, 12, 3, 1, PaddingMode.Valid));
-            Assert.False(ConvSmall.UseForward(new ConvGeometry(16, 16, 12, 12, 16, 3, 3, 2, 2, PaddingMode.Same)));
+            Assert.False(Small(16, 12, 3, 2, PaddingMode.Same));
         }
     }
 

@@ -13,12 +13,13 @@ namespace MtlSharp.Tensors.Kernels;
 /// scratch (rented on the calling thread before the parallel loop). The weight gradient of chunk 0 is added
 /// straight into the gradient buffer, the others into per-chunk partials summed afterwards in chunk order, so
 /// results are bit-identical run to run for a fixed thread count.
-/// Stride-1 kernels (more than one tap) with many channels go to <see cref="ConvSmall"/>, with few channels to
-/// <see cref="ConvDirect"/>. Other kernels with at least <see cref="ConvImplicit.MinChannels"/> input channels (and,
-/// when strided, at least stride taps per axis: the polyphase layout) are dispatched to
-/// <see cref="ConvImplicit"/> (shifted GEMMs, no column buffer) when images are spread over threads. Inside the
-/// image-parallel loop the single-threaded <see cref="GemmBlocked.Run"/> is called directly, so the GEMM does not
-/// nest a second parallel loop.
+/// Kernels of more than one tap with at least <see cref="ConvImplicit.MinChannels"/> input channels go to
+/// <see cref="ConvSmall"/> (any strides, since session 19); stride-1 kernels with fewer channels to
+/// <see cref="ConvDirect"/>. <see cref="ConvImplicit"/> (shifted GEMMs, no column buffer; strided on the polyphase
+/// layout) is no longer chosen by default — it was the strided path until session 19 — and runs where a test forces
+/// it (<see cref="KernelOverrides"/>), when images are spread over threads. The rest (1×1 kernels, strided kernels
+/// over few channels) is im2col + GEMM. Inside the image-parallel loop the single-threaded
+/// <see cref="GemmBlocked.Run"/> is called directly, so the GEMM does not nest a second parallel loop.
 /// </remarks>
 internal static unsafe class ConvGemm
 {
@@ -51,7 +52,7 @@ internal static unsafe class ConvGemm
     /// <summary>y [N, Cout, Ho, Wo] = conv(x [N, Cin, H, W], w [Cout, Cin, kh, kw]) + b, then max(y, 0) when <paramref name="relu"/>.</summary>
     public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g, bool relu)
     {
-        if (ConvSmall.UseForward(g))
+        if (ConvSmall.Use(g))
         {
             ConvSmall.Forward(x, w, b, y, g, relu);
             return;

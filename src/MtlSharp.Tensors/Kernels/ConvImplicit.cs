@@ -25,6 +25,9 @@ namespace MtlSharp.Tensors.Kernels;
 /// column copy fits L2, else from the wide views above.
 /// </summary>
 /// <remarks>
+/// Not a default path since session 19: every kernel it applies to goes to <see cref="ConvSmall"/> by default
+/// (stride 1 since session 11; strided since session 19, whose forward + backward at 105², 48 channels, ran 8–21 %
+/// faster there at 1 thread on Zen 1); tests force it through <see cref="KernelOverrides"/>.
 /// Output is processed in blocks of whole rows so the C block stays in cache across the taps; taps run with kx
 /// outermost so consecutive GEMMs read the same copy. Single-threaded per image (the caller spreads images over
 /// threads).

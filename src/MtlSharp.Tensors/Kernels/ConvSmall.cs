@@ -3,12 +3,14 @@ using System.Runtime.Intrinsics.X86;
 namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
-/// Direct stride-1 convolution (and the forward pass of strided ones, <see cref="UseForward"/>) for images with many
-/// channels, channels in the vector lanes (<see cref="ConvSmallKernels"/>): no GEMM calls, no wide grid, no im2col, every result computed in one pass over
-/// the batch. Written for the 4-MNISTs 16×12×12 and 16×5×5 layers; the default for every stride-1 kernel with at
-/// least <see cref="ConvImplicit.MinChannels"/> input channels since it also beat <see cref="ConvImplicit"/> on the
-/// Omniglot shapes (forward + backward, batch 16, idle Zen 4, session 11: 48 channels at 27², 53² and 105² 1.05–1.27×
-/// faster at 1 thread and 1.01–1.42× at 2, 16 channels at 35² 1.02–1.37× and 0.97–1.52×).
+/// Direct convolution for images with many channels, channels in the vector lanes (<see cref="ConvSmallKernels"/>):
+/// no GEMM calls, no wide grid, no im2col, every result computed in one pass over the batch. Written for the 4-MNISTs
+/// 16×12×12 and 16×5×5 layers; the default for every stride-1 kernel with at least
+/// <see cref="ConvImplicit.MinChannels"/> input channels since it also beat <see cref="ConvImplicit"/> on the Omniglot
+/// shapes (forward + backward, batch 16, idle Zen 4, session 11: 48 channels at 27², 53² and 105² 1.05–1.27× faster at
+/// 1 thread and 1.01–1.42× at 2, 16 channels at 35² 1.02–1.37× and 0.97–1.52×), and since session 19 for strided
+/// kernels too (before: the polyphase GEMMs of <see cref="ConvImplicit"/>, or im2col where a kernel has fewer taps than
+/// the stride on one axis).
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
@@ -19,13 +21,18 @@ namespace MtlSharp.Tensors.Kernels;
 /// per channel plane; session 19, Zen 1, 48→48 at 1 thread, forward alternated in one process: 53² 7×1 −7 to −10 %,
 /// 53² 3×3 −4 %, 105² 5×5 and 7×7 −4 %, 27² 3×3 unchanged). The blocks run with the 16-channel blocks innermost,
 /// so the inputs a pixel block reads serve every output channel block while they are in cache. Strided kernels use
-/// the same tables (<see cref="UseForward"/>).</item>
+/// the same tables: output pixel (oh, ow) reads the padded input from (sh·oh, sw·ow) on.</item>
 /// <item>dx: the same kernel with the flipped kernel (table [(ky'·kw + kx')·Cout + co][ci] =
 /// w[co, ci, kh − 1 − ky', kw − 1 − kx']) on dy zero-padded by kh − 1 rows and kw − 1 columns on each side, over
 /// blocks of 8 input pixels. Pixels are grouped by the kernel rows and columns that reach dy (all of them inside the
-/// image, fewer near its border): each block sums exactly the taps its pixels receive, never the padding.</item>
+/// image, fewer near its border): each block sums exactly the taps its pixels receive, never the padding. Strided:
+/// input row i (padded u = i + pad top) receives only the kernel rows ≡ u (mod sh), from dy row u / sh down, so the
+/// pixels are grouped by phase (u mod sh, v mod sw) as well, each phase with its own flipped sub-kernel (kernel rows
+/// r, r + sh, …, columns likewise) in one table, phase after phase (<see cref="PhaseRuns"/>,
+/// <see cref="InputGradTable"/>); dy is padded by the largest sub-kernel less one.</item>
 /// <item>dW: blocks of 8 weight rows (ci, ky, kx) × 16 output channels, reduced over every pixel of every image in
-/// one pass, from the same padded dy stored pixel-major ([pixel][16 channels]). The half-pass kernels of hosts without
+/// one pass, from the same padded dy stored pixel-major ([pixel][16 channels]) and x (strided: every sw-th column of
+/// every sh-th row, <see cref="ConvSmallKernels.Grid.XStep"/>). The half-pass kernels of hosts without
 /// AVX-512 read dy twice per block, so there the images run in chunks that keep dy and x in L2, every block resuming
 /// its sums from a carry tile (the same FMAs in the same order; session 16, Zen 4 with .NET's AVX-512 off, forward +
 /// dW of 27² 5×5 48→48 at 1 thread: best windows 34.6–44.2 → 30.5–35.4 ms, four alternations).</item>
@@ -54,9 +61,8 @@ internal static unsafe class ConvSmall
 
     private const int R = ConvSmallKernels.Rows;
 
-    /// <summary>Whether the path handles <paramref name="g"/>: stride 1, more than one tap, AVX2/FMA.</summary>
-    public static bool Applies(in ConvGeometry g) =>
-        g.Sh == 1 && g.Sw == 1 && g.Kh * g.Kw > 1 && Avx2.IsSupported && Fma.IsSupported;
+    /// <summary>Whether the path handles <paramref name="g"/>: more than one tap (any strides), AVX2/FMA.</summary>
+    public static bool Applies(in ConvGeometry g) => g.Kh * g.Kw > 1 && Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>
     /// Whether the path is chosen for <paramref name="g"/>: by default for at least
@@ -70,35 +76,7 @@ internal static unsafe class ConvSmall
             && g.Cin >= ConvImplicit.MinChannels));
     }
 
-    /// <summary>Whether the forward pass handles <paramref name="g"/>: more than one tap, any strides, AVX2/FMA.</summary>
-    public static bool AppliesForward(in ConvGeometry g) => g.Kh * g.Kw > 1 && Avx2.IsSupported && Fma.IsSupported;
-
-    /// <summary>
-    /// Whether the forward pass of <paramref name="g"/> runs here: stride 1 as <see cref="Use"/>; strided kernels
-    /// by default where the polyphase shifted GEMMs of <see cref="ConvImplicit"/> apply (at least
-    /// <see cref="ConvImplicit.MinChannels"/> input channels, at least stride taps per axis), whose backward pass
-    /// stays there (as do 1×k and k×1 kernels with fewer taps than the stride on one axis, which otherwise go to
-    /// im2col). Each output pixel reads the zero-padded input at (sh·oh + ky, sw·ow + kx) through the same offset table
-    /// as at stride 1, so the kernels do not change. Measured on the Zen 1 host of session 19 (48→48 channels, batch
-    /// 16, 105×105, stride 2, 1 thread, best windows): forward 7×7 342 → 317 ms, 5×5 184 → 165, 3×3 75 → 69, 1×7
-    /// 66 → 58, 7×1 65 → 64 against the polyphase GEMMs or im2col.
-    /// </summary>
-    public static bool UseForward(in ConvGeometry g)
-    {
-        if (g.Sh == 1 && g.Sw == 1)
-        {
-            return Use(g);
-        }
-
-        KernelPathOverride o = KernelOverrides.Current;
-        return AppliesForward(g) && (o.Small ?? (o.Implicit is null && o.Direct is null && o.ColumnBudget == 0
-            && g.Cin >= ConvImplicit.MinChannels));
-    }
-
-    /// <summary>
-    /// y [N, Cout, Ho, Wo] = conv(x, w) + b, then max(y, 0) when <paramref name="relu"/> (any strides: see
-    /// <see cref="UseForward"/>).
-    /// </summary>
+    /// <summary>y [N, Cout, Ho, Wo] = conv(x, w) + b, then max(y, 0) when <paramref name="relu"/>.</summary>
     public static void Forward(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry g, bool relu)
     {
         int taps = g.Kh * g.Kw, k = g.Cin * taps, blocks = Blocks(g.Cout);
@@ -166,16 +144,27 @@ internal static unsafe class ConvSmall
     {
         bool needX = !gx.IsEmpty, needW = !gw.IsEmpty;
         int taps = g.Kh * g.Kw, k = g.Cin * taps, kd = g.Cout * taps;
-        int hp = g.Ho + g.Kh - 1, wp = g.Wo + g.Kw - 1, hd = g.Ho + (2 * (g.Kh - 1)), wd = g.Wo + (2 * (g.Kw - 1));
+        // dW reads the zero-padded x as the forward pass does (here channel-major), at (sh·oh + ky, sw·ow + kx).
+        int hp = Math.Max(((g.Ho - 1) * g.Sh) + g.Kh, g.PadTop + g.H), wp = Math.Max(((g.Wo - 1) * g.Sw) + g.Kw, g.PadLeft + g.W);
         bool padded = hp != g.H || wp != g.W;
+
+        // dx: every input pixel reads dy through its phase's flipped sub-kernel (see PhaseRuns), from a copy of dy
+        // padded by the largest sub-kernel less one before and at least as much after (stride 1: kh − 1, kw − 1).
+        int ayMax = SubKernel(g.Kh, g.Sh, 0), axMax = SubKernel(g.Kw, g.Sw, 0);
+        int padRows = ayMax - 1, padCols = axMax - 1;
+        int hd = padRows + g.Ho + Math.Max(padRows, ((g.H - 1 + g.PadTop) / g.Sh) - (g.Ho - 1));
+        int wd = padCols + g.Wo + Math.Max(padCols, ((g.W - 1 + g.PadLeft) / g.Sw) - (g.Wo - 1));
         int blocksOut = Blocks(g.Cout), blocksIn = Blocks(g.Cin);
         int dyImage = hd * wd * L, dyBlock = g.N * dyImage;
 
-        // dx: the input pixels grouped by the kernel rows (columns) that reach dy: runs of rows with equal ranges.
-        int* rowRuns = stackalloc int[3 * ((2 * g.Kh) - 1)];
-        int* colRuns = stackalloc int[3 * ((2 * g.Kw) - 1)];
-        int nRows = needX ? Runs(g.H, g.Kh, g.Ho, g.PadTop, rowRuns) : 0;
-        int nCols = needX ? Runs(g.W, g.Kw, g.Wo, g.PadLeft, colRuns) : 0;
+        // dx: the input pixels of each phase grouped by the sub-kernel rows (columns) that reach dy: runs of rows with
+        // equal ranges, per phase (one phase at stride 1).
+        int* rowRuns = stackalloc int[3 * ((2 * g.Kh) + (2 * g.Sh))];
+        int* colRuns = stackalloc int[3 * ((2 * g.Kw) + (2 * g.Sw))];
+        int* rowPhases = stackalloc int[g.Sh];
+        int* colPhases = stackalloc int[g.Sw];
+        int nRows = needX ? PhaseRuns(g.H, g.Kh, g.Sh, g.Ho, g.PadTop, rowRuns, rowPhases) : 0;
+        int nCols = needX ? PhaseRuns(g.W, g.Kw, g.Sw, g.Wo, g.PadLeft, colRuns, colPhases) : 0;
 
         // Scratch: dy zero-padded and pixel-major [blockOut][n][hd·wd][16] (both halves); dW: padded x, row
         // offsets; dx: the flipped weight table, its offsets and the pixel groups.
@@ -201,7 +190,7 @@ internal static unsafe class ConvSmall
         fixed (float* pgx = gx)
         fixed (float* pgw = gw)
         {
-            PadTransposeDy(pgy, ps, g, hd, wd);
+            PadTransposeDy(pgy, ps, g, hd, wd, padRows, padCols);
             int* offW = (int*)(ps + oOffW), offX = (int*)(ps + oOffX);
             if (needW)
             {
@@ -227,26 +216,45 @@ internal static unsafe class ConvSmall
             if (needX)
             {
                 InputGradTable(pw, ps + oWt, g);
-                for (int ky = 0, i = 0; ky < g.Kh; ky++)
+
+                // Phase (ry, rx)'s table rows (a', b', co) from its start: dy at (a'·wd + b')·16 past the pixel's base.
+                for (int ry = 0, i = 0; ry < g.Sh; ry++)
                 {
-                    for (int kx = 0; kx < g.Kw; kx++)
+                    for (int rx = 0; rx < g.Sw; rx++)
                     {
-                        for (int co = 0; co < g.Cout; co++)
+                        int ay = SubKernel(g.Kh, g.Sh, ry), ax = SubKernel(g.Kw, g.Sw, rx);
+                        for (int a = 0; a < ay; a++)
                         {
-                            offX[i++] = ((co / L) * dyBlock) + (((ky * wd) + kx) * L) + (co % L);
+                            for (int bx = 0; bx < ax; bx++)
+                            {
+                                for (int co = 0; co < g.Cout; co++)
+                                {
+                                    offX[i++] = ((co / L) * dyBlock) + (((a * wd) + bx) * L) + (co % L);
+                                }
+                            }
                         }
                     }
                 }
 
-                for (int r = 0; r < nRows; r++)
+                // Row runs of phase ry, then column runs of phase rx: their products are the groups, phase by phase.
+                for (int ry = 0, r0 = 0, tableStart = 0; ry < g.Sh; r0 += rowPhases[ry++])
                 {
-                    for (int c = 0; c < nCols; c++)
+                    for (int rx = 0, c0 = 0; rx < g.Sw; c0 += colPhases[rx++])
                     {
-                        // Groups that no tap reaches (none at stride 1) get blocks too: they write their zeros.
-                        int* rr = rowRuns + (3 * r), cr = colRuns + (3 * c);
-                        var grp = new Group(rr[0], rr[1], rr[2], cr[0], cr[1], cr[2], g.N, tiles);
-                        groupTable[groups++] = grp;
-                        tiles += grp.Tiles;
+                        int ay = SubKernel(g.Kh, g.Sh, ry), ax = SubKernel(g.Kw, g.Sw, rx);
+                        for (int r = r0; r < r0 + rowPhases[ry]; r++)
+                        {
+                            for (int c = c0; c < c0 + colPhases[rx]; c++)
+                            {
+                                // Groups that no tap reaches (none at stride 1) get blocks too: they write their zeros.
+                                int* rr = rowRuns + (3 * r), cr = colRuns + (3 * c);
+                                var grp = new Group(rr, cr, g.Sh, g.Sw, ay, ax, tableStart, g.N, tiles);
+                                groupTable[groups++] = grp;
+                                tiles += grp.Tiles;
+                            }
+                        }
+
+                        tableStart += ay * ax * g.Cout;
                     }
                 }
             }
@@ -255,8 +263,9 @@ internal static unsafe class ConvSmall
             {
                 X = padded ? ps + oXp : px,
                 XImage = (nint)g.Cin * hp * wp,
-                XRow = wp,
-                Dy = ps + ((((g.Kh - 1) * wd) + g.Kw - 1) * L),
+                XRow = g.Sh * wp,
+                XStep = g.Sw,
+                Dy = ps + (((padRows * wd) + padCols) * L),
                 DyImage = dyImage,
                 DyRow = wd * L,
                 DyBlock = dyBlock,
@@ -288,10 +297,13 @@ internal static unsafe class ConvSmall
                 Pixels = g.HW,
                 Width = g.W,
                 K = kd,
-                Kw = g.Kw,
                 TapRows = g.Cout,
                 RowShift = g.PadTop,
                 ColShift = g.PadLeft,
+                StrideH = g.Sh,
+                StrideW = g.Sw,
+                PadRows = padRows,
+                PadCols = padCols,
                 Wide = wjob.Wide,
                 Halves = wjob.Halves,
             };
@@ -349,27 +361,43 @@ internal static unsafe class ConvSmall
     }
 
     /// <summary>
-    /// Runs of input rows (or columns) whose kernel rows ky' reaching dy are the same range: for each run, its first
-    /// row, one past its last, and the range packed as ky0·65536 + ky1, written to <paramref name="runs"/> (3 ints
-    /// each); returns the count. Row i reaches dy row i + pad + ky' − (k − 1), inside [0, out) for ky' in
-    /// [max(0, k − 1 − i − pad), min(k, k − 1 + out − i − pad)).
+    /// Taps of phase <paramref name="r"/> of a kernel of <paramref name="k"/> taps at stride <paramref name="s"/>
+    /// along one axis: the kernel rows r, r + s, r + 2s, … below k (stride 1: k).
     /// </summary>
-    private static int Runs(int size, int k, int outSize, int pad, int* runs)
+    private static int SubKernel(int k, int s, int r) => r < k ? (k - r + s - 1) / s : 0;
+
+    /// <summary>
+    /// The input rows (or columns) of dx by phase and by the sub-kernel rows that reach dy. Row i (padded: u = i + pad)
+    /// is in phase r = u mod s and receives kernel rows r + s·a for a &lt; A = <see cref="SubKernel"/>(k, s, r), from
+    /// dy row u / s − a; flipped (a' = A − 1 − a), those inside [0, out) are a' ∈ [max(0, A − 1 − u/s),
+    /// min(A, A − 1 + out − u/s)). For each phase in order, runs of its rows (i, i + s, …) with equal ranges are
+    /// written to <paramref name="runs"/> as (first row, rows, ky0·65536 + ky1), and their count to
+    /// <paramref name="phases"/>[r]; returns the total. At stride 1 these are the runs of rows with equal kernel ranges.
+    /// </summary>
+    private static int PhaseRuns(int size, int k, int s, int outSize, int pad, int* runs, int* phases)
     {
-        int n = 0, prev = -1;
-        for (int i = 0; i < size; i++)
+        int n = 0;
+        for (int r = 0; r < s; r++)
         {
-            int k0 = Math.Max(0, k - 1 - i - pad), k1 = Math.Max(k0, Math.Min(k, k - 1 + outSize - i - pad));
-            int key = (k0 << 16) | k1;
-            if (key != prev)
+            int first = (((r - pad) % s) + s) % s, a = SubKernel(k, s, r), prev = -1, start = n;
+            for (int i = first; i < size; i += s)
             {
-                runs[3 * n] = i;
-                runs[(3 * n) + 2] = key;
-                n++;
-                prev = key;
+                int q = (i + pad) / s;
+                int k0 = Math.Max(0, a - 1 - q), k1 = Math.Max(k0, Math.Min(a, a - 1 + outSize - q));
+                int key = (k0 << 16) | k1;
+                if (key != prev)
+                {
+                    runs[3 * n] = i;
+                    runs[(3 * n) + 1] = 0;
+                    runs[(3 * n) + 2] = key;
+                    n++;
+                    prev = key;
+                }
+
+                runs[(3 * n) - 2]++;
             }
 
-            runs[(3 * n) - 2] = i + 1;
+            phases[r] = n - start;
         }
 
         return n;
@@ -523,7 +551,7 @@ internal static unsafe class ConvSmall
 
             ref Group grp = ref groups[gi];
             int first = (t - grp.TileStart) * R, valid = Math.Min(R, grp.Count - first);
-            int rowsIn = grp.Row1 - grp.Row0, cols = grp.Col1 - grp.Col0, per = rowsIn * cols;
+            int rowsIn = grp.Rows, cols = grp.Cols, per = rowsIn * cols;
             int n = first / per, rem = first - (n * per), r = rem / cols, c = rem - (r * cols);
             float* outBlock = job.Out + (block * job.OutBlock);
             for (int j = 0; j < R; j++)
@@ -538,17 +566,21 @@ internal static unsafe class ConvSmall
                     }
                 }
 
-                int ih = grp.Row0 + r, iw = grp.Col0 + c;
-                src[j] = job.In + (n * job.InImage) + ((nint)(ih + job.RowShift) * job.InRow) + ((nint)(iw + job.ColShift) * L);
+                // The pixel's base in the padded dy: its phase's tap (a', b') = (0, 0), i.e. a = ay − 1 rows above
+                // (ih + pad top) / sh (stride 1: row ih + pad top).
+                int ih = grp.Row0 + (r * grp.RowStep), iw = grp.Col0 + (c * grp.ColStep);
+                int dr = ((ih + job.RowShift) / job.StrideH) - grp.Ay + 1 + job.PadRows;
+                int dc = ((iw + job.ColShift) / job.StrideW) - grp.Ax + 1 + job.PadCols;
+                src[j] = job.In + (n * job.InImage) + ((nint)dr * job.InRow) + ((nint)dc * L);
                 dst[j] = outBlock + (n * job.OutImage) + ((nint)((ih * job.Width) + iw) * L);
             }
 
-            // Table rows (ky', kx', co): kernel rows [Ky0, Ky1), each the columns [Kx0, Kx1) × every channel (one run
-            // when the group receives whole kernel rows).
-            int tap = job.TapRows, start = ((grp.Ky0 * job.Kw) + grp.Kx0) * tap;
-            var rows = grp.Kx1 - grp.Kx0 == job.Kw
-                ? new ConvSmallKernels.Segments(start, 1, (grp.Ky1 - grp.Ky0) * job.Kw * tap, 0)
-                : new ConvSmallKernels.Segments(start, grp.Ky1 - grp.Ky0, (grp.Kx1 - grp.Kx0) * tap, job.Kw * tap);
+            // Table rows (a', b', co) of the group's phase: sub-kernel rows [Ky0, Ky1), each the columns [Kx0, Kx1) ×
+            // every channel (one run when the group receives whole sub-kernel rows).
+            int tap = job.TapRows, ax = grp.Ax, start = grp.TableStart + (((grp.Ky0 * ax) + grp.Kx0) * tap);
+            var rows = grp.Kx1 - grp.Kx0 == ax
+                ? new ConvSmallKernels.Segments(start, 1, (grp.Ky1 - grp.Ky0) * ax * tap, 0)
+                : new ConvSmallKernels.Segments(start, grp.Ky1 - grp.Ky0, (grp.Kx1 - grp.Kx0) * tap, ax * tap);
             ConvSmallKernels.CorrelatePixels(src, job.Off, job.Wt + ((nint)block * job.K * L), rows, dst, job.Wide, job.Halves);
         }
     }
@@ -620,7 +652,7 @@ internal static unsafe class ConvSmall
             int rb = u % rowBlocks, block = u / rowBlocks, r0 = rb * R, c0 = block * L;
             int rows = Math.Min(R, job.K - r0), channels = Math.Min(L, job.Cout - c0);
             RowOffsets(job, r0, rows, off);
-            var d = new ConvSmallKernels.Grid(job.Dy + ((nint)block * job.DyBlock), job.DyImage, job.DyRow, job.N, job.Ho, job.Wo);
+            var d = new ConvSmallKernels.Grid(job.Dy + ((nint)block * job.DyBlock), job.DyImage, job.DyRow, job.N, job.Ho, job.Wo, job.XStep);
             if (rows == R)
             {
                 ConvSmallKernels.WeightGrad(job.X, off, job.XImage, job.XRow, d, job.Gw + ((nint)c0 * job.K) + r0, job.K, channels, add: true, job.Wide, job.Halves);
@@ -673,7 +705,7 @@ internal static unsafe class ConvSmall
             {
                 int rb = u % rowBlocks, block = u / rowBlocks, r0 = rb * R;
                 RowOffsets(job, r0, Math.Min(R, job.K - r0), off);
-                var d = new ConvSmallKernels.Grid(job.Dy + ((nint)block * job.DyBlock) + (n0 * job.DyImage), job.DyImage, job.DyRow, images, job.Ho, job.Wo);
+                var d = new ConvSmallKernels.Grid(job.Dy + ((nint)block * job.DyBlock) + (n0 * job.DyImage), job.DyImage, job.DyRow, images, job.Ho, job.Wo, job.XStep);
                 ConvSmallKernels.WeightGradCarry(job.X + (n0 * job.XImage), off, job.XImage, job.XRow, d, job.Carry + ((nint)u * R * L), resume: n0 > 0);
             }
         }
@@ -716,7 +748,11 @@ internal static unsafe class ConvSmall
         }
     }
 
-    /// <summary>wt[block][(ky'·kw + kx')·Cout + co][16] = w[co, 16·block + lane, kh − 1 − ky', kw − 1 − kx'] (zero past Cin).</summary>
+    /// <summary>
+    /// The flipped sub-kernels, phase (ry, rx) after phase: wt[block][start(ry, rx) + (a'·Ax + b')·Cout + co][16] =
+    /// w[co, 16·block + lane, ry + sh·(Ay − 1 − a'), rx + sw·(Ax − 1 − b')] (zero past Cin), where the phase's sub-kernel
+    /// is Ay × Ax (<see cref="SubKernel"/>). At stride 1: [(ky'·kw + kx')·Cout + co] = w[co, ·, kh − 1 − ky', kw − 1 − kx'].
+    /// </summary>
     private static void InputGradTable(float* w, float* wt, in ConvGeometry g)
     {
         int taps = g.Kh * g.Kw, kd = g.Cout * taps;
@@ -725,28 +761,42 @@ internal static unsafe class ConvSmall
             new Span<float>(wt, Blocks(g.Cin) * kd * L).Clear();
         }
 
-        for (int co = 0; co < g.Cout; co++)
+        for (int ry = 0, start = 0; ry < g.Sh; ry++)
         {
-            for (int ci = 0; ci < g.Cin; ci++)
+            for (int rx = 0; rx < g.Sw; rx++)
             {
-                float* src = w + ((((nint)co * g.Cin) + ci) * taps);
-                float* dst = wt + ((nint)(ci / L) * kd * L) + (ci % L);
-                for (int t = 0; t < taps; t++)
+                int ay = SubKernel(g.Kh, g.Sh, ry), ax = SubKernel(g.Kw, g.Sw, rx);
+                for (int co = 0; co < g.Cout; co++)
                 {
-                    dst[((nint)((taps - 1 - t) * g.Cout) + co) * L] = src[t];
+                    for (int ci = 0; ci < g.Cin; ci++)
+                    {
+                        float* src = w + ((((nint)co * g.Cin) + ci) * taps);
+                        float* dst = wt + ((nint)(ci / L) * kd * L) + (ci % L);
+                        for (int a = 0; a < ay; a++)
+                        {
+                            for (int b = 0; b < ax; b++)
+                            {
+                                int ky = ry + (g.Sh * (ay - 1 - a)), kx = rx + (g.Sw * (ax - 1 - b));
+                                dst[((nint)start + (((a * ax) + b) * g.Cout) + co) * L] = src[(ky * g.Kw) + kx];
+                            }
+                        }
+                    }
                 }
+
+                start += ay * ax * g.Cout;
             }
         }
     }
 
     /// <summary>
-    /// dyP[block][n][(oh + kh − 1)·wd + ow + kw − 1][lane] = dy[n, 16·block + lane, oh, ow], zero elsewhere (the
-    /// border of kh − 1 rows and kw − 1 columns, channels past Cout).
+    /// dyP[block][n][(oh + padRows)·wd + ow + padCols][lane] = dy[n, 16·block + lane, oh, ow], zero elsewhere (the
+    /// border: padRows rows above, hd − Ho − padRows below, padCols columns left, wd − Wo − padCols right; channels past
+    /// Cout).
     /// </summary>
-    private static void PadTransposeDy(float* dy, float* dst, in ConvGeometry g, int hd, int wd)
+    private static void PadTransposeDy(float* dy, float* dst, in ConvGeometry g, int hd, int wd, int padRows, int padCols)
     {
         int image = hd * wd * L, blocks = Blocks(g.Cout), images = g.N, cout = g.Cout, ho = g.Ho, wo = g.Wo, pixels = g.P;
-        int top = (g.Kh - 1) * wd * L, side = (g.Kw - 1) * L, row = wd * L;
+        int top = padRows * wd * L, bottom = (hd - ho - padRows) * wd * L, side = padCols * L, right = (wd - wo - padCols) * L, row = wd * L;
         bool partial = cout % L != 0;
 
         // Groups of 8 channels: 8×8 blocks of pixels along each row transposed in registers, the rest one by one.
@@ -766,12 +816,12 @@ internal static unsafe class ConvSmall
 
                     // Only the border: top and bottom rows, then the columns left and right of each interior row.
                     new Span<float>(d, top).Clear();
-                    new Span<float>(d + image - top, top).Clear();
+                    new Span<float>(d + image - bottom, bottom).Clear();
                     for (int oh = 0; oh < ho; oh++)
                     {
                         float* r = d + top + ((nint)oh * row);
                         new Span<float>(r, side).Clear();
-                        new Span<float>(r + row - side, side).Clear();
+                        new Span<float>(r + row - right, right).Clear();
                     }
                 }
 
@@ -807,7 +857,6 @@ internal static unsafe class ConvSmall
         });
     }
 
-    /// <summary>dst[plane] [hp, wp] = src[plane] [h, w] placed at (top, left), zeros around it; planes in parallel.</summary>
     /// <summary>
     /// dst [n][hp][wp][c] = x [n][c][h − top][w − left] inside the image, 0 outside: the zero-padded input pixel-major
     /// (each pixel's channels contiguous), 8 channels × 8 columns at a time transposed in registers; images in parallel.
@@ -851,6 +900,7 @@ internal static unsafe class ConvSmall
         });
     }
 
+    /// <summary>dst[plane] [hp, wp] = src[plane] [h, w] placed at (top, left), zeros around it; planes in parallel.</summary>
     private static void Pad(float* src, float* dst, int planes, int h, int w, int top, int left, int hp, int wp)
     {
         int bottom = hp - top - h;
@@ -884,34 +934,45 @@ internal static unsafe class ConvSmall
     private readonly record struct Work(int Units, long Flops);
 
     /// <summary>
-    /// The input pixels of dx with the same kernel rows [Ky0, Ky1) and columns [Kx0, Kx1) reaching dy: rows
-    /// [Row0, Row1) × columns [Col0, Col1) of every image, in blocks of 8 numbered from <see cref="TileStart"/>.
-    /// Lives in the scratch buffer (plain ints).
+    /// The input pixels of dx of one phase with the same sub-kernel rows [Ky0, Ky1) and columns [Kx0, Kx1) reaching
+    /// dy: rows Row0 + RowStep·r (r &lt; Rows) × columns Col0 + ColStep·c (c &lt; Cols) of every image, in blocks of 8
+    /// numbered from <see cref="TileStart"/>; the phase's sub-kernel has Ay × Ax taps, its table rows start at
+    /// <see cref="TableStart"/>. Lives in the scratch buffer (plain ints).
     /// </summary>
     private readonly struct Group
     {
-        public Group(int row0, int row1, int rowKey, int col0, int col1, int colKey, int images, int tileStart)
+        /// <summary>From a row run and a column run of <see cref="PhaseRuns"/> (first, count, key).</summary>
+        public Group(int* rowRun, int* colRun, int rowStep, int colStep, int ay, int ax, int tableStart, int images, int tileStart)
         {
-            Row0 = row0;
-            Row1 = row1;
-            Col0 = col0;
-            Col1 = col1;
-            Ky0 = rowKey >> 16;
-            Ky1 = rowKey & 0xFFFF;
-            Kx0 = colKey >> 16;
-            Kx1 = colKey & 0xFFFF;
-            Count = images * (row1 - row0) * (col1 - col0);
+            Row0 = rowRun[0];
+            Rows = rowRun[1];
+            RowStep = rowStep;
+            Col0 = colRun[0];
+            Cols = colRun[1];
+            ColStep = colStep;
+            Ky0 = rowRun[2] >> 16;
+            Ky1 = rowRun[2] & 0xFFFF;
+            Kx0 = colRun[2] >> 16;
+            Kx1 = colRun[2] & 0xFFFF;
+            Ay = ay;
+            Ax = ax;
+            TableStart = tableStart;
+            Count = images * Rows * Cols;
             Tiles = (Count + R - 1) / R;
             TileStart = tileStart;
         }
 
         public int Row0 { get; }
 
-        public int Row1 { get; }
+        public int Rows { get; }
+
+        public int RowStep { get; }
 
         public int Col0 { get; }
 
-        public int Col1 { get; }
+        public int Cols { get; }
+
+        public int ColStep { get; }
 
         public int Ky0 { get; }
 
@@ -920,6 +981,15 @@ internal static unsafe class ConvSmall
         public int Kx0 { get; }
 
         public int Kx1 { get; }
+
+        /// <summary>Rows of the phase's sub-kernel.</summary>
+        public int Ay { get; }
+
+        /// <summary>Columns of the phase's sub-kernel.</summary>
+        public int Ax { get; }
+
+        /// <summary>The phase's first row in the flipped table.</summary>
+        public int TableStart { get; }
 
         /// <summary>Pixels over the batch.</summary>
         public int Count { get; }
@@ -955,10 +1025,17 @@ internal static unsafe class ConvSmall
         public int Count;
         public int K;
         public bool Relu;
-        public int Kw;
         public int TapRows;
         public int RowShift;
         public int ColShift;
+
+        /// <summary>dx: the strides (a pixel's phase and dy row follow from (ih + RowShift) / StrideH, …).</summary>
+        public int StrideH;
+        public int StrideW;
+
+        /// <summary>dx: dy's zero rows above (columns left of) the image.</summary>
+        public int PadRows;
+        public int PadCols;
         public bool Wide;
         public bool Halves;
     }
@@ -968,7 +1045,12 @@ internal static unsafe class ConvSmall
     {
         public float* X;
         public nint XImage;
+
+        /// <summary>Floats of x from one output row to the next (stride × padded width).</summary>
         public int XRow;
+
+        /// <summary>Floats of x from one output column to the next (the column stride).</summary>
+        public int XStep;
         public float* Dy;
         public nint DyImage;
         public int DyRow;

@@ -300,7 +300,7 @@ internal static unsafe class ConvSmallKernels
     /// <summary>
     /// Weight-gradient block: for the 8 weight rows whose inputs start at x + off[r] and 16 output channels c,
     /// acc[r][c] = Σ_{n &lt; images} Σ_{oh &lt; ho} Σ_{ow &lt; wo} dy[n·dy.Image + oh·dy.Row + 16·ow + c] ·
-    /// x[off[r] + n·imgStride + oh·rowStride + ow] (summed in that order); channel c's 8 rows are stored at
+    /// x[off[r] + n·imgStride + oh·rowStride + ow·dy.XStep] (summed in that order); channel c's 8 rows are stored at
     /// dst[c·ldd .. c·ldd + 8) for c &lt; <paramref name="channels"/> (added to what is there when <paramref name="add"/>).
     /// </summary>
     public static void WeightGrad(float* x, int* off, nint imgStride, nint rowStride, in Grid dy, float* dst, nint ldd, int channels, bool add, bool wide, bool halves)
@@ -327,6 +327,7 @@ internal static unsafe class ConvSmallKernels
         float* x4 = x + off[4], x5 = x + off[5], x6 = x + off[6], x7 = x + off[7];
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         int images = dy.Images, ho = dy.Ho, wo = dy.Wo;
+        nint step = dy.XStep;
         for (int n = 0; n < images; n++)
         {
             nint rowStart = n * imgStride;
@@ -334,7 +335,7 @@ internal static unsafe class ConvSmallKernels
             for (int oh = 0; oh < ho; oh++, rowStart += rowStride, dRow += dy.Row)
             {
                 float* d = dRow;
-                for (nint q = rowStart, end = rowStart + wo; q < end; q++, d += Lanes)
+                for (nint q = rowStart, end = rowStart + (wo * step); q < end; q += step, d += Lanes)
                 {
                     Vector512<float> v = Vector512.Load(d);
                     a0 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x0[q]), a0);
@@ -361,6 +362,7 @@ internal static unsafe class ConvSmallKernels
         Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default, a40 = default, a50 = default, a60 = default, a70 = default;
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default, a41 = default, a51 = default, a61 = default, a71 = default;
         int images = dy.Images, ho = dy.Ho, wo = dy.Wo;
+        nint step = dy.XStep;
         for (int n = 0; n < images; n++)
         {
             nint rowStart = n * imgStride;
@@ -368,7 +370,7 @@ internal static unsafe class ConvSmallKernels
             for (int oh = 0; oh < ho; oh++, rowStart += rowStride, dRow += dy.Row)
             {
                 float* d = dRow;
-                for (nint q = rowStart, end = rowStart + wo; q < end; q++, d += Lanes)
+                for (nint q = rowStart, end = rowStart + (wo * step); q < end; q += step, d += Lanes)
                 {
                     Vector256<float> d0 = Avx.LoadVector256(d);
                     Vector256<float> d1 = Avx.LoadVector256(d + 8);
@@ -462,6 +464,7 @@ internal static unsafe class ConvSmallKernels
         }
 
         int images = dy.Images, ho = dy.Ho, wo = dy.Wo;
+        nint step = dy.XStep;
         for (int n = 0; n < images; n++)
         {
             nint rowStart = n * imgStride;
@@ -469,7 +472,7 @@ internal static unsafe class ConvSmallKernels
             for (int oh = 0; oh < ho; oh++, rowStart += rowStride, dRow += dy.Row)
             {
                 float* d = dRow;
-                for (nint q = rowStart, end = rowStart + wo; q < end; q++, d += Lanes)
+                for (nint q = rowStart, end = rowStart + (wo * step); q < end; q += step, d += Lanes)
                 {
                     Vector256<float> d0 = Avx.LoadVector256(d);
                     Vector256<float> d1 = Avx.LoadVector256(d + 8);
@@ -599,11 +602,11 @@ internal static unsafe class ConvSmallKernels
 
     /// <summary>
     /// dy laid out for <see cref="WeightGrad"/>: 16 channels per pixel; output (n, oh, ow) at
-    /// Data + n·Image + oh·Row + 16·ow.
+    /// Data + n·Image + oh·Row + 16·ow; and the column stride of x, <see cref="XStep"/>.
     /// </summary>
     internal readonly struct Grid
     {
-        public Grid(float* data, nint image, nint row, int images, int ho, int wo)
+        public Grid(float* data, nint image, nint row, int images, int ho, int wo, nint xStep = 1)
         {
             Data = data;
             Image = image;
@@ -611,7 +614,11 @@ internal static unsafe class ConvSmallKernels
             Images = images;
             Ho = ho;
             Wo = wo;
+            XStep = xStep;
         }
+
+        /// <summary>Floats between the inputs x of consecutive output columns (the column stride of the convolution).</summary>
+        public nint XStep { get; }
 
         public float* Data { get; }
 

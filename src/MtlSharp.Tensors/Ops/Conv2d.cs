@@ -16,16 +16,12 @@ public static partial class Ops
     /// Output sizes and padding follow <see cref="PaddingMode"/> (TensorFlow's 'VALID'/'SAME'; for odd kernels and
     /// stride 1, 'SAME' equals PyTorch's <c>padding=k/2</c>). Computed per image, images spread over
     /// <see cref="Threading.ThreadCount"/> threads: stride-1 kernels over fewer than 16 input channels by a direct
-    /// register-blocked AVX2 convolution (no GEMM; dW reduced over the whole batch); stride-1 kernels over ≥ 16
-    /// channels on small images (outputs at most 23 wide: the 4-MNISTs 12×12 and 5×5 layers) by a direct convolution
-    /// with the channels in the vector lanes, blocks of pixels over the whole batch (dx summing only the taps each
-    /// pixel receives, dW reduced over the whole batch in one pass); other kernels over ≥ 16 channels
-    /// (and at least as large as the stride on each axis) as shifted GEMMs (no im2col): stride 1 on one
-    /// column-shifted copy of a band of input rows at a time (dx the same on dy with the flipped kernel), strided on
-    /// the stride phases of the padded image (polyphase: a sum of stride-1 convolutions with sub-kernels); dW by a
-    /// register-blocked direct kernel, no packing; otherwise im2col + GEMM in bands of
-    /// output rows (bounded scratch), with col2im for dx. Backward gives dx, dW and db; results are deterministic
-    /// for a fixed thread count.
+    /// register-blocked AVX2 convolution (no GEMM; dW reduced over the whole batch); kernels of more than one tap over
+    /// ≥ 16 channels, any strides, by a direct convolution with the channels in the vector lanes, blocks of pixels
+    /// over the whole batch ('same' padding from a pixel-major padded copy; dx summing only the taps each pixel
+    /// receives, strided by phase with the sub-kernels; dW reduced over the whole batch in one pass); otherwise
+    /// im2col + GEMM in bands of output rows (bounded scratch), with col2im for dx. Backward gives dx, dW and db;
+    /// results are deterministic for a fixed thread count.
     /// </remarks>
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, PaddingMode padding) =>
         Conv2dCore("Conv2d", x, weight, bias, strideH, strideW, padding, relu: false);
