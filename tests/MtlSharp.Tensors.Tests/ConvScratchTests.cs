@@ -20,6 +20,9 @@ public sealed class ConvScratchTests
         { "small", 4, 32, 27, 24, 3, 3, 1, PaddingMode.Same }, // rows of 27: a ragged end per row in the dy transpose
         { "small", 2, 16, 9, 16, 7, 7, 1, PaddingMode.Same },
         { "small", 3, 16, 10, 16, 1, 7, 1, PaddingMode.Same },
+        { "small", 2, 16, 21, 16, 7, 7, 2, PaddingMode.Same }, // strided: phases, dy padded by the largest sub-kernel
+        { "small", 2, 20, 15, 24, 1, 7, 2, PaddingMode.Same }, // a row phase without taps; ragged channel blocks
+        { "small", 2, 16, 14, 16, 5, 5, 2, PaddingMode.Valid }, // the last input row and column never read
         { "direct", 4, 1, 28, 16, 5, 5, 1, PaddingMode.Valid }, // 4-MNISTs layer 1
         { "direct", 3, 5, 13, 6, 3, 3, 1, PaddingMode.Same },
         { "implicit-wide", 2, 17, 37, 10, 5, 3, 1, PaddingMode.Same },

@@ -266,6 +266,7 @@ public sealed class ConvSmallTests
         Assert.True(ConvSmall.Use(new ConvGeometry(16, 48, 105, 105, 48, 1, 7, 2, 2, PaddingMode.Same)));
         Assert.False(Small(8, 32, 3, 2, PaddingMode.Same)); // few channels
         Assert.False(Small(48, 27, 1, 2, PaddingMode.Same)); // one tap
+        Assert.False(Small(16, 60, 3, 17, PaddingMode.Valid)); // strides beyond 16: im2col
         Assert.False(Small(48, 27, 1, 1, PaddingMode.Same)); // 1×1: one GEMM
         using (ConvPaths.Force("implicit-wide"))
         {

@@ -61,8 +61,15 @@ internal static unsafe class ConvSmall
 
     private const int R = ConvSmallKernels.Rows;
 
-    /// <summary>Whether the path handles <paramref name="g"/>: more than one tap (any strides), AVX2/FMA.</summary>
-    public static bool Applies(in ConvGeometry g) => g.Kh * g.Kw > 1 && Avx2.IsSupported && Fma.IsSupported;
+    /// <summary>Largest stride per axis handled here (the backward pass keeps a few ints per phase on the stack); larger ones go to im2col.</summary>
+    private const int MaxStride = 16;
+
+    /// <summary>
+    /// Whether the path handles <paramref name="g"/>: more than one tap, strides up to <see cref="MaxStride"/>,
+    /// AVX2/FMA.
+    /// </summary>
+    public static bool Applies(in ConvGeometry g) =>
+        g.Kh * g.Kw > 1 && g.Sh <= MaxStride && g.Sw <= MaxStride && Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>
     /// Whether the path is chosen for <paramref name="g"/>: by default for at least
