@@ -72,4 +72,19 @@ public sealed class BiLstm : Module
             f.WeightIh, f.WeightHh, f.BiasIh?.Value, f.BiasHh?.Value,
             b.WeightIh, b.WeightHh, b.BiasIh?.Value, b.BiasHh?.Value);
     }
+
+    /// <summary>
+    /// Runs only layer <paramref name="layer"/> over embedded ids: <c>ForwardLayer(layer, Ops.Embedding(table, ids,
+    /// batch, time), lengths)</c> in one op (<see cref="Ops.BiLstmLookup"/>), which projects each distinct table row
+    /// once instead of once per position. <paramref name="table"/> [V, I], <paramref name="ids"/> [B·T].
+    /// </summary>
+    public Tensor ForwardLayerLookup(int layer, Tensor table, ReadOnlySpan<int> ids, int batch, int time, ReadOnlySpan<int> lengths)
+    {
+        var f = _forward[layer];
+        var b = _backward[layer];
+        return Ops.BiLstmLookup(
+            table, ids, batch, time, lengths,
+            f.WeightIh, f.WeightHh, f.BiasIh?.Value, f.BiasHh?.Value,
+            b.WeightIh, b.WeightHh, b.BiasIh?.Value, b.BiasHh?.Value);
+    }
 }

@@ -46,7 +46,43 @@ internal sealed unsafe class LstmDirection
     /// </summary>
     public void Project(ReadOnlySpan<float> xp)
     {
-        int n = _plan.Rows, h = _hidden, g4 = 4 * h;
+        Allocate();
+        int n = _plan.Rows, g4 = 4 * _hidden;
+        if (n > 0)
+        {
+            Gemm.Multiply(xp, false, _wIh.Span, true, _act!.Span, n, g4, _input, false);
+        }
+    }
+
+    /// <summary>
+    /// First forward phase for inputs that are rows of a table (<see cref="Ops.BiLstmLookup"/>): packed row r's input
+    /// is <paramref name="rows"/>[<paramref name="local"/>[r]] ([count, I], the distinct rows). Projects the distinct
+    /// rows once ([count, 4H]) and copies each packed row's projection, instead of projecting every packed row.
+    /// <paramref name="capacity"/> (≥ count) sizes the scratch so that batches of one shape reuse the same arena buffers.
+    /// </summary>
+    public void ProjectRows(ReadOnlySpan<float> rows, int count, int capacity, ReadOnlySpan<int> local)
+    {
+        Allocate();
+        int n = _plan.Rows, g4 = 4 * _hidden;
+        if (n == 0)
+        {
+            return;
+        }
+
+        var projected = Tensor.Scratch(new Shape(capacity, g4));
+        ReadOnlySpan<float> ps = projected.Span;
+        Gemm.Multiply(rows, false, _wIh.Span, true, projected.Span, count, g4, _input, false);
+        Span<float> act = _act!.Span;
+        for (int r = 0; r < n; r++)
+        {
+            ps.Slice(local[r] * g4, g4).CopyTo(act.Slice(r * g4, g4));
+        }
+    }
+
+    /// <summary>Allocates the saved tensors and the step work buffer of a forward pass.</summary>
+    private void Allocate()
+    {
+        int h = _hidden, g4 = 4 * h;
 
         // Sized by the padded batch (B·T rows, B running rows), not by N = Σ lengths, so that batches of one shape
         // reuse the same arena buffers whatever their lengths; only the first N rows are used.
@@ -56,10 +92,6 @@ internal sealed unsafe class LstmDirection
         _tanhC = Tensor.Scratch(new Shape(cap, h));
         _hPrev = Tensor.Scratch(new Shape(cap, h));
         _work = Tensor.Scratch(new Shape(g4 + (bmax * (g4 + h + h)) + (h * g4)));
-        if (n > 0)
-        {
-            Gemm.Multiply(xp, false, _wIh.Span, true, _act.Span, n, g4, _input, false);
-        }
     }
 
     /// <summary>
@@ -267,6 +299,70 @@ internal sealed unsafe class LstmDirection
         if (!dxp.IsEmpty)
         {
             Gemm.Multiply(dg, false, _wIh.Span, false, dxp, n, _input, g4, accumulateDxp);
+        }
+    }
+
+    /// <summary>
+    /// Second backward phase after <see cref="ProjectRows"/>: the gate gradients of the packed rows are first added
+    /// up per distinct row (in packed row order, G [count, 4H]), then dWih += Gᵀ·rows and
+    /// <paramref name="dRows"/> [count, I] gets (with <paramref name="accumulateDRows"/>: adds) G·Wih — products of
+    /// count rows instead of N. dWhh and the biases as in <see cref="BackwardWeights"/>.
+    /// </summary>
+    public void BackwardWeightsRows(BackwardContext ctx, ReadOnlySpan<float> rows, int count, int capacity, ReadOnlySpan<int> local, Span<float> dRows, bool accumulateDRows)
+    {
+        int n = _plan.Rows, g4 = 4 * _hidden;
+        if (n == 0)
+        {
+            return;
+        }
+
+        Span<float> gWih = ctx.GradFor(_wIh);
+        Span<float> gWhh = ctx.GradFor(_wHh);
+        Span<float> gBih = _bIh is null ? default : ctx.GradFor(_bIh);
+        Span<float> gBhh = _bHh is null ? default : ctx.GradFor(_bHh);
+        ReadOnlySpan<float> dg = _dGates!.Span;
+        if (!gWhh.IsEmpty)
+        {
+            Gemm.Multiply(dg, true, _hPrev!.Span, false, gWhh, g4, _hidden, n, true);
+        }
+
+        if (!gBih.IsEmpty || !gBhh.IsEmpty)
+        {
+            Span<float> sum = _work!.Span[..g4];
+            Gemm.ColumnSums(dg, g4, n, sum);
+            if (!gBih.IsEmpty)
+            {
+                TensorPrimitives.Add(gBih, sum, gBih);
+            }
+
+            if (!gBhh.IsEmpty)
+            {
+                TensorPrimitives.Add(gBhh, sum, gBhh);
+            }
+        }
+
+        if (gWih.IsEmpty && dRows.IsEmpty)
+        {
+            return;
+        }
+
+        var summed = Tensor.Scratch(new Shape(capacity, g4));
+        Span<float> gs = summed.Span[..(count * g4)];
+        gs.Clear();
+        for (int r = 0; r < n; r++)
+        {
+            Span<float> dst = gs.Slice(local[r] * g4, g4);
+            TensorPrimitives.Add(dst, dg.Slice(r * g4, g4), dst);
+        }
+
+        if (!gWih.IsEmpty)
+        {
+            Gemm.Multiply(gs, true, rows, false, gWih, g4, _input, count, true);
+        }
+
+        if (!dRows.IsEmpty)
+        {
+            Gemm.Multiply(gs, false, _wIh.Span, false, dRows, count, _input, g4, accumulateDRows);
         }
     }
 }

@@ -56,16 +56,22 @@ public static partial class Ops
     private static int ValidateLstm(string op, Tensor x, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh)
     {
         ArgumentNullException.ThrowIfNull(x);
+        ShapeMismatchException.Require(x.Rank == 3, op, "x must be [B, T, I]", x.Shape);
+        return ValidateLstmWeights(op, x.Shape, wIh, wHh, bIh, bHh);
+    }
+
+    /// <summary>Checks one direction's weights against an input of shape [B, T, I]; returns H.</summary>
+    private static int ValidateLstmWeights(string op, Shape x, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh)
+    {
         ArgumentNullException.ThrowIfNull(wIh);
         ArgumentNullException.ThrowIfNull(wHh);
-        ShapeMismatchException.Require(x.Rank == 3, op, "x must be [B, T, I]", x.Shape);
         ShapeMismatchException.Require(
             wHh.Rank == 2 && wHh.Shape[1] > 0 && wHh.Shape[0] == 4 * wHh.Shape[1],
             op, "wHh must be [4H, H] with H > 0", wHh.Shape);
         int hidden = wHh.Shape[1];
         ShapeMismatchException.Require(
-            wIh.Rank == 2 && wIh.Shape[0] == 4 * hidden && wIh.Shape[1] == x.Shape[2],
-            op, $"wIh must be [4H, I] = [{4 * hidden}, {x.Shape[2]}] for x [B, T, I] and wHh [4H, H]", x.Shape, wIh.Shape, wHh.Shape);
+            wIh.Rank == 2 && wIh.Shape[0] == 4 * hidden && wIh.Shape[1] == x[2],
+            op, $"wIh must be [4H, I] = [{4 * hidden}, {x[2]}] for x [B, T, I] and wHh [4H, H]", x, wIh.Shape, wHh.Shape);
         foreach (var bias in (ReadOnlySpan<Tensor?>)[bIh, bHh])
         {
             if (bias is not null)

@@ -102,6 +102,13 @@ public sealed class SequenceTagger : Module
     /// <summary>Number of tasks M.</summary>
     public int Tasks { get; }
 
+    /// <summary>
+    /// Whether a pass without input noise encodes each distinct word of the batch once and runs the first BiLSTM
+    /// layer on those rows (<see cref="WordEncoder.EncodeTypes"/>, <see cref="Ops.BiLstmLookup"/>; the default), or
+    /// encodes every token (the same values up to rounding; for tests and A/B measurements).
+    /// </summary>
+    internal bool EncodeWordsOnce { get; set; } = true;
+
     /// <summary>The shared input layer (for exporters).</summary>
     internal WordEncoder Encoder => _encoder;
 
@@ -136,9 +143,22 @@ public sealed class SequenceTagger : Module
     {
         ArgumentNullException.ThrowIfNull(batch);
         share.Check(batch.BatchSize, "SequenceTagger");
-        var x = AddNoise(_encoder.Forward(batch, wordIds), noise, share);
+        int[] lengths = batch.Lengths;
+        Func<BiLstm, Tensor> first;
+        if (!EncodeWordsOnce || NoiseActive(noise) || batch.CharIds is null || batch.MaxChars == 0)
+        {
+            var x = AddNoise(_encoder.Forward(batch, wordIds), noise, share);
+            first = stack => stack.ForwardLayer(0, x, lengths);
+        }
+        else
+        {
+            // Without input noise a token's representation depends on its word only: each distinct word of the batch
+            // is encoded once, and the first BiLSTM layer projects those rows (Ops.BiLstmLookup) rather than every token.
+            var (typeRows, sources) = _encoder.EncodeTypes(batch, wordIds);
+            first = stack => stack.ForwardLayerLookup(0, typeRows, sources, batch.BatchSize, batch.MaxLength, lengths);
+        }
 
-        var layers = Config.PerTaskNetworks ? PerTaskLayers(x, batch.Lengths) : SharedLayers(x, batch.Lengths);
+        var layers = Config.PerTaskNetworks ? PerTaskLayers(first, lengths) : SharedLayers(first, lengths);
         SharedOutput = Config.PerTaskNetworks ? null : layers.MaxBy(l => l.Length)![^1];
         var logits = new Tensor[Tasks];
         int rows = batch.BatchSize * batch.MaxLength;
@@ -178,7 +198,7 @@ public sealed class SequenceTagger : Module
     /// <summary>bilty's regulariser: N(0, σ²) noise on the word representations and on each task's final representation, in training only.</summary>
     private Tensor AddNoise(Tensor x, Rng? noise, RowShare rows)
     {
-        if (!IsTraining || Config.InputNoise <= 0 || noise is null)
+        if (noise is null || !NoiseActive(noise))
         {
             return x;
         }
@@ -199,14 +219,18 @@ public sealed class SequenceTagger : Module
         return Ops.Add(x, n);
     }
 
-    private Tensor[][] SharedLayers(Tensor x, int[] lengths)
+    /// <summary>Whether <see cref="AddNoise"/> draws noise in this pass.</summary>
+    private bool NoiseActive(Rng? noise) => IsTraining && Config.InputNoise > 0 && noise is not null;
+
+    /// <summary>The shared stack's layers; <paramref name="first"/> runs a stack's layer 0 on the encoded words.</summary>
+    private Tensor[][] SharedLayers(Func<BiLstm, Tensor> first, int[] lengths)
     {
         int need = _predLayers.Max();
         var outs = new Tensor[need];
-        var h = x;
+        Tensor? h = null;
         for (int l = 0; l < need; l++)
         {
-            h = _stacks[0].ForwardLayer(l, h, lengths);
+            h = l == 0 ? first(_stacks[0]) : _stacks[0].ForwardLayer(l, h!, lengths);
             outs[l] = h;
         }
 
@@ -219,7 +243,8 @@ public sealed class SequenceTagger : Module
         return perTask;
     }
 
-    private Tensor[][] PerTaskLayers(Tensor x, int[] lengths)
+    /// <summary>The per-task stacks' layers with α between them; <paramref name="first"/> runs a stack's layer 0 on the encoded words.</summary>
+    private Tensor[][] PerTaskLayers(Func<BiLstm, Tensor> first, int[] lengths)
     {
         int k = Config.Layers;
         var perTask = new Tensor[Tasks][];
@@ -227,7 +252,6 @@ public sealed class SequenceTagger : Module
         for (int m = 0; m < Tasks; m++)
         {
             perTask[m] = new Tensor[k];
-            inputs[m] = x;
         }
 
         var outs = new Tensor[Tasks];
@@ -235,7 +259,7 @@ public sealed class SequenceTagger : Module
         {
             for (int m = 0; m < Tasks; m++)
             {
-                outs[m] = _stacks[m].ForwardLayer(l, inputs[m], lengths);
+                outs[m] = l == 0 ? first(_stacks[m]) : _stacks[m].ForwardLayer(l, inputs[m], lengths);
             }
 
             for (int m = 0; m < Tasks; m++)

@@ -7,7 +7,8 @@ namespace MtlSharp.MultiTask.Models.Tagging;
 
 /// <summary>
 /// The tagger's shared input layer (spec B1, B5): a word embedding concatenated with the final forward and reverse
-/// states of a character BiLSTM run over the word's characters. [B, T] word ids → [B, T, WordDim + 2·CharHidden].
+/// states of a character BiLSTM run over the word's characters (once per distinct word of the batch, see
+/// <see cref="WordTypes"/>). [B, T] word ids → [B, T, WordDim + 2·CharHidden].
 /// </summary>
 public sealed class WordEncoder : Module
 {
@@ -41,6 +42,7 @@ public sealed class WordEncoder : Module
     public Tensor Forward(SentenceBatch batch, int[] wordIds)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(wordIds);
         int b = batch.BatchSize, t = batch.MaxLength;
         var words = _words.Forward(wordIds, b, t);
         Tensor chars;
@@ -50,26 +52,37 @@ public sealed class WordEncoder : Module
         }
         else
         {
-            // Only the real tokens go through the character BiLSTM: [N, MaxChars] ids, then scattered back to [B·T].
-            int n = batch.NumTokens, lc = batch.MaxChars;
-            int[] ids = new int[n * lc], lengths = new int[n], positions = new int[n];
-            for (int p = 0, k = 0; p < b * t; p++)
-            {
-                if (batch.Mask[p] == 0f)
-                {
-                    continue;
-                }
-
-                Array.Copy(batch.CharIds, p * lc, ids, k * lc, lc);
-                lengths[k] = batch.CharLengths[p];
-                positions[k++] = p;
-            }
-
-            var ce = _chars.Forward(ids, n, lc);
-            var cy = _charLstm.ForwardLayer(0, ce, lengths);
-            chars = Ops.Reshape(CharFinalStates.Gather(cy, lengths, positions, b * t), b, t, -1);
+            // The character BiLSTM runs once per distinct word of the batch, and its final states are gathered to
+            // every real position of [B·T] (zeros at padding).
+            var types = WordTypes.Find(wordIds, batch.CharIds, batch.CharLengths, batch.Mask, batch.MaxChars);
+            chars = Ops.Reshape(CharFinalStates.GatherRows(CharStates(batch, types), types.Lengths, types.Sources), b, t, -1);
         }
 
         return Ops.Concat([words, chars], 2);
     }
+
+    /// <summary>
+    /// Encodes each distinct word of <paramref name="batch"/> once (see <see cref="WordTypes"/>): rows [U, OutputSize]
+    /// and, per position b·T + t, the row it reads (−1 at padding). Row u of a real position equals
+    /// <see cref="Forward"/>'s vector there.
+    /// </summary>
+    internal (Tensor Rows, int[] Sources) EncodeTypes(SentenceBatch batch, int[] wordIds)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(wordIds);
+        if (batch.CharIds is null || batch.MaxChars == 0)
+        {
+            throw new InvalidOperationException("WordEncoder: the batch has no padded character ids.");
+        }
+
+        var types = WordTypes.Find(wordIds, batch.CharIds, batch.CharLengths, batch.Mask, batch.MaxChars);
+        var words = _words.Forward(types.WordIds);
+        var chars = CharFinalStates.Gather(CharStates(batch, types), types.Lengths);
+        return (Ops.Concat([words, chars], 1), types.Sources);
+    }
+
+    /// <summary>The character BiLSTM over the distinct words: [U, MaxChars, 2·CharHidden].</summary>
+    private Tensor CharStates(SentenceBatch batch, WordTypes types) =>
+        // Embedding and BiLSTM in one op: each character's input projection is computed once per batch.
+        _charLstm.ForwardLayerLookup(0, _chars.Weight, types.Ids, types.Count, batch.MaxChars, types.Lengths);
 }
