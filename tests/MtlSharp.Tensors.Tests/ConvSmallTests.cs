@@ -57,27 +57,8 @@ public sealed class ConvSmallTests
         var x = Rand(rng, 1f, n, cin, size, size);
         var w = Rand(rng, 0.3f, cout, cin, kh, kw);
         var b = Rand(rng, 0.3f, cout);
-        float[] Run(int threads, string path, bool? wide = null, bool? halves = null, int chunkImages = 0)
-        {
-            int saved = Threading.ThreadCount;
-            Threading.ThreadCount = threads;
-            try
-            {
-                using (KernelOverrides.Force(ConvPaths.Override(path) with { Wide = wide, Halves = halves, WeightChunkImages = chunkImages }))
-                {
-                    Tensor y = Ops.Conv2d(x, w, b, 1, padding);
-                    var rngGy = new Rng(5);
-                    var gy = Tensor.Normal(y.Shape, 0, 1, rngGy);
-                    float[] grads = new float[x.Length + w.Length + b.Length];
-                    Autograd.Grad(Ops.Sum(Ops.Mul(y, gy)), [x, w, b], grads);
-                    return [.. y.ToArray(), .. grads];
-                }
-            }
-            finally
-            {
-                Threading.ThreadCount = saved;
-            }
-        }
+        float[] Run(int threads, string path, bool? wide = null, bool? halves = null, int chunkImages = 0) =>
+            OutputAndGradients(x, w, b, 1, 1, padding, threads, path, wide, halves, chunkImages);
 
         float[] one = Run(1, "small");
         Assert.Equal(one, Run(1, "small"));
@@ -91,6 +72,44 @@ public sealed class ConvSmallTests
         // the count (the two largest cases sum 6,400 and 9,216 terms).
         double tol = 1e-4 * Math.Max(1, n * size * size / 2048.0);
         TensorAssert.Close(Run(1, "im2col"), one, tol, tol, "small vs im2col");
+    }
+
+    /// <summary>
+    /// y and the gradients of Σ y·gy (gy ~ N(0, 1), seed 5) for x, w and b, through the forced path at the given
+    /// thread count and kernel switches; with <paramref name="g"/>, also checks that the path is the one taken and
+    /// the output's shape.
+    /// </summary>
+    private static float[] OutputAndGradients(
+        Tensor x, Tensor w, Tensor b, int sh, int sw, PaddingMode padding, int threads, string path,
+        bool? wide, bool? halves, int chunkImages, ConvGeometry? g = null)
+    {
+        int saved = Threading.ThreadCount;
+        Threading.ThreadCount = threads;
+        try
+        {
+            using (KernelOverrides.Force(ConvPaths.Override(path) with { Wide = wide, Halves = halves, WeightChunkImages = chunkImages }))
+            {
+                if (g is { } geometry)
+                {
+                    Assert.Equal(path == "small", ConvSmall.Use(geometry));
+                }
+
+                Tensor y = Ops.Conv2d(x, w, b, sh, sw, padding);
+                if (g is { } shape)
+                {
+                    Assert.Equal(new Shape(shape.N, shape.Cout, shape.Ho, shape.Wo), y.Shape);
+                }
+
+                var gy = Tensor.Normal(y.Shape, 0, 1, new Rng(5));
+                float[] grads = new float[x.Length + w.Length + b.Length];
+                Autograd.Grad(Ops.Sum(Ops.Mul(y, gy)), [x, w, b], grads);
+                return [.. y.ToArray(), .. grads];
+            }
+        }
+        finally
+        {
+            Threading.ThreadCount = saved;
+        }
     }
 
     /// <summary>Strided kernels (by phases: see <see cref="ConvSmall"/>).</summary>
@@ -117,28 +136,8 @@ public sealed class ConvSmallTests
         var b = Rand(rng, 0.3f, cout);
         var g = new ConvGeometry(n, cin, size, size, cout, kh, kw, sh, sw, padding);
         Assert.True(ConvSmall.Use(g)); // the default for 16 or more input channels
-        float[] Run(int threads, string path, bool? wide = null, bool? halves = null, int chunkImages = 0)
-        {
-            int saved = Threading.ThreadCount;
-            Threading.ThreadCount = threads;
-            try
-            {
-                using (KernelOverrides.Force(ConvPaths.Override(path) with { Wide = wide, Halves = halves, WeightChunkImages = chunkImages }))
-                {
-                    Assert.Equal(path == "small", ConvSmall.Use(g));
-                    Tensor y = Ops.Conv2d(x, w, b, sh, sw, padding);
-                    Assert.Equal(new Shape(n, cout, g.Ho, g.Wo), y.Shape);
-                    var gy = Tensor.Normal(y.Shape, 0, 1, new Rng(5));
-                    float[] grads = new float[x.Length + w.Length + b.Length];
-                    Autograd.Grad(Ops.Sum(Ops.Mul(y, gy)), [x, w, b], grads);
-                    return [.. y.ToArray(), .. grads];
-                }
-            }
-            finally
-            {
-                Threading.ThreadCount = saved;
-            }
-        }
+        float[] Run(int threads, string path, bool? wide = null, bool? halves = null, int chunkImages = 0) =>
+            OutputAndGradients(x, w, b, sh, sw, padding, threads, path, wide, halves, chunkImages, g);
 
         float[] one = Run(1, "small");
         int outputs = n * cout * g.P;
