@@ -62,7 +62,7 @@ public sealed class BiLstmSentenceEncoder : Module, IInputEncoder
     {
         var batch = Sentences(input).Value;
         int b = batch.BatchSize, t = batch.MaxLength;
-        var h = _lstm.Forward(_words.Forward(batch, batch.WordIds), batch.Lengths);   // [B, T, 2H]
+        var h = _words.ForwardThrough(_lstm, batch, batch.WordIds);   // [B, T, 2H]; each distinct word encoded once
         int d = h.Shape[2];
         Tensor pooled;
         if (_pooling == SentencePooling.Mean)

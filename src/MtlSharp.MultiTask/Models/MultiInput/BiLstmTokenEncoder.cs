@@ -57,7 +57,7 @@ public sealed class BiLstmTokenEncoder : Module, IInputEncoder
     public Tensor Encode(BatchInput input, in ForwardContext context)
     {
         var batch = Sentences(input).Value;
-        var h = _lstm.Forward(_words.Forward(batch, batch.WordIds), batch.Lengths);   // [B, T, 2H]
+        var h = _words.ForwardThrough(_lstm, batch, batch.WordIds);   // [B, T, 2H]; each distinct word encoded once
         return Ops.Tanh(_projection.Forward(Ops.Reshape(h, batch.BatchSize * batch.MaxLength, -1)));
     }
 

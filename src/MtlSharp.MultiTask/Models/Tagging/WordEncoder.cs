@@ -81,6 +81,35 @@ public sealed class WordEncoder : Module
         return (Ops.Concat([words, chars], 1), types.Sources);
     }
 
+    /// <summary>
+    /// Runs every layer of <paramref name="stack"/> (input size <see cref="OutputSize"/>) over the encoded words of
+    /// <paramref name="batch"/> → [B, T, 2H]: <c>stack.Forward(Forward(batch, wordIds), batch.Lengths)</c> up to
+    /// rounding, with the first layer over each distinct word's row (<see cref="EncodeTypes"/>,
+    /// <see cref="BiLstm.ForwardLayerLookup"/>) when the batch has character ids.
+    /// </summary>
+    public Tensor ForwardThrough(BiLstm stack, SentenceBatch batch, int[] wordIds)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(batch);
+        Tensor h;
+        if (batch.CharIds is null || batch.MaxChars == 0)
+        {
+            h = stack.ForwardLayer(0, Forward(batch, wordIds), batch.Lengths);
+        }
+        else
+        {
+            var (rows, sources) = EncodeTypes(batch, wordIds);
+            h = stack.ForwardLayerLookup(0, rows, sources, batch.BatchSize, batch.MaxLength, batch.Lengths);
+        }
+
+        for (int l = 1; l < stack.Layers; l++)
+        {
+            h = stack.ForwardLayer(l, h, batch.Lengths);
+        }
+
+        return h;
+    }
+
     /// <summary>The character BiLSTM over the distinct words: [U, MaxChars, 2·CharHidden].</summary>
     private Tensor CharStates(SentenceBatch batch, WordTypes types) =>
         // Embedding and BiLSTM in one op: each character's input projection is computed once per batch.

@@ -57,15 +57,67 @@ public sealed class WordTypesTests
         }
     }
 
+    /// <summary>16 EWT dev sentences of 4–20 tokens (real text: words repeat), their batcher and batch.</summary>
+    private static (SentenceBatcher Batcher, SentenceBatch Batch, TaggingTask[] Tasks) EwtBatch()
+    {
+        var sentences = UdEnglishEwt.LoadTagged(Path.Combine(Fixtures.DatasetsDir, "ud-english-ewt"), "dev").Where(s => s.Length is >= 4 and <= 20).Take(16).ToList();
+        var tasks = new[] { TaggingTask.DeprelBase(sentences), TaggingTask.Upos(sentences) };
+        var batcher = new SentenceBatcher(Vocabulary.ForWords(sentences), tasks, Vocabulary.ForCharacters(sentences), CharLayout.Padded, 30);
+        return (batcher, batcher.Create(sentences), tasks);
+    }
+
+    /// <summary>Asserts every tensor of <paramref name="actual"/> within 2e-5 of the scale of the same tensor of <paramref name="expected"/>.</summary>
+    private static void AssertClose(float[][] expected, float[][] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int k = 0; k < actual.Length; k++)
+        {
+            Assert.Equal(expected[k].Length, actual[k].Length);
+            float scale = expected[k].Length == 0 ? 1f : MathF.Max(1f, expected[k].Max(MathF.Abs));
+            for (int i = 0; i < actual[k].Length; i++)
+            {
+                Assert.True(MathF.Abs(actual[k][i] - expected[k][i]) <= 2e-5f * scale, $"tensor {k} element {i}: {actual[k][i]} vs {expected[k][i]}");
+            }
+        }
+    }
+
+    /// <summary>Σ y·cos(0.1·i·(m + 1)) over the outputs y (m: the output's index), a loss that weighs every element differently.</summary>
+    private static Tensor WeightedSum(IReadOnlyList<Tensor> outputs)
+    {
+        Tensor loss = Tensor.Scalar(0f);
+        for (int m = 0; m < outputs.Count; m++)
+        {
+            var weights = Tensor.FromArray(Enumerable.Range(0, outputs[m].Length).Select(i => MathF.Cos(0.1f * i * (m + 1))).ToArray(), outputs[m].Shape.ToArray());
+            loss = Ops.Add(loss, Ops.Sum(Ops.Mul(outputs[m], weights)));
+        }
+
+        return loss;
+    }
+
+    [Fact]
+    public void ForwardThroughMatchesTheStackOverEveryTokensEncoding()
+    {
+        var (batcher, batch, _) = EwtBatch();
+        var config = new TaggerConfig { WordDim = 6, CharDim = 5, CharHidden = 4, Hidden = 9 };
+        float[][] Run(bool once)
+        {
+            var rng = new Rng(8);
+            var encoder = new WordEncoder(batcher.Words.Count, batcher.Chars!.Count, config, rng);
+            var stack = new MtlSharp.NN.Layers.BiLstm(encoder.OutputSize, config.Hidden, rng, layers: 2);
+            var h = once ? encoder.ForwardThrough(stack, batch, batch.WordIds) : stack.Forward(encoder.Forward(batch, batch.WordIds), batch.Lengths);
+            Autograd.Backward(WeightedSum([h]));
+            return [h.ToArray(), .. encoder.NamedParameters().Concat(stack.NamedParameters()).Select(p => p.Parameter.Grad.ToArray())];
+        }
+
+        AssertClose(Run(false), Run(true));
+    }
+
     [Theory]
     [InlineData(TaggingMethod.HardSharing)]
     [InlineData(TaggingMethod.Sluice)]
     public void EncodingEachWordOnceMatchesEncodingEveryToken(TaggingMethod method)
     {
-        var sentences = UdEnglishEwt.LoadTagged(Path.Combine(Fixtures.DatasetsDir, "ud-english-ewt"), "dev").Where(s => s.Length is >= 4 and <= 20).Take(16).ToList();
-        var tasks = new[] { TaggingTask.DeprelBase(sentences), TaggingTask.Upos(sentences) };
-        var batcher = new SentenceBatcher(Vocabulary.ForWords(sentences), tasks, Vocabulary.ForCharacters(sentences), CharLayout.Padded, 30);
-        var batch = batcher.Create(sentences);
+        var (batcher, batch, tasks) = EwtBatch();
         var types = WordTypes.Find(batch.WordIds, batch.CharIds!, batch.CharLengths, batch.Mask, batch.MaxChars);
         Assert.InRange(types.Count, 1, batch.NumTokens - 20);   // real text repeats words ("the", ".", ",")
 
@@ -74,27 +126,10 @@ public sealed class WordTypesTests
         {
             var model = new SequenceTagger(config, batcher.Words.Count, batcher.Chars!.Count, [.. tasks.Select(t => t.NumTags)], new Rng(3)) { EncodeWordsOnce = once };
             var logits = model.Forward(batch, batch.WordIds, new Rng(4));
-            Tensor loss = Tensor.Scalar(0f);
-            for (int m = 0; m < logits.Length; m++)
-            {
-                var weights = Tensor.FromArray(Enumerable.Range(0, logits[m].Length).Select(i => MathF.Cos(0.1f * i * (m + 1))).ToArray(), logits[m].Shape.ToArray());
-                loss = Ops.Add(loss, Ops.Sum(Ops.Mul(logits[m], weights)));
-            }
-
-            Autograd.Backward(loss);
+            Autograd.Backward(WeightedSum(logits));
             return [.. logits.Select(l => l.ToArray()), .. model.NamedParameters().Select(p => p.Parameter.Grad.ToArray())];
         }
 
-        var once = Run(true);
-        var every = Run(false);
-        Assert.Equal(every.Length, once.Length);
-        for (int k = 0; k < once.Length; k++)
-        {
-            float scale = every[k].Length == 0 ? 1f : MathF.Max(1f, every[k].Max(MathF.Abs));
-            for (int i = 0; i < once[k].Length; i++)
-            {
-                Assert.True(MathF.Abs(once[k][i] - every[k][i]) <= 2e-5f * scale, $"tensor {k} element {i}: {once[k][i]} vs {every[k][i]}");
-            }
-        }
+        AssertClose(Run(false), Run(true));
     }
 }
