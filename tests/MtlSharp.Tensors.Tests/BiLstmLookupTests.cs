@@ -12,22 +12,15 @@ namespace MtlSharp.Tensors.Tests;
 [Collection("Threading")]
 public sealed class BiLstmLookupTests
 {
-    private static Tensor Param(Rng rng, float scale, params int[] dims)
-    {
-        var t = Tensor.Uniform(new Shape(dims), -scale, scale, rng);
-        t.RequiresGrad = true;
-        return t;
-    }
-
     /// <summary>table [V, I], then each direction's wIh, wHh, bIh, bHh.</summary>
     private static Tensor[] Inputs(ulong seed, int vocab, int input, int hidden)
     {
         var rng = new Rng(seed);
         return
         [
-            Param(rng, 1f, vocab, input),
-            Param(rng, 0.6f, 4 * hidden, input), Param(rng, 0.6f, 4 * hidden, hidden), Param(rng, 0.5f, 4 * hidden), Param(rng, 0.5f, 4 * hidden),
-            Param(rng, 0.6f, 4 * hidden, input), Param(rng, 0.6f, 4 * hidden, hidden), Param(rng, 0.5f, 4 * hidden), Param(rng, 0.5f, 4 * hidden),
+            LstmTests.Param(rng, 1f, vocab, input),
+            LstmTests.Param(rng, 0.6f, 4 * hidden, input), LstmTests.Param(rng, 0.6f, 4 * hidden, hidden), LstmTests.Param(rng, 0.5f, 4 * hidden), LstmTests.Param(rng, 0.5f, 4 * hidden),
+            LstmTests.Param(rng, 0.6f, 4 * hidden, input), LstmTests.Param(rng, 0.6f, 4 * hidden, hidden), LstmTests.Param(rng, 0.5f, 4 * hidden), LstmTests.Param(rng, 0.5f, 4 * hidden),
         ];
     }
 

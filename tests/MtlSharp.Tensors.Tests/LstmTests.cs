@@ -10,7 +10,8 @@ namespace MtlSharp.Tensors.Tests;
 [Collection("Threading")]
 public sealed class LstmTests
 {
-    private static Tensor Param(Rng rng, float scale, params int[] dims)
+    /// <summary>A U(±scale) tensor that requires gradients (also used by <see cref="BiLstmLookupTests"/>).</summary>
+    internal static Tensor Param(Rng rng, float scale, params int[] dims)
     {
         var t = Tensor.Uniform(new Shape(dims), -scale, scale, rng);
         t.RequiresGrad = true;

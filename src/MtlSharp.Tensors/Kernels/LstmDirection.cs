@@ -286,16 +286,7 @@ internal sealed unsafe class LstmDirection
             }
         }
 
-        if (!gBih.IsEmpty)
-        {
-            TensorPrimitives.Add(gBih, sum, gBih);
-        }
-
-        if (!gBhh.IsEmpty)
-        {
-            TensorPrimitives.Add(gBhh, sum, gBhh);
-        }
-
+        AddBiasGradients(gBih, gBhh, sum);
         if (!dxp.IsEmpty)
         {
             Gemm.Multiply(dg, false, _wIh.Span, false, dxp, n, _input, g4, accumulateDxp);
@@ -330,15 +321,7 @@ internal sealed unsafe class LstmDirection
         {
             Span<float> sum = _work!.Span[..g4];
             Gemm.ColumnSums(dg, g4, n, sum);
-            if (!gBih.IsEmpty)
-            {
-                TensorPrimitives.Add(gBih, sum, gBih);
-            }
-
-            if (!gBhh.IsEmpty)
-            {
-                TensorPrimitives.Add(gBhh, sum, gBhh);
-            }
+            AddBiasGradients(gBih, gBhh, sum);
         }
 
         if (gWih.IsEmpty && dRows.IsEmpty)
@@ -363,6 +346,20 @@ internal sealed unsafe class LstmDirection
         if (!dRows.IsEmpty)
         {
             Gemm.Multiply(gs, false, _wIh.Span, false, dRows, count, _input, g4, accumulateDRows);
+        }
+    }
+
+    /// <summary>Adds the column sums of dG (<paramref name="sum"/>) to each bias gradient present (both biases get the same).</summary>
+    private static void AddBiasGradients(Span<float> gBih, Span<float> gBhh, ReadOnlySpan<float> sum)
+    {
+        if (!gBih.IsEmpty)
+        {
+            TensorPrimitives.Add(gBih, sum, gBih);
+        }
+
+        if (!gBhh.IsEmpty)
+        {
+            TensorPrimitives.Add(gBhh, sum, gBhh);
         }
     }
 }

@@ -82,6 +82,29 @@ public static partial class Ops
         }
     }
 
+    /// <summary>
+    /// The first backward phase of both directions of a bidirectional layer: allocates their gate-gradient buffers
+    /// (on this thread, which owns the arena), then runs the two recurrences over <paramref name="gradOutput"/>
+    /// [B, T, stride] (forward half at column 0, reverse half at stride / 2), concurrently where two threads may run.
+    /// </summary>
+    private static void BackwardRecurBoth(LstmDirection fwd, LstmDirection bwd, ReadOnlySpan<float> gradOutput, int stride)
+    {
+        int hidden = stride / 2, length = gradOutput.Length;
+        fwd.BeginBackward();
+        bwd.BeginBackward();
+        unsafe
+        {
+            // Both recurrences finish before the fixed block ends, so the pinned address stays valid.
+            fixed (float* pg = gradOutput)
+            {
+                nint addr = (nint)pg;
+                RunBoth(
+                    () => fwd.BackwardRecur(new ReadOnlySpan<float>((float*)addr, length), stride, 0),
+                    () => bwd.BackwardRecur(new ReadOnlySpan<float>((float*)addr, length), stride, hidden));
+            }
+        }
+    }
+
     private sealed class BiLstmNode : Node
     {
         private readonly Tensor _x, _xp;
@@ -100,21 +123,8 @@ public static partial class Ops
 
         public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> gradOutput)
         {
-            int stride = output.Shape[2], hidden = stride / 2, input = _x.Shape[2];
-            int length = gradOutput.Length;
-            _fwd.BeginBackward();
-            _bwd.BeginBackward();
-            unsafe
-            {
-                // Both recurrences finish before the fixed block ends, so the pinned address stays valid.
-                fixed (float* pg = gradOutput)
-                {
-                    nint addr = (nint)pg;
-                    RunBoth(
-                        () => _fwd.BackwardRecur(new ReadOnlySpan<float>((float*)addr, length), stride, 0),
-                        () => _bwd.BackwardRecur(new ReadOnlySpan<float>((float*)addr, length), stride, hidden));
-                }
-            }
+            int input = _x.Shape[2];
+            BackwardRecurBoth(_fwd, _bwd, gradOutput, output.Shape[2]);
 
             Span<float> gx = ctx.GradFor(_x);
             Tensor? dxp = gx.IsEmpty ? null : Tensor.Scratch(new Shape(_plan.Capacity, input));

@@ -127,21 +127,8 @@ public static partial class Ops
 
         public override void Backward(BackwardContext ctx, Tensor output, ReadOnlySpan<float> gradOutput)
         {
-            int stride = output.Shape[2], hidden = stride / 2, input = _table.Shape[1];
-            int length = gradOutput.Length;
-            _fwd.BeginBackward();
-            _bwd.BeginBackward();
-            unsafe
-            {
-                // Both recurrences finish before the fixed block ends, so the pinned address stays valid.
-                fixed (float* pg = gradOutput)
-                {
-                    nint addr = (nint)pg;
-                    RunBoth(
-                        () => _fwd.BackwardRecur(new ReadOnlySpan<float>((float*)addr, length), stride, 0),
-                        () => _bwd.BackwardRecur(new ReadOnlySpan<float>((float*)addr, length), stride, hidden));
-                }
-            }
+            int input = _table.Shape[1];
+            BackwardRecurBoth(_fwd, _bwd, gradOutput, output.Shape[2]);
 
             Span<float> gt = ctx.GradFor(_table);
             Tensor? dRows = gt.IsEmpty || _count == 0 ? null : Tensor.Scratch(new Shape(_capacity, input));
