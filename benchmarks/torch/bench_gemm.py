@@ -26,6 +26,7 @@ CONFIGS = [
     (64, 16, 16, False, False),
     (4, 576, 25, False, False),
     (48, 11025, 432, False, False),
+    (32, 512, 256, False, False),
 ]
 
 

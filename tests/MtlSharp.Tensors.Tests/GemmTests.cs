@@ -38,6 +38,8 @@ public sealed class GemmTests
         { 300, 20, 64 },
         { 1100, 20, 100 },
         { 257, 131, 300 },
+        { 48, 512, 300 },
+        { 24, 1024, 130 },
     };
 
     /// <summary>Shapes for the unpacked small-product path: the small-MLP shapes, degenerate n = 1 / m = 1 / k = 1,
@@ -250,6 +252,47 @@ public sealed class GemmTests
         float[] c = [9, 9, 9, 9, 9, 9, 9];
         Gemm.Multiply(a, false, b, false, c, 2, 2, 3, accumulate: false);
         Assert.Equal([4f, 5, 10, 11, 9, 9, 9], c);
+    }
+
+    /// <summary>
+    /// B read in place with a row stride of 512 floats has its strips copied first (six row tiles, 100 rows deep); with
+    /// 513 they are read where they are. Both give the same bits (the same values in the same order), equal to the
+    /// reference.
+    /// </summary>
+    [Fact]
+    public unsafe void CopiedStripsGiveTheBitsOfStripsReadInPlace()
+    {
+        const int M = 32, N = 512, K = 100, Wide = 513;
+        int tiles = (M + GemmMicroKernel.MR - 1) / GemmMicroKernel.MR;
+        Assert.True(GemmBlocked.CopiesStrips(N, K, tiles));
+        Assert.False(GemmBlocked.CopiesStrips(Wide, K, tiles));
+        Assert.False(GemmBlocked.CopiesStrips(N, 64, tiles));
+        Assert.False(GemmBlocked.CopiesStrips(N, K, 3));
+
+        var rng = new Random(5);
+        float[] a = Random(rng, M * K), b = Random(rng, K * N), bWide = new float[K * Wide];
+        for (int p = 0; p < K; p++)
+        {
+            Array.Copy(b, p * N, bWide, p * Wide, N);
+        }
+
+        float[] copied = new float[M * N], inPlace = new float[M * N];
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pw = bWide)
+        fixed (float* pc = copied)
+        fixed (float* pi = inPlace)
+        {
+            GemmBlocked.Run(pa, false, K, pb, false, N, pc, N, M, N, K, accumulate: false);
+            GemmBlocked.Run(pa, false, K, pw, false, Wide, pi, N, M, N, K, accumulate: false);
+        }
+
+        Assert.Equal(inPlace, copied);
+        var (value, bound) = Reference(a, false, b, false, new float[M * N], M, N, K, accumulate: false);
+        for (int i = 0; i < M * N; i++)
+        {
+            Assert.True(Math.Abs(copied[i] - value[i]) <= (1e-6 * bound[i]) + 1e-7, $"element {i}: {copied[i]} vs {value[i]}");
+        }
     }
 
     [Fact]

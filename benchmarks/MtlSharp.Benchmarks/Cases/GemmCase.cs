@@ -26,6 +26,7 @@ internal sealed class GemmCase : IBenchCase
         (64, 16, 16, false, false),
         (4, 576, 25, false, false),
         (48, 11025, 432, false, false),
+        (32, 512, 256, false, false),
     ];
 
     public string Name => "gemm";
@@ -35,12 +36,18 @@ internal sealed class GemmCase : IBenchCase
         var rng = new Random(1);
         foreach (var (m, n, k, ta, tb) in Configs)
         {
+            string suffix = ta ? "/tn" : tb ? "/nt" : "";
+            string key = $"gemm/{m}x{n}x{k}{suffix}";
+            if (!BenchFilter.Matches(key))
+            {
+                continue;
+            }
+
             float[] a = Fill(rng, m * k);
             float[] b = Fill(rng, k * n);
             float[] c = new float[m * n];
             var (seconds, best, alloc) = Measure.TimeWithBest(() => Gemm.Multiply(a, ta, b, tb, c, m, n, k, accumulate: false), options);
-            string suffix = ta ? "/tn" : tb ? "/nt" : "";
-            yield return new BenchResult(Name, $"gemm/{m}x{n}x{k}{suffix}", Threading.ThreadCount, seconds, 2.0 * m * n * k / seconds / 1e9, alloc)
+            yield return new BenchResult(Name, key, Threading.ThreadCount, seconds, 2.0 * m * n * k / seconds / 1e9, alloc)
             {
                 BestSecondsPerIteration = best,
             };
