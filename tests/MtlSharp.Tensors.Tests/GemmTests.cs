@@ -5,7 +5,7 @@ namespace MtlSharp.Tensors.Tests;
 /// <summary>
 /// <see cref="Gemm.Multiply"/> against a float64 reference: many shapes (edges around the 6×16 tile, the MC/KC/NC
 /// blocks, the direct-B row limit, the skinny shapes the models use), all transpose combinations, overwrite and
-/// accumulate, 1 and 2 threads (products of ≥ 2²¹ multiply-adds take the parallel path: 1100×20×100 splits rows,
+/// accumulate, 1 and 2 threads (products of ≥ 2²¹ multiply-adds, 2¹⁹ with the 256-bit kernels, take the parallel path: 1100×20×100 splits rows,
 /// the wider ones split columns); plus run-to-run bit-identity.
 /// </summary>
 [Collection("Threading")]

@@ -2,8 +2,10 @@ namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
 /// One multi-threaded GEMM: the operands and a cached <see cref="Threading.RangeBody"/> that runs
-/// <see cref="GemmBlocked.Run"/> on a range of column panels (or row panels) of C. Instances are cached per calling
-/// thread so the dispatch allocates no closure; a nested call on the same thread gets a fresh one.
+/// <see cref="GemmBlocked.Run"/> on a range of column panels (or row panels) of C, and one that runs block b of
+/// <see cref="Blocks"/> such ranges (for <see cref="Threading.ForBlocks"/>: each block writes its own panels of C, the
+/// same way whichever thread claims it). Instances are cached per calling thread so the dispatch allocates no closure;
+/// a nested call on the same thread gets a fresh one.
 /// </summary>
 internal sealed unsafe class GemmJob
 {
@@ -28,10 +30,20 @@ internal sealed unsafe class GemmJob
     private GemmJob()
     {
         Body = RunRange;
+        BlockBody = RunBlock;
     }
 
     /// <summary>The loop body for <see cref="Threading.For"/>: [start, end) counts NR-column or MR-row panels.</summary>
     public Threading.RangeBody Body { get; }
+
+    /// <summary>
+    /// The loop body for <see cref="Threading.ForBlocks"/>: (b, b + 1) runs block b of <see cref="Blocks"/>, the
+    /// panels [<see cref="Threading.ChunkStart"/>(b), <see cref="Threading.ChunkStart"/>(b + 1)).
+    /// </summary>
+    public Threading.RangeBody BlockBody { get; }
+
+    /// <summary>How many blocks of panels <see cref="BlockBody"/> cuts the work into (at least 1).</summary>
+    public int Blocks { get; set; } = 1;
 
     /// <summary>Whether the work is cut along n (column panels) rather than m (row panels).</summary>
     public bool SplitN { get; private set; }
@@ -83,6 +95,15 @@ internal sealed unsafe class GemmJob
 
         // Cut along the longer side in panels; cutting n shares nothing, cutting m duplicates B packing per thread.
         SplitN = !small && (n + _nr - 1) / _nr * _nr >= m;
+    }
+
+    private void RunBlock(int start, int end)
+    {
+        int panels = Panels;
+        for (int b = start; b < end; b++)
+        {
+            RunRange(Threading.ChunkStart(b, Blocks, panels), Threading.ChunkStart(b + 1, Blocks, panels));
+        }
     }
 
     private void RunRange(int start, int end)
