@@ -237,11 +237,11 @@ internal static unsafe class GemmBlocked
     /// a page or half a page each): a strip of a few hundred such rows cannot stay in L1 between the row tiles, and
     /// each tile fetches it again. Copied, it is 16 KiB contiguous. With fewer tiles, shallower strips or other
     /// strides the copy cost more than it saved. Zen 1, 1 thread, the two ways alternated 15 times in one process
-    /// (medians of 60 ms windows; in place ÷ copied, over two to four runs): copied 32×512×256 1.11–1.35, 32×1024×256
-    /// 1.20–1.56, 48×512×432 1.35, 48×2048×432 1.19–1.29, 48×1024×100 1.17–1.18, 24×1024×256 1.17–1.20,
-    /// 20×1024×256 1.10–1.15, 32×1536×256 1.06, 32×512×128 0.94–1.06; left in place 12×1024×256 (two tiles) 0.92–0.93,
-    /// 18×1024×256 (three) 0.95–0.98, 32×512×64 0.94, 32×2048×32 0.77, 32×256×256 0.92, 32×128×512 0.90–0.91,
-    /// 48×200×256 0.91–0.94, 48×11025×432 0.98. The values read are the same, so are the bits.
+    /// (medians of 60 ms windows; in place ÷ copied, over one to four runs): copied 32×512×256 1.11–1.29, 32×1024×256
+    /// 1.20–1.56, 48×512×432 1.35, 48×2048×432 1.19–1.29, 48×1024×100 1.17–1.18, 24×1024×256 1.17–1.20, 20×1024×256
+    /// 1.10–1.15, 32×1536×256 1.06, 32×512×128 0.94–1.06; left in place 12×1024×256 (two tiles) 0.84–0.93,
+    /// 18×1024×256 (three) 0.91–0.98, 32×512×64 0.94, 32×2048×32 0.77, 32×256×256 0.92, 32×128×512 0.90,
+    /// 48×200×256 0.94, 48×11025×432 0.98. The values read are the same, so are the bits.
     /// </remarks>
     internal static bool CopiesStrips(nint ldb, int kc, int tiles) => tiles >= 4 && kc >= 96 && ldb % 512 == 0;
 
