@@ -1,11 +1,11 @@
 namespace MtlSharp.Tensors.Kernels;
 
 /// <summary>
-/// One multi-threaded GEMM: the operands and a cached <see cref="Threading.RangeBody"/> that runs
-/// <see cref="GemmBlocked.Run"/> on a range of column panels (or row panels) of C, and one that runs block b of
-/// <see cref="Blocks"/> such ranges (for <see cref="Threading.ForBlocks"/>: each block writes its own panels of C, the
-/// same way whichever thread claims it). Instances are cached per calling thread so the dispatch allocates no closure;
-/// a nested call on the same thread gets a fresh one.
+/// One multi-threaded GEMM: the operands and a cached <see cref="Threading.RangeBody"/> that runs block b of
+/// <see cref="Blocks"/> ranges of column panels (or row panels) of C with <see cref="GemmBlocked.Run"/> (for
+/// <see cref="Threading.ForBlocks"/>: each block writes its own panels of C, the same way whichever thread claims it).
+/// Instances are cached per calling thread so the dispatch allocates no closure; a nested call on the same thread
+/// gets a fresh one.
 /// </summary>
 internal sealed unsafe class GemmJob
 {
@@ -29,12 +29,8 @@ internal sealed unsafe class GemmJob
 
     private GemmJob()
     {
-        Body = RunRange;
         BlockBody = RunBlock;
     }
-
-    /// <summary>The loop body for <see cref="Threading.For"/>: [start, end) counts NR-column or MR-row panels.</summary>
-    public Threading.RangeBody Body { get; }
 
     /// <summary>
     /// The loop body for <see cref="Threading.ForBlocks"/>: (b, b + 1) runs block b of <see cref="Blocks"/>, the
@@ -106,6 +102,7 @@ internal sealed unsafe class GemmJob
         }
     }
 
+    /// <summary>Runs the panels [start, end): NR-column or MR-row panels.</summary>
     private void RunRange(int start, int end)
     {
         nint lda = _transA ? _m : _k;
