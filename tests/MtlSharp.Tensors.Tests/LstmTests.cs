@@ -299,6 +299,66 @@ public sealed class LstmTests
         Assert.Equal(narrow, wide);
     }
 
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(3, true)]
+    [InlineData(5, false)]
+    [InlineData(8, true)]
+    [InlineData(9, false)]
+    [InlineData(13, true)]
+    [InlineData(36, false)]
+    [InlineData(100, true)]
+    public unsafe void ForwardRowGivesEachUnitTheLaneFormula(int hidden, bool first)
+    {
+        // The cell kernel (activation pass over the [4H] row, then the state update; 16-lane, 8-lane and padded tails,
+        // and the vectors that straddle the g block) against the formula evaluated unit by unit with the same vector
+        // approximations on broadcast values: every output bit for bit, at both widths. Odd H puts the g block's
+        // edges inside vectors; H = 100 is the tagger's size.
+        var rng = new Rng((ulong)(31 + hidden));
+        int g4 = 4 * hidden;
+        float[] RandomArray(int n, float s)
+        {
+            float[] a = new float[n];
+            rng.FillUniform(a, -s, s);
+            return a;
+        }
+
+        float[] gates0 = RandomArray(g4, 3f), rec = RandomArray(g4, 2f), bias = RandomArray(g4, 1f);
+        float[] c0 = RandomArray(hidden, 2f), h0 = RandomArray(hidden, 1f);
+
+        // Expected, unit by unit.
+        static float Sig(float z) => Kernels.LstmKernels.Sigmoid(Vector256.Create(z))[0];
+        static float Th(float z) => Kernels.LstmKernels.Tanh(Vector256.Create(z))[0];
+        float[] eGates = new float[g4], eC = new float[hidden], eH = new float[hidden], eTc = new float[hidden];
+        for (int j = 0; j < hidden; j++)
+        {
+            float Z(int gate) => first ? gates0[(gate * hidden) + j] + bias[(gate * hidden) + j] : gates0[(gate * hidden) + j] + bias[(gate * hidden) + j] + rec[(gate * hidden) + j];
+            float i = Sig(Z(0)), f = Sig(Z(1)), g = Th(Z(2)), o = Sig(Z(3));
+            float cn = Vector256.FusedMultiplyAdd(Vector256.Create(f), Vector256.Create(c0[j]), Vector256.Create(i * g))[0];
+            float tc = Th(cn);
+            (eGates[j], eGates[hidden + j], eGates[(2 * hidden) + j], eGates[(3 * hidden) + j]) = (i, f, g, o);
+            (eC[j], eTc[j], eH[j]) = (cn, tc, o * tc);
+        }
+
+        foreach (bool wide in (bool[])[false, true])
+        {
+            float[] gates = (float[])gates0.Clone(), c = (float[])c0.Clone(), h = (float[])h0.Clone();
+            float[] cPrev = new float[hidden], hPrev = new float[hidden], tanhC = new float[hidden], y = new float[hidden];
+            fixed (float* pg = gates, pr = rec, pb = bias, pc = c, ph = h, pcp = cPrev, php = hPrev, ptc = tanhC, py = y)
+            {
+                Kernels.LstmKernels.ForwardRow(pg, first ? null : pr, pb, pc, ph, pcp, php, ptc, py, hidden, wide);
+            }
+
+            Assert.Equal(eGates, gates);
+            Assert.Equal(eC, c);
+            Assert.Equal(eTc, tanhC);
+            Assert.Equal(eH, h);
+            Assert.Equal(eH, y);
+            Assert.Equal(c0, cPrev);
+            Assert.Equal(h0, hPrev);
+        }
+    }
+
     [Fact]
     public void VectorMathIsTheSameAtBothWidths()
     {

@@ -11,39 +11,70 @@ namespace MtlSharp.Tensors.Kernels;
 /// </summary>
 internal static unsafe class LstmKernels512
 {
-    /// <summary>Sixteen units of <see cref="LstmKernels.ForwardRow"/> (gate blocks <paramref name="stride"/> floats apart).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ForwardLanes(
-        float* gates, float* rec, float* bias, float* c, float* h,
-        float* cPrevOut, float* hPrevOut, float* tanhCOut, float* y, int stride)
+    /// <summary>
+    /// The 16-lane part of <see cref="LstmKernels.ForwardRow"/>'s activation pass over the row's
+    /// <paramref name="n"/> = 4H gate values (tanh on [<paramref name="t0"/>, <paramref name="t1"/>), σ elsewhere).
+    /// Returns the offset where the 8-lane loop goes on.
+    /// </summary>
+    public static int Activate(float* gates, float* rec, float* bias, int n, int t0, int t1)
     {
-        Vector512<float> zi = Vector512.Load(gates) + Vector512.Load(bias);
-        Vector512<float> zf = Vector512.Load(gates + stride) + Vector512.Load(bias + stride);
-        Vector512<float> zg = Vector512.Load(gates + (2 * stride)) + Vector512.Load(bias + (2 * stride));
-        Vector512<float> zo = Vector512.Load(gates + (3 * stride)) + Vector512.Load(bias + (3 * stride));
-        if (rec != null)
+        int k = 0;
+        for (; k <= n - 16; k += 16)
         {
-            zi += Vector512.Load(rec);
-            zf += Vector512.Load(rec + stride);
-            zg += Vector512.Load(rec + (2 * stride));
-            zo += Vector512.Load(rec + (3 * stride));
+            Vector512<float> z = Vector512.Load(gates + k) + Vector512.Load(bias + k);
+            if (rec != null)
+            {
+                z += Vector512.Load(rec + k);
+            }
+
+            Vector512<float> a;
+            if (k + 16 <= t0 || k >= t1)
+            {
+                a = Sigmoid(z);
+            }
+            else if (k >= t0 && k + 16 <= t1)
+            {
+                a = Tanh(z);
+            }
+            else
+            {
+                Vector512<int> idx = Vector512.Create(k) + Vector512<int>.Indices;
+                Vector512<int> inG = Vector512.GreaterThanOrEqual(idx, Vector512.Create(t0)) & Vector512.LessThan(idx, Vector512.Create(t1));
+                a = Vector512.ConditionalSelect(inG.AsSingle(), Tanh(z), Sigmoid(z));
+            }
+
+            a.Store(gates + k);
         }
 
-        Vector512<float> i = Sigmoid(zi), f = Sigmoid(zf), g = Tanh(zg), o = Sigmoid(zo);
-        Vector512<float> cp = Vector512.Load(c);
-        Vector512.Load(h).Store(hPrevOut);
-        cp.Store(cPrevOut);
-        Vector512<float> cn = Vector512.FusedMultiplyAdd(f, cp, i * g);
-        Vector512<float> tc = Tanh(cn);
-        Vector512<float> hn = o * tc;
-        i.Store(gates);
-        f.Store(gates + stride);
-        g.Store(gates + (2 * stride));
-        o.Store(gates + (3 * stride));
-        cn.Store(c);
-        tc.Store(tanhCOut);
-        hn.Store(h);
-        hn.Store(y);
+        return k;
+    }
+
+    /// <summary>
+    /// The 16-lane part of <see cref="LstmKernels.ForwardRow"/>'s state update (gate blocks of <paramref name="act"/>
+    /// <paramref name="hidden"/> floats apart). Returns the unit where the 8-lane loop goes on.
+    /// </summary>
+    public static int Update(float* act, float* c, float* h, float* cPrevOut, float* hPrevOut, float* tanhCOut, float* y, int hidden)
+    {
+        int j = 0;
+        for (; j <= hidden - 16; j += 16)
+        {
+            Vector512<float> i = Vector512.Load(act + j);
+            Vector512<float> f = Vector512.Load(act + hidden + j);
+            Vector512<float> g = Vector512.Load(act + (2 * hidden) + j);
+            Vector512<float> o = Vector512.Load(act + (3 * hidden) + j);
+            Vector512<float> cp = Vector512.Load(c + j);
+            Vector512.Load(h + j).Store(hPrevOut + j);
+            cp.Store(cPrevOut + j);
+            Vector512<float> cn = Vector512.FusedMultiplyAdd(f, cp, i * g);
+            Vector512<float> tc = Tanh(cn);
+            Vector512<float> hn = o * tc;
+            cn.Store(c + j);
+            tc.Store(tanhCOut + j);
+            hn.Store(h + j);
+            hn.Store(y + j);
+        }
+
+        return j;
     }
 
     /// <summary>Sixteen units of <see cref="LstmKernels.BackwardRow"/> (gate blocks <paramref name="hidden"/> floats apart).</summary>
