@@ -120,11 +120,7 @@ internal static class Gemm
             if (parallel)
             {
                 var job = GemmJob.Rent();
-                job.Set(pa, transA, pb, transB, pc, m, n, k, accumulate, small, wide);
-                int panels = job.Panels;
-                long perPanel = Math.Max(1, work / panels);
-                int grain = (int)Math.Min(panels, (ParallelMinWorkPerChunk + perPanel - 1) / perPanel);
-                job.Blocks = Math.Max(1, Threading.ChunkCount(panels, grain));
+                job.Set(pa, transA, pb, transB, pc, m, n, k, accumulate, small, wide, ParallelMinWorkPerChunk);
                 try
                 {
                     // Claimed rather than one fixed chunk per thread: a thread held up (a sleeping worker, the other

@@ -39,7 +39,7 @@ internal sealed unsafe class GemmJob
     public Threading.RangeBody BlockBody { get; }
 
     /// <summary>How many blocks of panels <see cref="BlockBody"/> cuts the work into (at least 1).</summary>
-    public int Blocks { get; set; } = 1;
+    public int Blocks { get; private set; } = 1;
 
     /// <summary>Whether the work is cut along n (column panels) rather than m (row panels).</summary>
     public bool SplitN { get; private set; }
@@ -71,9 +71,10 @@ internal sealed unsafe class GemmJob
     /// Sets the operands (see <see cref="Gemm.Multiply"/>); pointers must stay pinned until <see cref="Return"/>.
     /// With <paramref name="small"/>, the work is cut into blocks of <see cref="GemmMicroKernel.MR"/> rows of C, each
     /// run by <see cref="GemmSmall"/> (n must be at least 2); otherwise <paramref name="wide"/> picks the packed
-    /// kernel's width (<see cref="GemmWidth"/>).
+    /// kernel's width (<see cref="GemmWidth"/>). The panels are grouped into <see cref="Blocks"/> of at least
+    /// <paramref name="minBlockWork"/> multiply-adds each (as many as <see cref="Threading.ChunkCount"/> allows).
     /// </summary>
-    public void Set(float* a, bool transA, float* b, bool transB, float* c, int m, int n, int k, bool accumulate, bool small, bool wide)
+    public void Set(float* a, bool transA, float* b, bool transB, float* c, int m, int n, int k, bool accumulate, bool small, bool wide, long minBlockWork)
     {
         _small = small;
         _wide = wide && !small;
@@ -91,6 +92,11 @@ internal sealed unsafe class GemmJob
 
         // Cut along the longer side in panels; cutting n shares nothing, cutting m duplicates B packing per thread.
         SplitN = !small && (n + _nr - 1) / _nr * _nr >= m;
+
+        int panels = Panels;
+        long perPanel = Math.Max(1, (long)m * n * k / panels);
+        int grain = (int)Math.Min(panels, (minBlockWork + perPanel - 1) / perPanel);
+        Blocks = Math.Max(1, Threading.ChunkCount(panels, grain));
     }
 
     private void RunBlock(int start, int end)

@@ -145,17 +145,16 @@ public sealed class SequenceTagger : Module
         share.Check(batch.BatchSize, "SequenceTagger");
         int[] lengths = batch.Lengths;
         Func<BiLstm, Tensor> first;
-        if (!EncodeWordsOnce || NoiseActive(noise) || batch.CharIds is null || batch.MaxChars == 0)
+        if (!EncodeWordsOnce || NoiseActive(noise))
         {
             var x = AddNoise(_encoder.Forward(batch, wordIds), noise, share);
             first = stack => stack.ForwardLayer(0, x, lengths);
         }
         else
         {
-            // Without input noise a token's representation depends on its word only: each distinct word of the batch
-            // is encoded once, and the first BiLSTM layer projects those rows (Ops.BiLstmLookup) rather than every token.
-            var (typeRows, sources) = _encoder.EncodeTypes(batch, wordIds);
-            first = stack => stack.ForwardLayerLookup(0, typeRows, sources, batch.BatchSize, batch.MaxLength, lengths);
+            // Without input noise a token's representation depends on its word only: with character ids, each distinct
+            // word of the batch is encoded once, and the first BiLSTM layer projects those rows rather than every token.
+            first = _encoder.FirstLayer(batch, wordIds);
         }
 
         var layers = Config.PerTaskNetworks ? PerTaskLayers(first, lengths) : SharedLayers(first, lengths);

@@ -82,26 +82,36 @@ public sealed class WordEncoder : Module
     }
 
     /// <summary>
+    /// The first BiLSTM layer over the encoded words of <paramref name="batch"/>, as a function of the stack (input
+    /// size <see cref="OutputSize"/>) so that several stacks share one encoding: with character ids, each distinct word
+    /// is encoded once and the layer projects those rows (<see cref="EncodeTypes"/>,
+    /// <see cref="BiLstm.ForwardLayerLookup"/>); without, every token (<see cref="Forward"/>,
+    /// <see cref="BiLstm.ForwardLayer"/>). Either way <c>stack.ForwardLayer(0, Forward(batch, wordIds), batch.Lengths)</c>
+    /// up to rounding. The encoding runs here, once; the returned function runs the layer.
+    /// </summary>
+    internal Func<BiLstm, Tensor> FirstLayer(SentenceBatch batch, int[] wordIds)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        int[] lengths = batch.Lengths;
+        if (batch.CharIds is null || batch.MaxChars == 0)
+        {
+            var x = Forward(batch, wordIds);
+            return stack => stack.ForwardLayer(0, x, lengths);
+        }
+
+        var (rows, sources) = EncodeTypes(batch, wordIds);
+        return stack => stack.ForwardLayerLookup(0, rows, sources, batch.BatchSize, batch.MaxLength, lengths);
+    }
+
+    /// <summary>
     /// Runs every layer of <paramref name="stack"/> (input size <see cref="OutputSize"/>) over the encoded words of
     /// <paramref name="batch"/> → [B, T, 2H]: <c>stack.Forward(Forward(batch, wordIds), batch.Lengths)</c> up to
-    /// rounding, with the first layer over each distinct word's row (<see cref="EncodeTypes"/>,
-    /// <see cref="BiLstm.ForwardLayerLookup"/>) when the batch has character ids.
+    /// rounding, the first layer as <see cref="FirstLayer"/> runs it.
     /// </summary>
     public Tensor ForwardThrough(BiLstm stack, SentenceBatch batch, int[] wordIds)
     {
         ArgumentNullException.ThrowIfNull(stack);
-        ArgumentNullException.ThrowIfNull(batch);
-        Tensor h;
-        if (batch.CharIds is null || batch.MaxChars == 0)
-        {
-            h = stack.ForwardLayer(0, Forward(batch, wordIds), batch.Lengths);
-        }
-        else
-        {
-            var (rows, sources) = EncodeTypes(batch, wordIds);
-            h = stack.ForwardLayerLookup(0, rows, sources, batch.BatchSize, batch.MaxLength, batch.Lengths);
-        }
-
+        Tensor h = FirstLayer(batch, wordIds)(stack);
         for (int l = 1; l < stack.Layers; l++)
         {
             h = stack.ForwardLayer(l, h, batch.Lengths);
